@@ -1,0 +1,104 @@
+/**
+ * Reading and writing one field by its kind (fields.ts). Each kind knows its own conversion;
+ * the message codec only walks the layouts of the spec table and calls these.
+ */
+import { Buffer } from "node:buffer";
+import { maskShift, USERNAME_LENGTH, type FieldSpec } from "../protocol/fields.js";
+
+/** Unsigned value of a 1- or 2-byte field under its mask. */
+export function readUint(bytes: Uint8Array, offset: number, field: FieldSpec): number {
+  const raw = field.size === 2 ? (bytes[offset]! << 8) | bytes[offset + 1]! : bytes[offset]!;
+  return field.mask === 0 ? raw : (raw & field.mask) >>> maskShift(field.mask);
+}
+
+/** ORs a value into its container under the field's mask (the container must start zeroed). */
+export function writeUint(buf: Uint8Array, offset: number, field: FieldSpec, value: number): void {
+  const max = field.mask === 0 ? (field.size === 2 ? 0xffff : 0xff) : field.mask >>> maskShift(field.mask);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${field.abbrev} must be an integer from 0 to ${max}, got ${String(value)}`);
+  }
+  const shifted = field.mask === 0 ? value : (value << maskShift(field.mask)) & field.mask;
+  if (field.size === 2) {
+    buf[offset] = (buf[offset]! | (shifted >>> 8)) & 0xff;
+    buf[offset + 1] = (buf[offset + 1]! | shifted) & 0xff;
+  } else {
+    buf[offset] = (buf[offset]! | shifted) & 0xff;
+  }
+}
+
+export interface UsernameRead {
+  /** Username with trailing spaces and NULs stripped; bytes outside printable ASCII as `\xNN`. */
+  text: string;
+  /** 1..8 bytes, all in 0x21..0x7E. */
+  valid: boolean;
+  /** The first padding byte, or -1 when the name fills all 8 bytes. */
+  pad: number;
+}
+
+/** Reads an 8-byte username field, stripping either padding (WIRE.md section 2, erratum E8). */
+export function readUsername(bytes: Uint8Array, offset: number): UsernameRead {
+  let end = offset + USERNAME_LENGTH;
+  while (end > offset && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x00)) end--;
+  let text = "";
+  let valid = end > offset;
+  for (let i = offset; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x20 && b <= 0x7e && b !== 0x5c) text += String.fromCharCode(b);
+    else text += b === 0x5c ? "\\\\" : `\\x${b.toString(16).padStart(2, "0")}`;
+    if (b < 0x21 || b > 0x7e) valid = false;
+  }
+  return { text, valid, pad: end < offset + USERNAME_LENGTH ? bytes[end]! : -1 };
+}
+
+/** True when `name` is a valid username: 1..8 characters in 0x21..0x7E. */
+export function isValidUsername(name: string): boolean {
+  return /^[\x21-\x7e]{1,8}$/.test(name);
+}
+
+/** Writes an 8-byte username, left-aligned and padded with `pad`. */
+export function writeUsername(buf: Uint8Array, offset: number, value: string | Uint8Array, pad: number): void {
+  const bytes = typeof value === "string" ? usernameBytes(value) : value;
+  if (bytes.length > USERNAME_LENGTH) {
+    throw new RangeError(`a username holds at most ${USERNAME_LENGTH} bytes, got ${bytes.length}`);
+  }
+  buf.set(bytes, offset);
+  buf.fill(pad, offset + bytes.length, offset + USERNAME_LENGTH);
+}
+
+function usernameBytes(value: string): Uint8Array {
+  // Inverse of readUsername's escapes, so a decoded username re-encodes to the same bytes.
+  const out: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x5c && value[i + 1] === "\\") {
+      out.push(0x5c);
+      i++;
+    } else if (c === 0x5c && value[i + 1] === "x" && /^[0-9a-f]{2}$/i.test(value.slice(i + 2, i + 4))) {
+      out.push(parseInt(value.slice(i + 2, i + 4), 16));
+      i += 3;
+    } else if (c > 0x7f) {
+      throw new RangeError(`a username is ASCII; character U+${c.toString(16).padStart(4, "0")} is not`);
+    } else {
+      out.push(c);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+export function readIpv4(bytes: Uint8Array, offset: number): string {
+  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+}
+
+export function writeIpv4(buf: Uint8Array, offset: number, ip: string): void {
+  const parts = ip.split(".");
+  const nums = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  if (nums.length !== 4 || nums.some((n) => !(n >= 0 && n <= 255))) {
+    throw new RangeError(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  }
+  for (let i = 0; i < 4; i++) buf[offset + i] = nums[i]!;
+}
+
+/** A Buffer view of the same memory (no copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,4 @@
+export { decode, describeType } from "./decode.js";
+export { encode, type LengthOverrides } from "./encode.js";
+export { isValidUsername, readUsername } from "./field-codec.js";
+export type { Decoded, ImpHeader, ImpMessage, ImpOptions, ListEntry, MessageInput } from "./message.js";
