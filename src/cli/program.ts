@@ -1,0 +1,38 @@
+/**
+ * Assembles the `imp` program from one file per command (src/cli/commands/*.ts). Each command
+ * file exports a factory `(io) => Command`; commands are thin: they validate options, call
+ * library code and set process.exitCode.
+ */
+import { Command, CommanderError } from "commander";
+import { CliError } from "./errors.js";
+import { processIo, type CliIo } from "./io.js";
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("imp")
+    .description("impkit: dissector, inspector, fuzzer and reference implementation for IMP (Instant Messenger Protocol)")
+    .version("0.1.0")
+    .showHelpAfterError("(run 'imp --help' for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
+  program.exitOverride();
+  return program;
+}
+
+/** Runs the program on `argv` (user arguments only); returns the exit code instead of exiting. */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return io.exitCode;
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`imp: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    throw e;
+  }
+}
