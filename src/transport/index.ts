@@ -1,0 +1,1 @@
+export { addressKey, openUdp, type Address, type DatagramTransport, type Direction, type Tap, type UdpOptions } from "./transport.js";
