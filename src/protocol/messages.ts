@@ -236,7 +236,7 @@ export function headerLengthRule(spec: MessageSpec): string {
     .map((l, i) => {
       const base = layoutHeaderLength(l);
       const text = l.repeat
-        ? `${base} + ${repeatSize(l.repeat.field)}n${l.repeat.min > 0 ? ` (n ≥ ${l.repeat.min})` : ""}`
+        ? `${base} + ${repeatSize(l.repeat.field) === 1 ? "" : repeatSize(l.repeat.field)}n${l.repeat.min > 0 ? ` (n ≥ ${l.repeat.min})` : ""}`
         : `${base}`;
       return i === 0 ? text : `variant: ${text}`;
     })
