@@ -47,6 +47,11 @@ export interface MessageSpec {
   readonly ackedBy: AckedBy;
   /** Request types this message acknowledges implicitly. */
   readonly answers: readonly number[];
+  /**
+   * Info column template after the message name: `{field}` is replaced by the field's display
+   * (client IDs as `alice(1)` when the name is known, lists by their count or members).
+   */
+  readonly info: string;
   readonly blurb: string;
 }
 
@@ -67,60 +72,70 @@ export const MESSAGES: readonly MessageSpec[] = [
     code: 0x00, name: "Connection Request", short: "ConnReq", directions: ["C→S"],
     src: ["zero"], srcText: "0", group: ["zero"], groupText: "0",
     layouts: [fixed(slot("username"))], payload: false, ackedBy: { kind: "implicit", by: [0x01, 0x02] },
+    info: '"{username}"',
     blurb: "A client asks to join with a username",
   }),
   spec({
     code: 0x01, name: "Connection Accept", short: "ConnAccept", directions: ["S→C"],
     src: ["zero"], srcText: "0", group: ["zero"], groupText: "0",
     layouts: [fixed(slot("client_id"))], payload: false, ackedBy: ACK, answers: [0x00],
+    info: "id={client_id}",
     blurb: "The server accepts a connection and assigns a client ID",
   }),
   spec({
     code: 0x02, name: "Connection Reject", short: "ConnReject", directions: ["S→C"],
     src: ["zero"], srcText: "0", group: ["zero"], groupText: "0",
     layouts: [fixed(slot("error", "padding"))], payload: false, ackedBy: { kind: "none" }, answers: [0x00],
+    info: "{error}",
     blurb: "The server refuses a connection (never retransmitted; a client may still ACK it)",
   }),
   spec({
     code: 0x03, name: "User List Request", short: "ListReq", directions: ["C→S"],
     src: ["client"], srcText: "the client", group: ["public"], groupText: "1",
     layouts: [fixed()], payload: false, ackedBy: { kind: "implicit", by: [0x04] },
+    info: "from {src}",
     blurb: "A client asks for the list of connected users",
   }),
   spec({
     code: 0x04, name: "User List Response", short: "ListResp", directions: ["S→C"],
     src: ["client", "zero"], srcText: "the requesting client (variant: 0)", group: ["public"], groupText: "1",
     layouts: [{ slots: [], repeat: { field: "entry", min: 0 } }], payload: false, ackedBy: ACK, answers: [0x03],
+    info: "{entry} to {src}",
     blurb: "Every connected client, requester included",
   }),
   spec({
     code: 0x05, name: "Data Message", short: "Data", directions: ["C→S", "S→C", "C→C"],
     src: ["client"], srcText: "the originating client", group: ["public", "private"], groupText: "the destination group (1..254)",
     layouts: [fixed(slot("data_len"))], payload: true, ackedBy: ACK,
+    info: "{src} → group {group} {data}",
     blurb: "Text for every member of a group",
   }),
   spec({
     code: 0x06, name: "Group Creation Request", short: "CreateReq", directions: ["C→S"],
     src: ["client"], srcText: "the creator", group: ["zero"], groupText: "0",
     layouts: [{ slots: [MODE], repeat: { field: "invitees", min: 1 } }], payload: false, ackedBy: ACK,
+    info: "by {src} {mode}, inviting {invitees}",
     blurb: "A client asks for a private group with these invitees",
   }),
   spec({
     code: 0x07, name: "Group Creation Accept", short: "CreateAccept", directions: ["S→C"],
     src: ["zero", "client"], srcText: "0 (variant: the creator)", group: ["zero"], groupText: "0",
     layouts: [fixed(MODE, slot("new_group"))], payload: false, ackedBy: ACK,
+    info: "group {new_group} {mode}",
     blurb: "The group exists: at least one invitee accepted",
   }),
   spec({
     code: 0x08, name: "Group Creation Reject", short: "CreateReject", directions: ["S→C"],
     src: ["zero"], srcText: "0", group: ["zero"], groupText: "0",
     layouts: [fixed()], payload: false, ackedBy: ACK,
+    info: "",
     blurb: "No invitee accepted, or no group could be made",
   }),
   spec({
     code: 0x09, name: "Group Invitation Request", short: "InviteReq", directions: ["C→S", "S→C"],
     src: ["client"], srcText: "the inviter", group: ["zero"], groupText: "0",
     layouts: [fixed(MODE, slot("invite_group"), slot("invitee"))], payload: false, ackedBy: ACK,
+    info: "{src} invites {invitee} to group {invite_group} {mode}",
     blurb: "An invitation into a group, from a member or forwarded by the server",
   }),
   spec({
@@ -131,6 +146,7 @@ export const MESSAGES: readonly MessageSpec[] = [
       { slots: [MODE, slot("invite_group"), slot("invitee")], variant: "HL 8 with the invitee's client ID" },
     ],
     payload: false, ackedBy: ACK,
+    info: "by {src}, group {invite_group}",
     blurb: "The invitee joins the group",
   }),
   spec({
@@ -141,36 +157,42 @@ export const MESSAGES: readonly MessageSpec[] = [
       { slots: [MODE, slot("invite_group"), slot("invitee")], variant: "HL 8 with the invitee's client ID" },
     ],
     payload: false, ackedBy: ACK,
+    info: "by {src}, group {invite_group}",
     blurb: "The invitee declines, or the invitation timed out or was invalid",
   }),
   spec({
     code: 0x0c, name: "Group Disjoint Request", short: "Disjoint", directions: ["C→S"],
     src: ["client"], srcText: "the client", group: ["zero"], groupText: "0",
     layouts: [fixed()], payload: false, ackedBy: ACK,
+    info: "by {src}",
     blurb: "A client leaves its private group for the Public Group",
   }),
   spec({
     code: 0x0d, name: "Group Dissolution", short: "Dissolution", directions: ["S→C"],
     src: ["zero"], srcText: "0", group: ["private", "public"], groupText: "the dissolved group (variant: 1)",
     layouts: [fixed()], payload: false, ackedBy: ACK,
+    info: "group {group}",
     blurb: "The last member's group is dissolved; it goes back to the Public Group",
   }),
   spec({
     code: 0x0e, name: "Update List", short: "Update", directions: ["S→C"],
     src: ["zero"], srcText: "0", group: ["broadcast"], groupText: "255",
     layouts: [{ slots: [], repeat: { field: "entry", min: 1 } }], payload: false, ackedBy: ACK,
+    info: "{entry}",
     blurb: "List entries that changed",
   }),
   spec({
     code: 0x0f, name: "Update Disconnection", short: "UpdateDisc", directions: ["S→C"],
     src: ["zero"], srcText: "0", group: ["broadcast"], groupText: "255",
     layouts: [fixed(slot("client_id"))], payload: false, ackedBy: ACK,
+    info: "client {client_id}",
     blurb: "A client left the system",
   }),
   spec({
     code: 0x10, name: "Disconnection Request", short: "DiscReq", directions: ["C→S"],
     src: ["client"], srcText: "the client", group: ["zero"], groupText: "0",
     layouts: [fixed()], payload: false, ackedBy: ACK,
+    info: "by {src}",
     blurb: "A client leaves the system",
   }),
 ];
