@@ -170,6 +170,11 @@ const ENTRY_SPECS: readonly [string, FieldSpec, number][] = (() => {
   });
 })();
 
+/** An entry with every field present, in table order, so that all entries share one shape. */
+const ENTRY_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries(
+  ENTRY_SPECS.map(([k, f]) => [k, f.kind === "uint" ? 0 : ""]),
+);
+
 function readOptions(bytes: Uint8Array, m: ImpMessage, layout: Layout, count: number, problems: Problem[]): void {
   const target = m as unknown as Record<string, unknown>;
   let offset = HEADER_LENGTH;
@@ -191,7 +196,7 @@ function readOptions(bytes: Uint8Array, m: ImpMessage, layout: Layout, count: nu
   } else {
     const entries: ListEntry[] = [];
     for (let i = 0; i < count; i++, offset += LIST_ENTRY_LENGTH) {
-      const e: Record<string, unknown> = {};
+      const e: Record<string, unknown> = { ...ENTRY_TEMPLATE };
       for (const [k, f, at] of ENTRY_SPECS) e[k] = readField(bytes, offset + at, f, problems, e);
       entries.push(e as unknown as ListEntry);
     }

@@ -39,6 +39,18 @@ export interface UsernameRead {
 export function readUsername(bytes: Uint8Array, offset: number): UsernameRead {
   let end = offset + USERNAME_LENGTH;
   while (end > offset && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x00)) end--;
+  const pad = end < offset + USERNAME_LENGTH ? bytes[end]! : -1;
+  let plain = end > offset;
+  for (let i = offset; i < end && plain; i++) {
+    const b = bytes[i]!;
+    if (b < 0x21 || b > 0x7e || b === 0x5c) plain = false;
+  }
+  // Fast path: a valid name of printable ASCII, the common case.
+  if (plain) {
+    let text = "";
+    for (let i = offset; i < end; i++) text += String.fromCharCode(bytes[i]!);
+    return { text, valid: true, pad };
+  }
   let text = "";
   let valid = end > offset;
   for (let i = offset; i < end; i++) {
@@ -47,7 +59,7 @@ export function readUsername(bytes: Uint8Array, offset: number): UsernameRead {
     else text += b === 0x5c ? "\\\\" : `\\x${b.toString(16).padStart(2, "0")}`;
     if (b < 0x21 || b > 0x7e) valid = false;
   }
-  return { text, valid, pad: end < offset + USERNAME_LENGTH ? bytes[end]! : -1 };
+  return { text, valid, pad };
 }
 
 /** True when `name` is a valid username: 1..8 characters in 0x21..0x7E. */
