@@ -1,0 +1,92 @@
+/**
+ * From a frame of any known link type to its UDP datagram: addresses, ports, payload view,
+ * IP id and fragmentation. Separate from file parsing: works on any frame bytes.
+ */
+import { Endpoint } from "./endpoint.js";
+import { parseIpv4, parseIpv6 } from "./ip.js";
+import { locateIp } from "./link-layer.js";
+import { parseUdpHeader } from "./udp.js";
+
+export const IP_PROTOCOL_UDP = 17;
+
+/** Fragmentation of the IP packet (IPv4 flags/offset, or an IPv6 fragment header). */
+export interface FragmentInfo {
+  moreFragments: boolean;
+  /** Offset of this fragment's data in the original IP payload, in bytes. */
+  offset: number;
+  /** IPv4 identification or IPv6 fragment id. */
+  id: number;
+  /** IP protocol of the reassembled payload (17). */
+  protocol: number;
+}
+
+export interface UdpFrame {
+  ipVersion: 4 | 6;
+  /** Source address and port (port 0 in a non-first fragment, which has no UDP header). */
+  src: Endpoint;
+  dst: Endpoint;
+  /** Offset of the IP header in the frame. */
+  ipOffset: number;
+  /** IPv4 identification (IPv6: fragment id, or 0). */
+  ipId: number;
+  /** Offset of the UDP header in the frame; -1 in a non-first fragment. */
+  udpOffset: number;
+  /** UDP length field (0 in a non-first fragment). */
+  udpLength: number;
+  /**
+   * Zero-copy view, valid as long as the frame bytes are. Not fragmented: the UDP payload.
+   * A fragment: its share of the IP payload (the first fragment's share starts with the UDP
+   * header); feed it to an Ipv4Reassembler.
+   */
+  payload: Uint8Array;
+  /** Null unless the packet is a fragment (more-fragments set or a non-zero offset). */
+  fragment: FragmentInfo | null;
+  /** The frame holds fewer bytes than the IP or UDP length says. */
+  truncated: boolean;
+  /** VLAN tags crossed on the way to the IP header. */
+  vlanTags: number;
+}
+
+/**
+ * The UDP datagram (or UDP fragment) in a frame; null for frames that are not IP, not UDP, or
+ * too damaged to say. Never throws.
+ */
+export function parseFrame(linkType: number, data: Uint8Array): UdpFrame | null {
+  const location = locateIp(linkType, data);
+  if (location === null) return null;
+  const ip = location.version === 4 ? parseIpv4(data, location.offset) : parseIpv6(data, location.offset);
+  if (ip === null || ip.protocol !== IP_PROTOCOL_UDP) return null;
+  const isFragment = ip.moreFragments || ip.fragmentOffset > 0;
+  if (isFragment) {
+    const first = ip.fragmentOffset === 0 && ip.payloadEnd - ip.payloadOffset >= 8;
+    const udp = first ? parseUdpHeader(data, ip.payloadOffset, ip.payloadEnd) : null;
+    return {
+      ipVersion: ip.version,
+      src: new Endpoint(ip.src, udp ? udp.srcPort : 0),
+      dst: new Endpoint(ip.dst, udp ? udp.dstPort : 0),
+      ipOffset: ip.headerOffset,
+      ipId: ip.id,
+      udpOffset: first ? ip.payloadOffset : -1,
+      udpLength: udp ? udp.length : 0,
+      payload: data.subarray(ip.payloadOffset, ip.payloadEnd),
+      fragment: { moreFragments: ip.moreFragments, offset: ip.fragmentOffset, id: ip.id, protocol: ip.protocol },
+      truncated: ip.truncated,
+      vlanTags: location.vlanTags,
+    };
+  }
+  const udp = parseUdpHeader(data, ip.payloadOffset, ip.payloadEnd);
+  if (udp === null) return null;
+  return {
+    ipVersion: ip.version,
+    src: new Endpoint(ip.src, udp.srcPort),
+    dst: new Endpoint(ip.dst, udp.dstPort),
+    ipOffset: ip.headerOffset,
+    ipId: ip.id,
+    udpOffset: ip.payloadOffset,
+    udpLength: udp.length,
+    payload: data.subarray(udp.payloadOffset, udp.payloadEnd),
+    fragment: null,
+    truncated: ip.truncated || udp.truncated,
+    vlanTags: location.vlanTags,
+  };
+}
