@@ -1,0 +1,36 @@
+/**
+ * Centralized relay of Data Messages (WIRE.md section 5): ACK the sender at once, then relay the
+ * message, unchanged but for the Sequence bit, to every other member of the destination group.
+ */
+import type { ImpMessage, MessageInput } from "../../codec/index.js";
+import { T, type ServerCore } from "../core.js";
+import type { User } from "../state.js";
+
+export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
+  core.ack(sender, m);
+  const c = core.counters;
+  c.dataReceived++;
+  const groupId = m.group;
+  if (sender.group !== groupId) {
+    c.dataNotRelayed++;
+    if (core.log) core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "not a member" });
+    return;
+  }
+  const group = core.state.groups.get(groupId)!;
+  if (group.mode === 1) {
+    // Members of a decentralized group send to each other directly.
+    c.dataNotRelayed++;
+    if (core.log) core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "decentralized group" });
+    return;
+  }
+  const relay: MessageInput = { type: T.data, reserved: m.reserved, src: m.src, group: groupId, payload: m.payload! };
+  let relayed = 0;
+  const users = core.state.users;
+  for (const id of group.members) {
+    if (id === sender.id) continue;
+    users.get(id)!.link.send(relay);
+    relayed++;
+  }
+  c.dataRelayed += relayed;
+  if (core.log) core.emit({ event: "data", id: sender.id, group: groupId, bytes: m.payload!.length, relayed });
+}

@@ -1,0 +1,183 @@
+/**
+ * The reference IMP server: the socket loop, the who-may-speak checks and the dispatch to the
+ * handlers. Every datagram is either accepted or dropped silently for one counted reason; the
+ * server never answers a datagram it did not accept (WIRE.md section 5).
+ */
+import { decode, type Decoded, type ImpMessage, type MessageInput } from "../codec/index.js";
+import { HEADER_LENGTH, messageSpec, PROBLEMS } from "../protocol/index.js";
+import { openUdp, type Address, type DatagramTransport } from "../transport/index.js";
+import { ServerCore, T } from "./core.js";
+import { copyCounters, type Counters, type DropReason } from "./counters.js";
+import {
+  onConnectionRequest,
+  onConnectionRequestFromClient,
+  onDepartedRetransmission,
+  onDisconnectionRequest,
+  onEstablished,
+  onListRequest,
+  removeUser,
+} from "./handlers/connection.js";
+import { onAnswer, onCreate, onInvitationAcked, onInvite } from "./handlers/invitations.js";
+import { onDisjoint } from "./handlers/membership.js";
+import { onData } from "./handlers/relay.js";
+import { resolveOptions, seededRandom, type ServerOptions } from "./options.js";
+import type { DepartureSnapshot, StateSnapshot, User } from "./state.js";
+
+/** Largest UDP payload over IPv4. */
+export const MAX_DATAGRAM = 65507;
+
+export interface ServerSnapshot extends StateSnapshot {
+  departures: DepartureSnapshot[];
+}
+
+export interface ImpServer {
+  /** The bound address (the real port when 0 was asked for). */
+  readonly address: Address;
+  /** A copy of the counters at the time of reading. */
+  readonly counters: Counters;
+  /** Users, groups, pending invitations, link queues and remembered departures. */
+  snapshot(): ServerSnapshot;
+  /** Every violated invariant of the state, as sentences; empty when consistent. */
+  checkInvariants(): string[];
+  /** Stops every timer, closes every link and the socket. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Reason a receiver drops a datagram with this problem id, if any (derived from PROBLEMS). */
+const DROP_BY_PROBLEM: ReadonlyMap<string, DropReason> = new Map(
+  Object.values(PROBLEMS)
+    .filter((p) => p.dropped)
+    .map((p) => [p.id, p.category === "malformed" ? "malformed" : p.id === PROBLEMS.unknownType.id ? "reservedType" : "protocol"] as const),
+);
+const RANK: Readonly<Record<string, number>> = { malformed: 3, reservedType: 2, protocol: 1 };
+
+function dropReason(d: Decoded): DropReason | null {
+  let reason: DropReason | null = null;
+  for (const p of d.problems) {
+    const r = DROP_BY_PROBLEM.get(p.id);
+    if (r && (reason === null || RANK[r]! > RANK[reason]!)) reason = r;
+  }
+  return reason;
+}
+
+/** Types a client may send to the server (the others are server-to-client). */
+const FROM_CLIENT: readonly boolean[] = Array.from({ length: 32 }, (_, code) => messageSpec(code)?.directions.includes("C→S") ?? false);
+
+export async function startServer(options: ServerOptions = {}): Promise<ImpServer> {
+  const opts = resolveOptions(options);
+  const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port }));
+  const core = new ServerCore(opts, transport, options.log, seededRandom(opts.seed));
+  core.hooks = {
+    onGone: (user) => removeUser(core, user, true),
+    onSettled: (user, m) => settled(core, user, m),
+  };
+  transport.onDatagram((bytes, from) => onDatagram(core, bytes, from));
+  core.emit({ event: "listening", ip: transport.local.ip, port: transport.local.port });
+  let closed = false;
+  return {
+    address: transport.local,
+    get counters() {
+      const c = copyCounters(core.counters);
+      let r = core.retransmissionsOfClosedLinks;
+      for (const u of core.state.users.values()) r += u.link.retransmissions;
+      c.retransmissions = r;
+      return c;
+    },
+    snapshot() {
+      const departures: DepartureSnapshot[] = [];
+      for (const [key, d] of core.departures) {
+        const at = key.lastIndexOf(":");
+        departures.push({ ip: key.slice(0, at), port: Number(key.slice(at + 1)), id: d.id });
+      }
+      return { ...core.state.snapshot(), departures };
+    },
+    checkInvariants: () => core.state.checkInvariants(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const u of core.state.users.values()) {
+        core.retransmissionsOfClosedLinks += u.link.retransmissions;
+        u.link.close();
+      }
+      for (const inv of core.state.invitations.values()) if (inv.timer) core.clock.clearTimer(inv.timer);
+      for (const d of core.departures.values()) core.clock.clearTimer(d.timer);
+      await transport.close();
+    },
+  };
+}
+
+function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8Array, detail: string): void {
+  core.counters.dropped[reason]++;
+  if (core.log) core.emit({ event: "dropped", reason, ip: from.ip, port: from.port, bytes: bytes.length, detail });
+}
+
+function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
+  const c = core.counters;
+  c.received++;
+  if (bytes.length < HEADER_LENGTH) return drop(core, "undersize", from, bytes, "shorter than the header");
+  if (bytes.length > MAX_DATAGRAM) return drop(core, "oversize", from, bytes, "longer than 65507 bytes");
+  const d = decode(bytes);
+  const reason = dropReason(d);
+  if (reason) return drop(core, reason, from, bytes, core.log ? d.problems.map((p) => p.text).join("; ") : "");
+  const m = d.message!;
+  const user = core.state.userAt(from.ip, from.port);
+
+  if (m.type === T.connReq && m.ack === 0) {
+    c.accepted++;
+    if (user) onConnectionRequestFromClient(core, user, m, from);
+    else onConnectionRequest(core, d, m, from);
+    return;
+  }
+  if (!user) {
+    if (onDepartedRetransmission(core, m, from)) {
+      c.accepted++;
+      return;
+    }
+    const claimed = m.src !== 0 && core.state.users.has(m.src);
+    return drop(core, claimed ? "spoofedSource" : "unknownAddress", from, bytes, claimed ? `Source ID ${m.src} belongs to another address` : "no session");
+  }
+  // The ACK of a Connection Accept may carry Source ID 0 (the client had no ID when it was sent).
+  if (m.src !== user.id && !(m.ack === 1 && m.type === T.connAccept && m.src === 0)) {
+    return drop(core, "spoofedSource", from, bytes, `Source ID ${m.src} from the address of client ${user.id}`);
+  }
+  if (m.ack === 0 && !FROM_CLIENT[m.type]) return drop(core, "direction", from, bytes, "server-to-client type");
+  c.accepted++;
+  switch (user.link.receive(m)) {
+    case "ack":
+      c.acks++;
+      return;
+    case "stale-ack":
+      c.staleAcks++;
+      return;
+    case "duplicate":
+      c.duplicates++;
+      return;
+    case "new":
+      dispatch(core, user, m);
+  }
+}
+
+function dispatch(core: ServerCore, user: User, m: ImpMessage): void {
+  switch (m.type) {
+    case T.data:
+      return onData(core, user, m);
+    case T.listReq:
+      return onListRequest(core, user);
+    case T.createReq:
+      return onCreate(core, user, m);
+    case T.inviteReq:
+      return onInvite(core, user, m);
+    case T.inviteAccept:
+    case T.inviteReject:
+      return onAnswer(core, user, m);
+    case T.disjoint:
+      return onDisjoint(core, user, m);
+    case T.discReq:
+      return onDisconnectionRequest(core, user, m);
+  }
+}
+
+function settled(core: ServerCore, user: User, m: MessageInput): void {
+  if (m === user.accept) onEstablished(core, user);
+  else if (m.type === T.inviteReq) onInvitationAcked(core, user, m);
+}
