@@ -129,8 +129,9 @@ function settle(core: ServerCore, inv: Invitation, accepted: boolean): void {
   if (!group) return;
   if (inv.kind === "join") {
     if (accepted && invitee && group.created) {
-      core.updateList(moveUser(core, invitee, group.id));
+      const changed = moveUser(core, invitee, group.id);
       if (inviter) core.send(inviter, { type: T.inviteAccept, src: inv.invitee, group: 0, mode: group.mode, invite_group: group.id });
+      core.updateList(changed);
     } else if (!accepted) {
       rejectToInviter(core, inv.inviter, inv.invitee, group.id, group.mode);
     }
@@ -148,8 +149,9 @@ function settle(core: ServerCore, inv: Invitation, accepted: boolean): void {
       if (inviter) core.send(inviter, { type: T.createAccept, src: 0, group: 0, mode: group.mode, new_group: group.id });
       core.updateList(changed);
     } else {
-      core.updateList(moveUser(core, invitee, group.id));
+      const changed = moveUser(core, invitee, group.id);
       if (inviter) core.send(inviter, { type: T.inviteAccept, src: inv.invitee, group: 0, mode: group.mode, invite_group: group.id });
+      core.updateList(changed);
     }
   }
   if (group.creation && group.creation.pending.size === 0) {
