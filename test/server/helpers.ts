@@ -159,7 +159,10 @@ export async function testNet(
         const quiet = c.received + lost.in === sentByPeers() && receivedByPeers() + lost.out === c.sent;
         stable = quiet ? stable + 1 : 0;
         return stable >= 3;
-      }, "the network to settle");
+      }, "the network to settle").catch((e: Error) => {
+        const c = server.counters;
+        throw new Error(`${e.message}: server received ${c.received} (+${lost.in} lost) of ${sentByPeers()} sent by peers; peers received ${receivedByPeers()} (+${lost.out} lost) of ${c.sent} sent by the server`);
+      });
     },
     async advance(ms) {
       clock.advance(ms);
