@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  ANALYSIS_FIELDS,
+  DEFAULT_REGISTRY,
+  FieldRegistry,
+  compileFilter,
+  recordPacket,
+} from "../../dissector/filter/index.js";
+import { FIELDS_BY_ABBREV } from "../../src/protocol/fields.js";
+import { PROBLEMS } from "../../src/protocol/problems.js";
+
+describe("field registry", () => {
+  it("holds every field of the spec table with its value names", () => {
+    expect(FIELDS_BY_ABBREV.size).toBeGreaterThan(20);
+    for (const [abbrev, spec] of FIELDS_BY_ABBREV) {
+      const f = DEFAULT_REGISTRY.get(abbrev);
+      expect(f, abbrev).toBeDefined();
+      expect(f!.values, abbrev).toBe(spec.values);
+      const expected = { uint: "uint", username: "string", text: "string", ipv4: "ipv4", list: spec.base === "none" ? "none" : "uint" }[spec.kind];
+      expect(f!.type, abbrev).toBe(expected);
+    }
+  });
+
+  it("derives integer limits from width and mask", () => {
+    expect(DEFAULT_REGISTRY.get("imp.type")!.max).toBe(31);
+    expect(DEFAULT_REGISTRY.get("imp.ack")!.max).toBe(1);
+    expect(DEFAULT_REGISTRY.get("imp.padding")!.max).toBe(127);
+    expect(DEFAULT_REGISTRY.get("imp.hlen")!.max).toBe(65535);
+    expect(DEFAULT_REGISTRY.get("imp.invitees")!.max).toBe(255);
+  });
+
+  it("knows every name of WIRE.md section 7", () => {
+    const wire = readFileSync(new URL("../../../shared/spec/WIRE.md", import.meta.url), "utf8");
+    const section = wire.slice(wire.indexOf("## 7."), wire.indexOf("## 8."));
+    const names = [...section.matchAll(/`(imp[a-z_.]*)`/g)].map((m) => m[1]!).filter((n) => !n.endsWith("."));
+    expect(names.length).toBeGreaterThan(20);
+    for (const n of names) {
+      const c = compileFilter(n);
+      expect(c.ok, `${n}: ${c.ok ? "" : c.error.message}`).toBe(true);
+    }
+  });
+
+  it("knows the capture, analysis and expert fields the issue asks for", () => {
+    const want: Record<string, string> = {
+      "frame.number": "framenum", "frame.time_relative": "float", "ip.src": "ipv4", "ip.dst": "ipv4", "ip.addr": "ipv4",
+      "udp.srcport": "uint", "udp.dstport": "uint", "udp.port": "uint", "expert.severity": "uint",
+      "imp.analysis.retransmission": "framenum", "imp.analysis.duplicate_ack": "framenum", "imp.analysis.stale_ack": "none",
+      "imp.analysis.unacked": "none", "imp.analysis.acked_in": "framenum", "imp.analysis.ack_to": "framenum",
+      "imp.analysis.ack_rtt": "float", "imp.analysis.response_in": "framenum", "imp.analysis.response_to": "framenum",
+      "imp.analysis.forced_disconnect": "none", "imp.analysis.invite_timeout": "none",
+    };
+    for (const [name, type] of Object.entries(want)) expect(DEFAULT_REGISTRY.get(name)?.type, name).toBe(type);
+    for (const p of Object.values(PROBLEMS)) expect(DEFAULT_REGISTRY.get(p.id)?.type, p.id).toBe("none");
+  });
+
+  it("compiles a presence test for every registered field", () => {
+    for (const f of DEFAULT_REGISTRY.all()) expect(compileFilter(f.abbrev).ok, f.abbrev).toBe(true);
+  });
+
+  it("completes names", () => {
+    expect(DEFAULT_REGISTRY.complete("imp.analysis.")).toEqual(ANALYSIS_FIELDS.map((f) => f.abbrev).sort());
+    expect(DEFAULT_REGISTRY.complete("udp.")).toEqual(["udp.dstport", "udp.port", "udp.srcport"]);
+  });
+
+  it("can be extended, and compileFilter takes it", () => {
+    const reg = DEFAULT_REGISTRY.extend([{ abbrev: "imp.analysis.retransmission_count", label: "Retransmissions", type: "uint", max: 5 }]);
+    expect(compileFilter("imp.analysis.retransmission_count >= 2").ok).toBe(false);
+    const c = compileFilter("imp.analysis.retransmission_count >= 2", reg);
+    expect(c.ok && c.filter.matches(recordPacket({ "imp.analysis.retransmission_count": 3 }))).toBe(true);
+    expect(compileFilter("imp.analysis.retransmission_count == 6", reg).ok).toBe(false);
+  });
+
+  it("refuses a field declared twice", () => {
+    expect(() => new FieldRegistry([{ abbrev: "a.b", label: "A", type: "uint" }, { abbrev: "a.b", label: "B", type: "uint" }])).toThrow(/twice/);
+  });
+
+  it("value names are ASCII case-insensitive", () => {
+    const f = DEFAULT_REGISTRY.get("imp.type")!;
+    expect(DEFAULT_REGISTRY.valueOfName(f, "DATA MESSAGE")).toBe(5);
+    expect(DEFAULT_REGISTRY.valueOfName(f, "Data  Message")).toBeUndefined();
+  });
+});
+
+describe("recordPacket", () => {
+  it("turns single values into one occurrence and keeps arrays", () => {
+    const p = recordPacket({ "imp.type": 5, "imp.entry.username": ["a", "b"], "imp.data": undefined });
+    expect(p.values("imp.type")).toEqual([5]);
+    expect(p.values("imp.entry.username")).toEqual(["a", "b"]);
+    expect(p.values("imp.data")).toBeUndefined();
+  });
+});
