@@ -4,6 +4,7 @@
  * library code and set process.exitCode.
  */
 import { Command, CommanderError } from "commander";
+import { clientCommand } from "./commands/client.js";
 import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
@@ -13,6 +14,7 @@ export function buildProgram(io: CliIo): Command {
     .version("0.1.0")
     .showHelpAfterError("(run 'imp --help' for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err });
+  program.addCommand(clientCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;

@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { connectClient, type ImpClient } from "../../src/client/client.js";
+import type { ClientEvents } from "../../src/client/events.js";
+import type { Address } from "../../src/transport/index.js";
+import { acceptConnection, entry, fakeEndpoint, type FakeEndpoint } from "./fake-server.js";
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+interface Setup {
+  s: FakeEndpoint;
+  c: ImpClient;
+  addr: Address;
+  events: { [K in keyof ClientEvents]?: ClientEvents[K][] };
+  /** Next sequence bit of the fake server toward the client (Accept was S=1, list S=0). */
+  seq: () => number;
+}
+
+async function setup(others = [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 }), entry(9, "carol", 1, { ip: "10.0.0.9", port: 9009 })]): Promise<Setup> {
+  const s = await fakeEndpoint();
+  cleanup.push(() => s.close());
+  const connecting = connectClient({ name: "alice", server: s.address, rto: 100 });
+  const { client: addr } = await acceptConnection(s, { id: 42, others });
+  const c = await connecting;
+  cleanup.push(() => c.close());
+  const events: Setup["events"] = {};
+  const names: (keyof ClientEvents)[] = [
+    "message", "userJoined", "userChanged", "userLeft", "invitation", "groupCreated", "groupCreateRejected",
+    "invitationAccepted", "invitationRejected", "dissolved", "joined", "left", "dropped", "disconnected",
+  ];
+  for (const n of names) c.on(n, (p: never) => void ((events[n] ??= [] as never[]) as unknown[]).push(p));
+  let last = 0;
+  return { s, c, addr, events, seq: () => (last ^= 1) };
+}
+
+describe("messaging through the server", () => {
+  it("sends text to the server and resolves on its ACK", async () => {
+    const { s, c, addr } = await setup();
+    const sent = c.send("hello");
+    const data = await s.take((m) => m.type === 5);
+    expect(data.hex).toBe("2a2a010007000568656c6c6f"); // S=1 (ConnReq 1, ListReq 0, then this), Src 42, Group 1, HL 7, length 5
+    s.send(addr, { type: 5, seq: 1, ack: 1, src: 0, group: 0 });
+    expect(await sent).toEqual(["acked"]);
+  });
+
+  it("delivers a relayed message once and ACKs its duplicate again", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    const sq = seq();
+    const relay = { type: 5, seq: sq, src: 7, group: 1, data: "hi alice" };
+    s.send(addr, relay);
+    const ack1 = await s.take((m) => m.ack === 1 && m.type === 5);
+    s.send(addr, relay);
+    const ack2 = await s.take((m) => m.ack === 1 && m.type === 5);
+    expect(ack1.hex).toBe(ack2.hex);
+    expect(ack1.m).toMatchObject({ seq: sq, src: 42, group: 0, hlen: 5 });
+    s.send(addr, { ...relay, seq: seq(), data: "again" });
+    await s.take((m) => m.ack === 1 && m.type === 5);
+    expect(events.message).toEqual([
+      { from: 7, fromName: "bob", group: 1, text: "hi alice", direct: false },
+      { from: 7, fromName: "bob", group: 1, text: "again", direct: false },
+    ]);
+    expect(c.state).toBe("connected");
+  });
+
+  it("drops malformed datagrams, reserved types and strangers without answering", async () => {
+    const { s, c, addr, events } = await setup();
+    const stranger = await fakeEndpoint();
+    cleanup.push(() => stranger.close());
+    s.sendRaw(addr, Buffer.from("2a2a01", "hex")); // short
+    s.sendRaw(addr, Buffer.from("2a00010009000568656c6c6f", "hex")); // HL beyond
+    s.sendRaw(addr, Buffer.from("2a07010007000968656c6c6f", "hex")); // data length mismatch
+    s.sendRaw(addr, Buffer.from("a800000005", "hex")); // reserved type 0x15
+    stranger.send(addr, { type: 5, seq: 1, src: 7, group: 1, data: "spoof" });
+    stranger.send(addr, { type: 14, seq: 1, src: 0, group: 255, entry: [entry(66, "mallory", 1, stranger.address)] });
+    expect(await s.quiet(80)).toEqual([]);
+    expect(stranger.inbox).toEqual([]);
+    expect(events.message).toBeUndefined();
+    expect(events.dropped).toHaveLength(6);
+    expect(c.roster.get(66)).toBeUndefined();
+  });
+
+  it("applies Update List and Update Disconnection to the roster with events", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    s.send(addr, { type: 14, seq: seq(), src: 0, group: 255, entry: [entry(11, "dave", 1, { ip: "10.0.0.11", port: 1111 }), entry(7, "bob", 5, { ip: "10.0.0.7", port: 7007 })] });
+    await s.take((m) => m.ack === 1 && m.type === 14);
+    s.send(addr, { type: 15, seq: seq(), src: 0, group: 255, client_id: 9 });
+    await s.take((m) => m.ack === 1 && m.type === 15);
+    expect(events.userJoined?.map((e) => e.user.name)).toEqual(["dave"]);
+    expect(events.userChanged?.map((e) => [e.user.name, e.previous.group, e.user.group])).toEqual([["bob", 1, 5]]);
+    expect(events.userLeft).toEqual([{ id: 9, user: expect.objectContaining({ name: "carol" }) }]);
+    expect(c.roster.all().map((e) => e.name).sort()).toEqual(["alice", "bob", "dave"]);
+  });
+
+  it("creates a group: exact request bytes, Accept with the creator as Source ID, forwarded answers of HL 7 and 8", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    const created = c.createGroup({ mode: "decentralized", invitees: ["bob", 9] });
+    const req = await s.take((m) => m.type === 6);
+    expect(req.hex).toBe("322a000008" + "80" + "07" + "09"); // type 6 S=1, mode bit set, invitees 7 and 9
+    s.send(addr, { type: 6, seq: 1, ack: 1, src: 0, group: 0 });
+    expect(await created).toBe("acked");
+    s.send(addr, { type: 7, seq: seq(), src: 42, group: 0, mode: 1, new_group: 3 }); // variant Src
+    await s.take((m) => m.ack === 1 && m.type === 7);
+    expect(events.groupCreated).toEqual([{ group: 3, mode: "decentralized" }]);
+    expect([c.group, c.mode]).toEqual([3, "decentralized"]);
+    expect(c.roster.get(42)?.group).toBe(3);
+    s.send(addr, { type: 10, seq: seq(), src: 7, group: 0, mode: 1, invite_group: 3 }); // HL 7
+    await s.take((m) => m.ack === 1 && m.type === 10);
+    s.send(addr, { type: 11, seq: seq(), src: 9, group: 0, mode: 1, invite_group: 3, invitee: 9 }); // HL 8
+    await s.take((m) => m.ack === 1 && m.type === 11);
+    expect(events.invitationAccepted).toEqual([{ by: 7, byName: "bob", group: 3, mode: "decentralized" }]);
+    expect(events.invitationRejected).toEqual([{ by: 9, byName: "carol", group: 3, mode: "decentralized" }]);
+  });
+
+  it("reports a Group Creation Reject and refuses bad invitee lists locally", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    await expect(c.createGroup({ mode: "centralized", invitees: ["nobody"] })).rejects.toThrow(/no user "nobody"/);
+    await expect(c.createGroup({ mode: "centralized", invitees: ["alice"] })).rejects.toThrow(/yourself/);
+    await expect(c.createGroup({ mode: "centralized", invitees: [] })).rejects.toThrow(/at least one/);
+    await expect(c.invite("bob")).rejects.toThrow(/not in a private group/);
+    await expect(c.leave()).rejects.toThrow(/public group/);
+    s.send(addr, { type: 8, seq: seq(), src: 0, group: 0 });
+    await s.take((m) => m.ack === 1 && m.type === 8);
+    expect(events.groupCreateRejected).toHaveLength(1);
+  });
+
+  it("answers invitations: HL 7 Accept/Reject, joins the group, invites into it, leaves, accepts Dissolution with group 1", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    s.send(addr, { type: 9, seq: seq(), src: 7, group: 0, mode: 0, invite_group: 4, invitee: 42 });
+    await s.take((m) => m.ack === 1 && m.type === 9);
+    expect(events.invitation).toEqual([{ from: 7, fromName: "bob", group: 4, mode: "centralized" }]);
+    expect(c.pendingInvitations).toHaveLength(1);
+    const rejected = c.reject();
+    const rej = await s.take((m) => m.type === 11);
+    expect(rej.hex).toBe("5a2a000007" + "00" + "04"); // S=1, Src 42, HL 7: mode byte, group 4
+    s.send(addr, { type: 11, seq: 1, ack: 1, src: 0, group: 0 });
+    expect(await rejected).toBe("acked");
+    await expect(c.accept()).rejects.toThrow(/no pending invitation/);
+
+    s.send(addr, { type: 9, seq: seq(), src: 9, group: 0, mode: 0, invite_group: 5, invitee: 42 });
+    await s.take((m) => m.ack === 1 && m.type === 9);
+    const accepted = c.accept(5);
+    const acc = await s.take((m) => m.type === 10);
+    expect(acc.hex).toBe("502a000007" + "00" + "05"); // S=0, HL 7
+    expect([c.group, c.mode]).toEqual([5, "centralized"]);
+    s.send(addr, { type: 10, seq: 0, ack: 1, src: 0, group: 0 });
+    expect(await accepted).toBe("acked");
+
+    const invited = c.invite("bob");
+    const inv = await s.take((m) => m.type === 9);
+    expect(inv.hex).toBe("4a2a000008" + "00" + "05" + "07");
+    s.send(addr, { type: 9, seq: 1, ack: 1, src: 0, group: 0 });
+    await invited;
+
+    const sent = c.send("in five");
+    expect((await s.take((m) => m.type === 5)).m).toMatchObject({ src: 42, group: 5, data: "in five" });
+    s.send(addr, { type: 5, seq: 0, ack: 1, src: 0, group: 0 });
+    await sent;
+
+    const left = c.leave();
+    expect((await s.take((m) => m.type === 12)).hex).toBe("622a000005");
+    expect(c.group).toBe(1);
+    s.send(addr, { type: 12, seq: 1, ack: 1, src: 0, group: 0 });
+    await left;
+    expect(events.left).toEqual([{ group: 5 }]);
+
+    s.send(addr, { type: 9, seq: seq(), src: 9, group: 0, mode: 0, invite_group: 6, invitee: 42 });
+    await s.take((m) => m.ack === 1 && m.type === 9);
+    const acc6 = c.accept();
+    await s.take((m) => m.type === 10);
+    s.send(addr, { type: 10, seq: 0, ack: 1, src: 0, group: 0 });
+    await acc6;
+    expect(c.group).toBe(6);
+    s.send(addr, { type: 13, seq: seq(), src: 0, group: 1, hlen: 5 });
+    await s.take((m) => m.ack === 1 && m.type === 13);
+    expect(events.dissolved).toEqual([{ group: 6 }]);
+    expect([c.group, c.mode]).toEqual([1, "centralized"]);
+  });
+
+  it("disconnects: Disconnection Request, resolves on its ACK, closes", async () => {
+    const { s, c, addr, events } = await setup();
+    const done = c.disconnect();
+    const req = await s.take((m) => m.type === 16);
+    expect(req.hex).toBe("822a000005");
+    s.send(addr, { type: 16, seq: 1, ack: 1, src: 0, group: 0 });
+    expect(await done).toBe("acked");
+    expect(c.state).toBe("closed");
+    expect(events.disconnected).toEqual([{ reason: "request" }]);
+    await expect(c.send("late")).rejects.toThrow(/not connected/);
+  });
+
+  it("lets an invitation expire after the invitation time-out", async () => {
+    const s = await fakeEndpoint();
+    cleanup.push(() => s.close());
+    const connecting = connectClient({ name: "alice", server: s.address, rto: 100, inviteTimeoutMs: 60 });
+    const { client: addr } = await acceptConnection(s, { id: 42, others: [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7 })] });
+    const c = await connecting;
+    cleanup.push(() => c.close());
+    const expired = c.next("invitationExpired");
+    s.send(addr, { type: 9, seq: 1, src: 7, group: 0, mode: 1, invite_group: 2, invitee: 42 });
+    expect(await expired).toMatchObject({ from: 7, group: 2, mode: "decentralized" });
+    expect(c.pendingInvitations).toHaveLength(0);
+  });
+});
