@@ -36,10 +36,18 @@ const IPV6_HEADER = 40;
 const UDP_HEADER = 8;
 export const IP_PROTO_UDP = 17;
 
-/** Address bytes of `ip`, with its version; throws TypeError for text that is no address. */
+/** Parsed addresses (a capture has few distinct ones); cleared when full. Never mutated. */
+const addressCache = new Map<string, Uint8Array>();
+const ADDRESS_CACHE_SIZE = 4096;
+
+/** Address bytes of `ip` (4 or 16; do not modify them); throws TypeError for text that is no address. */
 export function addressBytes(ip: string): Uint8Array {
-  const bytes = ip.includes(":") ? parseIpv6(ip) : parseIpv4(ip);
+  let bytes = addressCache.get(ip);
+  if (bytes !== undefined) return bytes;
+  bytes = ip.includes(":") ? parseIpv6(ip) : parseIpv4(ip);
   if (!bytes) throw new TypeError(`not an IP address: ${JSON.stringify(ip)}`);
+  if (addressCache.size >= ADDRESS_CACHE_SIZE) addressCache.clear();
+  addressCache.set(ip, bytes);
   return bytes;
 }
 

@@ -52,3 +52,4 @@ export {
   type PcapngOption,
 } from "./pcapng-writer.js";
 export { BlockType, OptionCode } from "./pcapng-blocks.js";
+export { Ipv4Reassembler, type ReassembledDatagram, type ReassemblyOptions } from "./ipv4-reassembly.js";

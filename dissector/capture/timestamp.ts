@@ -25,23 +25,21 @@ export function splitTimestamp(high: number, low: number, unitsPerSecond: number
     rem = total % unitsPerSecond;
     out.sec = (total - rem) / unitsPerSecond;
   } else if (unitsPerSecond <= TWO_32) {
-    let q = 0;
-    rem = 0;
-    const digits = [high >>> 16, high & 0xffff, low >>> 16, low & 0xffff];
-    for (const d of digits) {
-      const cur = rem * 65536 + d;
-      let qd = Math.floor(cur / unitsPerSecond);
-      rem = cur - qd * unitsPerSecond;
-      if (rem < 0) {
-        qd -= 1;
-        rem += unitsPerSecond;
-      } else if (rem >= unitsPerSecond) {
-        qd += 1;
-        rem -= unitsPerSecond;
-      }
-      q = q * 65536 + qd;
-    }
-    out.sec = q;
+    // Long division of the 64-bit count by 16-bit digits: every intermediate stays below 2^48.
+    let cur = high >>> 16;
+    let q3 = Math.floor(cur / unitsPerSecond);
+    rem = cur - q3 * unitsPerSecond;
+    cur = rem * 65536 + (high & 0xffff);
+    const q2 = Math.floor(cur / unitsPerSecond);
+    rem = cur - q2 * unitsPerSecond;
+    cur = rem * 65536 + (low >>> 16);
+    const q1 = Math.floor(cur / unitsPerSecond);
+    rem = cur - q1 * unitsPerSecond;
+    cur = rem * 65536 + (low & 0xffff);
+    const q0 = Math.floor(cur / unitsPerSecond);
+    rem = cur - q0 * unitsPerSecond;
+    q3 = ((q3 * 65536 + q2) * 65536 + q1) * 65536 + q0;
+    out.sec = q3;
   } else {
     const total = high * TWO_32 + low;
     out.sec = Math.floor(total / unitsPerSecond);
