@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { clientCommand } from "./commands/client.js";
+import { serverCommand } from "./commands/server.js";
 import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run 'imp --help' for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program.addCommand(clientCommand(io));
+  program.addCommand(serverCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;

@@ -29,7 +29,7 @@ export type ServerEvent =
   | { event: "disconnected"; id: number; name: string; forced: boolean }
   | { event: "disconnection-reacked"; id: number; ip: string; port: number }
   | { event: "dropped"; reason: string; ip: string; port: number; bytes: number; detail: string }
-  | { event: "stopped"; counters: Counters };
+  | { event: "stopped"; signal: string; counters: Counters };
 
 export type ServerLogger = (event: ServerEvent) => void;
 
@@ -40,13 +40,14 @@ export function formatJson(e: ServerEvent, at: Date = new Date()): string {
   return JSON.stringify({ ts: at.toISOString(), ...e });
 }
 
-/** One human line: timestamp, event name, then key=value pairs. */
+/** One human line: timestamp, event name, then key=value pairs (the counters of "stopped" follow, one per line). */
 export function formatText(e: ServerEvent, at: Date = new Date()): string {
   let line = `${at.toISOString()} ${e.event}`;
   for (const [k, v] of Object.entries(e)) {
-    if (k === "event") continue;
+    if (k === "event" || k === "counters") continue;
     line += ` ${k}=${textValue(v)}`;
   }
+  if (e.event === "stopped") line += "\n" + formatCountersText(e.counters).replace(/^/gm, "  ");
   return line;
 }
 
