@@ -239,14 +239,25 @@ describe("server: disjoint and dissolution", () => {
     expect(net.server.snapshot().invitations).toEqual([]);
   });
 
-  it("a client in a private group may create another; it leaves the old group", async () => {
-    const [a, b, c] = await withGroup(3);
+  it("a client in a private group may not create another (ACK + Group Creation Reject)", async () => {
+    const [a, , c] = await withGroup(3);
     a!.send({ type: 0x06, mode: 1, invitees: [3] });
     await net.settle();
-    c!.send({ type: 0x0a, mode: 1, invite_group: 3 });
+    expect(briefs(a!.take())).toEqual(["ACK(CreateReq)", "CreateReject"]);
+    expect(c!.take()).toEqual([]);
+    expect(groupsOf()).toEqual([2, 2, 1]);
+  });
+
+  it("an invitee in another private group that accepts moves; its old group may dissolve", async () => {
+    const [a, b, c, d] = await withGroup(4);
+    c!.send({ type: 0x06, mode: 1, invitees: [2] });
     await net.settle();
-    expect(briefs(a!.take())).toEqual(["ACK(CreateReq)", "CreateAccept(g3,m1)", "Update(1:u1@3,2:u2@1,3:u3@3)"]);
-    expect(briefs(b!.take())).toEqual(["Dissolution(g2)", "Update(1:u1@3,2:u2@1,3:u3@3)"]);
-    expect(groupsOf()).toEqual([3, 1, 3]);
+    b!.send({ type: 0x0a, mode: 1, invite_group: 3 });
+    await net.settle();
+    expect(briefs(b!.take())).toEqual(["InviteReq(3>2,g3,m1)", "ACK(InviteAccept)", "Update(3:u3@3,2:u2@3,1:u1@1)"]);
+    expect(briefs(a!.take())).toEqual(["Dissolution(g2)", "Update(3:u3@3,2:u2@3,1:u1@1)"]);
+    expect(briefs(c!.take())).toEqual(["ACK(CreateReq)", "CreateAccept(g3,m1)", "Update(3:u3@3,2:u2@3,1:u1@1)"]);
+    expect(briefs(d!.take())).toEqual(["Update(3:u3@3,2:u2@3,1:u1@1)"]);
+    expect(groupsOf()).toEqual([1, 3, 3, 1]);
   });
 });

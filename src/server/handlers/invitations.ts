@@ -5,7 +5,7 @@
  * Request; answers, time-outs and departures settle the invitation.
  */
 import type { ImpMessage, MessageInput } from "../../codec/index.js";
-import { FIRST_PRIVATE_GROUP, LAST_PRIVATE_GROUP } from "../../protocol/index.js";
+import { FIRST_PRIVATE_GROUP, LAST_PRIVATE_GROUP, PUBLIC_GROUP } from "../../protocol/index.js";
 import { T, type ServerCore } from "../core.js";
 import type { Group, Invitation, Mode, User } from "../state.js";
 import { forgetInvitation, moveUser, rejectToInviter } from "./membership.js";
@@ -42,6 +42,8 @@ export function onCreate(core: ServerCore, creator: User, m: ImpMessage): void {
     core.emit({ event: "group-creation-rejected", group: 0, creator: creator.id, reason });
     core.send(creator, { type: T.createReject, src: 0, group: 0 });
   };
+  // As the 2017 client, which only asks from the Public Group: a member of a private group disjoins first.
+  if (creator.group !== PUBLIC_GROUP) return reject("creator is in a private group");
   if (invitees.length === 0) return reject("no valid invitee");
   const group = core.state.reserveGroup(mode, creator.id);
   if (!group) return reject("no free group ID");
