@@ -197,6 +197,28 @@ describe("server: invitations into an existing group", () => {
   });
 });
 
+describe("server: interoperability with the 2017 client", () => {
+  it("accepts Group Invitation Accept/Reject with HL 8 (invitee ID) and forwards HL 7", async () => {
+    const [a, b, c] = await withGroup(3);
+    a!.send({ type: 0x09, mode: 0, invite_group: 2, invitee: 3 });
+    await net.settle();
+    const sent = c!.send({ type: 0x0b, mode: 0, invite_group: 2, invitee: 3 });
+    expect(sent.readUInt16BE(3)).toBe(8);
+    await net.settle();
+    const fwd = a!.take();
+    expect(briefs(fwd)).toEqual(["ACK(InviteReq)", "InviteReject(3,g2)"]);
+    expect(fwd[1]).toMatchObject({ src: 3, group: 0, hlen: 7 });
+    b!.send({ type: 0x09, mode: 0, invite_group: 2, invitee: 3 });
+    await net.settle();
+    c!.send({ type: 0x0a, mode: 0, invite_group: 2, invitee: 3 });
+    await net.settle();
+    const acc = b!.take();
+    expect(briefs(acc)).toEqual(["ACK(InviteReq)", "InviteAccept(3,g2)", "Update(3:u3@2)"]);
+    expect(acc[1]).toMatchObject({ src: 3, hlen: 7 });
+    expect(groupsOf()).toEqual([2, 2, 2]);
+  });
+});
+
 describe("server: disjoint and dissolution", () => {
   it("disjoint moves the client back; a group left with one member is dissolved", async () => {
     const [a, b, c] = await withGroup(3);
