@@ -1,0 +1,1117 @@
+/**
+ * Conversation analysis over a whole capture, as Wireshark's tcp.analysis does for TCP
+ * (WIRE.md sections 3 to 6): which frame acknowledges which, retransmissions, duplicate and stale
+ * ACKs, unacknowledged messages, forced disconnections, request/response pairs, names and group
+ * membership over time.
+ *
+ * Frames are added one at a time in capture order. Nothing of a frame is kept but a few numbers
+ * in typed-array columns indexed by frame number; state is per conversation (one ARQ direction:
+ * sender address -> receiver address). What a frame shows when it is added (its first-pass view,
+ * for a streaming reader) never changes; what later frames teach about it (acked_in, response_in,
+ * unacked, forced disconnection, invitation time-out) is written back into separate columns and
+ * is complete after `finish()` (its final view, as tshark -2).
+ */
+import type { Decoded, ImpMessage, ListEntry } from "../../src/codec/message.js";
+import { PUBLIC_GROUP, typeName } from "../../src/protocol/fields.js";
+import { messageSpec } from "../../src/protocol/messages.js";
+import { PROBLEMS } from "../../src/protocol/problems.js";
+import { int32, uint16, uint8, float64 } from "./columns.js";
+import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisCategory, type AnalysisExpertSpec, type AnalysisFieldSpec } from "./fields.js";
+import { fingerprint } from "./fingerprint.js";
+import { Membership, type GroupEvent, type MembershipReason } from "./groups.js";
+import { NameBook, type Endpoint } from "./names.js";
+import type { Severity } from "../../src/protocol/problems.js";
+
+export type { Endpoint } from "./names.js";
+
+/** One IMP datagram of the capture, as fed to the analyzer. */
+export interface AnalysisInput {
+  /** Frame number in the capture, 1-based, increasing. */
+  readonly frame: number;
+  /** Timestamp in seconds (absolute or relative; only differences matter). */
+  readonly time: number;
+  readonly src: Endpoint;
+  readonly dst: Endpoint;
+  readonly decoded: Decoded;
+  /** The UDP payload, when at hand: retransmissions are then compared byte for byte (by hash). */
+  readonly bytes?: Uint8Array;
+}
+
+export interface AnalyzerOptions {
+  /** Server port (WIRE.md: 1313); the server is also recognised by what it sends and receives. */
+  serverPort?: number;
+  /** Retransmission timeout in seconds (WIRE.md: 0.5). */
+  rto?: number;
+  /** Retransmissions after the first transmission (WIRE.md: 5). */
+  retries?: number;
+  /** Seconds an acknowledged invitation waits for its answer (WIRE.md: 15). */
+  invitationTimeout?: number;
+  /**
+   * An identical message on a pair whose last message was already acknowledged counts as a
+   * (spurious) retransmission when it comes within this many seconds of the previous
+   * transmission (default 2 x rto); later it is a new message (a fresh session, e.g. a
+   * reconnection with the same username).
+   */
+  spuriousWindow?: number;
+}
+
+export interface AnalysisField {
+  /** Filter name, `imp.analysis.*`. */
+  readonly name: string;
+  readonly value: number | string | boolean;
+  readonly display: string;
+}
+
+export interface AnalysisExpert {
+  readonly id: string;
+  readonly category: AnalysisCategory;
+  readonly severity: Severity;
+  readonly text: string;
+}
+
+export interface FrameAnalysis {
+  readonly fields: AnalysisField[];
+  readonly experts: AnalysisExpert[];
+}
+
+export type AnalysisView = "first" | "final";
+
+export type TransactionKind = "connect" | "list" | "create" | "invite" | "invite_request";
+export type TransactionOutcome = "pending" | "accepted" | "rejected" | "answered" | "timeout" | "unanswered";
+
+/** A request and its response (application level, apart from the ACKs). */
+export interface Transaction {
+  readonly index: number;
+  /**
+   * connect: Connection Request -> Accept/Reject; list: User List Request -> Response;
+   * create: Group Creation Request -> Group Creation Accept/Reject;
+   * invite: Group Invitation Request from the server to an invitee -> the invitee's answer;
+   * invite_request: a member's Group Invitation Request -> the answer the server gives the inviter.
+   */
+  readonly kind: TransactionKind;
+  readonly request: number;
+  readonly response: number | null;
+  readonly outcome: TransactionOutcome;
+  /** Seconds from the request's original transmission to the response. */
+  readonly rtt: number | null;
+  /** The creation (or member's invitation request) an invitation belongs to. */
+  readonly parent: number | null;
+  /** Requester (connect: the client it got; create: creator) or invitee (invite, invite_request). */
+  readonly client: number;
+  /** Group concerned (create, invite, invite_request), 0 when unknown. */
+  readonly group: number;
+  /** invite: frame of the invitee's ACK (the 15 s timer starts there). */
+  readonly ackedIn: number | null;
+}
+
+export interface ConversationSummary {
+  readonly index: number;
+  readonly src: Endpoint;
+  readonly dst: Endpoint;
+  readonly srcName: string | undefined;
+  readonly dstName: string | undefined;
+  /** Datagrams (all), messages (A=0, first transmissions), ACKs, retransmissions. */
+  readonly frames: number;
+  readonly messages: number;
+  readonly acks: number;
+  readonly retransmissions: number;
+  readonly bytes: number;
+  readonly firstFrame: number;
+  readonly lastFrame: number;
+}
+
+export interface AnalysisStats {
+  readonly frames: number;
+  readonly messages: number;
+  readonly acks: number;
+  readonly retransmissions: number;
+  readonly spuriousRetransmissions: number;
+  readonly duplicateAcks: number;
+  readonly staleAcks: number;
+  readonly seqNotFlipped: number;
+  readonly unacked: number;
+  readonly forcedDisconnections: number;
+  readonly invitationTimeouts: number;
+  readonly noResponse: number;
+  /** Ignored: malformed datagrams and those a conforming receiver drops. */
+  readonly ignored: number;
+  /** Seconds from original transmission to the ACK (explicit ACKs), in frame order. */
+  readonly ackRtts: Float64Array;
+  /** Seconds from request to response, per transaction kind. */
+  readonly responseTimes: Readonly<Record<TransactionKind, Float64Array>>;
+  readonly conversations: readonly ConversationSummary[];
+}
+
+// Per-frame info bits.
+const I_PRESENT = 0x100;
+const I_MALFORMED = 0x200; // no message at all
+const I_DROPPED = 0x400; // a conforming receiver drops it: not analysed
+const I_ACK = 0x40;
+const I_SEQ = 0x20;
+const I_TYPE = 0x1f;
+
+// Per-frame flags (first-pass column and later column).
+const F_RETX = 1;
+const F_SPURIOUS = 2;
+const F_DUPACK = 4;
+const F_STALE = 8;
+const F_SEQNF = 16;
+const F_UNACKED = 32;
+const F_FORCED = 64;
+const F_NORESP = 128;
+const F_INVTIMEOUT = 256;
+const F_LATE = 512;
+const F_CONNECTED = 1024;
+const F_REJECTED = 2048;
+
+// Conversation states of the last message sent on it.
+const S_NONE = 0;
+const S_OUTSTANDING = 1;
+const S_SETTLED = 2;
+const S_NOACK = 3; // needs no ACK (Connection Reject)
+const S_GONE = 4; // all transmissions unanswered: the sender discarded it
+
+const TX_KINDS: readonly TransactionKind[] = ["connect", "connect", "list", "create", "invite", "invite_request"];
+const K_CONNECT = 1;
+const K_LIST = 2;
+const K_CREATE = 3;
+const K_INVITE = 4;
+const K_INVITE_REQ = 5;
+const TX_OUTCOMES: readonly TransactionOutcome[] = ["pending", "accepted", "rejected", "answered", "timeout", "unanswered"];
+const O_PENDING = 0;
+const O_ACCEPTED = 1;
+const O_REJECTED = 2;
+const O_ANSWERED = 3;
+const O_TIMEOUT = 4;
+const O_UNANSWERED = 5;
+
+/** Types only the server sends / only the server receives (non-ACK). */
+const SERVER_SENDS = new Set([0x01, 0x02, 0x04, 0x07, 0x08, 0x0d, 0x0e, 0x0f]);
+const SERVER_RECEIVES = new Set([0x00, 0x03, 0x06, 0x0c, 0x10]);
+const DROPPED_PROBLEMS = new Set(Object.values(PROBLEMS).filter((p) => p.dropped).map((p) => p.id));
+
+/** State of one conversation: the last message its sender sent its receiver. */
+class Conv {
+  /** Reverse conversation (receiver -> sender), once seen. */
+  rev: Conv | null = null;
+  state = S_NONE;
+  /** Frame of the original transmission of the last message. */
+  orig = 0;
+  type = -1;
+  seq = 0;
+  fp = 0;
+  txCount = 0;
+  lastTxFrame = 0;
+  lastTxTime = 0;
+  /** Frame that settled it (first ACK, or the implicit response). */
+  settledBy = 0;
+  dupAcks = 0;
+  /** Transaction whose request is the last message (connect, list, invite), or -1. */
+  txn = -1;
+  /** 1 + retries transmissions seen, no answer yet: a forced disconnection unless answered in time. */
+  forcedPending = false;
+  /** The next message may carry any S (a fresh session after a Connection Request). */
+  fresh = true;
+  frames = 0;
+  messages = 0;
+  acks = 0;
+  retransmissions = 0;
+  bytes = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+
+  constructor(
+    readonly index: number,
+    readonly a: number,
+    readonly b: number,
+  ) {}
+}
+
+interface Deadline {
+  readonly at: number;
+  readonly conv: Conv | null;
+  readonly txn: number;
+  readonly frame: number;
+}
+
+export class ConversationAnalyzer {
+  readonly names: NameBook;
+  readonly membership = new Membership();
+  private readonly rto: number;
+  private readonly retries: number;
+  private readonly invitationTimeout: number;
+  private readonly spuriousWindow: number;
+
+  private readonly convs = new Map<number, Conv>();
+  private readonly convList: Conv[] = [];
+
+  // Per-frame columns (indexed by frame number).
+  private readonly info = uint16();
+  private readonly convCol = int32();
+  private readonly timeCol = float64();
+  private readonly flags0 = uint16();
+  private readonly flagsL = uint16();
+  private readonly ackTo = int32();
+  private readonly ackedIn = int32();
+  private readonly retxOf = int32();
+  private readonly txNum = uint8();
+  private readonly dupOf = int32();
+  private readonly dupNum = uint8();
+  private readonly responseTo = int32();
+  private readonly responseIn = int32();
+  /** seq_not_flipped: previous message; late_answer: the timed-out invitation. */
+  private readonly aux = int32();
+
+  // Transactions (struct of arrays).
+  private txCount = 0;
+  private readonly txKind = uint8();
+  private readonly txReq = int32();
+  private readonly txResp = int32();
+  private readonly txOutcome = uint8();
+  private readonly txParent = int32(-1);
+  private readonly txClient = uint8();
+  private readonly txGroup = uint8();
+  private readonly txAckFrame = int32();
+
+  /** Creations waiting for their Accept/Reject, by creator client ID. */
+  private readonly pendingCreate = new Map<number, number[]>();
+  /** Invitations from the server to an invitee, by (group << 8 | invitee). */
+  private readonly pendingInvite = new Map<number, number>();
+  /** Members' invitation requests, by (inviter << 16 | group << 8 | invitee). */
+  private readonly pendingInviteReq = new Map<number, number>();
+  /** Invitees that accepted before their group was created, by group. */
+  private readonly pendingJoin = new Map<number, number[]>();
+
+  private deadlines: Deadline[] = [];
+  private nextDeadline = Number.POSITIVE_INFINITY;
+
+  private lastFrameNo = 0;
+  private lastTime = 0;
+  private frameCount = 0;
+  private finishedFlag = false;
+  /** Exceptions caught in add() (a bug, never expected; the frame is skipped). */
+  internalErrors = 0;
+
+  constructor(options: AnalyzerOptions = {}) {
+    this.names = new NameBook(options.serverPort);
+    this.rto = options.rto ?? 0.5;
+    this.retries = options.retries ?? 5;
+    this.invitationTimeout = options.invitationTimeout ?? 15;
+    this.spuriousWindow = options.spuriousWindow ?? 2 * this.rto;
+  }
+
+  get finished(): boolean {
+    return this.finishedFlag;
+  }
+
+  /** Number of frames added. */
+  get frames(): number {
+    return this.frameCount;
+  }
+
+  /** Highest frame number added. */
+  get lastFrame(): number {
+    return this.lastFrameNo;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** Adds the next IMP datagram of the capture. Never throws. */
+  add(input: AnalysisInput): void {
+    const f = input.frame;
+    if (!Number.isInteger(f) || f <= 0 || this.finishedFlag) return;
+    try {
+      this.addFrame(input, f);
+    } catch {
+      this.internalErrors++;
+    }
+  }
+
+  private addFrame(input: AnalysisInput, f: number): void {
+    const t = Number.isFinite(input.time) ? input.time : this.lastTime;
+    if (f > this.lastFrameNo) this.lastFrameNo = f;
+    this.lastTime = t;
+    this.frameCount++;
+    if (t > this.nextDeadline) this.expire(t);
+
+    const names = this.names;
+    const srcEp = names.endpoint(input.src.ip, input.src.port);
+    const dstEp = names.endpoint(input.dst.ip, input.dst.port);
+    const conv = this.convFor(srcEp, dstEp);
+    conv.frames++;
+    conv.bytes += input.decoded.length;
+    if (conv.firstFrame === 0) conv.firstFrame = f;
+    conv.lastFrame = f;
+    this.convCol.set(f, conv.index);
+    this.timeCol.set(f, t);
+
+    const d = input.decoded;
+    const m = d.message;
+    if (!m) {
+      this.info.set(f, I_PRESENT | I_MALFORMED);
+      return;
+    }
+    let info = I_PRESENT | (m.type & I_TYPE) | (m.seq ? I_SEQ : 0) | (m.ack ? I_ACK : 0);
+    if (d.layout === null || (d.problems.length > 0 && isDropped(d))) {
+      this.info.set(f, info | I_DROPPED);
+      return;
+    }
+    this.info.set(f, info);
+
+    if (m.ack === 1) {
+      conv.acks++;
+      this.onAck(f, t, conv, m);
+      return;
+    }
+    this.learnServer(srcEp, dstEp, m.type);
+    const fp = fingerprint(d, input.bytes);
+    if (conv.state !== S_NONE && conv.type === m.type && conv.seq === m.seq && conv.fp === fp) {
+      if (conv.state === S_OUTSTANDING) {
+        this.onRetransmission(f, t, conv, F_RETX);
+        return;
+      }
+      if (conv.state !== S_GONE && t - conv.lastTxTime <= this.spuriousWindow) {
+        this.onRetransmission(f, t, conv, F_SPURIOUS);
+        return;
+      }
+    }
+    this.onNewMessage(f, t, conv, m, fp);
+    this.onSemantics(f, conv, srcEp, dstEp, m);
+  }
+
+  private convFor(a: number, b: number): Conv {
+    const key = a * 0x4000000 + b;
+    let c = this.convs.get(key);
+    if (c === undefined) {
+      c = new Conv(this.convList.length, a, b);
+      this.convs.set(key, c);
+      this.convList.push(c);
+      const rev = this.convs.get(b * 0x4000000 + a);
+      if (rev !== undefined) {
+        c.rev = rev;
+        rev.rev = c;
+      }
+    }
+    return c;
+  }
+
+  private learnServer(src: number, dst: number, type: number): void {
+    if (SERVER_SENDS.has(type)) this.names.markServer(src);
+    else if (SERVER_RECEIVES.has(type)) this.names.markServer(dst);
+  }
+
+  private onRetransmission(f: number, t: number, conv: Conv, flag: number): void {
+    conv.txCount++;
+    conv.retransmissions++;
+    conv.lastTxFrame = f;
+    conv.lastTxTime = t;
+    this.flags0.or(f, flag);
+    this.retxOf.set(f, conv.orig);
+    this.txNum.set(f, Math.min(conv.txCount, 255));
+    if (flag === F_RETX && conv.txCount >= 1 + this.retries) {
+      conv.forcedPending = true;
+      this.addDeadline({ at: t + this.rto, conv, txn: -1, frame: f });
+    }
+  }
+
+  private onNewMessage(f: number, t: number, conv: Conv, m: ImpMessage, fp: number): void {
+    if (conv.state === S_OUTSTANDING) {
+      // The previous message was never acknowledged, and its sender moved on.
+      if (conv.forcedPending) this.confirmForced(conv);
+      else this.flagsL.or(conv.orig, F_UNACKED);
+    }
+    const type = m.type;
+    if (conv.state !== S_NONE && !conv.fresh && m.seq === conv.seq && type > 0x02) {
+      this.flags0.or(f, F_SEQNF);
+      this.aux.set(f, conv.orig);
+    }
+    const spec = messageSpec(type);
+    conv.state = spec?.ackedBy.kind === "none" ? S_NOACK : S_OUTSTANDING;
+    conv.orig = f;
+    conv.type = type;
+    conv.seq = m.seq;
+    conv.fp = fp;
+    conv.txCount = 1;
+    conv.lastTxFrame = f;
+    conv.lastTxTime = t;
+    conv.settledBy = 0;
+    conv.dupAcks = 0;
+    conv.txn = -1;
+    conv.forcedPending = false;
+    conv.fresh = false;
+    conv.messages++;
+
+    // Implicit acknowledgement: a response settles the request on the reverse pair.
+    if (spec && spec.answers.length > 0) {
+      const r = conv.rev;
+      if (r !== null && r.state !== S_NONE && spec.answers.includes(r.type)) {
+        const open = r.txn >= 0 && this.txResp.get(r.txn) === 0;
+        const outstanding = r.state === S_OUTSTANDING;
+        if (outstanding) this.settle(r, f);
+        if (outstanding || open) {
+          this.responseTo.set(f, r.orig);
+          if (this.responseIn.get(r.orig) === 0) this.responseIn.set(r.orig, f);
+          if (open) this.resolve(r.txn, f, type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+        }
+      }
+    }
+  }
+
+  private settle(r: Conv, f: number): void {
+    this.ackedIn.set(r.orig, f);
+    this.ackTo.set(f, r.orig);
+    r.state = S_SETTLED;
+    r.settledBy = f;
+    r.forcedPending = false;
+  }
+
+  private onAck(f: number, t: number, conv: Conv, m: ImpMessage): void {
+    const r = conv.rev;
+    if (r === null || r.type !== m.type || r.seq !== m.seq || r.state === S_NONE || r.state === S_GONE) {
+      this.flags0.or(f, F_STALE);
+      return;
+    }
+    if (r.state === S_OUTSTANDING || (r.state === S_NOACK && r.settledBy === 0)) {
+      this.settle(r, f);
+      // The invitee acknowledged an invitation: its answer is due within the time-out.
+      if (r.txn >= 0 && this.txKind.get(r.txn) === K_INVITE && this.txAckFrame.get(r.txn) === 0) {
+        this.txAckFrame.set(r.txn, f);
+        this.addDeadline({ at: t + this.invitationTimeout, conv: null, txn: r.txn, frame: f });
+      }
+      return;
+    }
+    r.dupAcks++;
+    this.flags0.or(f, F_DUPACK);
+    this.dupOf.set(f, r.settledBy);
+    this.dupNum.set(f, Math.min(r.dupAcks, 255));
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private addDeadline(d: Deadline): void {
+    this.deadlines.push(d);
+    if (d.at < this.nextDeadline) this.nextDeadline = d.at;
+  }
+
+  /** Time has passed `nextDeadline`: confirms what expired, keeps the rest. */
+  private expire(t: number): void {
+    const keep: Deadline[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const d of this.deadlines) {
+      if (!this.deadlineLive(d)) continue;
+      if (t > d.at) {
+        this.fire(d);
+        continue;
+      }
+      keep.push(d);
+      if (d.at < next) next = d.at;
+    }
+    this.deadlines = keep;
+    this.nextDeadline = next;
+  }
+
+  private deadlineLive(d: Deadline): boolean {
+    if (d.conv) return d.conv.forcedPending && d.conv.lastTxFrame === d.frame;
+    return this.txOutcome.get(d.txn) === O_PENDING;
+  }
+
+  private fire(d: Deadline): void {
+    if (d.conv) {
+      this.confirmForced(d.conv);
+      return;
+    }
+    this.txOutcome.set(d.txn, O_TIMEOUT);
+    this.flagsL.or(this.txReq.get(d.txn), F_INVTIMEOUT);
+  }
+
+  /** The last of 1 + retries transmissions went unanswered: the sender considers the peer gone. */
+  private confirmForced(c: Conv): void {
+    if (!c.forcedPending) return;
+    c.forcedPending = false;
+    c.state = S_GONE;
+    const last = c.lastTxFrame;
+    this.flagsL.or(last, F_FORCED);
+    this.flagsL.or(c.orig, F_UNACKED);
+    if (this.names.isServer(c.a)) {
+      const client = this.names.clientAt(c.b, last, true);
+      if (client !== 0 && this.membership.groupOf(client) !== 0) {
+        this.membership.leave(last, client, "forced", true);
+        this.names.markLeft(last, client);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- semantics
+
+  private onSemantics(f: number, conv: Conv, srcEp: number, dstEp: number, m: ImpMessage): void {
+    const names = this.names;
+    const groups = this.membership;
+    // A client speaking to the server shows which ID its address holds (captures that start late).
+    if (m.src > 0 && names.isServer(dstEp) && !names.isServer(srcEp) && names.clientAt(srcEp, f, true) === 0) {
+      names.bind(f, m.src, undefined, srcEp, true);
+    }
+    switch (m.type) {
+      case 0x00: {
+        names.pendingName[srcEp] = m.username;
+        conv.txn = this.newTxn(K_CONNECT, f, 0, 0, -1);
+        if (conv.rev) conv.rev.fresh = true;
+        conv.fresh = true;
+        break;
+      }
+      case 0x01: {
+        const id = m.client_id ?? 0;
+        if (id > 0) {
+          if (this.bindClient(f, id, names.pendingName[dstEp], dstEp, false)) this.flags0.or(f, F_CONNECTED);
+          names.pendingName[dstEp] = undefined;
+          groups.join(f, id, PUBLIC_GROUP, "connect");
+          const r = conv.rev;
+          if (r && r.txn >= 0 && this.txReq.get(r.txn) === this.responseTo.get(f)) this.txClient.set(r.txn, id);
+        }
+        break;
+      }
+      case 0x02:
+        this.flags0.or(f, F_REJECTED);
+        names.pendingName[dstEp] = undefined;
+        break;
+      case 0x03:
+        conv.txn = this.newTxn(K_LIST, f, m.src, PUBLIC_GROUP, -1);
+        break;
+      case 0x04:
+      case 0x0e:
+        if (m.entry) this.learnEntries(f, m.entry, m.type === 0x04 ? "list" : "update");
+        break;
+      case 0x06: {
+        const txn = this.newTxn(K_CREATE, f, m.src, 0, -1);
+        const list = this.pendingCreate.get(m.src);
+        if (list) list.push(txn);
+        else this.pendingCreate.set(m.src, [txn]);
+        break;
+      }
+      case 0x07:
+      case 0x08:
+        this.onCreationAnswer(f, dstEp, m);
+        break;
+      case 0x09:
+        this.onInvitation(f, conv, srcEp, dstEp, m);
+        break;
+      case 0x0a:
+      case 0x0b:
+        this.onInvitationAnswer(f, srcEp, dstEp, m);
+        break;
+      case 0x0c: {
+        const id = m.src || names.clientAt(srcEp, f);
+        if (groups.groupOf(id) > PUBLIC_GROUP) {
+          const g = groups.groupOf(id);
+          groups.join(f, id, PUBLIC_GROUP, "disjoint");
+          if (groups.membersNow(g).length === 0) groups.setAlive(g, false);
+        }
+        break;
+      }
+      case 0x0d: {
+        const id = names.clientAt(dstEp, f);
+        const g = groups.groupOf(id);
+        if (g > PUBLIC_GROUP) {
+          groups.join(f, id, PUBLIC_GROUP, "dissolution");
+          groups.setAlive(g, false);
+        }
+        if (m.group > PUBLIC_GROUP && m.group < 255) groups.setAlive(m.group, false);
+        break;
+      }
+      case 0x0f: {
+        const id = m.client_id ?? 0;
+        // Evidence that a forced disconnection from the server to that client happened.
+        const ep = names.endpointOf(id, f, true);
+        if (ep >= 0) {
+          const c = this.convs.get(srcEp * 0x4000000 + ep);
+          if (c?.forcedPending) this.confirmForced(c);
+        }
+        this.clientLeft(f, id, "update_disconnection");
+        break;
+      }
+      case 0x10:
+        this.clientLeft(f, m.src || names.clientAt(srcEp, f), "disconnect");
+        break;
+      default:
+        break;
+    }
+  }
+
+  private clientLeft(f: number, id: number, reason: MembershipReason): void {
+    if (id <= 0) return;
+    const g = this.membership.groupOf(id);
+    this.membership.leave(f, id, reason);
+    if (g > PUBLIC_GROUP && this.membership.membersNow(g).length === 0) this.membership.setAlive(g, false);
+    this.names.markLeft(f, id);
+  }
+
+  /** Binds a name; returns true when it is news. A reused ID ends its previous holder's membership. */
+  private bindClient(f: number, id: number, name: string | undefined, ep: number, fromList: boolean): boolean {
+    const r = this.names.bind(f, id, name, ep, fromList);
+    if (r === "replaced") this.membership.leave(f, id, "reused");
+    return r !== "same";
+  }
+
+  private learnEntries(f: number, entries: readonly ListEntry[], reason: MembershipReason): void {
+    for (const e of entries) {
+      if (!e || e.client_id <= 0) continue;
+      const ep = this.names.endpoint(e.ip, e.port);
+      this.bindClient(f, e.client_id, e.username, ep, true);
+      if (e.group >= 1 && e.group <= 254) this.membership.join(f, e.client_id, e.group, reason);
+    }
+  }
+
+  private onCreationAnswer(f: number, dstEp: number, m: ImpMessage): void {
+    // The creator is the client at the destination (variant: also in Source ID).
+    const creator = this.names.clientAt(dstEp, f) || m.src;
+    const list = this.pendingCreate.get(creator);
+    const accept = m.type === 0x07;
+    const g = accept ? (m.new_group ?? 0) : 0;
+    let txn = -1;
+    if (list && list.length > 0) {
+      let i = 0;
+      if (accept) {
+        const exact = list.findIndex((x) => this.txGroup.get(x) === g);
+        if (exact >= 0) i = exact;
+      }
+      txn = list.splice(i, 1)[0]!;
+      if (list.length === 0) this.pendingCreate.delete(creator);
+    }
+    if (txn >= 0) {
+      const req = this.txReq.get(txn);
+      this.responseTo.set(f, req);
+      if (this.responseIn.get(req) === 0) this.responseIn.set(req, f);
+      this.resolve(txn, f, accept ? O_ACCEPTED : O_REJECTED);
+    }
+    const group = accept ? g : txn >= 0 ? this.txGroup.get(txn) : 0;
+    if (accept && group >= 2 && group <= 254) {
+      if (txn >= 0) this.txGroup.set(txn, group);
+      this.membership.join(f, creator, group, "create");
+      for (const id of this.pendingJoin.get(group) ?? []) this.membership.join(f, id, group, "create");
+    }
+    if (group > 0) this.pendingJoin.delete(group);
+  }
+
+  /** Which way a group message goes: 1 client -> server, 2 server -> client, 0 unknown. */
+  private direction(srcEp: number, dstEp: number): number {
+    if (this.names.isServer(dstEp)) return 1;
+    if (this.names.isServer(srcEp)) return 2;
+    return 0;
+  }
+
+  private onInvitation(f: number, conv: Conv, srcEp: number, dstEp: number, m: ImpMessage): void {
+    const inviter = m.src;
+    const g = m.invite_group ?? 0;
+    const invitee = m.invitee ?? 0;
+    let dir = this.direction(srcEp, dstEp);
+    if (dir === 0) dir = this.names.clientAt(dstEp, f) === invitee && invitee !== 0 ? 2 : 1;
+    if (dir === 1) {
+      this.pendingInviteReq.set((inviter << 16) | (g << 8) | invitee, this.newTxn(K_INVITE_REQ, f, invitee, g, -1));
+      return;
+    }
+    // Server -> invitee: part of a creation by the inviter, or of a member's invitation request.
+    let parent = this.pendingInviteReq.get((inviter << 16) | (g << 8) | invitee) ?? -1;
+    if (parent < 0) {
+      for (const c of this.pendingCreate.get(inviter) ?? []) {
+        const cg = this.txGroup.get(c);
+        if (cg === 0 || cg === g) {
+          parent = c;
+          this.txGroup.set(c, g);
+          break;
+        }
+      }
+    }
+    const txn = this.newTxn(K_INVITE, f, invitee, g, parent);
+    this.pendingInvite.set((g << 8) | invitee, txn);
+    conv.txn = txn;
+  }
+
+  private onInvitationAnswer(f: number, srcEp: number, dstEp: number, m: ImpMessage): void {
+    const g = m.invite_group ?? 0;
+    // Variant HL 8 names the invitee; otherwise the invitee is the Source ID.
+    const invitee = m.invitee || m.src;
+    const accept = m.type === 0x0a;
+    let dir = this.direction(srcEp, dstEp);
+    if (dir === 0) dir = this.names.clientAt(srcEp, f) === invitee ? 1 : 2;
+    if (dir === 2) {
+      // Server -> inviter: the answer to a member's invitation request.
+      const inviter = this.names.clientAt(dstEp, f);
+      const key = (inviter << 16) | (g << 8) | invitee;
+      const txn = this.pendingInviteReq.get(key);
+      if (txn !== undefined) {
+        this.pendingInviteReq.delete(key);
+        this.answer(f, txn, accept);
+      }
+      return;
+    }
+    const key = (g << 8) | invitee;
+    const txn = this.pendingInvite.get(key);
+    if (txn !== undefined) {
+      this.pendingInvite.delete(key);
+      if (this.txOutcome.get(txn) === O_TIMEOUT) {
+        this.flags0.or(f, F_LATE);
+        this.aux.set(f, this.txReq.get(txn));
+        return;
+      }
+      this.answer(f, txn, accept);
+    }
+    if (!accept) return;
+    if (this.membership.isAlive(g)) this.membership.join(f, invitee, g, "invitation");
+    else {
+      const list = this.pendingJoin.get(g);
+      if (list) list.push(invitee);
+      else this.pendingJoin.set(g, [invitee]);
+    }
+  }
+
+  private answer(f: number, txn: number, accept: boolean): void {
+    const req = this.txReq.get(txn);
+    this.responseTo.set(f, req);
+    if (this.responseIn.get(req) === 0) this.responseIn.set(req, f);
+    this.resolve(txn, f, accept ? O_ACCEPTED : O_REJECTED);
+  }
+
+  private newTxn(kind: number, req: number, client: number, group: number, parent: number): number {
+    const i = this.txCount++;
+    this.txKind.set(i, kind);
+    this.txReq.set(i, req);
+    this.txClient.set(i, client & 0xff);
+    this.txGroup.set(i, group & 0xff);
+    this.txParent.set(i, parent);
+    return i;
+  }
+
+  private resolve(txn: number, resp: number, outcome: number): void {
+    if (this.txResp.get(txn) !== 0) return;
+    this.txResp.set(txn, resp);
+    this.txOutcome.set(txn, outcome);
+  }
+
+  // ---------------------------------------------------------------- end
+
+  /** No more frames: settles what only the end can tell (unacked, unanswered, forced). */
+  finish(): void {
+    if (this.finishedFlag) return;
+    for (const d of this.deadlines) if (d.conv && this.deadlineLive(d)) this.confirmForced(d.conv);
+    this.deadlines = [];
+    this.nextDeadline = Number.POSITIVE_INFINITY;
+    for (const c of this.convList) {
+      if (c.state === S_OUTSTANDING) {
+        if (c.forcedPending) this.confirmForced(c);
+        else this.flagsL.or(c.orig, F_UNACKED);
+      }
+    }
+    for (let i = 0; i < this.txCount; i++) {
+      if (this.txOutcome.get(i) !== O_PENDING) continue;
+      this.txOutcome.set(i, O_UNANSWERED);
+      this.flagsL.or(this.txReq.get(i), F_NORESP);
+    }
+    this.finishedFlag = true;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** Whether a frame was added. */
+  has(frame: number): boolean {
+    return (this.info.get(frame) & I_PRESENT) !== 0;
+  }
+
+  /** Username of a client as of a frame (default: the latest); `strict` never looks ahead. */
+  nameOf(clientId: number, atFrame?: number, strict = false): string | undefined {
+    return this.names.nameOf(clientId, atFrame, strict);
+  }
+
+  /** A `nameOf` for the Info column and the protocol tree of one frame. */
+  nameResolver(atFrame: number, view: AnalysisView = this.finishedFlag ? "final" : "first"): (clientId: number) => string | undefined {
+    const strict = view === "first";
+    return (id) => this.names.nameOf(id, atFrame, strict);
+  }
+
+  /** `alice(1)`, or `1` when unknown, `server` for 0. */
+  clientText(clientId: number, atFrame?: number, strict = false): string {
+    return this.names.clientText(clientId, atFrame, strict);
+  }
+
+  /** "server", a username, or undefined. */
+  endpointName(addr: Endpoint, atFrame?: number, strict = false): string | undefined {
+    return this.names.endpointName(this.names.findEndpoint(addr), atFrame, strict);
+  }
+
+  /** The membership timeline, sorted by frame. */
+  get groupEvents(): readonly GroupEvent[] {
+    return this.membership.events;
+  }
+
+  /** Client IDs in `group` after frame `frame` (default: at the end). */
+  membersAt(group: number, frame?: number): number[] {
+    return this.membership.membersAt(group, frame);
+  }
+
+  /** Group of a client after frame `frame` (0: none). */
+  groupOf(clientId: number, frame?: number): number {
+    return this.membership.groupAt(clientId, frame);
+  }
+
+  /** Every request/response pair, in order of the request. */
+  transactions(): Transaction[] {
+    const out: Transaction[] = [];
+    for (let i = 0; i < this.txCount; i++) out.push(this.transaction(i));
+    return out;
+  }
+
+  transaction(i: number): Transaction {
+    const req = this.txReq.get(i);
+    const resp = this.txResp.get(i);
+    const parent = this.txParent.get(i);
+    const ack = this.txAckFrame.get(i);
+    return {
+      index: i,
+      kind: TX_KINDS[this.txKind.get(i)]!,
+      request: req,
+      response: resp === 0 ? null : resp,
+      outcome: TX_OUTCOMES[this.txOutcome.get(i)]!,
+      rtt: resp === 0 ? null : this.timeCol.get(resp) - this.timeCol.get(req),
+      parent: parent < 0 ? null : parent,
+      client: this.txClient.get(i),
+      group: this.txGroup.get(i),
+      ackedIn: ack === 0 ? null : ack,
+    };
+  }
+
+  conversations(): ConversationSummary[] {
+    return this.convList.map((c) => ({
+      index: c.index,
+      src: this.names.address(c.a),
+      dst: this.names.address(c.b),
+      srcName: this.names.endpointName(c.a),
+      dstName: this.names.endpointName(c.b),
+      frames: c.frames,
+      messages: c.messages,
+      acks: c.acks,
+      retransmissions: c.retransmissions,
+      bytes: c.bytes,
+      firstFrame: c.firstFrame,
+      lastFrame: c.lastFrame,
+    }));
+  }
+
+  /** Counters and samples over the whole capture (final view). One pass over the columns. */
+  stats(): AnalysisStats {
+    let messages = 0, acks = 0, retx = 0, spurious = 0, dup = 0, stale = 0, seqnf = 0, unacked = 0, forced = 0, invTo = 0, noResp = 0, ignored = 0;
+    const rtts: number[] = [];
+    for (let f = 1; f <= this.lastFrameNo; f++) {
+      const info = this.info.get(f);
+      if ((info & I_PRESENT) === 0) continue;
+      if (info & (I_MALFORMED | I_DROPPED)) {
+        ignored++;
+        continue;
+      }
+      const fl = this.flags0.get(f) | this.flagsL.get(f);
+      if (info & I_ACK) {
+        acks++;
+        const to = this.ackTo.get(f);
+        if (to !== 0) rtts.push(this.timeCol.get(f) - this.timeCol.get(to));
+      } else if ((fl & (F_RETX | F_SPURIOUS)) === 0) messages++;
+      if (fl & F_RETX) retx++;
+      if (fl & F_SPURIOUS) spurious++;
+      if (fl & F_DUPACK) dup++;
+      if (fl & F_STALE) stale++;
+      if (fl & F_SEQNF) seqnf++;
+      if (fl & F_UNACKED) unacked++;
+      if (fl & F_FORCED) forced++;
+      if (fl & F_INVTIMEOUT) invTo++;
+      if (fl & F_NORESP) noResp++;
+    }
+    const byKind: Record<TransactionKind, number[]> = { connect: [], list: [], create: [], invite: [], invite_request: [] };
+    for (let i = 0; i < this.txCount; i++) {
+      const resp = this.txResp.get(i);
+      if (resp !== 0) byKind[TX_KINDS[this.txKind.get(i)]!].push(this.timeCol.get(resp) - this.timeCol.get(this.txReq.get(i)));
+    }
+    const responseTimes = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, Float64Array.from(v)])) as Record<TransactionKind, Float64Array>;
+    return {
+      frames: this.frameCount,
+      messages,
+      acks,
+      retransmissions: retx,
+      spuriousRetransmissions: spurious,
+      duplicateAcks: dup,
+      staleAcks: stale,
+      seqNotFlipped: seqnf,
+      unacked,
+      forcedDisconnections: forced,
+      invitationTimeouts: invTo,
+      noResponse: noResp,
+      ignored,
+      ackRtts: Float64Array.from(rtts),
+      responseTimes,
+      conversations: this.conversations(),
+    };
+  }
+
+  /** Bytes held by the per-frame and per-transaction columns and the other state (estimate). */
+  memoryBytes(): { columns: number; state: number; total: number } {
+    const cols = [
+      this.info, this.convCol, this.timeCol, this.flags0, this.flagsL, this.ackTo, this.ackedIn, this.retxOf, this.txNum,
+      this.dupOf, this.dupNum, this.responseTo, this.responseIn, this.aux, this.txKind, this.txReq, this.txResp,
+      this.txOutcome, this.txParent, this.txClient, this.txGroup, this.txAckFrame,
+    ];
+    let columns = 0;
+    for (const c of cols) columns += c.bytes;
+    const state = this.convList.length * 200 + this.names.bytes + this.membership.bytes + this.deadlines.length * 64;
+    return { columns, state, total: columns + state };
+  }
+
+  // ---------------------------------------------------------------- per-frame view
+
+  /**
+   * The analysis of one frame: its `imp.analysis.*` fields and expert items. The first-pass view
+   * is what was known when the frame was added (names as of then, nothing from later frames);
+   * the final view adds what later frames told (default once `finish()` was called).
+   */
+  fieldsOf(frame: number, view: AnalysisView = this.finishedFlag ? "final" : "first"): FrameAnalysis {
+    const fields: AnalysisField[] = [];
+    const experts: AnalysisExpert[] = [];
+    const info = this.info.get(frame);
+    if ((info & I_PRESENT) === 0) return { fields, experts };
+    const final = view === "final";
+    const strict = !final;
+    const names = this.names;
+    const ci = this.convCol.get(frame);
+    const conv = this.convList[ci];
+    const field = (spec: AnalysisFieldSpec, value: number | string | boolean, display?: string) =>
+      fields.push({ name: spec.abbrev, value, display: display ?? defaultDisplay(spec, value) });
+    const expert = (spec: AnalysisExpertSpec, text: string) =>
+      experts.push({ id: spec.id, category: spec.category, severity: spec.severity, text });
+    const who = (id: number) => names.clientText(id, frame, strict);
+    const F = ANALYSIS_FIELDS;
+    const E = ANALYSIS_EXPERTS;
+
+    field(F.conversation, ci);
+    if (conv) {
+      const sn = names.endpointName(conv.a, frame, strict);
+      const dn = names.endpointName(conv.b, frame, strict);
+      if (sn !== undefined) field(F.src_name, sn, JSON.stringify(sn));
+      if (dn !== undefined) field(F.dst_name, dn, JSON.stringify(dn));
+    }
+    if (info & (I_MALFORMED | I_DROPPED)) return { fields, experts };
+
+    const fl = this.flags0.get(frame) | (final ? this.flagsL.get(frame) : 0);
+    const time = this.timeCol.get(frame);
+    const type = info & I_TYPE;
+    const seq = info & I_SEQ ? 1 : 0;
+
+    const ackTo = this.ackTo.get(frame);
+    if (ackTo !== 0) {
+      field(F.ack_to, ackTo);
+      field(F.ack_rtt, time - this.timeCol.get(ackTo));
+    }
+    if (final) {
+      const ackedIn = this.ackedIn.get(frame);
+      if (ackedIn !== 0) field(F.acked_in, ackedIn);
+    }
+    if (fl & (F_RETX | F_SPURIOUS)) {
+      const orig = this.retxOf.get(frame);
+      const n = this.txNum.get(frame);
+      if (fl & F_RETX) {
+        field(F.retransmission, orig);
+        const last = n === 1 + this.retries ? ` (transmission ${n}, the last)` : ` (transmission ${n})`;
+        expert(E.retransmission, `This frame is a (suspected) retransmission of frame ${orig}${last}`);
+      } else {
+        field(F.spurious_retransmission, orig);
+        expert(E.spuriousRetransmission, `This frame is a (suspected) spurious retransmission of frame ${orig}, which was already acknowledged`);
+      }
+      field(F.transmission, n);
+    }
+    if (fl & F_DUPACK) {
+      const of = this.dupOf.get(frame);
+      const n = this.dupNum.get(frame);
+      field(F.duplicate_ack, of);
+      field(F.duplicate_ack_num, n);
+      expert(E.duplicateAck, `Duplicate ACK (#${n}) of ${typeName(type)} seq=${seq}, first acknowledged in frame ${of}`);
+    }
+    if (fl & F_STALE) {
+      field(F.stale_ack, true);
+      expert(E.staleAck, `Stale ACK: ${typeName(type)} seq=${seq} matches no outstanding message`);
+    }
+    if (fl & F_SEQNF) {
+      const prev = this.aux.get(frame);
+      field(F.seq_not_flipped, prev);
+      expert(E.seqNotFlipped, `New ${typeName(type)} with Sequence ${seq}, as the message in frame ${prev}: the receiver takes it for a duplicate`);
+    }
+    if (fl & F_UNACKED) {
+      field(F.unacked, true);
+      expert(E.unacked, `${typeName(type)} seq=${seq} never acknowledged`);
+    }
+    if (fl & F_FORCED && conv) {
+      const n = this.txNum.get(frame) || 1;
+      if (names.isServer(conv.b)) {
+        field(F.forced_disconnection, 0, "server");
+        const sender = names.clientAt(conv.a, frame, strict);
+        expert(E.forcedDisconnection, `Forced disconnection from the server: ${n} transmissions by ${sender ? who(sender) : names.addressText(conv.a)} unanswered`);
+      } else {
+        const peer = names.clientAt(conv.b, frame, strict);
+        const peerText = peer ? who(peer) : names.addressText(conv.b);
+        field(F.forced_disconnection, peer, peerText);
+        expert(E.forcedDisconnection, `Forced disconnection of ${peerText}: ${n} transmissions unanswered`);
+      }
+    }
+    const respTo = this.responseTo.get(frame);
+    if (respTo !== 0) {
+      field(F.response_to, respTo);
+      field(F.response_time, time - this.timeCol.get(respTo));
+    }
+    if (final) {
+      const respIn = this.responseIn.get(frame);
+      if (respIn !== 0) field(F.response_in, respIn);
+    }
+    if (fl & F_NORESP) {
+      field(F.no_response, true);
+      expert(E.noResponse, `No response to this ${typeName(type)} in the capture`);
+    }
+    if (fl & F_INVTIMEOUT && conv) {
+      const invitee = names.clientAt(conv.b, frame, strict);
+      field(F.invitation_timeout, this.invitationTimeout);
+      expert(E.invitationTimeout, `Invitation to ${invitee ? who(invitee) : names.addressText(conv.b)} timed out after ${this.invitationTimeout} s without an answer`);
+    }
+    if (fl & F_LATE) {
+      const inv = this.aux.get(frame);
+      field(F.late_answer, inv);
+      expert(E.lateAnswer, `Answer to the invitation in frame ${inv}, which had timed out after ${this.invitationTimeout} s`);
+    }
+    if (fl & F_CONNECTED && conv) {
+      const id = names.clientAt(conv.b, frame, strict);
+      expert(E.connected, `${who(id)} connected from ${names.addressText(conv.b)}`);
+    }
+    if (fl & F_REJECTED && conv) {
+      expert(E.rejected, `Connection from ${names.addressText(conv.b)} rejected`);
+    }
+    for (const ev of this.membership.eventsAt(frame)) {
+      if (ev.late && !final) continue;
+      const spec = ev.kind === "joined" ? F.joined : F.left;
+      field(spec, ev.group, `${who(ev.client)} ${ev.kind === "joined" ? "→" : "←"} group ${ev.group}`);
+      expert(E.membership, `${who(ev.client)} ${ev.kind} ${groupText(ev.group)} (${ev.reason.replace("_", " ")})`);
+    }
+    return { fields, experts };
+  }
+}
+
+function isDropped(d: Decoded): boolean {
+  for (const p of d.problems) if (DROPPED_PROBLEMS.has(p.id)) return true;
+  return false;
+}
+
+function groupText(g: number): string {
+  return g === PUBLIC_GROUP ? "the Public Group" : `group ${g}`;
+}
+
+function defaultDisplay(spec: AnalysisFieldSpec, value: number | string | boolean): string {
+  switch (spec.type) {
+    case "time":
+      return `${(value as number).toFixed(9)} seconds`;
+    case "none":
+      return "";
+    case "group":
+      return groupText(value as number);
+    default:
+      return String(value);
+  }
+}

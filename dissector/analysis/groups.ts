@@ -1,0 +1,141 @@
+/**
+ * Group membership over time, as the server manages it (WIRE.md section 5): a connected client
+ * is in exactly one group, the Public Group (1) or one private group (2..254). Every change is
+ * one event (frame, group, client, joined|left, reason); the timeline is sorted by frame, and
+ * `membersAt` replays it. Events are rare next to frames, so they are plain records.
+ */
+import { PUBLIC_GROUP } from "../../src/protocol/fields.js";
+
+export type MembershipReason =
+  | "connect" // Connection Accept: into the Public Group
+  | "list" // a User List Response entry showed the client in this group
+  | "update" // an Update List entry showed the client in this group
+  | "create" // Group Creation Accept: creator and the invitees that had accepted
+  | "invitation" // Group Invitation Accept into an existing group
+  | "disjoint" // Group Disjoint Request: back to the Public Group
+  | "dissolution" // Group Dissolution: back to the Public Group
+  | "disconnect" // Disconnection Request
+  | "update_disconnection" // Update Disconnection
+  | "forced" // forced disconnection (all transmissions from the server unanswered)
+  | "reused"; // the client ID was given to someone else (a departure the capture missed)
+
+export interface GroupEvent {
+  readonly frame: number;
+  readonly group: number;
+  readonly client: number;
+  readonly kind: "joined" | "left";
+  readonly reason: MembershipReason;
+  /** Known only once later frames were seen (a forced disconnection dated back to its last transmission). */
+  readonly late: boolean;
+}
+
+export class Membership {
+  /** Current group per client ID (0 = not in any group). */
+  private readonly current = new Uint8Array(256);
+  readonly events: GroupEvent[] = [];
+  /** Private groups that exist now. */
+  private readonly alive = new Uint8Array(256);
+
+  groupOf(client: number): number {
+    return this.current[client] ?? 0;
+  }
+
+  isAlive(group: number): boolean {
+    return this.alive[group] === 1;
+  }
+
+  setAlive(group: number, alive: boolean): void {
+    if (group >= 2 && group <= 254) this.alive[group] = alive ? 1 : 0;
+  }
+
+  /** Moves a client into a group (leaving its current one); no event when it is there already. */
+  join(frame: number, client: number, group: number, reason: MembershipReason, late = false): void {
+    if (client <= 0 || client > 255 || group <= 0 || group > 254) return;
+    const cur = this.current[client]!;
+    if (cur === group) return;
+    if (cur !== 0) this.push({ frame, group: cur, client, kind: "left", reason, late });
+    this.current[client] = group;
+    if (group !== PUBLIC_GROUP) this.alive[group] = 1;
+    this.push({ frame, group, client, kind: "joined", reason, late });
+  }
+
+  /** Removes a client from its group (disconnection). */
+  leave(frame: number, client: number, reason: MembershipReason, late = false): void {
+    if (client <= 0 || client > 255) return;
+    const cur = this.current[client]!;
+    if (cur === 0) return;
+    this.current[client] = 0;
+    this.push({ frame, group: cur, client, kind: "left", reason, late });
+  }
+
+  /** Clients in a private group now. */
+  membersNow(group: number): number[] {
+    const out: number[] = [];
+    for (let c = 1; c < 256; c++) if (this.current[c] === group) out.push(c);
+    return out;
+  }
+
+  private push(ev: GroupEvent): void {
+    const list = this.events;
+    if (list.length === 0 || list[list.length - 1]!.frame <= ev.frame) {
+      list.push(ev);
+      return;
+    }
+    // A late event dated back: keep the timeline sorted by frame (stable after equal frames).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.frame <= ev.frame) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, ev);
+  }
+
+  /** Index of the first event at or after `frame`. */
+  private firstAt(frame: number): number {
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.events[mid]!.frame < frame) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Events of one frame. */
+  eventsAt(frame: number): GroupEvent[] {
+    const out: GroupEvent[] = [];
+    for (let i = this.firstAt(frame); i < this.events.length && this.events[i]!.frame === frame; i++) out.push(this.events[i]!);
+    return out;
+  }
+
+  /** Clients in `group` after frame `frame` (default: at the end), ascending by ID. */
+  membersAt(group: number, frame = Number.MAX_SAFE_INTEGER): number[] {
+    const inGroup = new Uint8Array(256);
+    for (const ev of this.events) {
+      if (ev.frame > frame) break;
+      if (ev.group !== group) continue;
+      inGroup[ev.client] = ev.kind === "joined" ? 1 : 0;
+    }
+    const out: number[] = [];
+    for (let c = 1; c < 256; c++) if (inGroup[c]) out.push(c);
+    return out;
+  }
+
+  /** Group of a client after frame `frame` (0: none). */
+  groupAt(client: number, frame = Number.MAX_SAFE_INTEGER): number {
+    let g = 0;
+    for (const ev of this.events) {
+      if (ev.frame > frame) break;
+      if (ev.client !== client) continue;
+      g = ev.kind === "joined" ? ev.group : g === ev.group ? 0 : g;
+    }
+    return g;
+  }
+
+  get bytes(): number {
+    return this.events.length * 72 + 512;
+  }
+}

@@ -1,0 +1,17 @@
+export {
+  ConversationAnalyzer,
+  type AnalysisExpert,
+  type AnalysisField,
+  type AnalysisInput,
+  type AnalysisStats,
+  type AnalysisView,
+  type AnalyzerOptions,
+  type ConversationSummary,
+  type Endpoint,
+  type FrameAnalysis,
+  type Transaction,
+  type TransactionKind,
+  type TransactionOutcome,
+} from "./analyzer.js";
+export * from "./fields.js";
+export { type GroupEvent, type MembershipReason } from "./groups.js";
