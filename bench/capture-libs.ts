@@ -87,3 +87,39 @@ export function probePcapNgParser(Parser: PcapNgParserClass, path: string, timeo
     createReadStream(path).pipe(parser);
   });
 }
+
+/** One behaviour check of a library on a small crafted file. */
+export interface FeatureProbe {
+  library: string;
+  file: string;
+  /** Packets the file holds (before the damage, for damaged files). */
+  expected: number;
+  result: LibraryProbe;
+}
+
+export interface CraftedFile {
+  name: string;
+  format: "pcap" | "pcapng";
+  bytes: Uint8Array;
+  expected: number;
+}
+
+/** Runs each crafted file through the library for its format (files written under `dir`). */
+export async function probeFeatures(
+  libs: ReturnType<typeof loadLibraries>,
+  files: readonly CraftedFile[],
+  dir: string,
+  write: (path: string, bytes: Uint8Array) => void,
+): Promise<FeatureProbe[]> {
+  const out: FeatureProbe[] = [];
+  for (const [i, file] of files.entries()) {
+    const path = join(dir, `probe-${i}.${file.format}`);
+    write(path, file.bytes);
+    const run = file.format === "pcap" ? (libs.pcapParser ? probePcapParser(libs.pcapParser, path, 5000) : undefined) : libs.pcapNgParser ? probePcapNgParser(libs.pcapNgParser, path, 5000) : undefined;
+    if (run) {
+      const result = await run;
+      out.push({ library: result.library, file: file.name, expected: file.expected, result });
+    }
+  }
+  return out;
+}

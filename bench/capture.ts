@@ -6,12 +6,25 @@
  *
  *   npx tsx bench/capture.ts [N] [libraryDir]      or      node dist/bench/capture.js [N] [libraryDir]
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode } from "../src/codec/index.js";
-import { createCaptureWriter, parseFrame, readCapture } from "../dissector/capture/index.js";
-import { loadLibraries, probePcapNgParser, probePcapParser, type LibraryProbe } from "./capture-libs.js";
+import {
+  buildUdpPackets,
+  createCaptureWriter,
+  encodeEpb,
+  encodeIdb,
+  encodePb,
+  encodeShb,
+  encodeSpb,
+  LinkType,
+  parseFrame,
+  readCapture,
+  wrapLink,
+  type CaptureWriterOptions,
+} from "../dissector/capture/index.js";
+import { loadLibraries, probeFeatures, probePcapNgParser, probePcapParser, type CraftedFile, type FeatureProbe, type LibraryProbe } from "./capture-libs.js";
 import { fmtBytes, PeakRss, printRows, timeItAsync, type BenchRow } from "./report.js";
 
 export interface BenchCaptureOptions {
@@ -31,6 +44,8 @@ export interface BenchCaptureResult {
   peakRss: Record<string, number>;
   fileBytes: Record<string, number>;
   libraries: LibraryProbe[];
+  /** Library behaviour on small crafted files (truncated, ns, SPB/PB, several IDBs...). */
+  features: FeatureProbe[];
 }
 
 function payloadPool(): Uint8Array[] {
@@ -43,9 +58,14 @@ function payloadPool(): Uint8Array[] {
   ];
 }
 
+/**
+ * The pcapng file uses an IDB whose options (if_name "eth0", if_tsresol 9) pcap-ng-parser happens
+ * to survive: it crashes on an IDB without options or with some option lengths.
+ */
 async function generate(path: string, format: "pcap" | "pcapng", n: number): Promise<number> {
   const pool = payloadPool();
-  const writer = createCaptureWriter({ format, path, nanosecond: format === "pcapng" });
+  const options: CaptureWriterOptions = format === "pcap" ? { format, path } : { format, path, interfaces: [{ linkType: LinkType.ETHERNET, name: "eth0", tsresol: 9 }] };
+  const writer = createCaptureWriter(options);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const toServer = i % 2 === 0;
@@ -71,6 +91,7 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Benc
   const peakRss: Record<string, number> = {};
   const fileBytes: Record<string, number> = {};
   const libraries: LibraryProbe[] = [];
+  const features: FeatureProbe[] = [];
   const libs = loadLibraries(opts.libraryDir ?? process.env.IMPKIT_LIBEVAL_DIR);
   try {
     for (const format of ["pcap", "pcapng"] as const) {
@@ -84,8 +105,8 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Benc
       const rawRate = raw.items / raw.seconds;
       rows.push({ name: `${format}: read, raw iteration`, rate: rawRate, unit: "packets" });
 
-      const rss = new PeakRss();
       const rssBefore = process.memoryUsage.rss();
+      const rss = new PeakRss();
       const parsed = await timeItAsync(async () => {
         let udp = 0;
         await readCapture(
@@ -109,7 +130,7 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Benc
         unit: "packets",
         baseline: rawRate,
         baselineName: "raw",
-        extra: `file ${fmtBytes(fileBytes[format]!)}, RSS ${fmtBytes(rssBefore)} -> peak ${fmtBytes(peak)}`,
+        extra: `file ${fmtBytes(fileBytes[format]!)}, RSS ${fmtBytes(rssBefore)} -> peak ${fmtBytes(peak)} (+${fmtBytes(Math.max(0, peak - rssBefore))})`,
       });
 
       const probeRun = format === "pcap" ? (libs.pcapParser ? probePcapParser(libs.pcapParser, path) : undefined) : libs.pcapNgParser ? probePcapNgParser(libs.pcapNgParser, path) : undefined;
@@ -130,11 +151,53 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Benc
       if (sink === -1) console.log("");
       rmSync(path, { force: true });
     }
+    features.push(...(await probeFeatures(libs, craftedFiles(), dir, (path, bytes) => writeFileSync(path, bytes))));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (opts.print !== false) printRows(`capture (${n} datagrams)`, rows);
-  return { rows, peakRss, fileBytes, libraries };
+  if (opts.print !== false) {
+    printRows(`capture (${n} datagrams)`, rows);
+    if (features.length > 0) {
+      console.log("\n## npm readers on crafted files (packets delivered / packets in the file before any damage)");
+      for (const f of features) console.log(`  ${f.library.padEnd(22)} ${f.file.padEnd(44)} ${String(f.result.packets).padStart(3)}/${f.expected}  ${f.result.outcome}`);
+    }
+  }
+  return { rows, peakRss, fileBytes, libraries, features };
+}
+
+/** Small files that show what a reader supports and how it fails. */
+function craftedFiles(): CraftedFile[] {
+  const ip = buildUdpPackets({ ip: "10.0.0.1", port: 40000 }, { ip: "10.0.0.2", port: 1313 }, payloadPool()[0]!)[0]!;
+  const eth = wrapLink(LinkType.ETHERNET, ip);
+  const written = (options: CaptureWriterOptions, count = 10): Uint8Array => {
+    const writer = createCaptureWriter(options);
+    for (let i = 0; i < count; i++) writer.writeFrame(wrapLink(options.interfaces?.[0]?.linkType ?? LinkType.ETHERNET, ip), { tsSec: 1_700_000_000 + i });
+    return writer.bytes();
+  };
+  const join = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
+  const named = { linkType: LinkType.ETHERNET, name: "eth0" };
+  const pcap = written({ format: "pcap" });
+  const pcapng = written({ format: "pcapng", interfaces: [named] });
+  return [
+    { name: "pcap µs", format: "pcap", bytes: pcap, expected: 10 },
+    { name: "pcap µs, last record cut by 10 bytes", format: "pcap", bytes: pcap.subarray(0, pcap.length - 10), expected: 9 },
+    { name: "pcap µs, big-endian", format: "pcap", bytes: written({ format: "pcap", byteOrder: "big" }), expected: 10 },
+    { name: "pcap ns", format: "pcap", bytes: written({ format: "pcap", nanosecond: true }), expected: 10 },
+    { name: "pcap, caplen field 0x7fffffff in record 5", format: "pcap", bytes: (() => { const b = pcap.slice(); new DataView(b.buffer).setUint32(24 + 4 * (16 + eth.length) + 8, 0x7fffffff, true); return b; })(), expected: 4 },
+    { name: "pcapng, IDB without options (as editcap)", format: "pcapng", bytes: written({ format: "pcapng" }), expected: 10 },
+    { name: "pcapng, IDB if_name eth0", format: "pcapng", bytes: pcapng, expected: 10 },
+    { name: "pcapng, IDB if_name lo + if_tsresol 9", format: "pcapng", bytes: written({ format: "pcapng", interfaces: [{ ...named, name: "lo", tsresol: 9 }] }), expected: 10 },
+    { name: "pcapng, last block cut by 10 bytes", format: "pcapng", bytes: pcapng.subarray(0, pcapng.length - 10), expected: 9 },
+    { name: "pcapng, big-endian", format: "pcapng", bytes: written({ format: "pcapng", byteOrder: "big", interfaces: [named] }), expected: 10 },
+    { name: "pcapng, 2 SPB + 2 PB", format: "pcapng", bytes: join(encodeShb(), encodeIdb(named), encodeSpb(eth), encodeSpb(eth), encodePb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: eth }), encodePb({ interfaceId: 0, tsSec: 2, tsNsec: 0, data: eth })), expected: 4 },
+    {
+      name: "pcapng, 2 IDBs (Ethernet, raw IP), 2 EPBs",
+      format: "pcapng",
+      bytes: join(encodeShb(), encodeIdb(named), encodeIdb({ linkType: LinkType.RAW, name: "raw0" }), encodeEpb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: eth }), encodeEpb({ interfaceId: 1, tsSec: 1, tsNsec: 0, data: ip })),
+      expected: 2,
+    },
+    { name: "not a capture (text)", format: "pcapng", bytes: new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), expected: 0 },
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

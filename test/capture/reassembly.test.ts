@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { encode } from "../../src/codec/index.js";
-import { buildUdpPackets, Ipv4Reassembler, LinkType, parseFrame, type UdpFrame } from "../../dissector/capture/index.js";
+import { buildUdpPackets, Ipv4Reassembler, LinkType, parseFrame, type ReassembledDatagram, type UdpFrame } from "../../dissector/capture/index.js";
 import { hex } from "./helpers.js";
 
 function fragments(payload: Uint8Array, id: number, mtu = 576, src = "10.0.0.1"): UdpFrame[] {
@@ -18,13 +18,14 @@ describe("Ipv4Reassembler", () => {
     const parts = fragments(payload, 77, 1500);
     expect(parts.length).toBe(Math.ceil((payload.length + 8) / 1480));
     const reassembler = new Ipv4Reassembler();
-    let result = null;
+    let result: ReassembledDatagram | null = null;
     parts.forEach((part, i) => {
       expect(part.fragment).not.toBeNull();
       result = reassembler.push(10 + i, part) ?? result;
     });
     expect(result).not.toBeNull();
-    const whole = result!;
+    const whole = result as ReassembledDatagram | null;
+    if (whole === null) throw new Error("not reassembled");
     expect(whole.frames).toEqual(parts.map((_, i) => 10 + i));
     expect([whole.src.ip, whole.src.port, whole.dst.ip, whole.dst.port, whole.id, whole.protocol]).toEqual(["10.0.0.1", 1313, "10.0.0.2", 40000, 77, 17]);
     expect(hex(whole.payload)).toBe(hex(payload));
