@@ -1,57 +1,40 @@
 /**
- * The `imp.analysis.*` fields: what the dissector's conversation analysis (ARQ tracking,
- * request/response matching) adds to a packet, declared once like Wireshark's
- * `tcp.analysis.*` fields. The dissector engineer extends this table; display filters, the
- * field list and completion pick new rows up without any other change.
+ * The `imp.analysis.*` filter fields, derived from the analysis table
+ * (`dissector/analysis/fields.ts`: ANALYSIS_FIELDS and ANALYSIS_EXPERTS), where the conversation
+ * analysis declares every field it produces. A row added there is filterable at once; nothing
+ * here spells an analysis field name.
  *
- * Types: `framenum` holds the number of another frame, `float` is seconds, `none` is a marker
- * whose presence is the information (feed it as `[true]`).
+ * Type mapping: `framenum` -> framenum, `uint` -> uint, `client`/`group` -> 8-bit uint with the
+ * spec table's client/group value names, `time` -> float seconds, `string` -> string,
+ * `none` -> none (presence). Expert ids that are no field (`imp.analysis.connected`) become
+ * presence-only fields, like Wireshark's expert info names.
  */
+import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisFieldSpec, type AnalysisFieldType } from "../analysis/fields.js";
+import { CLIENT_NAMES, GROUP_NAMES } from "../../src/protocol/fields.js";
 import type { FilterField } from "./registry.js";
 
-export const ANALYSIS_FIELDS = [
-  {
-    abbrev: "imp.analysis.retransmission", label: "Retransmission of frame", type: "framenum",
-    blurb: "This message is a retransmission; the value is the frame of the original transmission",
-  },
-  {
-    abbrev: "imp.analysis.duplicate_ack", label: "Duplicate ACK of frame", type: "framenum",
-    blurb: "This ACK repeats an earlier one; the value is the frame of the first ACK",
-  },
-  {
-    abbrev: "imp.analysis.stale_ack", label: "Stale ACK", type: "none",
-    blurb: "This ACK matches no outstanding message (wrong Type or Sequence) and is ignored",
-  },
-  {
-    abbrev: "imp.analysis.unacked", label: "Never acknowledged", type: "none",
-    blurb: "No acknowledgement for this message was seen in the capture",
-  },
-  {
-    abbrev: "imp.analysis.acked_in", label: "Acknowledged in frame", type: "framenum",
-    blurb: "The frame of the ACK (or implicit acknowledgement) of this message",
-  },
-  {
-    abbrev: "imp.analysis.ack_to", label: "Acknowledges frame", type: "framenum",
-    blurb: "This ACK acknowledges the message in that frame",
-  },
-  {
-    abbrev: "imp.analysis.ack_rtt", label: "ACK round-trip time", type: "float",
-    blurb: "Seconds from the message (its first transmission) to its acknowledgement",
-  },
-  {
-    abbrev: "imp.analysis.response_in", label: "Response in frame", type: "framenum",
-    blurb: "The frame of the response to this request",
-  },
-  {
-    abbrev: "imp.analysis.response_to", label: "Response to frame", type: "framenum",
-    blurb: "This response answers the request in that frame",
-  },
-  {
-    abbrev: "imp.analysis.forced_disconnect", label: "Forced disconnection", type: "none",
-    blurb: "The last retransmission went unacknowledged: the peer is considered gone",
-  },
-  {
-    abbrev: "imp.analysis.invite_timeout", label: "Invitation timed out", type: "none",
-    blurb: "The invitee did not answer this Group Invitation Request within the timeout",
-  },
-] as const satisfies readonly FilterField[];
+const BY_TYPE: Readonly<Record<AnalysisFieldType, Omit<FilterField, "abbrev" | "label">>> = {
+  framenum: { type: "framenum" },
+  uint: { type: "uint", max: 0xffff_ffff },
+  client: { type: "uint", max: 255, values: CLIENT_NAMES },
+  group: { type: "uint", max: 255, values: GROUP_NAMES },
+  time: { type: "float" },
+  string: { type: "string" },
+  none: { type: "none" },
+};
+
+/** The filter field of one analysis field spec. */
+export function analysisFilterField(spec: AnalysisFieldSpec): FilterField {
+  return { abbrev: spec.abbrev, label: spec.label, blurb: spec.blurb, ...BY_TYPE[spec.type] };
+}
+
+const fieldSpecs: readonly AnalysisFieldSpec[] = Object.values(ANALYSIS_FIELDS);
+const fieldNames = new Set(fieldSpecs.map((s) => s.abbrev));
+
+/** Every `imp.analysis.*` field and analysis expert id a filter may name. */
+export const ANALYSIS_FILTER_FIELDS: readonly FilterField[] = [
+  ...fieldSpecs.map(analysisFilterField),
+  ...Object.values(ANALYSIS_EXPERTS)
+    .filter((e) => !fieldNames.has(e.id))
+    .map((e): FilterField => ({ abbrev: e.id, label: e.summary, type: "none", blurb: `Expert item (${e.category}, ${e.severity}): ${e.summary}` })),
+];

@@ -351,7 +351,12 @@ class Compiler {
       const test: Test = rel === "contains" ? (v) => toStr(v).includes(s) : this.regexTest(s, rhs);
       return e.quant === "all" ? left.allWith(test) : left.anyWith(test);
     }
-    if (right) return this.compareFields(left, right, rel, e.quant, rhs);
+    if (right) {
+      if (left.type === "string" && rhs.kind === "word" && (right.type === "none" || right.type === "protocol")) {
+        fail(`${rhs.text} is a field name here, not a string: quote it ("${rhs.text}") to compare with that text`, rhs.pos, rhs.len);
+      }
+      return this.compareFields(left, right, rel, e.quant, rhs);
+    }
     const lit = this.literal(left, rhs, rel !== "eq" && rel !== "ne");
     const test = makeTest(left.type, rel, lit);
     return e.quant === "all" ? left.allWith(test) : left.anyWith(test);

@@ -16,7 +16,7 @@
  * `imp.*` field of the protocol tree with its raw value (node `abbrev` -> `value`; `imp.entry`
  * once per entry, `imp.entry.*` and `imp.invitees` once per item); each expert item's id
  * (`imp.malformed.short`, true), `expert.severity` (`SEVERITY_RANK[severity]`) and
- * `expert.message` (its text); the `imp.analysis.*` fields of `ANALYSIS_FIELDS`. `ip.addr`,
+ * `expert.message` (its text); the `imp.analysis.*` fields of dissector/analysis/fields.ts. `ip.addr`,
  * `udp.port` and groups such as `imp.analysis` or `expert` are computed by the filter.
  * `DisplayFilter.fields` lists what a filter reads, so the analysis pass can be skipped when no
  * `imp.analysis.*` field is named.
@@ -45,5 +45,5 @@ export {
   type FilterFieldType,
   type ResolvedName,
 } from "./registry.js";
-export { ANALYSIS_FIELDS } from "./analysis-fields.js";
+export { ANALYSIS_FILTER_FIELDS, analysisFilterField } from "./analysis-fields.js";
 export { benchFilter, type BenchResult } from "./bench-filter.js";

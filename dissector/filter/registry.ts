@@ -3,8 +3,8 @@
  *
  * The IMP part is derived from the spec table (`src/protocol/fields.ts`: header, option and
  * list-entry fields with their `abbrev`, `kind`, width, mask and `values`; `problems.ts` for the
- * expert item ids); nothing here lists an IMP wire field a second time. Around it sit the
- * frame/ip/udp/expert fields a capture adds and the `imp.analysis.*` table.
+ * expert item ids) and from the analysis table (`dissector/analysis/fields.ts`); nothing here
+ * lists an IMP field a second time. Around them sit the frame/ip/udp/expert fields of a capture.
  */
 import {
   ENTRY_FIELDS,
@@ -14,7 +14,7 @@ import {
   type FieldSpec,
 } from "../../src/protocol/fields.js";
 import { PROBLEMS, SEVERITY_RANK } from "../../src/protocol/problems.js";
-import { ANALYSIS_FIELDS } from "./analysis-fields.js";
+import { ANALYSIS_FILTER_FIELDS } from "./analysis-fields.js";
 
 /**
  * Type of a filter field, as Wireshark's FT_* types:
@@ -187,4 +187,4 @@ export const CAPTURE_FIELDS: readonly FilterField[] = [
 ];
 
 /** The registry `compileFilter` uses by default. */
-export const DEFAULT_REGISTRY: FieldRegistry = new FieldRegistry([...CAPTURE_FIELDS, ...IMP_FIELDS, ...ANALYSIS_FIELDS, ...PROBLEM_FIELDS]);
+export const DEFAULT_REGISTRY: FieldRegistry = new FieldRegistry([...CAPTURE_FIELDS, ...IMP_FIELDS, ...ANALYSIS_FILTER_FIELDS, ...PROBLEM_FIELDS]);

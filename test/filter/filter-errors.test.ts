@@ -53,6 +53,7 @@ const BAD: readonly (readonly [string, number, string])[] = [
   ["count(imp.entry)", 1, "compare it"],
   ["count(imp.nothing) == 1", 7, "neither a field"],
   ["ip.src == imp.username", 11, "cannot be compared"],
+  ["imp.username == frame", 17, 'quote it ("frame")'],
   ["any imp.src", 12, 'a comparison after "any"'],
   ["not", 4, "Unexpected end of filter"],
   ["()", 2, 'Unexpected ")"'],

@@ -72,11 +72,11 @@ export const PACKETS = [
   frame(9, 1.5, 45, BOB, {
     imp: true, "imp.malformed.short": true, "expert.severity": 3, "expert.message": "Datagram shorter than the 5-byte header",
   }),
-  // 10 Group Creation Request, decentralized, bob invited twice; alice then vanished
+  // 10 Group Creation Request, decentralized, bob invited twice; bob then vanished
   frame(10, 2, 50, ALICE, {
     ...header(6, 1, 0, 1, 0, 8), "imp.mode": 1, "imp.padding": 0, "imp.invitees": [2, 2],
     "imp.protocol.duplicate_invitee": true, "expert.severity": 1, "expert.message": "Client 2 invited twice",
-    "imp.analysis.forced_disconnect": true,
+    "imp.analysis.forced_disconnection": 2,
   }),
   // 11 not IMP: a DNS query
   frame(11, 2.5, 60, { src: "127.0.0.1", sport: 5353, dst: "127.0.0.1", dport: 53 }, {}),

@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  ANALYSIS_FIELDS,
+  ANALYSIS_FILTER_FIELDS,
   DEFAULT_REGISTRY,
   FieldRegistry,
   compileFilter,
   recordPacket,
 } from "../../dissector/filter/index.js";
+import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS } from "../../dissector/analysis/fields.js";
 import { FIELDS_BY_ABBREV } from "../../src/protocol/fields.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
 
@@ -48,10 +49,16 @@ describe("field registry", () => {
       "imp.analysis.retransmission": "framenum", "imp.analysis.duplicate_ack": "framenum", "imp.analysis.stale_ack": "none",
       "imp.analysis.unacked": "none", "imp.analysis.acked_in": "framenum", "imp.analysis.ack_to": "framenum",
       "imp.analysis.ack_rtt": "float", "imp.analysis.response_in": "framenum", "imp.analysis.response_to": "framenum",
-      "imp.analysis.forced_disconnect": "none", "imp.analysis.invite_timeout": "none",
+      "imp.analysis.forced_disconnection": "uint", "imp.analysis.invitation_timeout": "float",
     };
     for (const [name, type] of Object.entries(want)) expect(DEFAULT_REGISTRY.get(name)?.type, name).toBe(type);
     for (const p of Object.values(PROBLEMS)) expect(DEFAULT_REGISTRY.get(p.id)?.type, p.id).toBe("none");
+  });
+
+  it("holds every field and expert id of the analysis table, typed from it", () => {
+    const mapped: Record<string, string> = { framenum: "framenum", uint: "uint", client: "uint", group: "uint", time: "float", string: "string", none: "none" };
+    for (const spec of Object.values(ANALYSIS_FIELDS)) expect(DEFAULT_REGISTRY.get(spec.abbrev)?.type, spec.abbrev).toBe(mapped[spec.type]);
+    for (const e of Object.values(ANALYSIS_EXPERTS)) expect(DEFAULT_REGISTRY.get(e.id), e.id).toBeDefined();
   });
 
   it("compiles a presence test for every registered field", () => {
@@ -59,7 +66,7 @@ describe("field registry", () => {
   });
 
   it("completes names", () => {
-    expect(DEFAULT_REGISTRY.complete("imp.analysis.")).toEqual(ANALYSIS_FIELDS.map((f) => f.abbrev).sort());
+    expect(DEFAULT_REGISTRY.complete("imp.analysis.")).toEqual(ANALYSIS_FILTER_FIELDS.map((f) => f.abbrev).sort());
     expect(DEFAULT_REGISTRY.complete("udp.")).toEqual(["udp.dstport", "udp.port", "udp.srcport"]);
   });
 
