@@ -41,7 +41,7 @@ export interface Departure {
 }
 
 export interface LinkHooks {
-  onGone(user: User): void;
+  onGone(user: User, unacked: MessageInput): void;
   onSettled(user: User, message: MessageInput): void;
 }
 
@@ -89,8 +89,8 @@ export class ServerCore {
           this.lastOut = bytes;
           this.transport.send(bytes, to);
         },
-        onGone: () => {
-          if (owner.user) this.hooks.onGone(owner.user);
+        onGone: (unacked) => {
+          if (owner.user) this.hooks.onGone(owner.user, unacked);
         },
         onSettled: (m) => {
           if (owner.user) this.hooks.onSettled(owner.user, m);

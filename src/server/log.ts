@@ -26,7 +26,7 @@ export type ServerEvent =
   | { event: "joined"; id: number; group: number }
   | { event: "left"; id: number; group: number }
   | { event: "dissolved"; group: number; last: number }
-  | { event: "disconnected"; id: number; name: string; forced: boolean }
+  | { event: "disconnected"; id: number; name: string; forced: boolean; /** Type of the message never acknowledged (forced). */ unacked?: number }
   | { event: "disconnection-reacked"; id: number; ip: string; port: number }
   | { event: "dropped"; reason: string; ip: string; port: number; bytes: number; detail: string }
   | { event: "stopped"; signal: string; counters: Counters };

@@ -68,7 +68,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
   const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port }));
   const core = new ServerCore(opts, transport, options.log, seededRandom(opts.seed));
   core.hooks = {
-    onGone: (user) => removeUser(core, user, true),
+    onGone: (user, unacked) => removeUser(core, user, true, unacked.type),
     onSettled: (user, m) => settled(core, user, m),
   };
   transport.onDatagram((bytes, from) => onDatagram(core, bytes, from));

@@ -127,7 +127,7 @@ describe("server: disconnection", () => {
     const counters = net.server.counters;
     expect(counters.forcedDisconnections).toBe(1);
     expect(counters.retransmissions).toBe(5);
-    expect(net.events.filter((e) => e.event === "disconnected")).toEqual([{ event: "disconnected", id: 2, name: "u2", forced: true }]);
+    expect(net.events.filter((e) => e.event === "disconnected")).toEqual([{ event: "disconnected", id: 2, name: "u2", forced: true, unacked: 5 }]);
   });
 
   it("forgets a client that never acknowledges its Accept, without telling anyone", async () => {

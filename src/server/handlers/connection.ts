@@ -121,7 +121,7 @@ export function onDepartedRetransmission(core: ServerCore, m: ImpMessage, from: 
 }
 
 /** Removes a client (disconnection or forced): Update Disconnection, groups shrink or dissolve. */
-export function removeUser(core: ServerCore, user: User, forced: boolean): void {
+export function removeUser(core: ServerCore, user: User, forced: boolean, unacked?: number): void {
   if (core.state.users.get(user.id) !== user) return;
   core.retransmissionsOfClosedLinks += user.link.retransmissions;
   user.link.close();
@@ -130,7 +130,7 @@ export function removeUser(core: ServerCore, user: User, forced: boolean): void 
   core.state.removeUser(user);
   if (forced) core.counters.forcedDisconnections++;
   else core.counters.disconnections++;
-  core.emit({ event: "disconnected", id: user.id, name: user.name, forced });
+  if (core.log) core.emit({ event: "disconnected", id: user.id, name: user.name, forced, ...(unacked === undefined ? {} : { unacked }) });
   if (user.established) core.updateDisconnection(user.id);
   core.updateList(shrink(core, group));
 }
