@@ -232,8 +232,9 @@ function parseInteger(s: string): number | undefined {
   return parseInt(s, 10);
 }
 
-function quoted(o: Operand): string {
-  return o.kind === "string" ? JSON.stringify(o.text) : `"${o.kind === "word" ? o.text : "…"}"`;
+/** A literal as messages quote it. */
+function quoted(o: Exclude<Operand, { kind: "call" }>): string {
+  return o.kind === "string" ? JSON.stringify(o.text) : `"${o.text}"`;
 }
 
 /** What a literal operand stands for, for one source type. */

@@ -29,7 +29,7 @@
  */
 export { compileFilter, parseIpv4, type CompiledFilter, type DisplayFilter, type Predicate } from "./compile.js";
 export { formatFilterError, type FilterError } from "./errors.js";
-export { recordPacket, type FilterPacket, type FilterRecord, type FilterValue } from "./packet.js";
+export { FieldMap, recordPacket, type FilterPacket, type FilterRecord, type FilterValue } from "./packet.js";
 export { parseFilter, type Expr, type Operand, type Quantifier, type Relation, type SetMember } from "./parser.js";
 export { tokenize, type Token, type TokenKind } from "./lexer.js";
 export {

@@ -50,3 +50,32 @@ export function recordPacket(fields: FilterRecord): FilterPacket {
   }
   return { values: (field) => map.get(field) };
 }
+
+/**
+ * A growable `FilterPacket` for a dissector to fill while it walks one packet: `add` appends an
+ * occurrence; `clear` empties it for the next packet (a CLI can reuse one instance per frame).
+ */
+export class FieldMap implements FilterPacket {
+  private readonly map = new Map<string, FilterValue[]>();
+
+  /** Appends one occurrence of `field`. */
+  add(field: string, value: FilterValue): this {
+    const list = this.map.get(field);
+    if (list) list.push(value);
+    else this.map.set(field, [value]);
+    return this;
+  }
+
+  values(field: string): readonly FilterValue[] | undefined {
+    return this.map.get(field);
+  }
+
+  /** Field names present, in the order they were first added. */
+  names(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   ANALYSIS_FILTER_FIELDS,
   DEFAULT_REGISTRY,
+  FieldMap,
   FieldRegistry,
   compileFilter,
   recordPacket,
@@ -95,5 +96,18 @@ describe("recordPacket", () => {
     expect(p.values("imp.type")).toEqual([5]);
     expect(p.values("imp.entry.username")).toEqual(["a", "b"]);
     expect(p.values("imp.data")).toBeUndefined();
+  });
+});
+
+describe("FieldMap", () => {
+  it("collects occurrences in order and clears for the next packet", () => {
+    const m = new FieldMap().add("imp", true).add("imp.entry.username", "alice").add("imp.entry.username", "bob");
+    expect(m.values("imp.entry.username")).toEqual(["alice", "bob"]);
+    expect([...m.names()]).toEqual(["imp", "imp.entry.username"]);
+    const c = compileFilter('imp.entry.username == "bob"');
+    expect(c.ok && c.filter.matches(m)).toBe(true);
+    m.clear();
+    expect(m.values("imp")).toBeUndefined();
+    expect(c.ok && c.filter.matches(m)).toBe(false);
   });
 });
