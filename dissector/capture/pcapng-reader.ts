@@ -7,14 +7,14 @@ import { CaptureFormatError } from "./errors.js";
 import type { CaptureInterface, PacketHandler } from "./packet.js";
 import { BlockSize, BlockType, BYTE_ORDER_MAGIC, OptionCode, unitsForTsresol } from "./pcapng-blocks.js";
 import { hex32, MAX_RECORD_BYTES, type RecordParser } from "./record-parser.js";
-import { nanosPerUnit, splitTimestamp, type SplitTime } from "./timestamp.js";
+import { TimestampSplitter, type SplitTime } from "./timestamp.js";
 
 const BLOCK_HEADER_BYTES = 12;
 /** Finer resolutions than this cannot be split exactly with doubles; treated as damage. */
 const MAX_UNITS_PER_SECOND = 2 ** 52;
 
 interface InterfaceState extends CaptureInterface {
-  readonly nsPerUnit: number;
+  readonly clock: TimestampSplitter;
 }
 
 export class PcapngParser implements RecordParser {
@@ -149,11 +149,11 @@ export class PcapngParser implements RecordParser {
       snaplen: view.getUint32(pos + 12, le),
       unitsPerSecond,
       tsOffset,
-      nsPerUnit: nanosPerUnit(unitsPerSecond),
+      clock: new TimestampSplitter(unitsPerSecond),
       ...(name === undefined ? {} : { name }),
     };
     this.sectionInterfaces.push(iface);
-    const { nsPerUnit: _ns, ...publicView } = iface;
+    const { clock: _clock, ...publicView } = iface;
     this.interfaces.push(publicView);
   }
 
@@ -193,7 +193,7 @@ export class PcapngParser implements RecordParser {
       throw new CaptureFormatError(`corrupt ${kind} at byte ${offset}: captured length ${captured} exceeds the block (${length - BlockSize.EPB} bytes of data)`, offset);
     }
     const time = this.time;
-    splitTimestamp(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), iface.unitsPerSecond, iface.nsPerUnit, time);
+    iface.clock.split(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), time);
     const start = pos + dataAt;
     this.onPacket({
       frame: ++this.packets,

@@ -121,6 +121,19 @@ describe("damaged captures", () => {
     });
   }
 
+  it("survives random bytes behind every magic", () => {
+    const random = rng(42);
+    const heads = [capture({ format: "pcap" }).subarray(0, 24), capture({ format: "pcap", nanosecond: true, byteOrder: "big" }).subarray(0, 24), capture({ format: "pcapng" }).subarray(0, 48), new Uint8Array(0)];
+    for (let round = 0; round < 2000; round++) {
+      const head = heads[round % heads.length]!;
+      const tail = new Uint8Array(Math.floor(random() * 600)).map(() => (random() < 0.5 ? 0 : Math.floor(random() * 256)));
+      const bytes = Uint8Array.from([...head, ...tail]);
+      const result = parseBytes(bytes, 1 + (round % 97));
+      checkOutcome(result, bytes.length);
+      for (const p of result.packets) expect(() => parseFrame(p.linkType, p.data)).not.toThrow();
+    }
+  });
+
   it("names the damage precisely", () => {
     const pcap = capture({ format: "pcap" });
     const full = parseBytes(pcap).packets;
