@@ -8,6 +8,7 @@ import { clientCommand } from "./commands/client.js";
 import { serverCommand } from "./commands/server.js";
 import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
+import { decodeCommand } from "./commands/decode.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo): Command {
     .version("0.1.0")
     .showHelpAfterError("(run 'imp --help' for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err });
+  program.addCommand(decodeCommand(io));
   program.addCommand(clientCommand(io));
   program.addCommand(serverCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();

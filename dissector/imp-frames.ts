@@ -1,0 +1,88 @@
+/**
+ * A capture as a stream of IMP datagrams: packets from the capture reader, their UDP datagram
+ * (IPv4 fragments reassembled), recognised as IMP and decoded. The payload and the frame are
+ * views valid only during the callback.
+ */
+import type { Decoded } from "../src/codec/message.js";
+import { readCapture, type CaptureSource } from "./capture/read-capture.js";
+import { parseFrame, type UdpFrame } from "./capture/parse-frame.js";
+import { Ipv4Reassembler } from "./capture/ipv4-reassembly.js";
+import type { Endpoint } from "./capture/endpoint.js";
+import type { CapturePacket, CaptureSummary } from "./capture/packet.js";
+import { ImpRecognizer, type Recognition, DEFAULT_RECOGNITION } from "./recognize.js";
+
+export interface ImpDatagram {
+  /** Frame number of the packet (for a reassembled datagram: the last fragment's). */
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  src: Endpoint;
+  dst: Endpoint;
+  /** The UDP payload (view). */
+  payload: Uint8Array;
+  decoded: Decoded;
+  /** The captured packet (view). */
+  packet: CapturePacket;
+  /** Frame numbers of the IPv4 fragments this datagram was reassembled from. */
+  fragments: number[] | null;
+}
+
+export interface ImpFrameCounters {
+  /** Packets read from the capture. */
+  packets: number;
+  /** IMP datagrams delivered. */
+  imp: number;
+  /** Packets that carry no UDP (other protocols, or link types we do not parse). */
+  notUdp: number;
+  /** UDP datagrams that are not IMP. */
+  otherUdp: number;
+  /** IPv4 fragments held for reassembly. */
+  fragments: number;
+}
+
+export interface ImpFrameOptions {
+  recognition?: Recognition;
+  /** Every packet, IMP or not, before the IMP callback (for listings that show all frames). */
+  onPacket?: (packet: CapturePacket, udp: UdpFrame | null) => void;
+}
+
+/** Streams the IMP datagrams of a capture; rejects with CaptureFormatError after delivering every packet before damage. */
+export async function readImpDatagrams(
+  source: CaptureSource,
+  onDatagram: (d: ImpDatagram) => void,
+  options: ImpFrameOptions = {},
+): Promise<{ summary: CaptureSummary; counters: ImpFrameCounters }> {
+  const recognizer = new ImpRecognizer(options.recognition ?? DEFAULT_RECOGNITION);
+  const reassembler = new Ipv4Reassembler();
+  const counters: ImpFrameCounters = { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
+  const summary = await readCapture(source, (packet) => {
+    counters.packets++;
+    const udp = parseFrame(packet.linkType, packet.data);
+    options.onPacket?.(packet, udp);
+    if (udp === null) {
+      counters.notUdp++;
+      return;
+    }
+    let payload = udp.payload;
+    let src = udp.src;
+    let dst = udp.dst;
+    let fragments: number[] | null = null;
+    if (udp.fragment) {
+      counters.fragments++;
+      const whole = udp.ipVersion === 4 ? reassembler.push(packet.frame, udp, packet.tsSec) : null;
+      if (!whole || !whole.udp) return;
+      payload = whole.payload;
+      src = whole.src;
+      dst = whole.dst;
+      fragments = whole.frames;
+    }
+    const decoded = recognizer.recognize(src.port, dst.port, payload);
+    if (!decoded) {
+      counters.otherUdp++;
+      return;
+    }
+    counters.imp++;
+    onDatagram({ frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, payload, decoded, packet, fragments });
+  });
+  return { summary, counters };
+}

@@ -1,0 +1,12 @@
+/** Turns what can go wrong when opening or reading a capture into one clear CLI sentence. */
+import { CaptureFormatError } from "../../dissector/capture/errors.js";
+import { CliError } from "./errors.js";
+
+export function captureError(file: string, e: unknown): CliError | null {
+  if (e instanceof CaptureFormatError) return new CliError(`${file}: ${e.message}`);
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return new CliError(`${file}: no such file`);
+  if (code === "EISDIR") return new CliError(`${file}: is a directory, not a capture file`);
+  if (code === "EACCES" || code === "EPERM") return new CliError(`${file}: permission denied`);
+  return null;
+}
