@@ -36,19 +36,20 @@ interface Sent {
 
 /**
  * A tap for traffic between peers only (the server's traffic passes untouched): drops a `loss`
- * fraction in both directions and sends a `dup` fraction of outgoing datagrams twice.
+ * fraction of what it sends (both peers have one, so each datagram either way is lost with
+ * probability `loss`) and sends a `dup` fraction of the rest twice.
  */
 function peerTap(serverKey: string, rand: () => number, opts: { loss: number; dup: number; dropAcksOut?: boolean }) {
   const sent: Sent[] = [];
   const state: { resend: ((b: Uint8Array, to: Address) => void) | null } = { resend: null };
   let resending = false;
   const tap: Tap = (dir, _local, remote, bytes) => {
-    if (addressKey(remote) === serverKey || resending) return true;
+    if (addressKey(remote) === serverKey || resending || dir === "in") return true;
     const m = decode(bytes).message;
-    if (dir === "out" && m) sent.push({ type: m.type, ack: m.ack, seq: m.seq });
-    if (dir === "out" && opts.dropAcksOut && m?.ack === 1) return false;
+    if (m) sent.push({ type: m.type, ack: m.ack, seq: m.seq });
+    if (opts.dropAcksOut && m?.ack === 1) return false;
     if (rand() < opts.loss) return false;
-    if (dir === "out" && state.resend && rand() < opts.dup) {
+    if (state.resend && rand() < opts.dup) {
       // The copy leaves at once (before the original, same bytes): duplication without
       // reordering. The alternating bit assumes a FIFO path; see the test at the end.
       resending = true;
