@@ -53,9 +53,8 @@ export const ANALYSIS_FIELDS = {
   no_response: f("no_response", "No response", "none", "later", "No response to this request appears in the capture"),
   invitation_timeout: f("invitation_timeout", "Invitation timed out", "time", "later", "The invitee acknowledged this invitation and gave no answer within the time-out (seconds, 15 by default)"),
   late_answer: f("late_answer", "Answer after the time-out of frame", "framenum", "first", "An invitation answer that came after the invitation (given here) had timed out"),
-  client: f("client", "Client", "client", "first", "Client ID resolved at this frame: the client a Connection Accept assigns, or whose membership changes"),
-  joined: f("joined", "Joined group", "group", "first", "A client joins a group at this frame (one item per client)"),
-  left: f("left", "Left group", "group", "first", "A client leaves a group at this frame (one item per client)"),
+  joined: f("joined", "Joined group", "group", "first", "A client joins this group at this frame (one item per client; the display names the client)"),
+  left: f("left", "Left group", "group", "first", "A client leaves this group at this frame (one item per client; the display names the client)"),
 } as const satisfies Record<string, AnalysisFieldSpec>;
 
 export type AnalysisFieldKey = keyof typeof ANALYSIS_FIELDS;

@@ -147,6 +147,26 @@ describe("retransmissions and the packet-loss capture", () => {
     expect(a.membersAt(1, upd)).toEqual([2]);
   });
 
+  it("a client whose server never answers, and a decentralized peer that never answers", () => {
+    const s = twoClients();
+    const start = s.last;
+    const link = arqPair(s, ALICE, SERVER, 0, () => true);
+    link.sender.send(data(1, "anyone?", 0));
+    link.run();
+    const peerStart = s.last;
+    const peer = arqPair(s, ALICE, BOB, 2, () => true);
+    peer.sender.send(data(1, "direct", 0, 3));
+    peer.run();
+    const a = s.analyze();
+    expect(valuesOf(a, start + 6).forced_disconnection).toBe(0);
+    expect(expertTexts(a, start + 6)).toContain("Forced disconnection from the server: 6 transmissions by alice(1) unanswered");
+    expect(valuesOf(a, peerStart + 6).forced_disconnection).toBe(2);
+    expect(expertTexts(a, peerStart + 6)).toContain("Forced disconnection of bob(2): 6 transmissions unanswered");
+    // Only the server's view changes membership.
+    expect(a.groupEvents.filter((e) => e.kind === "left")).toEqual([]);
+    expect(a.stats().forcedDisconnections).toBe(2);
+  });
+
   it("infers the forced disconnection before finish() once a later frame is past the last RTO", () => {
     const s = twoClients();
     const start = s.last;
