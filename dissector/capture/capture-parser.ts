@@ -7,7 +7,7 @@
  */
 import { CaptureFormatError } from "./errors.js";
 import type { CaptureSummary, PacketHandler } from "./packet.js";
-import { PcapParser } from "./pcap-reader.js";
+import { MODIFIED_PCAP_RECORD_HEADER_BYTES, PcapParser } from "./pcap-reader.js";
 import { PcapngParser } from "./pcapng-reader.js";
 import { hex32, type RecordParser } from "./record-parser.js";
 
@@ -25,6 +25,10 @@ function parserForMagic(magic: number, onPacket: PacketHandler): RecordParser {
       return new PcapParser(true, true, onPacket);
     case 0xa1b23c4d:
       return new PcapParser(false, true, onPacket);
+    case 0x34cdb2a1:
+      return new PcapParser(true, false, onPacket, MODIFIED_PCAP_RECORD_HEADER_BYTES);
+    case 0xa1b2cd34:
+      return new PcapParser(false, false, onPacket, MODIFIED_PCAP_RECORD_HEADER_BYTES);
     case 0x0a0d0d0a:
       return new PcapngParser(onPacket);
     default:

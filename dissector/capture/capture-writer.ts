@@ -108,17 +108,19 @@ class Writer implements CaptureWriter {
     const interfaceId = meta.interfaceId ?? 0;
     const iface = this.interfaceAt(interfaceId);
     const tsNsec = meta.tsNsec ?? 0;
-    if (!Number.isInteger(meta.tsSec) || meta.tsSec < 0 || meta.tsSec > 0xffffffff) throw new RangeError(`bad timestamp seconds ${meta.tsSec}`);
+    // pcapng: the file holds the time minus the interface's if_tsoffset.
+    const tsSec = meta.tsSec - (this.options.format === "pcapng" ? (iface.tsOffset ?? 0) : 0);
+    if (!Number.isInteger(tsSec) || tsSec < 0 || tsSec > 0xffffffff) throw new RangeError(`bad timestamp seconds ${meta.tsSec}`);
     if (!Number.isInteger(tsNsec) || tsNsec < 0 || tsNsec > 999_999_999) throw new RangeError(`bad timestamp nanoseconds ${tsNsec}`);
     const snaplen = iface.snaplen ?? DEFAULT_SNAPLEN;
     const data = snaplen > 0 && frame.length > snaplen ? frame.subarray(0, snaplen) : frame;
     const originalLength = meta.originalLength ?? frame.length;
     const byteOrder = this.options.byteOrder ?? "little";
     if (this.options.format === "pcap") {
-      this.sink.write(encodePcapRecord(meta.tsSec, tsNsec, data, originalLength, { nanosecond: this.options.nanosecond ?? false, byteOrder }));
+      this.sink.write(encodePcapRecord(tsSec, tsNsec, data, originalLength, { nanosecond: this.options.nanosecond ?? false, byteOrder }));
     } else {
       const tsresol = iface.tsresol ?? 6;
-      this.sink.write(encodeEpb({ interfaceId, tsSec: meta.tsSec, tsNsec, tsresol, data, originalLength }, byteOrder));
+      this.sink.write(encodeEpb({ interfaceId, tsSec, tsNsec, tsresol, data, originalLength }, byteOrder));
     }
     this.frames += 1;
   }

@@ -1,7 +1,8 @@
 /**
  * Parser of classic pcap files (libpcap format): a 24-byte file header, then 16-byte record
  * headers each followed by the captured bytes. Microsecond (a1b2c3d4) and nanosecond (a1b23c4d)
- * magic, either byte order.
+ * magic, either byte order; also the old "modified" pcap of Red Hat's tcpdump (a1b2cd34), whose
+ * record headers are 24 bytes (ifindex, protocol, packet type follow).
  */
 import { CaptureFormatError } from "./errors.js";
 import type { CaptureInterface, PacketHandler } from "./packet.js";
@@ -9,6 +10,7 @@ import type { RecordParser } from "./record-parser.js";
 
 export const PCAP_HEADER_BYTES = 24;
 export const PCAP_RECORD_HEADER_BYTES = 16;
+export const MODIFIED_PCAP_RECORD_HEADER_BYTES = 24;
 /** libpcap and Wireshark accept records up to the larger of this and the snaplen. */
 const MAX_STANDARD_PACKET = 262144;
 /** Upper bits of the link-type field carry FCS information, not the type. */
@@ -22,13 +24,15 @@ export class PcapParser implements RecordParser {
   interfaces: CaptureInterface[] = [];
   private readonly le: boolean;
   private readonly nanosecond: boolean;
+  private readonly recordHeader: number;
   private readonly onPacket: PacketHandler;
   private headerDone = false;
   private linkType = 0;
   private maxCaptured = MAX_STANDARD_PACKET;
 
-  constructor(littleEndian: boolean, nanosecond: boolean, onPacket: PacketHandler) {
+  constructor(littleEndian: boolean, nanosecond: boolean, onPacket: PacketHandler, recordHeader = PCAP_RECORD_HEADER_BYTES) {
     this.le = littleEndian;
+    this.recordHeader = recordHeader;
     this.byteOrder = littleEndian ? "little" : "big";
     this.nanosecond = nanosecond;
     this.onPacket = onPacket;
@@ -47,9 +51,10 @@ export class PcapParser implements RecordParser {
     const linkType = this.linkType;
     const nanosecond = this.nanosecond;
     const maxCaptured = this.maxCaptured;
+    const recordHeader = this.recordHeader;
     for (;;) {
-      if (end - pos < PCAP_RECORD_HEADER_BYTES) {
-        this.need = PCAP_RECORD_HEADER_BYTES;
+      if (end - pos < recordHeader) {
+        this.need = recordHeader;
         return pos;
       }
       const captured = view.getUint32(pos + 8, le);
@@ -59,13 +64,13 @@ export class PcapParser implements RecordParser {
           base + pos,
         );
       }
-      const total = PCAP_RECORD_HEADER_BYTES + captured;
+      const total = recordHeader + captured;
       if (end - pos < total) {
         this.need = total;
         return pos;
       }
       const frac = view.getUint32(pos + 4, le);
-      const dataStart = pos + PCAP_RECORD_HEADER_BYTES;
+      const dataStart = pos + recordHeader;
       this.onPacket({
         frame: ++this.packets,
         tsSec: view.getUint32(pos, le),
@@ -88,15 +93,16 @@ export class PcapParser implements RecordParser {
         offset,
       );
     }
-    if (this.need === PCAP_RECORD_HEADER_BYTES) {
+    const recordHeader = this.recordHeader;
+    if (this.need === recordHeader) {
       return new CaptureFormatError(
-        `truncated packet record header at byte ${offset}: ${PCAP_RECORD_HEADER_BYTES} bytes needed, ${remain} remain`,
+        `truncated packet record header at byte ${offset}: ${recordHeader} bytes needed, ${remain} remain`,
         offset,
       );
     }
-    const captured = this.need - PCAP_RECORD_HEADER_BYTES;
+    const captured = this.need - recordHeader;
     return new CaptureFormatError(
-      `truncated packet record at byte ${offset}: header says ${captured} bytes, ${remain - PCAP_RECORD_HEADER_BYTES} remain`,
+      `truncated packet record at byte ${offset}: header says ${captured} bytes, ${remain - recordHeader} remain`,
       offset,
     );
   }
