@@ -1,0 +1,73 @@
+/**
+ * A realistic IMP session mix written as a capture file, for the benchmarks: clients connect
+ * (request, accept, ACK, list request, list response, ACK, updates), then chat in the Public
+ * Group and in private groups through the server (data, ACK, relay to each member, their ACKs),
+ * with some retransmissions and disconnections.
+ */
+import { createCaptureWriter } from "../dissector/capture/index.js";
+import { encode } from "../src/codec/encode.js";
+import type { MessageInput } from "../src/codec/message.js";
+
+export interface GenerateOptions {
+  format?: "pcap" | "pcapng";
+  clients?: number;
+  seed?: number;
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 0x1_0000_0000;
+  };
+}
+
+const WORDS = ["hello", "how are you", "see you at noon", "ok", "the lab is at 2pm", "did you get my message?", "yes", "lunch?"];
+
+/** Writes `n` datagrams to `path`; returns the number written. */
+export async function generateSessionCapture(path: string, n: number, opts: GenerateOptions = {}): Promise<number> {
+  const writer = createCaptureWriter({ format: opts.format ?? "pcap", path });
+  const random = rng(opts.seed ?? 1);
+  const server = { ip: "127.0.0.1", port: 1313 };
+  const clients = Array.from({ length: opts.clients ?? 16 }, (_, i) => ({
+    id: i + 1,
+    name: `user${i + 1}`,
+    addr: { ip: "127.0.0.1", port: 40000 + i },
+    seq: 0,
+    group: i < 8 ? 1 : 2 + ((i - 8) >> 2),
+  }));
+  let written = 0;
+  let t = 1_700_000_000 * 1e6; // µs
+  const put = (src: { ip: string; port: number }, dst: { ip: string; port: number }, m: MessageInput) => {
+    t += 20 + Math.floor(random() * 200);
+    writer.writeDatagram({ tsSec: Math.floor(t / 1e6), tsNsec: (t % 1e6) * 1000, src, dst, payload: encode(m) });
+    written++;
+  };
+  const entries = clients.map((c) => ({ client_id: c.id, group: c.group, username: c.name, ip: c.addr.ip, port: c.addr.port }));
+  for (const c of clients) {
+    if (written >= n) break;
+    put(c.addr, server, { type: 0, seq: 1, username: c.name });
+    put(server, c.addr, { type: 1, seq: 1, client_id: c.id });
+    put(c.addr, server, { type: 1, seq: 1, ack: 1, src: c.id });
+    put(c.addr, server, { type: 3, seq: 0, src: c.id, group: 1 });
+    put(server, c.addr, { type: 4, seq: 0, src: c.id, group: 1, entry: entries.slice(0, c.id) });
+    put(c.addr, server, { type: 4, seq: 0, ack: 1, src: c.id });
+  }
+  while (written < n) {
+    const from = clients[Math.floor(random() * clients.length)]!;
+    from.seq ^= 1;
+    const data: MessageInput = { type: 5, seq: from.seq, src: from.id, group: from.group, data: WORDS[Math.floor(random() * WORDS.length)]! };
+    put(from.addr, server, data);
+    if (random() < 0.02) put(from.addr, server, data); // a retransmission
+    put(server, from.addr, { type: 5, seq: from.seq, ack: 1 });
+    for (const to of clients) {
+      if (to === from || to.group !== from.group || written >= n) continue;
+      put(server, to.addr, { ...data, seq: from.seq });
+      put(to.addr, server, { type: 5, seq: from.seq, ack: 1, src: to.id });
+    }
+  }
+  await writer.close();
+  return written;
+}
