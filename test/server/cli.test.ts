@@ -73,7 +73,7 @@ describe("imp server (in process)", () => {
 });
 
 describe("imp server (spawned)", () => {
-  it("prints events, and on SIGTERM the counters, then exits 0", async () => {
+  it.each(["SIGTERM", "SIGINT"] as const)("prints events, and on %s the counters, then exits 0", async (signal) => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "server", "--port", "0", "--rto", "50"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
@@ -88,13 +88,13 @@ describe("imp server (spawned)", () => {
       const port = Number(/port=(\d+)/.exec(out)![1]);
       expect(await connectOnce(port, "bob")).toMatchObject({ type: 1, client_id: 1 });
       await until(() => out.includes("established"), "the established line");
-      child.kill("SIGTERM");
+      child.kill(signal);
       expect(await exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
     expect(out).toMatch(/connected id=1 name=bob ip=127\.0\.0\.1 port=\d+/);
-    expect(out).toMatch(/stopped signal=SIGTERM\n/);
+    expect(out).toContain(`stopped signal=${signal}\n`);
     expect(out).toMatch(/^ {2}received 2$/m);
     expect(out).toMatch(/^ {2}connections 1$/m);
     expect(out).toMatch(/^ {2}dropped\.unknownAddress 0$/m);
