@@ -79,7 +79,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
     get counters() {
       const c = copyCounters(core.counters);
       let r = core.retransmissionsOfClosedLinks;
-      for (const u of core.state.users.values()) r += u.link.retransmissions;
+      for (const u of core.state.users.values()) if (!u.link.isClosed) r += u.link.retransmissions;
       c.retransmissions = r;
       return c;
     },
@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
       }
       return { ...core.state.snapshot(), departures };
     },
-    checkInvariants: () => core.state.checkInvariants(),
+    checkInvariants: () => core.state.checkInvariants(!closed),
     async close() {
       if (closed) return;
       closed = true;

@@ -117,6 +117,7 @@ describe("server: disconnection", () => {
     a!.send({ type: 0x05, group: 1, data: "ping" });
     await net.settle();
     for (let i = 1; i <= 5; i++) await net.advance(500);
+    expect(net.server.counters.retransmissions).toBe(5);
     expect(b!.take().filter((m) => m.type === 5)).toHaveLength(6);
     expect(net.server.snapshot().users.map((u) => u.id)).toEqual([1, 2, 3]);
     await net.advance(500);
@@ -127,6 +128,8 @@ describe("server: disconnection", () => {
     const counters = net.server.counters;
     expect(counters.forcedDisconnections).toBe(1);
     expect(counters.retransmissions).toBe(5);
+    await net.server.close();
+    expect(net.server.counters.retransmissions).toBe(5);
     expect(net.events.filter((e) => e.event === "disconnected")).toEqual([{ event: "disconnected", id: 2, name: "u2", forced: true, unacked: 5 }]);
   });
 
