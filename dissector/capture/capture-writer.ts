@@ -23,7 +23,7 @@ export interface CaptureWriterOptions {
   /** Link type of interface 0 (default ETHERNET). */
   linkType?: number;
   snaplen?: number;
-  /** pcapng only: the interfaces to describe (overrides linkType/nanosecond/snaplen). */
+  /** The interfaces to describe, overriding linkType, snaplen and (pcapng) nanosecond; pcap takes one. */
   interfaces?: readonly InterfaceSpec[];
   /** Link-layer details for datagrams (VLAN tags, MACs, ...). */
   link?: LinkOptions;
@@ -66,6 +66,8 @@ class Writer implements CaptureWriter {
   private readonly interfaces: InterfaceSpec[];
   private readonly options: CaptureWriterOptions;
   private ipId: number;
+  /** pcap only: nanosecond magic and records. */
+  private readonly pcapNanosecond: boolean;
 
   constructor(options: CaptureWriterOptions) {
     this.options = options;
@@ -75,16 +77,17 @@ class Writer implements CaptureWriter {
       snaplen: options.snaplen ?? DEFAULT_SNAPLEN,
       tsresol: options.nanosecond ? 9 : 6,
     };
-    this.interfaces = options.format === "pcapng" && options.interfaces?.length ? [...options.interfaces] : [single];
+    this.interfaces = options.interfaces?.length ? [...options.interfaces] : [single];
     if (options.format === "pcap" && options.interfaces && options.interfaces.length > 1) {
       throw new TypeError("pcap holds one interface; use pcapng for several");
     }
     this.ipId = (options.firstIpId ?? 1) & 0xffff;
+    this.pcapNanosecond = options.nanosecond ?? this.interfaces[0]!.tsresol === 9;
     this.sink = options.path === undefined ? new MemorySink() : new FileSink(options.path, options.bufferSize);
     const byteOrder = options.byteOrder ?? "little";
     if (options.format === "pcap") {
       const iface = this.interfaces[0]!;
-      this.sink.write(encodePcapHeader({ linkType: iface.linkType, snaplen: iface.snaplen ?? DEFAULT_SNAPLEN, nanosecond: options.nanosecond ?? false, byteOrder }));
+      this.sink.write(encodePcapHeader({ linkType: iface.linkType, snaplen: iface.snaplen ?? DEFAULT_SNAPLEN, nanosecond: this.pcapNanosecond, byteOrder }));
     } else {
       this.sink.write(encodeShb(byteOrder));
       for (const iface of this.interfaces) this.sink.write(encodeIdb(iface, byteOrder));
@@ -117,7 +120,7 @@ class Writer implements CaptureWriter {
     const originalLength = meta.originalLength ?? frame.length;
     const byteOrder = this.options.byteOrder ?? "little";
     if (this.options.format === "pcap") {
-      this.sink.write(encodePcapRecord(tsSec, tsNsec, data, originalLength, { nanosecond: this.options.nanosecond ?? false, byteOrder }));
+      this.sink.write(encodePcapRecord(tsSec, tsNsec, data, originalLength, { nanosecond: this.pcapNanosecond, byteOrder }));
     } else {
       const tsresol = iface.tsresol ?? 6;
       this.sink.write(encodeEpb({ interfaceId, tsSec, tsNsec, tsresol, data, originalLength }, byteOrder));

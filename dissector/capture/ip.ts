@@ -41,7 +41,9 @@ export function parseIpv4(data: Uint8Array, at: number): IpHeader | null {
   const first = data[at]!;
   const headerLength = (first & 0x0f) * 4;
   if (first >> 4 !== 4 || headerLength < 20 || data.length - at < headerLength) return null;
-  const totalLength = u16(data, at + 2);
+  // A total length of 0 is what TCP segmentation offload leaves in captured outgoing packets:
+  // use what was captured, as Wireshark does.
+  const totalLength = u16(data, at + 2) || data.length - at;
   if (totalLength < headerLength) return null;
   let end = at + totalLength;
   let truncated = false;

@@ -47,3 +47,25 @@ describe("pcap variants", () => {
     expect([packets[0]!.tsSec, packets[0]!.tsNsec]).toEqual([1_700_000_123, 5]);
   });
 });
+
+describe("pcap writer options", () => {
+  it("takes the link type, snaplen and resolution of a single described interface", () => {
+    const writer = createCaptureWriter({ format: "pcap", interfaces: [{ linkType: LinkType.LINUX_SLL2, tsresol: 9, snaplen: 1000 }] });
+    writer.writeDatagram({ ...sampleDatagrams(1)[0]!, tsNsec: 123_456_789 });
+    const { packets, summary } = parseBytes(writer.bytes());
+    expect(summary?.interfaces[0]).toMatchObject({ linkType: LinkType.LINUX_SLL2, unitsPerSecond: 1e9, snaplen: 1000 });
+    expect(packets[0]).toMatchObject({ linkType: LinkType.LINUX_SLL2, tsNsec: 123_456_789 });
+    expect(parseFrame(packets[0]!.linkType, packets[0]!.data)?.dst.port).toBe(1313);
+    expect(() => createCaptureWriter({ format: "pcap", interfaces: [{ linkType: 1 }, { linkType: 101 }] })).toThrow(TypeError);
+  });
+
+  it("reads an IPv4 total length of 0 (segmentation offload) as the captured length", () => {
+    const writer = createCaptureWriter({ format: "pcap", linkType: LinkType.RAW });
+    writer.writeDatagram(sampleDatagrams(1)[0]!);
+    const bytes = writer.bytes();
+    bytes[24 + 16 + 2] = 0;
+    bytes[24 + 16 + 3] = 0;
+    const { packets } = parseBytes(bytes);
+    expect(hex(parseFrame(LinkType.RAW, packets[0]!.data)!.payload)).toBe(hex(sampleDatagrams(1)[0]!.payload));
+  });
+});
