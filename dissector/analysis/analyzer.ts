@@ -1115,3 +1115,13 @@ function defaultDisplay(spec: AnalysisFieldSpec, value: number | string | boolea
       return String(value);
   }
 }
+
+/** Percentiles (0..100) of samples, nearest-rank; NaN for no samples. For `imp stats`. */
+export function percentiles(samples: ArrayLike<number>, ps: readonly number[]): number[] {
+  const sorted = Float64Array.from(samples).sort();
+  return ps.map((p) => {
+    if (sorted.length === 0) return Number.NaN;
+    const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+    return sorted[rank - 1]!;
+  });
+}

@@ -1,5 +1,6 @@
 export {
   ConversationAnalyzer,
+  percentiles,
   type AnalysisExpert,
   type AnalysisField,
   type AnalysisInput,

@@ -66,6 +66,25 @@ describe("the 2017 implementation's variants (WIRE.md section 3)", () => {
     expect(a.stats()).toMatchObject({ unacked: 0, noResponse: 0 });
   });
 
+  it("a reconnection from the same address starts a fresh session: no Sequence complaint on the Accept", () => {
+    const s = new Scenario();
+    s.connect(ALICE, "alice", 1);
+    s.send(SERVER, ALICE, { type: 0x0e, seq: 0, group: 255, entry: [entry(2, "bob", BOB)] });
+    s.ack(ALICE, SERVER, 0x0e, 0, 1);
+    s.send(SERVER, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(3, "carol", { ip: "10.0.0.4", port: 3 })] });
+    s.ack(ALICE, SERVER, 0x0e, 1, 1);
+    s.send(ALICE, SERVER, { type: 0x10, seq: 1, src: 1 }, 0.1);
+    s.ack(SERVER, ALICE, 0x10, 1);
+    const [req, acc] = s.connect(ALICE, "alice2", 9);
+    const a = s.analyze();
+    expect(valuesOf(a, req).seq_not_flipped).toBeUndefined();
+    expect(valuesOf(a, acc).seq_not_flipped).toBeUndefined();
+    expect(valuesOf(a, acc).response_to).toBe(req);
+    expect(a.stats().seqNotFlipped).toBe(0);
+    expect(a.nameOf(9)).toBe("alice2");
+    expect(a.endpointName(ALICE)).toBe("alice2");
+  });
+
   it("an explicit ACK of a Connection Request (implicitly acknowledged type) still leaves the Accept its response", () => {
     const s = new Scenario();
     const req = s.send(ALICE, SERVER, { type: 0x00, seq: 1, username: "alice" });
