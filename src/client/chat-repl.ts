@@ -22,6 +22,8 @@ export interface ReplOptions {
   clock?: Clock;
   /** Longest a /wait waits before giving up (default 30 s). */
   waitTimeoutMs?: number;
+  /** Aborting acts as /quit (the CLI aborts on SIGINT). */
+  signal?: AbortSignal;
 }
 
 export const HELP = [
@@ -42,6 +44,18 @@ export const HELP = [
 
 const modeText = (m: GroupMode) => m;
 
+/** Received text as one safe line: control characters (terminal escapes, newlines) are shown escaped. */
+export function displayText(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}
+
+/** Lines kept for /wait; older ones are dropped past this many. */
+const KEEP_LINES = 10_000;
+
 /** Formats one roster line. */
 export function rosterLine(e: RosterEntry, selfId: number): string {
   const group = e.group === 1 ? "public" : `group ${e.group}`;
@@ -58,19 +72,26 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const watchers = new Set<() => void>();
   let exitCode = 0;
 
-  const say = (line: string) => {
+  const remember = (line: string) => {
     printed.push(line);
-    options.out(`${line}\n`);
+    if (printed.length > KEEP_LINES) {
+      const drop = printed.length - KEEP_LINES / 2;
+      printed.splice(0, drop);
+      cursor = Math.max(0, cursor - drop);
+    }
     for (const w of [...watchers]) w();
   };
+  const say = (line: string) => {
+    options.out(`${line}\n`);
+    remember(line);
+  };
   const warn = (line: string) => {
-    printed.push(`! ${line}`);
     options.err(`! ${line}\n`);
-    for (const w of [...watchers]) w();
+    remember(`! ${line}`);
   };
 
   const offs = [
-    client.on("message", (m) => say(`[group ${m.group}] ${m.fromName}: ${m.text}`)),
+    client.on("message", (m) => say(`[group ${m.group}] ${m.fromName}: ${displayText(m.text)}`)),
     client.on("userJoined", ({ user }) => say(`* ${user.name} joined`)),
     client.on("userChanged", ({ user, previous }) => {
       if (user.group === previous.group) return;
@@ -108,6 +129,12 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     ended = true;
     endSession();
   }
+  let quit!: () => void;
+  const quitRequested = new Promise<"quit">((resolve) => {
+    quit = () => resolve("quit");
+  });
+  if (options.signal?.aborted) quit();
+  options.signal?.addEventListener("abort", () => quit(), { once: true });
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -151,7 +178,8 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     if (line.trim() === "") return;
     if (!line.startsWith("/") || line.startsWith("//")) {
       const text = line.startsWith("//") ? line.slice(1) : line;
-      await client.send(text);
+      const outcomes = await client.send(text);
+      if (outcomes.length === 0) warn(`nobody else is in group ${client.group}`);
       return;
     }
     const [cmd = "", ...args] = line.trim().split(/\s+/);
@@ -215,10 +243,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const lines = rl[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await Promise.race([lines.next(), sessionEnd]);
-      if (next === "end" || next.done) break;
+      const next = await Promise.race([lines.next(), sessionEnd, quitRequested]);
+      if (next === "end" || next === "quit" || next.done) break;
       try {
-        const r = await Promise.race([run(next.value), sessionEnd]);
+        const r = await Promise.race([run(next.value), sessionEnd, quitRequested]);
         if (r === "quit" || r === "end") break;
       } catch (e) {
         if (e instanceof ClientError) warn(e.message);

@@ -152,6 +152,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
   private readonly inviteTimeoutMs: number;
   private readonly listWaiters: ((users: RosterEntry[]) => void)[] = [];
   private connectSettle: { resolve: () => void; reject: (e: ConnectError) => void } | null = null;
+  private rejectGrace: TimerHandle | null = null;
   private ended = false;
 
   /** Use `connectClient`. */
@@ -298,7 +299,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     if (this.state === "closed") return;
     const d = decode(bytes);
     const m = d.message;
-    if (!m || d.problems.some((p) => DROP.has(p.id))) return this.drop(from, d.problems[0]?.text ?? "malformed");
+    if (!m || d.problems.some((p) => DROP.has(p.id) && !this.tolerated(p.id, m))) return this.drop(from, d.problems[0]?.text ?? "malformed");
     if (addressKey(from) === addressKey(this.server)) return this.fromServer(m, from);
     const peer = this.roster.byAddress(from);
     if (!peer || peer.id === this.id || this.mode !== "decentralized" || peer.group !== this.group || this.group === PUBLIC_GROUP) {
@@ -330,19 +331,29 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
 
   private onConnectionAnswer(m: ImpMessage): void {
     const link = this.serverChannel.link;
+    const retransmitted = link.retransmissions > 0;
     link.receive(m, { byState: true });
     if (m.type === T.connReject) {
       // The 2017 client ACKs a Reject (with ID 0); the server ignores that ACK.
       link.ack(m, 0);
+      if (this.rejectGrace) return;
       const full = m.error === 0;
-      this.failConnect(
-        new ConnectError(
-          full ? "server-full" : "name-taken",
-          full ? "connection rejected: maximum number of users reached" : `connection rejected: username "${this.name}" is taken or invalid`,
-        ),
+      const error = new ConnectError(
+        full ? "server-full" : "name-taken",
+        full ? "connection rejected: maximum number of users reached" : `connection rejected: username "${this.name}" is taken or invalid`,
       );
+      if (full || !retransmitted) return this.failConnect(error);
+      // The 2017 server answers a retransmitted Connection Request with "username taken" (its
+      // own session for us holds the name) while it retransmits the Accept that was lost: wait
+      // one retransmission period for that Accept before believing the Reject.
+      this.rejectGrace = this.arq.clock.setTimer(Math.max(this.arq.rto, DEFAULT_ARQ.rto) * 2, () => {
+        this.rejectGrace = null;
+        if (this.state === "connecting") this.failConnect(error);
+      });
       return;
     }
+    if (this.rejectGrace) this.arq.clock.clearTimer(this.rejectGrace);
+    this.rejectGrace = null;
     this.id = m.client_id ?? 0;
     link.ack(m, this.id);
     this.state = "listing";
@@ -521,6 +532,8 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     if (this.state === "closed") return;
     this.state = "closed";
     this.serverChannel.close();
+    if (this.rejectGrace) this.arq.clock.clearTimer(this.rejectGrace);
+    this.rejectGrace = null;
     for (const id of [...this.peers.keys()]) this.closePeer(id);
     for (const inv of [...this.invitations]) this.forgetInvitation(inv);
     for (const w of this.listWaiters.splice(0)) w(this.roster.all());
@@ -542,6 +555,14 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     if (!user) throw new ClientError(`no user "${who}" in the list`);
     if (user.id === this.id) throw new ClientError("you cannot invite yourself");
     return user;
+  }
+
+  /**
+   * The 2017 server draws private group IDs from 2..255, so it may put this client in group 255:
+   * Data Messages of the client's own group are accepted whatever its number.
+   */
+  private tolerated(problemId: string, m: ImpMessage | null): boolean {
+    return problemId === PROBLEMS.group.id && m !== null && m.type === T.data && m.ack === 0 && m.group === this.group && this.group !== PUBLIC_GROUP;
   }
 
   private drop(from: Address, reason: string): void {

@@ -134,4 +134,44 @@ describe("connect", () => {
     await s.quiet(50);
     expect(s.inbox.filter((r) => r.m.type === 3)).toHaveLength(3);
   });
+
+  it("waits one retransmission period before believing a Reject of a retransmitted request (the 2017 server rejects its own pending name)", async () => {
+    const s = await server();
+    const clock = new ManualClock();
+    const connecting = connectClient({ name: "alice", server: s.address, clock });
+    const req = await s.take((m) => m.type === 0);
+    clock.advance(500); // the Accept was lost: the request goes again
+    await s.take((m) => m.type === 0);
+    s.send(req.from, { type: 2, seq: 0, src: 0, group: 0, error: 1 }); // as the 2017 server sends it: S=0
+    expect((await s.take((m) => m.ack === 1 && m.type === 2)).hex).toBe("1100000005");
+    s.send(req.from, { type: 1, seq: 1, src: 0, group: 0, client_id: 77 }); // its Accept, retransmitted
+    await s.take((m) => m.ack === 1 && m.type === 1);
+    await s.take((m) => m.type === 3);
+    s.send(req.from, { type: 4, seq: 0, src: 0, group: 1, entry: [entry(77, "alice", 1, req.from)] });
+    const c = track(await connecting);
+    expect(c.id).toBe(77);
+    clock.advance(5000);
+    expect(c.state).toBe("connected");
+  });
+
+  it("fails with name-taken when no Accept follows such a Reject", async () => {
+    const s = await server();
+    const clock = new ManualClock();
+    let failure: unknown = null;
+    const connecting = connectClient({ name: "alice", server: s.address, clock }).catch((e: unknown) => {
+      failure = e;
+    });
+    const req = await s.take((m) => m.type === 0);
+    clock.advance(500);
+    await s.take((m) => m.type === 0);
+    s.send(req.from, { type: 2, seq: 0, src: 0, group: 0, error: 1 });
+    await s.take((m) => m.ack === 1 && m.type === 2);
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(failure).toBeNull();
+    clock.advance(1);
+    await connecting;
+    expect(failure).toMatchObject({ reason: "name-taken" });
+    expect(s.inbox.filter((r) => r.m.type === 0)).toHaveLength(2); // the Reject stopped the retransmissions
+  });
 });

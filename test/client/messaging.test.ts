@@ -202,4 +202,21 @@ describe("messaging through the server", () => {
     expect(await expired).toMatchObject({ from: 7, group: 2, mode: "decentralized" });
     expect(c.pendingInvitations).toHaveLength(0);
   });
+
+  it("accepts data of its own group 255 (the 2017 server draws group IDs from 2..255), and only then", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    s.send(addr, { type: 5, seq: 1, src: 7, group: 255, data: "not yet" }); // dropped: S=1 stays unused
+    await s.quiet(50);
+    expect(events.message).toBeUndefined();
+    const creating = c.createGroup({ mode: "centralized", invitees: ["bob"] });
+    const req = await s.take((m) => m.type === 6);
+    s.send(addr, { type: 6, seq: req.m.seq, ack: 1, src: 0, group: 0 });
+    await creating;
+    s.send(addr, { type: 7, seq: seq(), src: 0, group: 0, mode: 0, new_group: 255 });
+    await s.take((m) => m.ack === 1 && m.type === 7);
+    expect(c.group).toBe(255);
+    s.send(addr, { type: 5, seq: seq(), src: 7, group: 255, data: "in 255" });
+    await s.take((m) => m.ack === 1 && m.type === 5);
+    expect(events.message).toEqual([{ from: 7, fromName: "bob", group: 255, text: "in 255", direct: false }]);
+  });
 });

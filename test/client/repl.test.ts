@@ -2,6 +2,8 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { bufferIo } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/program.js";
+import { connectClient } from "../../src/client/client.js";
+import { displayText, runRepl } from "../../src/client/chat-repl.js";
 import { autoServer, entry, fakeEndpoint, type FakeEndpoint } from "./fake-server.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -137,5 +139,44 @@ describe("imp client (piped input)", () => {
       expect(await runCli(argv, b), argv.join(" ")).toBe(2);
       expect(b.stderr().length).toBeGreaterThan(0);
     }
+  });
+
+  it("shows received control characters escaped, never raw (no terminal escape injection)", async () => {
+    expect(displayText("a\x1b[2Jb\nc\td\u009b")).toBe("a\\x1b[2Jb\\nc\td\\x9b");
+    const s = await server();
+    autoServer(s, {
+      extra: [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 })],
+      onMessage: (m, from, auto) => {
+        if (m.type === 5) auto.push(from, { type: 5, src: 7, group: 1, data: "\x1b]0;owned\x07two\nlines" });
+      },
+    });
+    const b = io("x\n/wait bob\n");
+    expect(await runCli(["client", "--name", "alice", "--server", at(s)], b)).toBe(0);
+    expect(b.stdout()).toContain("[group 1] bob: \\x1b]0;owned\\x07two\\nlines\n");
+  });
+
+  it("warns when a decentralized group has nobody else to send to", async () => {
+    const s = await server();
+    autoServer(s, {
+      onMessage: (m, from, auto) => {
+        if (m.type === 5 && m.data === "go") auto.push(from, { type: 9, src: 9, group: 0, mode: 1, invite_group: 4, invitee: 42 });
+      },
+    });
+    const b = io("go\n/wait invitation\n/accept\nalone\n");
+    expect(await runCli(["client", "--name", "alice", "--server", at(s)], b)).toBe(0);
+    expect(b.stderr()).toBe("! nobody else is in group 4\n");
+  });
+
+  it("an abort (the CLI's SIGINT) acts as /quit: the client disconnects", async () => {
+    const s = await server();
+    autoServer(s);
+    const client = await connectClient({ name: "alice", server: s.address });
+    const input = new Readable({ read() {} }); // a terminal nobody types into
+    const abort = new AbortController();
+    const done = runRepl({ client, input, out: () => {}, err: () => {}, signal: abort.signal });
+    setTimeout(() => abort.abort(), 20);
+    expect(await done).toBe(0);
+    expect(s.inbox.filter((r) => r.m.ack === 0).map((r) => r.m.type)).toEqual([0, 3, 16]);
+    expect(client.state).toBe("closed");
   });
 });

@@ -68,13 +68,16 @@ export function clientCommand(io: CliIo): Command {
         throw e;
       }
       io.out(`* connected to ${opts.server.ip}:${opts.server.port} as ${client.name} (id ${client.id}); ${client.roster.size} user${client.roster.size === 1 ? "" : "s"} online; /help for commands\n`);
-      const code = await runRepl({
-        client,
-        input: io.stdin ?? process.stdin,
-        out: io.out,
-        err: io.err,
-        waitTimeoutMs: opts.waitTimeout,
-      });
-      if (code !== 0) io.exitCode = code;
+      const input = io.stdin ?? process.stdin;
+      // Ctrl-C at a terminal: disconnect cleanly, as /quit does.
+      const abort = new AbortController();
+      const onSigint = () => abort.abort();
+      if (input === process.stdin) process.once("SIGINT", onSigint);
+      try {
+        const code = await runRepl({ client, input, out: io.out, err: io.err, waitTimeoutMs: opts.waitTimeout, signal: abort.signal });
+        if (code !== 0) io.exitCode = code;
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
     });
 }
