@@ -5,7 +5,7 @@
  */
 import { decode, type Decoded, type ImpMessage, type MessageInput } from "../codec/index.js";
 import { HEADER_LENGTH, messageSpec, PROBLEMS } from "../protocol/index.js";
-import { openUdp, type Address, type DatagramTransport } from "../transport/index.js";
+import { openUdp, type Address } from "../transport/index.js";
 import { ServerCore, T } from "./core.js";
 import { copyCounters, type Counters, type DropReason } from "./counters.js";
 import {
