@@ -221,6 +221,8 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
   /** Group Creation Request; resolves when the server has acknowledged it (the outcome is an event). */
   async createGroup(opts: { mode: GroupMode; invitees: readonly (string | number)[] }): Promise<Outcome> {
     this.requireConnected();
+    // As the 2017 client: groups are created from the Public Group (the server refuses otherwise).
+    if (this.group !== PUBLIC_GROUP) throw new ClientError(`already in group ${this.group}: /leave it first`);
     const ids: number[] = [];
     for (const who of opts.invitees) {
       const id = this.resolveUser(who).id;
@@ -365,6 +367,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       case T.listResponse: {
         const users = this.roster.replace(m.entry ?? []);
         this.roster.setGroup(this.id, this.group);
+        this.prunePeers();
         this.emit("users", { users });
         for (const w of this.listWaiters.splice(0)) w(users);
         if (this.state === "listing") {
@@ -496,6 +499,14 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       this.peers.set(peer.id, channel);
     }
     return channel;
+  }
+
+  /** Drops the links of peers that are no longer members of the current group at the same address. */
+  private prunePeers(): void {
+    for (const [id, channel] of [...this.peers]) {
+      const e = this.roster.get(id);
+      if (!e || e.group !== this.group || addressKey(e) !== addressKey(channel.address)) this.closePeer(id);
+    }
   }
 
   private closePeer(id: number): void {

@@ -146,6 +146,7 @@ describe("messaging through the server", () => {
     expect([c.group, c.mode]).toEqual([5, "centralized"]);
     s.send(addr, { type: 10, seq: 0, ack: 1, src: 0, group: 0 });
     expect(await accepted).toBe("acked");
+    await expect(c.createGroup({ mode: "centralized", invitees: ["carol"] })).rejects.toThrow(/already in group 5/);
 
     const invited = c.invite("bob");
     const inv = await s.take((m) => m.type === 9);
