@@ -37,7 +37,12 @@ export interface ReassembledDatagram {
 
 /** Largest IP payload an IPv4 packet can carry (65535 - 20). */
 const MAX_PAYLOAD = 65515;
-const MAX_PIECES = 8192;
+/**
+ * Fragments one datagram may hold (a 65 507-byte datagram at the minimum MTU of 68 needs 1 365);
+ * it may buffer 2 * MAX_PAYLOAD bytes (duplicates, overlaps) before it is dropped.
+ */
+const MAX_PIECES = 2048;
+
 
 interface Piece {
   offset: number;
@@ -69,7 +74,7 @@ export class Ipv4Reassembler {
 
   constructor(options: ReassemblyOptions = {}) {
     this.maxDatagrams = Math.max(1, options.maxDatagrams ?? 256);
-    this.maxBytes = Math.max(MAX_PAYLOAD, options.maxBytes ?? 8 * 1024 * 1024);
+    this.maxBytes = Math.max(2 * MAX_PAYLOAD, options.maxBytes ?? 8 * 1024 * 1024);
     this.timeoutSec = options.timeoutSec ?? 30;
   }
 
@@ -91,7 +96,8 @@ export class Ipv4Reassembler {
     const key = `${src}>${dst}#${fragment.id}/${fragment.protocol}`;
     let entry = this.pendingByKey.get(key);
     const end = fragment.offset + frame.payload.length;
-    if (end > MAX_PAYLOAD || (entry !== undefined && entry.pieces.length >= MAX_PIECES)) {
+    const overfull = entry !== undefined && (entry.pieces.length >= MAX_PIECES || entry.bytes + frame.payload.length > 2 * MAX_PAYLOAD);
+    if (end > MAX_PAYLOAD || overfull) {
       if (entry) this.drop(key, entry);
       return null;
     }
@@ -120,7 +126,7 @@ export class Ipv4Reassembler {
   }
 
   private complete(entry: Pending): ReassembledDatagram | null {
-    if (entry.total < 0) return null;
+    if (entry.total < 0 || entry.bytes < entry.total) return null;
     const sorted = [...entry.pieces].sort((a, b) => a.offset - b.offset);
     let covered = 0;
     for (const piece of sorted) {
@@ -151,11 +157,15 @@ export class Ipv4Reassembler {
     }
   }
 
+  /** Drops the oldest incomplete datagrams, the one just added last, until within bounds. */
   private enforceBounds(keep: string): void {
+    const over = (): boolean => this.pendingByKey.size > this.maxDatagrams || this.buffered > this.maxBytes;
     for (const [key, entry] of this.pendingByKey) {
-      if (this.pendingByKey.size <= this.maxDatagrams && this.buffered <= this.maxBytes) break;
+      if (!over()) return;
       if (key !== keep) this.drop(key, entry);
     }
+    const kept = this.pendingByKey.get(keep);
+    if (over() && kept) this.drop(keep, kept);
   }
 
   private drop(key: string, entry: Pending): void {

@@ -63,8 +63,18 @@ describe("Ipv4Reassembler", () => {
     expect(reassembler.dropped).toBe(96);
     reassembler.push(200, fragments(new Uint8Array(1000), 500)[0]!, 11);
     expect(reassembler.pending).toBe(1);
-    const memory = new Ipv4Reassembler({ maxDatagrams: 1000, maxBytes: 100_000 });
+    const memory = new Ipv4Reassembler({ maxDatagrams: 1000, maxBytes: 200_000 });
     for (let id = 0; id < 1000; id++) for (const part of fragments(new Uint8Array(5000), id).slice(0, -1)) memory.push(id, part);
-    expect(memory.pending).toBeLessThanOrEqual(Math.ceil(100_000 / 4500) + 1);
+    expect(memory.pending).toBeLessThanOrEqual(Math.ceil(200_000 / 4500) + 1);
+  });
+});
+
+describe("Ipv4Reassembler against floods", () => {
+  it("drops a datagram fed the same fragment over and over", () => {
+    const reassembler = new Ipv4Reassembler();
+    const first = fragments(new Uint8Array(3000), 5)[0]!;
+    for (let i = 0; i < 1000; i++) reassembler.push(i, first);
+    expect(reassembler.pending).toBeLessThanOrEqual(1);
+    expect(reassembler.dropped).toBeGreaterThan(0);
   });
 });
