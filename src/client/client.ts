@@ -185,7 +185,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     return this.roster.members(this.group, this.id);
   }
 
-  /** Sends the Connection Request; resolves with the user list received. Internal: see connectClient. */
+  /** Sends the Connection Request; resolves once the user list has arrived. Internal: see connectClient. */
   start(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.connectSettle = { resolve, reject };
