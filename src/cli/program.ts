@@ -9,6 +9,7 @@ import { serverCommand } from "./commands/server.js";
 import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 import { decodeCommand } from "./commands/decode.js";
+import { scenarioCommand } from "./commands/scenario.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(decodeCommand(io));
   program.addCommand(clientCommand(io));
   program.addCommand(serverCommand(io));
+  program.addCommand(scenarioCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;

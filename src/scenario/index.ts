@@ -1,0 +1,4 @@
+export { DEFAULT_SETTINGS, ScenarioContext, type ScenarioSettings } from "./context.js";
+export { hashedLoss, Recorder, seededRandom, type LossRule, type RecordedDatagram } from "./recorder.js";
+export { runScenario, writeScenarioCapture, type ScenarioResult } from "./run.js";
+export { findScenario, SCENARIOS, type Scenario } from "./scenarios.js";
