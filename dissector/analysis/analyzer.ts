@@ -15,7 +15,8 @@ import type { Decoded, ImpMessage, ListEntry } from "../../src/codec/message.js"
 import { PUBLIC_GROUP, typeName } from "../../src/protocol/fields.js";
 import { messageSpec } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
-import { int32, uint16, uint8, float64 } from "./columns.js";
+import { SMALL_CHUNK_BITS, int32, uint16, uint8, float64 } from "./columns.js";
+import { C_FORCED_PENDING, C_FRESH, ConversationTable, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
 import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisCategory, type AnalysisExpertSpec, type AnalysisFieldSpec } from "./fields.js";
 import { fingerprint } from "./fingerprint.js";
 import { Membership, type GroupEvent, type MembershipReason } from "./groups.js";
@@ -164,13 +165,6 @@ const F_LATE = 512;
 const F_CONNECTED = 1024;
 const F_REJECTED = 2048;
 
-// Conversation states of the last message sent on it.
-const S_NONE = 0;
-const S_OUTSTANDING = 1;
-const S_SETTLED = 2;
-const S_NOACK = 3; // needs no ACK (Connection Reject)
-const S_GONE = 4; // all transmissions unanswered: the sender discarded it
-
 const TX_KINDS: readonly TransactionKind[] = ["connect", "connect", "list", "create", "invite", "invite_request"];
 const K_CONNECT = 1;
 const K_LIST = 2;
@@ -190,46 +184,10 @@ const SERVER_SENDS = new Set([0x01, 0x02, 0x04, 0x07, 0x08, 0x0d, 0x0e, 0x0f]);
 const SERVER_RECEIVES = new Set([0x00, 0x03, 0x06, 0x0c, 0x10]);
 const DROPPED_PROBLEMS = new Set(Object.values(PROBLEMS).filter((p) => p.dropped).map((p) => p.id));
 
-/** State of one conversation: the last message its sender sent its receiver. */
-class Conv {
-  /** Reverse conversation (receiver -> sender), once seen. */
-  rev: Conv | null = null;
-  state = S_NONE;
-  /** Frame of the original transmission of the last message. */
-  orig = 0;
-  type = -1;
-  seq = 0;
-  fp = 0;
-  txCount = 0;
-  lastTxFrame = 0;
-  lastTxTime = 0;
-  /** Frame that settled it (first ACK, or the implicit response). */
-  settledBy = 0;
-  dupAcks = 0;
-  /** Transaction whose request is the last message (connect, list, invite), or -1. */
-  txn = -1;
-  /** 1 + retries transmissions seen, no answer yet: a forced disconnection unless answered in time. */
-  forcedPending = false;
-  /** The next message may carry any S (a fresh session after a Connection Request). */
-  fresh = true;
-  frames = 0;
-  messages = 0;
-  acks = 0;
-  retransmissions = 0;
-  bytes = 0;
-  firstFrame = 0;
-  lastFrame = 0;
-
-  constructor(
-    readonly index: number,
-    readonly a: number,
-    readonly b: number,
-  ) {}
-}
-
 interface Deadline {
   readonly at: number;
-  readonly conv: Conv | null;
+  /** Conversation with a pending forced disconnection, or -1 (then `txn` is an invitation). */
+  readonly conv: number;
   readonly txn: number;
   readonly frame: number;
 }
@@ -242,12 +200,13 @@ export class ConversationAnalyzer {
   private readonly invitationTimeout: number;
   private readonly spuriousWindow: number;
 
-  private readonly convs = new Map<number, Conv>();
-  private readonly convList: Conv[] = [];
+  private readonly convs = new ConversationTable();
 
   // Per-frame columns (indexed by frame number).
   private readonly info = uint16();
   private readonly convCol = int32();
+  /** Datagram length (clamped to 65 535). */
+  private readonly lenCol = uint16();
   private readonly timeCol = float64();
   private readonly flags0 = uint16();
   private readonly flagsL = uint16();
@@ -264,14 +223,14 @@ export class ConversationAnalyzer {
 
   // Transactions (struct of arrays).
   private txCount = 0;
-  private readonly txKind = uint8();
-  private readonly txReq = int32();
-  private readonly txResp = int32();
-  private readonly txOutcome = uint8();
-  private readonly txParent = int32(-1);
-  private readonly txClient = uint8();
-  private readonly txGroup = uint8();
-  private readonly txAckFrame = int32();
+  private readonly txKind = uint8(0, SMALL_CHUNK_BITS);
+  private readonly txReq = int32(0, SMALL_CHUNK_BITS);
+  private readonly txResp = int32(0, SMALL_CHUNK_BITS);
+  private readonly txOutcome = uint8(0, SMALL_CHUNK_BITS);
+  private readonly txParent = int32(-1, SMALL_CHUNK_BITS);
+  private readonly txClient = uint8(0, SMALL_CHUNK_BITS);
+  private readonly txGroup = uint8(0, SMALL_CHUNK_BITS);
+  private readonly txAckFrame = int32(0, SMALL_CHUNK_BITS);
 
   /** Creations waiting for their Accept/Reject, by creator client ID. */
   private readonly pendingCreate = new Map<number, number[]>();
@@ -337,13 +296,10 @@ export class ConversationAnalyzer {
     const names = this.names;
     const srcEp = names.endpoint(input.src.ip, input.src.port);
     const dstEp = names.endpoint(input.dst.ip, input.dst.port);
-    const conv = this.convFor(srcEp, dstEp);
-    conv.frames++;
-    conv.bytes += input.decoded.length;
-    if (conv.firstFrame === 0) conv.firstFrame = f;
-    conv.lastFrame = f;
-    this.convCol.set(f, conv.index);
+    const conv = this.convs.get(srcEp, dstEp);
+    this.convCol.set(f, conv);
     this.timeCol.set(f, t);
+    this.lenCol.set(f, Math.min(input.decoded.length, 0xffff));
 
     const d = input.decoded;
     const m = d.message;
@@ -359,18 +315,19 @@ export class ConversationAnalyzer {
     this.info.set(f, info);
 
     if (m.ack === 1) {
-      conv.acks++;
       this.onAck(f, t, conv, m);
       return;
     }
     this.learnServer(srcEp, dstEp, m.type);
-    const fp = fingerprint(d, input.bytes);
-    if (conv.state !== S_NONE && conv.type === m.type && conv.seq === m.seq && conv.fp === fp) {
-      if (conv.state === S_OUTSTANDING) {
+    const fp = fingerprint(d, input.bytes) | 0;
+    const C = this.convs;
+    const state = C.state.get(conv);
+    if (state !== S_NONE && C.type.get(conv) === m.type && C.seq.get(conv) === m.seq && C.fp.get(conv) === fp) {
+      if (state === S_OUTSTANDING) {
         this.onRetransmission(f, t, conv, F_RETX);
         return;
       }
-      if (conv.state !== S_GONE && t - conv.lastTxTime <= this.spuriousWindow) {
+      if (state !== S_GONE && t - C.lastTxTime.get(conv) <= this.spuriousWindow) {
         this.onRetransmission(f, t, conv, F_SPURIOUS);
         return;
       }
@@ -379,111 +336,105 @@ export class ConversationAnalyzer {
     this.onSemantics(f, conv, srcEp, dstEp, m);
   }
 
-  private convFor(a: number, b: number): Conv {
-    const key = a * 0x4000000 + b;
-    let c = this.convs.get(key);
-    if (c === undefined) {
-      c = new Conv(this.convList.length, a, b);
-      this.convs.set(key, c);
-      this.convList.push(c);
-      const rev = this.convs.get(b * 0x4000000 + a);
-      if (rev !== undefined) {
-        c.rev = rev;
-        rev.rev = c;
-      }
-    }
-    return c;
-  }
-
   private learnServer(src: number, dst: number, type: number): void {
     if (SERVER_SENDS.has(type)) this.names.markServer(src);
     else if (SERVER_RECEIVES.has(type)) this.names.markServer(dst);
   }
 
-  private onRetransmission(f: number, t: number, conv: Conv, flag: number): void {
-    conv.txCount++;
-    conv.retransmissions++;
-    conv.lastTxFrame = f;
-    conv.lastTxTime = t;
+  private onRetransmission(f: number, t: number, conv: number, flag: number): void {
+    const C = this.convs;
+    const tx = Math.min(C.tx.get(conv) + 1, 0xffff);
+    C.tx.set(conv, tx);
+    C.lastTxFrame.set(conv, f);
+    C.lastTxTime.set(conv, t);
     this.flags0.or(f, flag);
-    this.retxOf.set(f, conv.orig);
-    this.txNum.set(f, Math.min(conv.txCount, 255));
-    if (flag === F_RETX && conv.txCount >= 1 + this.retries) {
-      conv.forcedPending = true;
+    this.retxOf.set(f, C.orig.get(conv));
+    this.txNum.set(f, Math.min(tx, 255));
+    if (flag === F_RETX && tx >= 1 + this.retries) {
+      C.setFlag(conv, C_FORCED_PENDING, true);
       this.addDeadline({ at: t + this.rto, conv, txn: -1, frame: f });
     }
   }
 
-  private onNewMessage(f: number, t: number, conv: Conv, m: ImpMessage, fp: number): void {
-    if (conv.state === S_OUTSTANDING) {
+  private onNewMessage(f: number, t: number, conv: number, m: ImpMessage, fp: number): void {
+    const C = this.convs;
+    const state = C.state.get(conv);
+    if (state === S_OUTSTANDING) {
       // The previous message was never acknowledged, and its sender moved on.
-      if (conv.forcedPending) this.confirmForced(conv);
-      else this.flagsL.or(conv.orig, F_UNACKED);
+      if (C.hasFlag(conv, C_FORCED_PENDING)) this.confirmForced(conv);
+      else this.flagsL.or(C.orig.get(conv), F_UNACKED);
     }
     const type = m.type;
-    if (conv.state !== S_NONE && !conv.fresh && m.seq === conv.seq && type > 0x02) {
+    if (state !== S_NONE && !C.hasFlag(conv, C_FRESH) && m.seq === C.seq.get(conv) && type > 0x02) {
       this.flags0.or(f, F_SEQNF);
-      this.aux.set(f, conv.orig);
+      this.aux.set(f, C.orig.get(conv));
     }
     const spec = messageSpec(type);
-    conv.state = spec?.ackedBy.kind === "none" ? S_NOACK : S_OUTSTANDING;
-    conv.orig = f;
-    conv.type = type;
-    conv.seq = m.seq;
-    conv.fp = fp;
-    conv.txCount = 1;
-    conv.lastTxFrame = f;
-    conv.lastTxTime = t;
-    conv.settledBy = 0;
-    conv.dupAcks = 0;
-    conv.txn = -1;
-    conv.forcedPending = false;
-    conv.fresh = false;
-    conv.messages++;
+    C.state.set(conv, spec?.ackedBy.kind === "none" ? S_NOACK : S_OUTSTANDING);
+    C.orig.set(conv, f);
+    C.type.set(conv, type);
+    C.seq.set(conv, m.seq);
+    C.fp.set(conv, fp);
+    C.tx.set(conv, 1);
+    C.lastTxFrame.set(conv, f);
+    C.lastTxTime.set(conv, t);
+    C.settledBy.set(conv, 0);
+    C.dupAcks.set(conv, 0);
+    C.txn.set(conv, -1);
+    C.flags.set(conv, 0);
 
     // Implicit acknowledgement: a response settles the request on the reverse pair.
     if (spec && spec.answers.length > 0) {
-      const r = conv.rev;
-      if (r !== null && r.state !== S_NONE && spec.answers.includes(r.type)) {
-        const open = r.txn >= 0 && this.txResp.get(r.txn) === 0;
-        const outstanding = r.state === S_OUTSTANDING;
+      const r = C.rev.get(conv);
+      const rState = r < 0 ? S_NONE : C.state.get(r);
+      if (rState !== S_NONE && spec.answers.includes(C.type.get(r))) {
+        const txn = C.txn.get(r);
+        const open = txn >= 0 && this.txResp.get(txn) === 0;
+        const outstanding = rState === S_OUTSTANDING;
         if (outstanding) this.settle(r, f);
         if (outstanding || open) {
-          this.responseTo.set(f, r.orig);
-          if (this.responseIn.get(r.orig) === 0) this.responseIn.set(r.orig, f);
-          if (open) this.resolve(r.txn, f, type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+          const orig = C.orig.get(r);
+          this.responseTo.set(f, orig);
+          if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
+          if (open) this.resolve(txn, f, type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
         }
       }
     }
   }
 
-  private settle(r: Conv, f: number): void {
-    this.ackedIn.set(r.orig, f);
-    this.ackTo.set(f, r.orig);
-    r.state = S_SETTLED;
-    r.settledBy = f;
-    r.forcedPending = false;
+  private settle(r: number, f: number): void {
+    const C = this.convs;
+    const orig = C.orig.get(r);
+    this.ackedIn.set(orig, f);
+    this.ackTo.set(f, orig);
+    C.state.set(r, S_SETTLED);
+    C.settledBy.set(r, f);
+    C.setFlag(r, C_FORCED_PENDING, false);
   }
 
-  private onAck(f: number, t: number, conv: Conv, m: ImpMessage): void {
-    const r = conv.rev;
-    if (r === null || r.type !== m.type || r.seq !== m.seq || r.state === S_NONE || r.state === S_GONE) {
+  private onAck(f: number, t: number, conv: number, m: ImpMessage): void {
+    const C = this.convs;
+    const r = C.rev.get(conv);
+    const rState = r < 0 ? S_NONE : C.state.get(r);
+    if (rState === S_NONE || rState === S_GONE || C.type.get(r) !== m.type || C.seq.get(r) !== m.seq) {
       this.flags0.or(f, F_STALE);
       return;
     }
-    if (r.state === S_OUTSTANDING || (r.state === S_NOACK && r.settledBy === 0)) {
+    if (rState === S_OUTSTANDING || (rState === S_NOACK && C.settledBy.get(r) === 0)) {
       this.settle(r, f);
       // The invitee acknowledged an invitation: its answer is due within the time-out.
-      if (r.txn >= 0 && this.txKind.get(r.txn) === K_INVITE && this.txAckFrame.get(r.txn) === 0) {
-        this.txAckFrame.set(r.txn, f);
-        this.addDeadline({ at: t + this.invitationTimeout, conv: null, txn: r.txn, frame: f });
+      const txn = C.txn.get(r);
+      if (txn >= 0 && this.txKind.get(txn) === K_INVITE && this.txAckFrame.get(txn) === 0) {
+        this.txAckFrame.set(txn, f);
+        this.addDeadline({ at: t + this.invitationTimeout, conv: -1, txn, frame: f });
       }
       return;
     }
-    r.dupAcks++;
+    const dups = Math.min(C.dupAcks.get(r) + 1, 0xffff);
+    C.dupAcks.set(r, dups);
     this.flags0.or(f, F_DUPACK);
-    this.dupOf.set(f, r.settledBy);
-    this.dupNum.set(f, Math.min(r.dupAcks, 255));
+    this.dupOf.set(f, C.settledBy.get(r));
+    this.dupNum.set(f, Math.min(dups, 255));
   }
 
   // ---------------------------------------------------------------- timers
@@ -511,12 +462,12 @@ export class ConversationAnalyzer {
   }
 
   private deadlineLive(d: Deadline): boolean {
-    if (d.conv) return d.conv.forcedPending && d.conv.lastTxFrame === d.frame;
+    if (d.conv >= 0) return this.convs.hasFlag(d.conv, C_FORCED_PENDING) && this.convs.lastTxFrame.get(d.conv) === d.frame;
     return this.txOutcome.get(d.txn) === O_PENDING;
   }
 
   private fire(d: Deadline): void {
-    if (d.conv) {
+    if (d.conv >= 0) {
       this.confirmForced(d.conv);
       return;
     }
@@ -525,15 +476,16 @@ export class ConversationAnalyzer {
   }
 
   /** The last of 1 + retries transmissions went unanswered: the sender considers the peer gone. */
-  private confirmForced(c: Conv): void {
-    if (!c.forcedPending) return;
-    c.forcedPending = false;
-    c.state = S_GONE;
-    const last = c.lastTxFrame;
+  private confirmForced(c: number): void {
+    const C = this.convs;
+    if (!C.hasFlag(c, C_FORCED_PENDING)) return;
+    C.setFlag(c, C_FORCED_PENDING, false);
+    C.state.set(c, S_GONE);
+    const last = C.lastTxFrame.get(c);
     this.flagsL.or(last, F_FORCED);
-    this.flagsL.or(c.orig, F_UNACKED);
-    if (this.names.isServer(c.a)) {
-      const client = this.names.clientAt(c.b, last, true);
+    this.flagsL.or(C.orig.get(c), F_UNACKED);
+    if (this.names.isServer(C.a.get(c))) {
+      const client = this.names.clientAt(C.b.get(c), last, true);
       if (client !== 0 && this.membership.groupOf(client) !== 0) {
         this.membership.leave(last, client, "forced", true);
         this.names.markLeft(last, client);
@@ -543,38 +495,41 @@ export class ConversationAnalyzer {
 
   // ---------------------------------------------------------------- semantics
 
-  private onSemantics(f: number, conv: Conv, srcEp: number, dstEp: number, m: ImpMessage): void {
+  private onSemantics(f: number, conv: number, srcEp: number, dstEp: number, m: ImpMessage): void {
     const names = this.names;
     const groups = this.membership;
-    // A client speaking to the server shows which ID its address holds (captures that start late).
-    if (m.src > 0 && names.isServer(dstEp) && !names.isServer(srcEp) && names.clientAt(srcEp, f, true) === 0) {
+    // A client speaking to the server shows which ID its address holds (captures that start
+    // late); not when another address holds that ID (the server drops such datagrams).
+    if (m.src > 0 && names.isServer(dstEp) && !names.isServer(srcEp) && !names.isConnected(m.src) && names.clientAt(srcEp, f, true) === 0) {
       names.bind(f, m.src, undefined, srcEp, true);
     }
     switch (m.type) {
       case 0x00: {
-        names.pendingName[srcEp] = m.username;
-        conv.txn = this.newTxn(K_CONNECT, f, 0, 0, -1);
-        if (conv.rev) conv.rev.fresh = true;
-        conv.fresh = true;
+        if (m.username !== undefined) names.pendingName.set(srcEp, m.username);
+        this.convs.txn.set(conv, this.newTxn(K_CONNECT, f, 0, 0, -1));
+        const rev = this.convs.rev.get(conv);
+        if (rev >= 0) this.convs.setFlag(rev, C_FRESH, true);
+        this.convs.setFlag(conv, C_FRESH, true);
         break;
       }
       case 0x01: {
         const id = m.client_id ?? 0;
         if (id > 0) {
-          if (this.bindClient(f, id, names.pendingName[dstEp], dstEp, false)) this.flags0.or(f, F_CONNECTED);
-          names.pendingName[dstEp] = undefined;
+          if (this.bindClient(f, id, names.pendingName.get(dstEp), dstEp, false)) this.flags0.or(f, F_CONNECTED);
+          names.pendingName.delete(dstEp);
           groups.join(f, id, PUBLIC_GROUP, "connect");
-          const r = conv.rev;
-          if (r && r.txn >= 0 && this.txReq.get(r.txn) === this.responseTo.get(f)) this.txClient.set(r.txn, id);
+          const r = this.convs.rev.get(conv);
+          const txn = r >= 0 ? this.convs.txn.get(r) : -1;
+          if (txn >= 0 && this.txReq.get(txn) === this.responseTo.get(f)) this.txClient.set(txn, id);
         }
         break;
       }
       case 0x02:
         this.flags0.or(f, F_REJECTED);
-        names.pendingName[dstEp] = undefined;
+        names.pendingName.delete(dstEp);
         break;
       case 0x03:
-        conv.txn = this.newTxn(K_LIST, f, m.src, PUBLIC_GROUP, -1);
+        this.convs.txn.set(conv, this.newTxn(K_LIST, f, m.src, PUBLIC_GROUP, -1));
         break;
       case 0x04:
       case 0x0e:
@@ -622,8 +577,8 @@ export class ConversationAnalyzer {
         // Evidence that a forced disconnection from the server to that client happened.
         const ep = names.endpointOf(id, f, true);
         if (ep >= 0) {
-          const c = this.convs.get(srcEp * 0x4000000 + ep);
-          if (c?.forcedPending) this.confirmForced(c);
+          const c = this.convs.find(srcEp, ep);
+          if (c >= 0) this.confirmForced(c);
         }
         this.clientLeft(f, id, "update_disconnection");
         break;
@@ -698,7 +653,7 @@ export class ConversationAnalyzer {
     return 0;
   }
 
-  private onInvitation(f: number, conv: Conv, srcEp: number, dstEp: number, m: ImpMessage): void {
+  private onInvitation(f: number, conv: number, srcEp: number, dstEp: number, m: ImpMessage): void {
     const inviter = m.src;
     const g = m.invite_group ?? 0;
     const invitee = m.invitee ?? 0;
@@ -722,7 +677,7 @@ export class ConversationAnalyzer {
     }
     const txn = this.newTxn(K_INVITE, f, invitee, g, parent);
     this.pendingInvite.set((g << 8) | invitee, txn);
-    conv.txn = txn;
+    this.convs.txn.set(conv, txn);
   }
 
   private onInvitationAnswer(f: number, srcEp: number, dstEp: number, m: ImpMessage): void {
@@ -791,14 +746,14 @@ export class ConversationAnalyzer {
   /** No more frames: settles what only the end can tell (unacked, unanswered, forced). */
   finish(): void {
     if (this.finishedFlag) return;
-    for (const d of this.deadlines) if (d.conv && this.deadlineLive(d)) this.confirmForced(d.conv);
+    for (const d of this.deadlines) if (d.conv >= 0 && this.deadlineLive(d)) this.confirmForced(d.conv);
     this.deadlines = [];
     this.nextDeadline = Number.POSITIVE_INFINITY;
-    for (const c of this.convList) {
-      if (c.state === S_OUTSTANDING) {
-        if (c.forcedPending) this.confirmForced(c);
-        else this.flagsL.or(c.orig, F_UNACKED);
-      }
+    const C = this.convs;
+    for (let c = 0; c < C.count; c++) {
+      if (C.state.get(c) !== S_OUTSTANDING) continue;
+      if (C.hasFlag(c, C_FORCED_PENDING)) this.confirmForced(c);
+      else this.flagsL.or(C.orig.get(c), F_UNACKED);
     }
     for (let i = 0; i < this.txCount; i++) {
       if (this.txOutcome.get(i) !== O_PENDING) continue;
@@ -877,21 +832,44 @@ export class ConversationAnalyzer {
     };
   }
 
+  /** Per conversation (sender address -> receiver address) counts, from the frame columns. */
   conversations(): ConversationSummary[] {
-    return this.convList.map((c) => ({
-      index: c.index,
-      src: this.names.address(c.a),
-      dst: this.names.address(c.b),
-      srcName: this.names.endpointName(c.a),
-      dstName: this.names.endpointName(c.b),
-      frames: c.frames,
-      messages: c.messages,
-      acks: c.acks,
-      retransmissions: c.retransmissions,
-      bytes: c.bytes,
-      firstFrame: c.firstFrame,
-      lastFrame: c.lastFrame,
-    }));
+    const n = this.convs.count;
+    const frames = new Float64Array(n), messages = new Float64Array(n), acks = new Float64Array(n), retx = new Float64Array(n);
+    const bytes = new Float64Array(n), first = new Float64Array(n), last = new Float64Array(n);
+    for (let f = 1; f <= this.lastFrameNo; f++) {
+      const info = this.info.get(f);
+      if ((info & I_PRESENT) === 0) continue;
+      const c = this.convCol.get(f);
+      frames[c]!++;
+      bytes[c]! += this.lenCol.get(f);
+      if (first[c] === 0) first[c] = f;
+      last[c] = f;
+      if (info & (I_MALFORMED | I_DROPPED)) continue;
+      if (info & I_ACK) acks[c]!++;
+      else if (this.flags0.get(f) & (F_RETX | F_SPURIOUS)) retx[c]!++;
+      else messages[c]!++;
+    }
+    const out: ConversationSummary[] = [];
+    for (let c = 0; c < n; c++) {
+      const a = this.convs.a.get(c);
+      const b = this.convs.b.get(c);
+      out.push({
+        index: c,
+        src: this.names.address(a),
+        dst: this.names.address(b),
+        srcName: this.names.endpointName(a),
+        dstName: this.names.endpointName(b),
+        frames: frames[c]!,
+        messages: messages[c]!,
+        acks: acks[c]!,
+        retransmissions: retx[c]!,
+        bytes: bytes[c]!,
+        firstFrame: first[c]!,
+        lastFrame: last[c]!,
+      });
+    }
+    return out;
   }
 
   /** Counters and samples over the whole capture (final view). One pass over the columns. */
@@ -950,13 +928,13 @@ export class ConversationAnalyzer {
   /** Bytes held by the per-frame and per-transaction columns and the other state (estimate). */
   memoryBytes(): { columns: number; state: number; total: number } {
     const cols = [
-      this.info, this.convCol, this.timeCol, this.flags0, this.flagsL, this.ackTo, this.ackedIn, this.retxOf, this.txNum,
+      this.info, this.convCol, this.lenCol, this.timeCol, this.flags0, this.flagsL, this.ackTo, this.ackedIn, this.retxOf, this.txNum,
       this.dupOf, this.dupNum, this.responseTo, this.responseIn, this.aux, this.txKind, this.txReq, this.txResp,
       this.txOutcome, this.txParent, this.txClient, this.txGroup, this.txAckFrame,
     ];
     let columns = 0;
     for (const c of cols) columns += c.bytes;
-    const state = this.convList.length * 200 + this.names.bytes + this.membership.bytes + this.deadlines.length * 64;
+    const state = this.convs.bytes + this.names.bytes + this.membership.bytes + this.deadlines.length * 64;
     return { columns, state, total: columns + state };
   }
 
@@ -976,7 +954,8 @@ export class ConversationAnalyzer {
     const strict = !final;
     const names = this.names;
     const ci = this.convCol.get(frame);
-    const conv = this.convList[ci];
+    const ca = this.convs.a.get(ci);
+    const cb = this.convs.b.get(ci);
     const field = (spec: AnalysisFieldSpec, value: number | string | boolean, display?: string) =>
       fields.push({ name: spec.abbrev, value, display: display ?? defaultDisplay(spec, value) });
     const expert = (spec: AnalysisExpertSpec, text: string) =>
@@ -986,9 +965,9 @@ export class ConversationAnalyzer {
     const E = ANALYSIS_EXPERTS;
 
     field(F.conversation, ci);
-    if (conv) {
-      const sn = names.endpointName(conv.a, frame, strict);
-      const dn = names.endpointName(conv.b, frame, strict);
+    {
+      const sn = names.endpointName(ca, frame, strict);
+      const dn = names.endpointName(cb, frame, strict);
       if (sn !== undefined) field(F.src_name, sn, JSON.stringify(sn));
       if (dn !== undefined) field(F.dst_name, dn, JSON.stringify(dn));
     }
@@ -1041,15 +1020,15 @@ export class ConversationAnalyzer {
       field(F.unacked, true);
       expert(E.unacked, `${typeName(type)} seq=${seq} never acknowledged`);
     }
-    if (fl & F_FORCED && conv) {
+    if (fl & F_FORCED) {
       const n = this.txNum.get(frame) || 1;
-      if (names.isServer(conv.b)) {
+      if (names.isServer(cb)) {
         field(F.forced_disconnection, 0, "server");
-        const sender = names.clientAt(conv.a, frame, strict);
-        expert(E.forcedDisconnection, `Forced disconnection from the server: ${n} transmissions by ${sender ? who(sender) : names.addressText(conv.a)} unanswered`);
+        const sender = names.clientAt(ca, frame, strict);
+        expert(E.forcedDisconnection, `Forced disconnection from the server: ${n} transmissions by ${sender ? who(sender) : names.addressText(ca)} unanswered`);
       } else {
-        const peer = names.clientAt(conv.b, frame, strict);
-        const peerText = peer ? who(peer) : names.addressText(conv.b);
+        const peer = names.clientAt(cb, frame, strict);
+        const peerText = peer ? who(peer) : names.addressText(cb);
         field(F.forced_disconnection, peer, peerText);
         expert(E.forcedDisconnection, `Forced disconnection of ${peerText}: ${n} transmissions unanswered`);
       }
@@ -1067,22 +1046,22 @@ export class ConversationAnalyzer {
       field(F.no_response, true);
       expert(E.noResponse, `No response to this ${typeName(type)} in the capture`);
     }
-    if (fl & F_INVTIMEOUT && conv) {
-      const invitee = names.clientAt(conv.b, frame, strict);
+    if (fl & F_INVTIMEOUT) {
+      const invitee = names.clientAt(cb, frame, strict);
       field(F.invitation_timeout, this.invitationTimeout);
-      expert(E.invitationTimeout, `Invitation to ${invitee ? who(invitee) : names.addressText(conv.b)} timed out after ${this.invitationTimeout} s without an answer`);
+      expert(E.invitationTimeout, `Invitation to ${invitee ? who(invitee) : names.addressText(cb)} timed out after ${this.invitationTimeout} s without an answer`);
     }
     if (fl & F_LATE) {
       const inv = this.aux.get(frame);
       field(F.late_answer, inv);
       expert(E.lateAnswer, `Answer to the invitation in frame ${inv}, which had timed out after ${this.invitationTimeout} s`);
     }
-    if (fl & F_CONNECTED && conv) {
-      const id = names.clientAt(conv.b, frame, strict);
-      expert(E.connected, `${who(id)} connected from ${names.addressText(conv.b)}`);
+    if (fl & F_CONNECTED) {
+      const id = names.clientAt(cb, frame, strict);
+      expert(E.connected, `${who(id)} connected from ${names.addressText(cb)}`);
     }
-    if (fl & F_REJECTED && conv) {
-      expert(E.rejected, `Connection from ${names.addressText(conv.b)} rejected`);
+    if (fl & F_REJECTED) {
+      expert(E.rejected, `Connection from ${names.addressText(cb)} rejected`);
     }
     for (const ev of this.membership.eventsAt(frame)) {
       if (ev.late && !final) continue;

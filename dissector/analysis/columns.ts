@@ -5,38 +5,44 @@
  * Unset entries read as the column's fill value (0 unless told otherwise).
  */
 
-const CHUNK_BITS = 16;
-const CHUNK_SIZE = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK_SIZE - 1;
+/** Entries per chunk of a per-frame column: 65 536 (256 KiB for a Float64 column). */
+export const FRAME_CHUNK_BITS = 16;
+/** Entries per chunk of a per-conversation or per-endpoint column: 1 024 (small captures stay small). */
+export const SMALL_CHUNK_BITS = 10;
 
-type TypedArray = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Int16Array;
+/** Four kinds at most: more would make the element access in get/set megamorphic (slow). */
+type TypedArray = Int32Array | Uint16Array | Uint8Array | Float64Array;
 type TypedArrayCtor<T extends TypedArray> = new (length: number) => T;
 
 export class Column<T extends TypedArray> {
   private readonly chunks: T[] = [];
+  private readonly mask: number;
 
   constructor(
     private readonly ctor: TypedArrayCtor<T>,
     private readonly fill = 0,
-  ) {}
+    private readonly bits = FRAME_CHUNK_BITS,
+  ) {
+    this.mask = (1 << bits) - 1;
+  }
 
   get(i: number): number {
-    const chunk = this.chunks[i >>> CHUNK_BITS];
-    return chunk === undefined ? this.fill : chunk[i & CHUNK_MASK]!;
+    const chunk = this.chunks[i >>> this.bits];
+    return chunk === undefined ? this.fill : chunk[i & this.mask]!;
   }
 
   set(i: number, value: number): void {
-    const c = i >>> CHUNK_BITS;
+    const c = i >>> this.bits;
     let chunk = this.chunks[c];
     if (chunk === undefined) {
       while (this.chunks.length <= c) {
-        const fresh = new this.ctor(CHUNK_SIZE);
+        const fresh = new this.ctor(1 << this.bits);
         if (this.fill !== 0) fresh.fill(this.fill);
         this.chunks.push(fresh);
       }
       chunk = this.chunks[c]!;
     }
-    chunk[i & CHUNK_MASK] = value;
+    chunk[i & this.mask] = value;
   }
 
   /** Sets bits (for flag columns). */
@@ -52,7 +58,7 @@ export class Column<T extends TypedArray> {
   }
 }
 
-export const int32 = (fill = 0) => new Column(Int32Array, fill);
-export const uint16 = () => new Column(Uint16Array);
-export const uint8 = () => new Column(Uint8Array);
-export const float64 = () => new Column(Float64Array);
+export const int32 = (fill = 0, bits = FRAME_CHUNK_BITS) => new Column(Int32Array, fill, bits);
+export const uint16 = (bits = FRAME_CHUNK_BITS) => new Column(Uint16Array, 0, bits);
+export const uint8 = (fill = 0, bits = FRAME_CHUNK_BITS) => new Column(Uint8Array, fill, bits);
+export const float64 = (bits = FRAME_CHUNK_BITS) => new Column(Float64Array, 0, bits);

@@ -5,6 +5,8 @@
  * looked up "as of" a frame. Every binding is one small record; a capture has few of them.
  */
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
+import { SMALL_CHUNK_BITS, int32, uint16, uint8 } from "./columns.js";
+import { NumberIndex } from "./number-index.js";
 
 /** A UDP endpoint, as the capture gives it. */
 export interface Endpoint {
@@ -30,72 +32,137 @@ interface EndpointClient {
   readonly client: number;
 }
 
+/** Bindings kept per client ID. */
+const MAX_BINDINGS = 256;
+
 export type BindResult = "same" | "new" | "replaced";
 
+/** An IPv4 dotted quad as a 32-bit number, or -1 when it is not one. */
+export function parseIPv4(ip: string): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      if (octet > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
+}
+
+function dottedQuad(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
 export class NameBook {
-  private readonly byIp = new Map<string, Map<number, number>>();
+  /** IPv4 endpoints by (address << 16 | port) as a number; other addresses by text. */
+  private readonly v4 = new NumberIndex();
+  private readonly other = new Map<string, number>();
   private lastIp = "";
-  private lastPorts: Map<number, number> | undefined;
-  /** Per endpoint id. */
-  readonly ips: string[] = [];
-  readonly ports: number[] = [];
-  private readonly server: number[] = [];
-  private readonly epClients: (EndpointClient[] | undefined)[] = [];
+  private lastIpNum = -1;
+  private prevIp = "";
+  private prevIpNum = -1;
+  private count = 0;
+  /** Per endpoint id: IPv4 address, port, server flag (compact columns). */
+  private readonly epIp = int32(0, SMALL_CHUNK_BITS);
+  private readonly epPort = uint16(SMALL_CHUNK_BITS);
+  private readonly epServer = uint8(0, SMALL_CHUNK_BITS);
+  /** Addresses that are not IPv4, by endpoint id. */
+  private readonly otherIp = new Map<number, string>();
+  /** Client IDs an endpoint held, in frame order (only endpoints of clients). */
+  private readonly epClients = new Map<number, EndpointClient[]>();
   /** Username a Connection Request from this endpoint asked for, until the Accept. */
-  readonly pendingName: (string | undefined)[] = [];
+  readonly pendingName = new Map<number, string>();
   /** Per client ID 0..255. */
   private readonly clients: (Binding[] | undefined)[] = new Array(256).fill(undefined);
 
   constructor(private readonly serverPort: number = DEFAULT_PORT) {}
 
+  private ipNumber(ip: string): number {
+    if (ip === this.lastIp) return this.lastIpNum;
+    if (ip === this.prevIp) return this.prevIpNum;
+    const n = parseIPv4(ip);
+    this.prevIp = this.lastIp;
+    this.prevIpNum = this.lastIpNum;
+    this.lastIp = ip;
+    this.lastIpNum = n;
+    return n;
+  }
+
   /** Dense id of an endpoint (allocated on first sight). */
   endpoint(ip: string, port: number): number {
-    let ports = ip === this.lastIp ? this.lastPorts : undefined;
-    if (ports === undefined) {
-      ports = this.byIp.get(ip);
-      if (ports === undefined) {
-        ports = new Map();
-        this.byIp.set(ip, ports);
+    const n = this.ipNumber(ip);
+    const p = port & 0xffff;
+    if (n >= 0) {
+      const key = n * 65536 + p;
+      let id = this.v4.get(key);
+      if (id < 0) {
+        id = this.alloc(p);
+        this.v4.set(key, id);
+        this.epIp.set(id, n | 0);
       }
-      this.lastIp = ip;
-      this.lastPorts = ports;
+      return id;
     }
-    let id = ports.get(port);
+    const key = `${ip}|${p}`;
+    let id = this.other.get(key);
     if (id === undefined) {
-      id = this.ips.length;
-      ports.set(port, id);
-      this.ips.push(ip);
-      this.ports.push(port);
-      this.server.push(port === this.serverPort ? 1 : 0);
-      this.epClients.push(undefined);
-      this.pendingName.push(undefined);
+      id = this.alloc(p);
+      this.other.set(key, id);
+      this.otherIp.set(id, ip);
     }
+    return id;
+  }
+
+  private alloc(port: number): number {
+    const id = this.count++;
+    this.epPort.set(id, port);
+    if (port === this.serverPort) this.epServer.set(id, 1);
     return id;
   }
 
   /** Existing id of an endpoint, or -1. */
   findEndpoint(addr: Endpoint): number {
-    return this.byIp.get(addr.ip)?.get(addr.port) ?? -1;
+    const n = parseIPv4(addr.ip);
+    const p = addr.port & 0xffff;
+    return n >= 0 ? this.v4.get(n * 65536 + p) : (this.other.get(`${addr.ip}|${p}`) ?? -1);
   }
 
   get endpointCount(): number {
-    return this.ips.length;
+    return this.count;
+  }
+
+  private ipText(ep: number): string {
+    if (ep < 0 || ep >= this.count) return "?";
+    return this.otherIp.get(ep) ?? dottedQuad(this.epIp.get(ep) >>> 0);
   }
 
   address(ep: number): Endpoint {
-    return { ip: this.ips[ep] ?? "?", port: this.ports[ep] ?? 0 };
+    return { ip: this.ipText(ep), port: ep < 0 ? 0 : this.epPort.get(ep) };
   }
 
   addressText(ep: number): string {
-    return `${this.ips[ep] ?? "?"}:${this.ports[ep] ?? 0}`;
+    const ip = this.ipText(ep);
+    const port = ep < 0 ? 0 : this.epPort.get(ep);
+    return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
   }
 
   markServer(ep: number): void {
-    this.server[ep] = 1;
+    this.epServer.set(ep, 1);
   }
 
   isServer(ep: number): boolean {
-    return this.server[ep] === 1;
+    return ep >= 0 && this.epServer.get(ep) === 1;
   }
 
   /**
@@ -120,7 +187,10 @@ export class NameBook {
     const keepName = name ?? (cur && cur.ep === ep && cur.left === 0 ? cur.name : undefined);
     if (!list) list = this.clients[id] = [];
     list.push({ from: frame, name: keepName, ep, fromList, left: 0 });
-    const eps = (this.epClients[ep] ??= []);
+    // Bounded history (a fuzzed capture can rebind an ID in every list entry): the oldest go.
+    if (list.length > MAX_BINDINGS) list.splice(0, list.length - MAX_BINDINGS / 2);
+    let eps = this.epClients.get(ep);
+    if (!eps) this.epClients.set(ep, (eps = []));
     const last = eps[eps.length - 1];
     if (!last || last.client !== id) eps.push({ from: frame, client: id });
     return result;
@@ -170,7 +240,7 @@ export class NameBook {
 
   /** Client ID bound to an endpoint as of a frame, or 0. */
   clientAt(ep: number, at = Number.MAX_SAFE_INTEGER, strict = false): number {
-    const eps = this.epClients[ep];
+    const eps = this.epClients.get(ep);
     if (!eps) return 0;
     for (let i = eps.length - 1; i >= 0; i--) if (eps[i]!.from <= at) return eps[i]!.client;
     if (strict) return 0;
@@ -205,9 +275,9 @@ export class NameBook {
 
   /** Rough bytes held (for the memory report). */
   get bytes(): number {
-    let n = this.ips.length * 120;
+    let n = this.v4.bytes + this.other.size * 60 + this.epIp.bytes + this.epPort.bytes + this.epServer.bytes;
     for (const l of this.clients) n += (l?.length ?? 0) * 64;
-    for (const l of this.epClients) n += (l?.length ?? 0) * 32;
+    for (const l of this.epClients.values()) n += l.length * 32 + 40;
     return n;
   }
 }

@@ -16,6 +16,14 @@ describe("memory and streaming", () => {
     expect(out).toMatch(/internal errors 0/);
   }, 60_000);
 
+  it("stays under 200 bytes per frame when every datagram comes from a new address", () => {
+    const script = fileURLToPath(new URL("./bench.ts", import.meta.url));
+    const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", script, "300000", "--worst"], { encoding: "utf8" });
+    const held = Number(/held after finish\(\)\s+([\d.]+) bytes\/frame/.exec(out)?.[1]);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(200);
+  }, 60_000);
+
   it("the estimate from the typed columns covers every column even when all are used", () => {
     const a = new ConversationAnalyzer();
     const next = syntheticCapture(4);

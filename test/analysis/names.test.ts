@@ -75,6 +75,19 @@ describe("name resolution", () => {
     expect(a.membersAt(1, resp)).toEqual([9, 11]);
   });
 
+  it("names IPv6 endpoints too", () => {
+    const s = new Scenario();
+    const v6 = { ip: "fe80::1", port: 5000 };
+    const server6 = { ip: "fe80::2", port: 1313 };
+    s.send(v6, server6, { type: 0x00, seq: 1, username: "ivy" });
+    const acc = s.send(server6, v6, { type: 0x01, seq: 1, client_id: 6 });
+    const a = s.analyze();
+    expect(a.endpointName(v6)).toBe("ivy");
+    expect(a.endpointName(server6)).toBe("server");
+    expect(expertTexts(a, acc)).toContain("ivy(6) connected from [fe80::1]:5000");
+    expect(a.conversations()[0]).toMatchObject({ src: v6, dst: server6, srcName: "ivy", dstName: "server", messages: 1 });
+  });
+
   it("a pending username from a Connection Request is bound only by the Accept; a Reject binds nothing", () => {
     const s = new Scenario();
     s.connect(ALICE, "alice", 5);
