@@ -1,9 +1,17 @@
-// Rewrites the generated tables of docs/PROTOCOL.md from the spec table: `npm run docs`.
+// Rewrites the generated tables of the documentation from the code: `npm run docs`.
 import { readFileSync, writeFileSync } from "node:fs";
-import { regenerateDoc } from "../src/protocol/doc-tables.js";
+import { DOC_TABLES, regenerateDoc } from "../src/protocol/doc-tables.js";
+import { scenariosTable } from "../src/scenario/doc-table.js";
 
-const path = new URL("../docs/PROTOCOL.md", import.meta.url);
-const before = readFileSync(path, "utf8");
-const after = regenerateDoc(before);
-writeFileSync(path, after);
-console.log(before === after ? "docs/PROTOCOL.md is up to date" : "docs/PROTOCOL.md regenerated");
+export const GENERATED_DOCS: Record<string, Record<string, () => string>> = {
+  "docs/PROTOCOL.md": DOC_TABLES,
+  "captures/README.md": { scenarios: scenariosTable },
+};
+
+for (const [file, tables] of Object.entries(GENERATED_DOCS)) {
+  const path = new URL(`../${file}`, import.meta.url);
+  const before = readFileSync(path, "utf8");
+  const after = regenerateDoc(before, tables);
+  writeFileSync(path, after);
+  console.log(before === after ? `${file} is up to date` : `${file} regenerated`);
+}

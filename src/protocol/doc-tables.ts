@@ -57,9 +57,9 @@ export const DOC_TABLES: Readonly<Record<string, () => string>> = {
 };
 
 /** Replaces every generated section of a Markdown document with the current tables. */
-export function regenerateDoc(text: string): string {
+export function regenerateDoc(text: string, tables: Readonly<Record<string, () => string>> = DOC_TABLES): string {
   return text.replace(/(<!-- generated:(\w+) -->)[\s\S]*?(<!-- end:\2 -->)/g, (all, open: string, name: string, close: string) => {
-    const make = DOC_TABLES[name];
+    const make = tables[name];
     return make ? `${open}\n${make()}\n${close}` : all;
   });
 }
