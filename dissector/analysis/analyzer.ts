@@ -318,7 +318,7 @@ export class ConversationAnalyzer {
       this.onAck(f, t, conv, m);
       return;
     }
-    this.learnServer(srcEp, dstEp, m.type);
+    this.learnServer(f, srcEp, dstEp, m.type);
     const fp = fingerprint(d, input.bytes) | 0;
     const C = this.convs;
     const state = C.state.get(conv);
@@ -336,9 +336,9 @@ export class ConversationAnalyzer {
     this.onSemantics(f, conv, srcEp, dstEp, m);
   }
 
-  private learnServer(src: number, dst: number, type: number): void {
-    if (SERVER_SENDS.has(type)) this.names.markServer(src);
-    else if (SERVER_RECEIVES.has(type)) this.names.markServer(dst);
+  private learnServer(f: number, src: number, dst: number, type: number): void {
+    if (SERVER_SENDS.has(type)) this.names.markServer(src, f);
+    else if (SERVER_RECEIVES.has(type)) this.names.markServer(dst, f);
   }
 
   private onRetransmission(f: number, t: number, conv: number, flag: number): void {
@@ -1022,7 +1022,7 @@ export class ConversationAnalyzer {
     }
     if (fl & F_FORCED) {
       const n = this.txNum.get(frame) || 1;
-      if (names.isServer(cb)) {
+      if (names.isServer(cb, frame, strict)) {
         field(F.forced_disconnection, 0, "server");
         const sender = names.clientAt(ca, frame, strict);
         expert(E.forcedDisconnection, `Forced disconnection from the server: ${n} transmissions by ${sender ? who(sender) : names.addressText(ca)} unanswered`);

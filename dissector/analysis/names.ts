@@ -5,7 +5,7 @@
  * looked up "as of" a frame. Every binding is one small record; a capture has few of them.
  */
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
-import { SMALL_CHUNK_BITS, int32, uint16, uint8 } from "./columns.js";
+import { SMALL_CHUNK_BITS, int32, uint16 } from "./columns.js";
 import { NumberIndex } from "./number-index.js";
 
 /** A UDP endpoint, as the capture gives it. */
@@ -77,7 +77,8 @@ export class NameBook {
   /** Per endpoint id: IPv4 address, port, server flag (compact columns). */
   private readonly epIp = int32(0, SMALL_CHUNK_BITS);
   private readonly epPort = uint16(SMALL_CHUNK_BITS);
-  private readonly epServer = uint8(0, SMALL_CHUNK_BITS);
+  /** Frame from which the endpoint is known as the server (1 for the server port), 0: not. */
+  private readonly epServer = int32(0, SMALL_CHUNK_BITS);
   /** Addresses that are not IPv4, by endpoint id. */
   private readonly otherIp = new Map<number, string>();
   /** Client IDs an endpoint held, in frame order (only endpoints of clients). */
@@ -157,12 +158,17 @@ export class NameBook {
     return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
   }
 
-  markServer(ep: number): void {
-    this.epServer.set(ep, 1);
+  /** The endpoint showed itself as the server at `frame`. */
+  markServer(ep: number, frame: number): void {
+    const since = this.epServer.get(ep);
+    if (since === 0 || since > frame) this.epServer.set(ep, Math.max(1, frame));
   }
 
-  isServer(ep: number): boolean {
-    return ep >= 0 && this.epServer.get(ep) === 1;
+  /** Whether the endpoint is the server (`strict`: known as such by frame `at`). */
+  isServer(ep: number, at = Number.MAX_SAFE_INTEGER, strict = false): boolean {
+    if (ep < 0) return false;
+    const since = this.epServer.get(ep);
+    return since !== 0 && (!strict || since <= at);
   }
 
   /**
@@ -252,7 +258,7 @@ export class NameBook {
   /** "server", a username, or undefined when the endpoint is not known by name at that frame. */
   endpointName(ep: number, at = Number.MAX_SAFE_INTEGER, strict = false): string | undefined {
     if (ep < 0) return undefined;
-    if (this.isServer(ep)) return "server";
+    if (this.isServer(ep, at, strict)) return "server";
     const id = this.clientAt(ep, at, strict);
     if (id === 0) return undefined;
     const b = this.bindingAt(id, at, strict);

@@ -75,6 +75,20 @@ describe("name resolution", () => {
     expect(a.membersAt(1, resp)).toEqual([9, 11]);
   });
 
+  it("knows the server on another port from what it sends, from that frame on in the first-pass view", () => {
+    const s = new Scenario();
+    const srv = { ip: "10.0.0.1", port: 7777 };
+    const d = s.send(ALICE, srv, { type: 0x05, seq: 1, src: 4, group: 1, data: "x" });
+    s.ack(srv, ALICE, 0x05, 1);
+    const upd = s.send(srv, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(4, "alice", ALICE)] });
+    const a = s.analyze();
+    expect(valuesOf(a, d, "first").dst_name).toBeUndefined();
+    expect(valuesOf(a, d, "final").dst_name).toBe("server");
+    expect(valuesOf(a, upd, "first").src_name).toBe("server");
+    expect(valuesOf(a, d, "final").src_name).toBe("alice");
+    expect(a.endpointName(srv)).toBe("server");
+  });
+
   it("names IPv6 endpoints too", () => {
     const s = new Scenario();
     const v6 = { ip: "fe80::1", port: 5000 };
