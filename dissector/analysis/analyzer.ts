@@ -486,10 +486,7 @@ export class ConversationAnalyzer {
     this.flagsL.or(C.orig.get(c), F_UNACKED);
     if (this.names.isServer(C.a.get(c))) {
       const client = this.names.clientAt(C.b.get(c), last, true);
-      if (client !== 0 && this.membership.groupOf(client) !== 0) {
-        this.membership.leave(last, client, "forced", true);
-        this.names.markLeft(last, client);
-      }
+      if (client !== 0 && this.membership.groupOf(client) !== 0) this.clientLeft(last, client, "forced", true);
     }
   }
 
@@ -591,10 +588,10 @@ export class ConversationAnalyzer {
     }
   }
 
-  private clientLeft(f: number, id: number, reason: MembershipReason): void {
+  private clientLeft(f: number, id: number, reason: MembershipReason, late = false): void {
     if (id <= 0) return;
     const g = this.membership.groupOf(id);
-    this.membership.leave(f, id, reason);
+    this.membership.leave(f, id, reason, late);
     if (g > PUBLIC_GROUP && this.membership.membersNow(g).length === 0) this.membership.setAlive(g, false);
     this.names.markLeft(f, id);
   }
