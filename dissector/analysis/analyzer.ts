@@ -608,7 +608,13 @@ export class ConversationAnalyzer {
       if (!e || e.client_id <= 0) continue;
       const ep = this.names.endpoint(e.ip, e.port);
       this.bindClient(f, e.client_id, e.username, ep, true);
-      if (e.group >= 1 && e.group <= 254) this.membership.join(f, e.client_id, e.group, reason);
+      if (e.group < 1 || e.group > 254) continue;
+      // Back to the Public Group as the last member of a private group: the group is dissolved
+      // (the server may send this update before the Group Dissolution itself).
+      const cur = this.membership.groupOf(e.client_id);
+      const last = e.group === PUBLIC_GROUP && cur > PUBLIC_GROUP && this.membership.membersNow(cur).length === 1;
+      this.membership.join(f, e.client_id, e.group, last ? "dissolution" : reason);
+      if (last) this.membership.setAlive(cur, false);
     }
   }
 
@@ -692,6 +698,9 @@ export class ConversationAnalyzer {
       if (txn !== undefined) {
         this.pendingInviteReq.delete(key);
         this.answer(f, txn, accept);
+        // A reject because the forwarded invitation timed out.
+        const sub = this.pendingInvite.get((g << 8) | invitee);
+        if (!accept && sub !== undefined && this.txParent.get(sub) === txn && this.txOutcome.get(sub) === O_TIMEOUT) this.txOutcome.set(txn, O_TIMEOUT);
       }
       return;
     }
