@@ -250,6 +250,8 @@ export class ConversationAnalyzer {
   private finishedFlag = false;
   /** Exceptions caught in add() (a bug, never expected; the frame is skipped). */
   internalErrors = 0;
+  /** Frames refused because their number was not above the previous one. */
+  refusedFrames = 0;
 
   constructor(options: AnalyzerOptions = {}) {
     this.names = new NameBook(options.serverPort);
@@ -279,6 +281,11 @@ export class ConversationAnalyzer {
   add(input: AnalysisInput): void {
     const f = input.frame;
     if (!Number.isInteger(f) || f <= 0 || this.finishedFlag) return;
+    if (f <= this.lastFrameNo) {
+      // Frames come in capture order, each once: a repeated or earlier number is refused.
+      this.refusedFrames++;
+      return;
+    }
     try {
       this.addFrame(input, f);
     } catch {
@@ -288,7 +295,7 @@ export class ConversationAnalyzer {
 
   private addFrame(input: AnalysisInput, f: number): void {
     const t = Number.isFinite(input.time) ? input.time : this.lastTime;
-    if (f > this.lastFrameNo) this.lastFrameNo = f;
+    this.lastFrameNo = f;
     this.lastTime = t;
     this.frameCount++;
     if (t > this.nextDeadline) this.expire(t);

@@ -143,13 +143,18 @@ describe("robustness", () => {
     );
   });
 
-  it("ignores frames after finish() and invalid frame numbers", () => {
+  it("ignores frames after finish(), invalid frame numbers and numbers out of order", () => {
     const a = new ConversationAnalyzer();
     a.add({ frame: 0, time: 0, src: ALICE, dst: SERVER, decoded: decode(new Uint8Array(5)) });
     a.add({ frame: Number.NaN, time: 0, src: ALICE, dst: SERVER, decoded: decode(new Uint8Array(5)) });
     expect(a.frames).toBe(0);
+    const ack = decode(encode({ type: 5, seq: 1, ack: 1 }));
+    a.add({ frame: 7, time: 1, src: SERVER, dst: ALICE, decoded: ack });
+    a.add({ frame: 7, time: 1, src: SERVER, dst: ALICE, decoded: ack });
+    a.add({ frame: 3, time: 1, src: SERVER, dst: ALICE, decoded: ack });
+    expect([a.frames, a.refusedFrames, a.has(7), a.has(3)]).toEqual([1, 2, true, false]);
     a.finish();
-    a.add({ frame: 1, time: 0, src: ALICE, dst: SERVER, decoded: decode(new Uint8Array(5)) });
-    expect(a.frames).toBe(0);
+    a.add({ frame: 9, time: 0, src: ALICE, dst: SERVER, decoded: decode(new Uint8Array(5)) });
+    expect(a.frames).toBe(1);
   });
 });
