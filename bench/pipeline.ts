@@ -5,20 +5,21 @@
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { readCapture } from "../dissector/capture/index.js";
 import { readImpDatagrams } from "../dissector/imp-frames.js";
-import { formatSummaryLine, relativeTime, summaryInfo, typeColumn } from "../dissector/summary/summary-line.js";
+import { relativeTime, summaryInfo, SummaryFormatter } from "../dissector/summary/summary-line.js";
 import { fmtBytes, PeakRss, printRows, timeItAsync, type BenchRow } from "./report.js";
 
 /** Collects text and writes it in 256 KiB blocks, as a CLI writing to a pipe would. */
 class BlockSink {
-  private text = "";
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
   constructor(private readonly fd: number) {}
   write(s: string): void {
-    this.text += s;
-    if (this.text.length >= 256 * 1024) this.flush();
+    if (this.used + s.length * 3 > this.buf.length) this.flush();
+    this.used += (this.buf as unknown as { utf8Write(s: string, o: number): number }).utf8Write(s, this.used);
   }
   flush(): void {
-    if (this.text.length) writeSync(this.fd, this.text);
-    this.text = "";
+    if (this.used) writeSync(this.fd, this.buf, 0, this.used);
+    this.used = 0;
   }
 }
 
@@ -30,6 +31,7 @@ export async function benchPipeline(file: string): Promise<BenchRow[]> {
   const fd = openSync("/dev/null", "w");
   const sink = new BlockSink(fd);
   const rss = new PeakRss();
+  const lines = new SummaryFormatter();
   let firstSec = -1;
   let firstNsec = 0;
   const full = await timeItAsync(async () => {
@@ -38,16 +40,7 @@ export async function benchPipeline(file: string): Promise<BenchRow[]> {
         firstSec = d.tsSec;
         firstNsec = d.tsNsec;
       }
-      sink.write(
-        formatSummaryLine({
-          frame: d.frame,
-          time: relativeTime(d.tsSec, d.tsNsec, firstSec, firstNsec),
-          src: d.src.toString(),
-          dst: d.dst.toString(),
-          type: typeColumn(d.decoded),
-          info: summaryInfo(d.decoded),
-        }) + "\n",
-      );
+      sink.write(lines.line(d.frame, relativeTime(d.tsSec, d.tsNsec, firstSec, firstNsec), d.src.toString(), d.dst.toString(), d.decoded, summaryInfo(d.decoded)));
     });
     sink.flush();
     return counters.imp;

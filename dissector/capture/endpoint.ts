@@ -10,13 +10,9 @@ const CACHE_LIMIT = 65536;
 const ipTexts = new Map<number, string>();
 const endpointTexts = new Map<number, string>();
 
-function cached(cache: Map<number, string>, key: number, make: () => string): string {
-  let text = cache.get(key);
-  if (text === undefined) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    text = make();
-    cache.set(key, text);
-  }
+function remember(cache: Map<number, string>, key: number, text: string): string {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, text);
   return text;
 }
 
@@ -33,17 +29,39 @@ export class Endpoint {
   /** IP address text: dotted quad or RFC 5952 IPv6. */
   get ip(): string {
     const address = this.address;
-    return typeof address === "number" ? cached(ipTexts, address, () => formatIpv4(address)) : address;
+    if (typeof address !== "number") return address;
+    return ipTexts.get(address) ?? remember(ipTexts, address, formatIpv4(address));
   }
 
   /** "ip:port", or "[ipv6]:port". */
   toString(): string {
     const address = this.address;
-    if (typeof address === "number") return cached(endpointTexts, address * 65536 + this.port, () => `${this.ip}:${this.port}`);
+    if (typeof address === "number") {
+      const key = address * 65536 + this.port;
+      return endpointTexts.get(key) ?? remember(endpointTexts, key, `${this.ip}:${this.port}`);
+    }
     return `[${address}]:${this.port}`;
   }
 
   toJSON(): { ip: string; port: number } {
     return { ip: this.ip, port: this.port };
   }
+}
+
+const endpoints = new Map<number, Endpoint>();
+
+/**
+ * The Endpoint for an address and port. IPv4 endpoints are immutable and shared (a capture has
+ * few distinct ones), so a million packets do not allocate two million of them.
+ */
+export function endpointOf(address: number | string, port: number): Endpoint {
+  if (typeof address !== "number") return new Endpoint(address, port);
+  const key = address * 65536 + port;
+  let e = endpoints.get(key);
+  if (e === undefined) {
+    if (endpoints.size >= CACHE_LIMIT) endpoints.clear();
+    e = new Endpoint(address, port);
+    endpoints.set(key, e);
+  }
+  return e;
 }

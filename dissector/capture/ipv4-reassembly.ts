@@ -5,7 +5,7 @@
  * at most `maxDatagrams` incomplete datagrams and `maxBytes` buffered bytes (oldest evicted
  * first), and incomplete datagrams older than `timeoutSec` (capture time) are dropped.
  */
-import { Endpoint } from "./endpoint.js";
+import { endpointOf, type Endpoint } from "./endpoint.js";
 import type { UdpFrame } from "./parse-frame.js";
 import { parseUdpHeader, type UdpHeader } from "./udp.js";
 
@@ -139,8 +139,8 @@ export class Ipv4Reassembler {
     const udp = entry.protocol === 17 ? parseUdpHeader(data, 0, data.length) : null;
     return {
       ipVersion: entry.ipVersion,
-      src: new Endpoint(entry.src, udp ? udp.srcPort : 0),
-      dst: new Endpoint(entry.dst, udp ? udp.dstPort : 0),
+      src: endpointOf(entry.src, udp ? udp.srcPort : 0),
+      dst: endpointOf(entry.dst, udp ? udp.dstPort : 0),
       id: entry.id,
       protocol: entry.protocol,
       data,

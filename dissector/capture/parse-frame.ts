@@ -2,7 +2,7 @@
  * From a frame of any known link type to its UDP datagram: addresses, ports, payload view,
  * IP id and fragmentation. Separate from file parsing: works on any frame bytes.
  */
-import { Endpoint } from "./endpoint.js";
+import { endpointOf, type Endpoint } from "./endpoint.js";
 import { parseIpv4, parseIpv6 } from "./ip.js";
 import { locateIp } from "./link-layer.js";
 import { parseUdpHeader } from "./udp.js";
@@ -62,8 +62,8 @@ export function parseFrame(linkType: number, data: Uint8Array): UdpFrame | null 
     const udp = first ? parseUdpHeader(data, ip.payloadOffset, ip.payloadEnd) : null;
     return {
       ipVersion: ip.version,
-      src: new Endpoint(ip.src, udp ? udp.srcPort : 0),
-      dst: new Endpoint(ip.dst, udp ? udp.dstPort : 0),
+      src: endpointOf(ip.src, udp ? udp.srcPort : 0),
+      dst: endpointOf(ip.dst, udp ? udp.dstPort : 0),
       ipOffset: ip.headerOffset,
       ipId: ip.id,
       udpOffset: first ? ip.payloadOffset : -1,
@@ -78,8 +78,8 @@ export function parseFrame(linkType: number, data: Uint8Array): UdpFrame | null 
   if (udp === null) return null;
   return {
     ipVersion: ip.version,
-    src: new Endpoint(ip.src, udp.srcPort),
-    dst: new Endpoint(ip.dst, udp.dstPort),
+    src: endpointOf(ip.src, udp.srcPort),
+    dst: endpointOf(ip.dst, udp.dstPort),
     ipOffset: ip.headerOffset,
     ipId: ip.id,
     udpOffset: ip.payloadOffset,

@@ -53,3 +53,35 @@ export interface SummaryFields {
 export function formatSummaryLine(s: SummaryFields): string {
   return `${String(s.frame).padStart(6)} ${s.time.padStart(11)} ${s.src.padEnd(21)} → ${s.dst.padEnd(21)} ${s.type.padEnd(12)} ${s.info}`;
 }
+
+/**
+ * Formats summary lines as formatSummaryLine does, for a million lines a second: the padded
+ * address and type columns are computed once per distinct value and reused.
+ */
+export class SummaryFormatter {
+  private readonly padded = new Map<string, string>();
+  private readonly types = new Map<string, string>();
+
+  private endpoint(text: string): string {
+    let p = this.padded.get(text);
+    if (p === undefined) {
+      if (this.padded.size > 65536) this.padded.clear();
+      p = text.padEnd(21);
+      this.padded.set(text, p);
+    }
+    return p;
+  }
+
+  /** One line with its newline. */
+  line(frame: number, time: string, src: string, dst: string, d: Decoded, info: string): string {
+    const m = d.message;
+    const key = m ? `${m.type}/${m.ack}` : "-";
+    let type = this.types.get(key);
+    if (type === undefined) {
+      type = typeColumn(d).padEnd(12);
+      this.types.set(key, type);
+    }
+    const f = String(frame);
+    return `${f.length < 6 ? "      ".slice(f.length) + f : f} ${time.length < 11 ? "           ".slice(time.length) + time : time} ${this.endpoint(src)} → ${this.endpoint(dst)} ${type} ${info}\n`;
+  }
+}

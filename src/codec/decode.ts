@@ -21,11 +21,16 @@ import {
   type Layout,
 } from "../protocol/messages.js";
 import { PROBLEMS, type Problem, type ProblemKey } from "../protocol/problems.js";
-import { asBuffer, readIpv4, readUint, readUsername } from "./field-codec.js";
+import { isAscii, readIpv4, readUint, readUsername, utf8Text } from "./field-codec.js";
 import type { Decoded, ImpMessage, ListEntry } from "./message.js";
 
-function problem(list: Problem[], key: ProblemKey, text: string, offset: number, length: number, field?: string): void {
+/** Shared by every clean datagram (most of them): no array is allocated until a problem is found. */
+const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
+
+function problem(out: Decoded, key: ProblemKey, text: string, offset: number, length: number, field?: string): void {
   const p = PROBLEMS[key];
+  const list: Problem[] = out.problems === NO_PROBLEMS ? [] : (out.problems as Problem[]);
+  out.problems = list;
   list.push({ id: p.id, category: p.category, severity: p.severity, text, offset, length, ...(field ? { field } : {}) });
 }
 
@@ -36,10 +41,10 @@ function classesText(classes: readonly IdClass[]): string {
 /** Decodes one UDP payload. */
 export function decode(bytes: Uint8Array): Decoded {
   const length = bytes.length;
-  const problems: Problem[] = [];
   if (length < HEADER_LENGTH) {
-    problem(problems, "short", `Datagram of ${length} byte${length === 1 ? "" : "s"} is shorter than the 5-byte header`, 0, length);
-    return { length, message: null, spec: undefined, layout: null, count: 0, problems };
+    const short: Decoded = { length, message: null, spec: undefined, layout: null, count: 0, problems: NO_PROBLEMS };
+    problem(short, "short", `Datagram of ${length} byte${length === 1 ? "" : "s"} is shorter than the 5-byte header`, 0, length);
+    return short;
   }
   const b0 = bytes[0]!;
   const message: ImpMessage = {
@@ -52,32 +57,33 @@ export function decode(bytes: Uint8Array): Decoded {
     hlen: (bytes[3]! << 8) | bytes[4]!,
   };
   const spec = messageSpec(message.type);
-  const result: Decoded = { length, message, spec, layout: null, count: 0, problems };
+  const result: Decoded = { length, message, spec, layout: null, count: 0, problems: NO_PROBLEMS };
+  const out = result;
 
-  if (message.reserved !== 0) problem(problems, "reservedSet", "Reserved bit is set (senders set 0)", 0, 1, HEADER_FIELDS.reserved.abbrev);
+  if (message.reserved !== 0) problem(out, "reservedSet", "Reserved bit is set (senders set 0)", 0, 1, HEADER_FIELDS.reserved.abbrev);
   if (!spec) {
-    problem(problems, "unknownType", `Type 0x${message.type.toString(16).padStart(2, "0")} is reserved`, 0, 1, HEADER_FIELDS.type.abbrev);
+    problem(out, "unknownType", `Type 0x${message.type.toString(16).padStart(2, "0")} is reserved`, 0, 1, HEADER_FIELDS.type.abbrev);
   }
   const hlen = message.hlen;
   if (hlen < HEADER_LENGTH) {
-    problem(problems, "hlenMin", `Header Length ${hlen} is below the 5-byte minimum`, 3, 2, HEADER_FIELDS.hlen.abbrev);
+    problem(out, "hlenMin", `Header Length ${hlen} is below the 5-byte minimum`, 3, 2, HEADER_FIELDS.hlen.abbrev);
     return result;
   }
   if (hlen > length) {
-    problem(problems, "hlenBeyond", `Header Length ${hlen} runs past the end of the ${length}-byte datagram`, 3, 2, HEADER_FIELDS.hlen.abbrev);
+    problem(out, "hlenBeyond", `Header Length ${hlen} runs past the end of the ${length}-byte datagram`, 3, 2, HEADER_FIELDS.hlen.abbrev);
     return result;
   }
 
   if (message.ack === 1) {
-    checkIds(problems, message, ACK_SPEC.name, ACK_SPEC.src, ACK_SPEC.group);
+    checkIds(out, message, ACK_SPEC.name, ACK_SPEC.src, ACK_SPEC.group);
     if (hlen !== HEADER_LENGTH) {
-      problem(problems, "ackHlen", `Acknowledgement with Header Length ${hlen} (must be 5)`, 3, 2, HEADER_FIELDS.hlen.abbrev);
+      problem(out, "ackHlen", `Acknowledgement with Header Length ${hlen} (must be 5)`, 3, 2, HEADER_FIELDS.hlen.abbrev);
       return result;
     }
     result.layout = ACK_SPEC.layout;
-    if (length !== HEADER_LENGTH) problem(problems, "trailing", `${length - HEADER_LENGTH} bytes after an acknowledgement`, HEADER_LENGTH, length - HEADER_LENGTH);
+    if (length !== HEADER_LENGTH) problem(out, "trailing", `${length - HEADER_LENGTH} bytes after an acknowledgement`, HEADER_LENGTH, length - HEADER_LENGTH);
     if (spec && spec.ackedBy.kind === "implicit") {
-      problem(problems, "implicitAck", `${spec.name} is acknowledged by its response, not by an ACK`, 0, 1, HEADER_FIELDS.ack.abbrev);
+      problem(out, "implicitAck", `${spec.name} is acknowledged by its response, not by an ACK`, 0, 1, HEADER_FIELDS.ack.abbrev);
     }
     return result;
   }
@@ -85,27 +91,28 @@ export function decode(bytes: Uint8Array): Decoded {
 
   const match = layoutForHeaderLength(spec, hlen);
   if (!match) {
-    problem(problems, "hlenType", `Header Length ${hlen} does not fit a ${spec.name} (${headerLengthRule(spec)})`, 3, 2, HEADER_FIELDS.hlen.abbrev);
+    problem(out, "hlenType", `Header Length ${hlen} does not fit a ${spec.name} (${headerLengthRule(spec)})`, 3, 2, HEADER_FIELDS.hlen.abbrev);
     return result;
   }
   result.layout = match.layout;
   result.count = match.count;
   if (!spec.payload && length !== hlen) {
-    problem(problems, "trailing", `${length - hlen} bytes after the header of a ${spec.name}`, hlen, length - hlen);
+    problem(out, "trailing", `${length - hlen} bytes after the header of a ${spec.name}`, hlen, length - hlen);
   }
-  checkIds(problems, message, spec.name, spec.src, spec.group);
-  readOptions(bytes, message, match.layout, match.count, problems);
+  checkIds(out, message, spec.name, spec.src, spec.group);
+  readOptions(bytes, message, match.layout, match.count, out);
 
   if (spec.payload) {
     const dataLen = message.data_len ?? 0;
     const available = length - hlen;
-    const payload = bytes.subarray(hlen, hlen + Math.min(available, dataLen));
+    const end = hlen + Math.min(available, dataLen);
+    const payload = bytes.subarray(hlen, end);
     message.payload = payload;
-    message.data = asBuffer(payload).toString("utf8");
+    message.data = utf8Text(bytes, hlen, end);
     if (available !== dataLen) {
       const dataLenOffset = hlen - 2;
       problem(
-        problems,
+        out,
         "dataLen",
         available < dataLen
           ? `Data Length ${dataLen} but only ${available} payload byte${available === 1 ? "" : "s"}`
@@ -115,23 +122,23 @@ export function decode(bytes: Uint8Array): Decoded {
         OPTION_FIELDS.data_len.abbrev,
       );
     }
-    if (!isUtf8(payload)) problem(problems, "utf8", "Payload is not valid UTF-8", hlen, payload.length, OPTION_FIELDS.data.abbrev);
+    if (!isAscii(bytes, hlen, end) && !isUtf8(payload)) problem(out, "utf8", "Payload is not valid UTF-8", hlen, payload.length, OPTION_FIELDS.data.abbrev);
   }
   return result;
 }
 
-function checkIds(problems: Problem[], m: ImpMessage, name: string, src: readonly IdClass[], group: readonly IdClass[]): void {
+function checkIds(out: Decoded, m: ImpMessage, name: string, src: readonly IdClass[], group: readonly IdClass[]): void {
   if (!inAnyIdClass(m.src, src)) {
-    problem(problems, "src", `Source ID ${m.src} in a ${name} (expected ${classesText(src)})`, 1, 1, HEADER_FIELDS.src.abbrev);
+    problem(out, "src", `Source ID ${m.src} in a ${name} (expected ${classesText(src)})`, 1, 1, HEADER_FIELDS.src.abbrev);
   }
   if (!inAnyIdClass(m.group, group)) {
-    problem(problems, "group", `Group ID ${m.group} in a ${name} (expected ${classesText(group)})`, 2, 1, HEADER_FIELDS.group.abbrev);
+    problem(out, "group", `Group ID ${m.group} in a ${name} (expected ${classesText(group)})`, 2, 1, HEADER_FIELDS.group.abbrev);
   }
 }
 
-function checkValue(problems: Problem[], field: FieldSpec, value: number, offset: number): void {
+function checkValue(out: Decoded, field: FieldSpec, value: number, offset: number): void {
   if (field.valid && field.problem && !inAnyIdClass(value, field.valid)) {
-    problem(problems, field.problem, `${field.label} ${value} (expected ${classesText(field.valid)})`, offset, field.size, field.abbrev);
+    problem(out, field.problem, `${field.label} ${value} (expected ${classesText(field.valid)})`, offset, field.size, field.abbrev);
   }
 }
 
@@ -139,14 +146,14 @@ function readField(
   bytes: Uint8Array,
   offset: number,
   field: FieldSpec,
-  problems: Problem[],
+  out: Decoded,
   target: Record<string, unknown>,
 ): string | number {
   switch (field.kind) {
     case "username": {
       const u = readUsername(bytes, offset);
       if (!u.valid) {
-        problem(problems, "username", `Username "${u.text}" is not 1 to 8 printable ASCII characters without spaces`, offset, field.size, field.abbrev);
+        problem(out, "username", `Username "${u.text}" is not 1 to 8 printable ASCII characters without spaces`, offset, field.size, field.abbrev);
       }
       if (u.pad >= 0 && u.pad !== field.pad) target.pad = u.pad;
       return u.text;
@@ -155,7 +162,7 @@ function readField(
       return readIpv4(bytes, offset);
     default: {
       const v = readUint(bytes, offset, field);
-      checkValue(problems, field, v, offset);
+      checkValue(out, field, v, offset);
       return v;
     }
   }
@@ -175,11 +182,11 @@ const ENTRY_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries(
   ENTRY_SPECS.map(([k, f]) => [k, f.kind === "uint" ? 0 : ""]),
 );
 
-function readOptions(bytes: Uint8Array, m: ImpMessage, layout: Layout, count: number, problems: Problem[]): void {
+function readOptions(bytes: Uint8Array, m: ImpMessage, layout: Layout, count: number, out: Decoded): void {
   const target = m as unknown as Record<string, unknown>;
   let offset = HEADER_LENGTH;
   for (const slot of layout.slots) {
-    for (const name of slot.fields) target[name] = readField(bytes, offset, OPTION_FIELDS[name], problems, target);
+    for (const name of slot.fields) target[name] = readField(bytes, offset, OPTION_FIELDS[name], out, target);
     offset += slot.size;
   }
   if (!layout.repeat) return;
@@ -188,8 +195,8 @@ function readOptions(bytes: Uint8Array, m: ImpMessage, layout: Layout, count: nu
     const field = OPTION_FIELDS.invitees;
     for (let i = 0; i < count; i++, offset++) {
       const id = bytes[offset]!;
-      checkValue(problems, field, id, offset);
-      if (invitees.includes(id)) problem(problems, "duplicateInvitee", `Client ${id} is invited twice`, offset, 1, field.abbrev);
+      checkValue(out, field, id, offset);
+      if (invitees.includes(id)) problem(out, "duplicateInvitee", `Client ${id} is invited twice`, offset, 1, field.abbrev);
       invitees.push(id);
     }
     m.invitees = invitees;
@@ -197,7 +204,7 @@ function readOptions(bytes: Uint8Array, m: ImpMessage, layout: Layout, count: nu
     const entries: ListEntry[] = [];
     for (let i = 0; i < count; i++, offset += LIST_ENTRY_LENGTH) {
       const e: Record<string, unknown> = { ...ENTRY_TEMPLATE };
-      for (const [k, f, at] of ENTRY_SPECS) e[k] = readField(bytes, offset + at, f, problems, e);
+      for (const [k, f, at] of ENTRY_SPECS) e[k] = readField(bytes, offset + at, f, out, e);
       entries.push(e as unknown as ListEntry);
     }
     m.entry = entries;

@@ -110,6 +110,22 @@ export function writeIpv4(buf: Uint8Array, offset: number, ip: string): void {
   for (let i = 0; i < 4; i++) buf[offset + i] = nums[i]!;
 }
 
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+// Buffer's native slice decoder works on any Uint8Array and allocates no view; TextDecoder is the fallback.
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice;
+const textDecoder = new TextDecoder();
+
+/** UTF-8 text of bytes[start, end) (invalid sequences become U+FFFD), without copying the bytes. */
+export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  return nativeUtf8Slice ? nativeUtf8Slice.call(bytes, start, end) : textDecoder.decode(bytes.subarray(start, end));
+}
+
+/** True when bytes[start, end) are all below 0x80 (then they are valid UTF-8 too). */
+export function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! > 0x7f) return false;
+  return true;
+}
+
 /** A Buffer view of the same memory (no copy). */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

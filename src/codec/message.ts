@@ -61,7 +61,8 @@ export interface Decoded {
   layout: Layout | null;
   /** Number of repeated items (list entries, invitees) in the layout. */
   count: number;
-  problems: Problem[];
+  /** What the datagram breaks; a shared frozen empty array when it is clean. */
+  problems: readonly Problem[];
 }
 
 /** Message to encode: header fields that have defaults may be left out. */
