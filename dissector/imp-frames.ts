@@ -4,11 +4,11 @@
  * views valid only during the callback.
  */
 import type { Decoded } from "../src/codec/message.js";
-import { readCapture, type CaptureSource } from "./capture/read-capture.js";
+import { fileSource, type PacketSource, type SourceEnd } from "./source.js";
 import { parseFrame, type UdpFrame } from "./capture/parse-frame.js";
 import { Ipv4Reassembler } from "./capture/ipv4-reassembly.js";
 import type { Endpoint } from "./capture/endpoint.js";
-import type { CapturePacket, CaptureSummary } from "./capture/packet.js";
+import type { CapturePacket } from "./capture/packet.js";
 import { ImpRecognizer, type Recognition, DEFAULT_RECOGNITION } from "./recognize.js";
 
 export interface ImpDatagram {
@@ -46,16 +46,20 @@ export interface ImpFrameOptions {
   onPacket?: (packet: CapturePacket, udp: UdpFrame | null) => void;
 }
 
-/** Streams the IMP datagrams of a capture; rejects with CaptureFormatError after delivering every packet before damage. */
+/**
+ * Streams the IMP datagrams of a packet source (a path is a capture file); rejects with
+ * CaptureFormatError after delivering every packet before damage.
+ */
 export async function readImpDatagrams(
-  source: CaptureSource,
+  source: string | PacketSource,
   onDatagram: (d: ImpDatagram) => void,
   options: ImpFrameOptions = {},
-): Promise<{ summary: CaptureSummary; counters: ImpFrameCounters }> {
+): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
   const recognizer = new ImpRecognizer(options.recognition ?? DEFAULT_RECOGNITION);
   const reassembler = new Ipv4Reassembler();
   const counters: ImpFrameCounters = { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
-  const summary = await readCapture(source, (packet) => {
+  const from = typeof source === "string" ? fileSource(source) : source;
+  const end = await from.run((packet) => {
     counters.packets++;
     const udp = parseFrame(packet.linkType, packet.data);
     options.onPacket?.(packet, udp);
@@ -84,5 +88,5 @@ export async function readImpDatagrams(
     counters.imp++;
     onDatagram({ frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, payload, decoded, packet, fragments });
   });
-  return { summary, counters };
+  return { end, counters };
 }
