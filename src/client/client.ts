@@ -20,32 +20,12 @@ import { encode } from "../codec/encode.js";
 import { isValidUsername } from "../codec/field-codec.js";
 import type { ImpMessage, MessageInput } from "../codec/message.js";
 import { PUBLIC_GROUP } from "../protocol/fields.js";
+import { MSG as T } from "../protocol/messages.js";
 import { PROBLEMS } from "../protocol/problems.js";
 import { addressKey, openUdp, type Address, type DatagramTransport, type Tap } from "../transport/transport.js";
 import { Channel, type Outcome } from "./channel.js";
 import { TypedEmitter, type ClientEvents, type GroupMode, type Invitation } from "./events.js";
 import { Roster, type RosterEntry } from "./roster.js";
-
-/** Message type codes the client sends or handles (WIRE.md section 3). */
-export const T = {
-  connRequest: 0x00,
-  connAccept: 0x01,
-  connReject: 0x02,
-  listRequest: 0x03,
-  listResponse: 0x04,
-  data: 0x05,
-  createRequest: 0x06,
-  createAccept: 0x07,
-  createReject: 0x08,
-  inviteRequest: 0x09,
-  inviteAccept: 0x0a,
-  inviteReject: 0x0b,
-  disjoint: 0x0c,
-  dissolution: 0x0d,
-  updateList: 0x0e,
-  updateDisconnection: 0x0f,
-  disconnect: 0x10,
-} as const;
 
 /** Types a server may send once the client is connected (Accept/Reject are handled by state). */
 const FROM_SERVER: ReadonlySet<number> = new Set([

@@ -7,30 +7,11 @@ import { ArqLink, type Clock, type TimerHandle } from "../arq/index.js";
 import type { ImpMessage, ListEntry, MessageInput } from "../codec/index.js";
 import { BROADCAST_GROUP } from "../protocol/index.js";
 import type { DatagramTransport } from "../transport/index.js";
+import { MSG as T } from "../protocol/messages.js";
 import { newCounters, type Counters } from "./counters.js";
 import type { ServerEvent, ServerLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
 import { ServerState, type User } from "./state.js";
-
-export const T = {
-  connReq: 0x00,
-  connAccept: 0x01,
-  connReject: 0x02,
-  listReq: 0x03,
-  listResp: 0x04,
-  data: 0x05,
-  createReq: 0x06,
-  createAccept: 0x07,
-  createReject: 0x08,
-  inviteReq: 0x09,
-  inviteAccept: 0x0a,
-  inviteReject: 0x0b,
-  disjoint: 0x0c,
-  dissolution: 0x0d,
-  updateList: 0x0e,
-  updateDisc: 0x0f,
-  discReq: 0x10,
-} as const;
 
 /** A client that sent a Disconnection Request, remembered for the retransmission window. */
 export interface Departure {
@@ -130,7 +111,7 @@ export class ServerCore {
 
   /** Update Disconnection to every client that has its list. */
   updateDisconnection(id: number): void {
-    const msg: MessageInput = { type: T.updateDisc, src: 0, group: BROADCAST_GROUP, client_id: id };
+    const msg: MessageInput = { type: T.updateDisconnection, src: 0, group: BROADCAST_GROUP, client_id: id };
     for (const to of this.state.users.values()) if (to.hasList && to.id !== id) this.send(to, msg);
   }
 }

@@ -6,7 +6,8 @@
 import { decode, type Decoded, type ImpMessage, type MessageInput } from "../codec/index.js";
 import { HEADER_LENGTH, messageSpec, PROBLEMS } from "../protocol/index.js";
 import { openUdp, type Address } from "../transport/index.js";
-import { ServerCore, T } from "./core.js";
+import { ServerCore } from "./core.js";
+import { MSG as T } from "../protocol/messages.js";
 import { copyCounters, type Counters, type DropReason } from "./counters.js";
 import {
   onConnectionRequest,
@@ -122,7 +123,7 @@ function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
   const m = d.message!;
   const user = core.state.userAt(from.ip, from.port);
 
-  if (m.type === T.connReq && m.ack === 0) {
+  if (m.type === T.connRequest && m.ack === 0) {
     c.accepted++;
     if (user) onConnectionRequestFromClient(core, user, m, from);
     else onConnectionRequest(core, d, m, from);
@@ -161,23 +162,23 @@ function dispatch(core: ServerCore, user: User, m: ImpMessage): void {
   switch (m.type) {
     case T.data:
       return onData(core, user, m);
-    case T.listReq:
+    case T.listRequest:
       return onListRequest(core, user);
-    case T.createReq:
+    case T.createRequest:
       return onCreate(core, user, m);
-    case T.inviteReq:
+    case T.inviteRequest:
       return onInvite(core, user, m);
     case T.inviteAccept:
     case T.inviteReject:
       return onAnswer(core, user, m);
     case T.disjoint:
       return onDisjoint(core, user, m);
-    case T.discReq:
+    case T.disconnect:
       return onDisconnectionRequest(core, user, m);
   }
 }
 
 function settled(core: ServerCore, user: User, m: MessageInput): void {
   if (m === user.accept) onEstablished(core, user);
-  else if (m.type === T.inviteReq) onInvitationAcked(core, user, m);
+  else if (m.type === T.inviteRequest) onInvitationAcked(core, user, m);
 }

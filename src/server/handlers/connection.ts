@@ -4,7 +4,8 @@
 import type { Decoded, ImpMessage, MessageInput } from "../../codec/index.js";
 import { PROBLEMS, PUBLIC_GROUP } from "../../protocol/index.js";
 import type { Address } from "../../transport/index.js";
-import { addressKey, T, type ServerCore } from "../core.js";
+import { addressKey, type ServerCore } from "../core.js";
+import { MSG as T } from "../../protocol/messages.js";
 import type { User } from "../state.js";
 import { onUserLeaving } from "./invitations.js";
 import { shrink } from "./membership.js";
@@ -91,7 +92,7 @@ export function onListRequest(core: ServerCore, user: User): void {
   for (const u of core.state.users.values()) if (u.established || u === user) entry.push(core.entryOf(u));
   user.hasList = true;
   core.emit({ event: "list", id: user.id, entries: entry.length });
-  core.send(user, { type: T.listResp, src: user.id, group: PUBLIC_GROUP, entry }, true);
+  core.send(user, { type: T.listResponse, src: user.id, group: PUBLIC_GROUP, entry }, true);
 }
 
 /** Disconnection Request: ACK, remember the departure for the retransmission window, remove. */
@@ -111,7 +112,7 @@ export function onDisconnectionRequest(core: ServerCore, user: User, m: ImpMessa
 
 /** A datagram from an address with no session: a retransmitted Disconnection Request is ACKed again. */
 export function onDepartedRetransmission(core: ServerCore, m: ImpMessage, from: Address): boolean {
-  if (m.ack !== 0 || m.type !== T.discReq || core.departures.size === 0) return false;
+  if (m.ack !== 0 || m.type !== T.disconnect || core.departures.size === 0) return false;
   const dep = core.departures.get(addressKey(from.ip, from.port));
   if (!dep || dep.id !== m.src || dep.seq !== m.seq) return false;
   core.counters.duplicates++;

@@ -6,12 +6,13 @@
  */
 import type { ImpMessage, MessageInput } from "../../codec/index.js";
 import { FIRST_PRIVATE_GROUP, LAST_PRIVATE_GROUP, PUBLIC_GROUP } from "../../protocol/index.js";
-import { T, type ServerCore } from "../core.js";
+import { type ServerCore } from "../core.js";
+import { MSG as T } from "../../protocol/messages.js";
 import type { Group, Invitation, Mode, User } from "../state.js";
 import { forgetInvitation, moveUser, rejectToInviter } from "./membership.js";
 
 function inviteRequest(inviter: number, group: number, mode: Mode, invitee: number): MessageInput {
-  return { type: T.inviteReq, src: inviter, group: 0, mode, invite_group: group, invitee };
+  return { type: T.inviteRequest, src: inviter, group: 0, mode, invite_group: group, invitee };
 }
 
 function invite(core: ServerCore, kind: "create" | "join", inviter: number, invitee: User, group: Group): void {

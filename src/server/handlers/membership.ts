@@ -4,7 +4,8 @@
  */
 import type { ImpMessage } from "../../codec/index.js";
 import { PUBLIC_GROUP } from "../../protocol/index.js";
-import { T, type ServerCore } from "../core.js";
+import { type ServerCore } from "../core.js";
+import { MSG as T } from "../../protocol/messages.js";
 import type { Invitation, User } from "../state.js";
 
 /**

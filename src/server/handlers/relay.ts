@@ -3,7 +3,8 @@
  * message, unchanged but for the Sequence bit, to every other member of the destination group.
  */
 import type { ImpMessage, MessageInput } from "../../codec/index.js";
-import { T, type ServerCore } from "../core.js";
+import { type ServerCore } from "../core.js";
+import { MSG as T } from "../../protocol/messages.js";
 import type { User } from "../state.js";
 
 export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
