@@ -10,6 +10,7 @@ import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 import { decodeCommand } from "./commands/decode.js";
 import { scenarioCommand } from "./commands/scenario.js";
+import { luaCommand } from "./commands/lua.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(clientCommand(io));
   program.addCommand(serverCommand(io));
   program.addCommand(scenarioCommand(io));
+  program.addCommand(luaCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;
