@@ -178,9 +178,9 @@ export function mutations(bases: readonly Uint8Array[], count: number, seed: num
 const CLIENT = { ip: "192.168.7.20", port: 50123 };
 const SERVER = { ip: "192.168.7.1", port: 1313 };
 
-/** Writes `payloads` as one UDP datagram each, alternating directions, server on `serverPort`. */
-export async function writeDatagrams(path: string, payloads: readonly Uint8Array[], serverPort = SERVER.port, clientPort = CLIENT.port): Promise<void> {
-  const writer = createCaptureWriter({ format: "pcapng", path });
+/** Writes `payloads` as one UDP datagram each (IPv4 fragments beyond `mtu`), alternating directions, server on `serverPort`. */
+export async function writeDatagrams(path: string, payloads: readonly Uint8Array[], serverPort = SERVER.port, clientPort = CLIENT.port, mtu?: number): Promise<void> {
+  const writer = createCaptureWriter({ format: "pcapng", path, ...(mtu === undefined ? {} : { mtu }) });
   payloads.forEach((payload, i) => {
     const server = { ...SERVER, port: serverPort };
     const client = { ...CLIENT, port: clientPort };

@@ -36,6 +36,17 @@ import {
 } from "./helpers.js";
 
 const JSON_ARGS = ["-T", "json", "-J", "imp", "--no-duplicate-keys"];
+
+/**
+ * Wireshark 4.0 cuts labels at 240 bytes and puts " [truncated]" in front of what is left: such
+ * a label must be the start of impkit's (its last character may be cut).
+ */
+function sameShowname(ours: string | undefined, theirs: string | undefined): boolean {
+  if (ours === theirs) return true;
+  if (ours === undefined || theirs === undefined || !theirs.includes(" [truncated]")) return false;
+  const kept = theirs.replace(" [truncated]", "");
+  return Buffer.byteLength(kept) > 200 && (ours.startsWith(kept) || ours.startsWith(kept.slice(0, -1)));
+}
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
@@ -128,9 +139,12 @@ describe("tshark with the generated script", () => {
   beforeAll(async () => {
     script = await generateScript(tmp.dir);
     const bases = [...vectorPayloads(), ...everyLayout()];
-    fuzzPayloads = [...bases, ...mutations(bases, 4000, 20261124)];
+    // Last, so that frame n is datagram n before them: Data Messages larger than the MTU, as
+    // IPv4 fragments that both sides reassemble (one of them with a Data Length that lies).
+    const big = [encode({ type: 5, src: 1, group: 1, seq: 1, data: "é".repeat(2500) }), encode({ type: 5, src: 2, group: 3, data: "z".repeat(4000) }, { data_len: 3999 })];
+    fuzzPayloads = [...bases, ...mutations(bases, 10_000, 20261124), ...big];
     fuzz = tmp.path("fuzz.pcapng");
-    await writeDatagrams(fuzz, fuzzPayloads);
+    await writeDatagrams(fuzz, fuzzPayloads, undefined, undefined, 1500);
   });
 
   it("loads without a Lua error and registers the table's fields", (ctx) => {
@@ -214,7 +228,7 @@ describe("tshark with the generated script", () => {
         const ours = impkitShownames(buildTree(d.decoded, d.payload));
         const lines = theirs.get(d.frame) ?? [];
         for (let i = 0; i < Math.max(ours.length, lines.length); i++) {
-          if (ours[i] !== lines[i]) {
+          if (!sameShowname(ours[i], lines[i])) {
             diffs.push(`frame ${d.frame}: impkit ${JSON.stringify(ours[i])}, tshark ${JSON.stringify(lines[i])}`);
             break;
           }
