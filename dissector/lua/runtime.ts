@@ -392,7 +392,7 @@ end
 local function add_uint(parent, def, tvb, o, v, nodes)
   local item = parent:add(def.pf, tvb(o, def.size))
   if def.partial and def.vs[v] == nil then item:set_text(def.label .. ": " .. v) end
-  nodes[#nodes + 1] = { abbrev = def.abbrev, offset = o, length = def.size, item = item }
+  if nodes then nodes[#nodes + 1] = { abbrev = def.abbrev, offset = o, length = def.size, item = item } end
   return item
 end
 
@@ -401,7 +401,7 @@ local function add_field(parent, def, tvb, o, v, nodes)
   local item
   if def.kind == "username" then item = parent:add(def.pf, tvb(o, def.size), v)
   else item = parent:add(def.pf, tvb(o, def.size)) end
-  nodes[#nodes + 1] = { abbrev = def.abbrev, offset = o, length = def.size, item = item }
+  if nodes then nodes[#nodes + 1] = { abbrev = def.abbrev, offset = o, length = def.size, item = item } end
   return item
 end
 
@@ -416,7 +416,8 @@ end
 local function build_tree(d, tvb, tree)
   local root = tree:add(proto, tvb())
   root:set_text(root_text(d))
-  local nodes = { { abbrev = SPEC.proto_name, offset = 0, length = d.length, item = root, children = true } }
+  -- Items are remembered only when there is a problem to attach to one of them.
+  local nodes = #d.problems > 0 and { { abbrev = SPEC.proto_name, offset = 0, length = d.length, item = root, children = true } }
   local m = d.msg
   if m then
     for _, def in ipairs(SPEC.header) do add_uint(root, def, tvb, def.offset, m[def.key], nodes) end
@@ -434,14 +435,14 @@ local function build_tree(d, tvb, tree)
           local shown = {}
           for i, v in ipairs(list) do shown[i] = tostring(v) end
           local sub_item = root:add(tvb(o, #list * rep.size), SPEC.options[rep.field].label .. ": " .. concat(shown, ", "))
-          nodes[#nodes + 1] = { abbrev = rep.abbrev, offset = o, length = #list * rep.size, item = sub_item, children = #list > 0 }
+          if nodes then nodes[#nodes + 1] = { abbrev = rep.abbrev, offset = o, length = #list * rep.size, item = sub_item, children = #list > 0 } end
           for i, v in ipairs(list) do add_uint(sub_item, item, tvb, o + (i - 1) * rep.size, v, nodes) end
         else
           for i, e in ipairs(list) do
             local at = o + (i - 1) * rep.size
             local sub_item = root:add(SPEC.options[rep.field].pf, tvb(at, rep.size))
             sub_item:set_text(format("%s %d: %s (%d), group %d, %s:%d", SPEC.options[rep.field].label, i, e.username, e.client_id, e.group, e.ip, e.port))
-            nodes[#nodes + 1] = { abbrev = rep.abbrev, offset = at, length = rep.size, item = sub_item, children = true }
+            if nodes then nodes[#nodes + 1] = { abbrev = rep.abbrev, offset = at, length = rep.size, item = sub_item, children = true } end
             for _, def in ipairs(SPEC.entry) do add_field(sub_item, def, tvb, at + def.offset, e[def.key], nodes) end
           end
         end
@@ -451,7 +452,7 @@ local function build_tree(d, tvb, tree)
         local text = m[def.key]
         local item = root:add(def.pf, tvb(m.hlen, d.payload_length), text)
         item:set_text(def.label .. ": " .. quote(text))
-        nodes[#nodes + 1] = { abbrev = def.abbrev, offset = m.hlen, length = d.payload_length, item = item }
+        if nodes then nodes[#nodes + 1] = { abbrev = def.abbrev, offset = m.hlen, length = d.payload_length, item = item } end
       end
     end
   end
