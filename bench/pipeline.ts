@@ -40,7 +40,7 @@ export async function benchPipeline(file: string): Promise<BenchRow[]> {
         firstSec = d.tsSec;
         firstNsec = d.tsNsec;
       }
-      sink.write(lines.line(d.frame, relativeTime(d.tsSec, d.tsNsec, firstSec, firstNsec), d.src.toString(), d.dst.toString(), d.decoded, summaryInfo(d.decoded)));
+      sink.write(lines.line(d.frame, relativeTime(d.tsSec, d.tsNsec, firstSec, firstNsec), d.src, d.dst, d.decoded, summaryInfo(d.decoded)));
     });
     sink.flush();
     return counters.imp;

@@ -17,8 +17,11 @@ export function clientText(id: number, nameOf: NameOf | undefined): string {
   return name === undefined ? String(id) : `${name}(${id})`;
 }
 
+const NEEDS_ESCAPE = /["\\\x00-\x1f\u2028\u2029]/;
+
 function quoteData(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 59)}…` : text);
+  const shown = text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  return NEEDS_ESCAPE.test(shown) ? JSON.stringify(shown) : `"${shown}"`;
 }
 
 const FIELD_RENDER: Readonly<Record<string, Render>> = {

@@ -59,21 +59,22 @@ export function formatSummaryLine(s: SummaryFields): string {
  * address and type columns are computed once per distinct value and reused.
  */
 export class SummaryFormatter {
-  private readonly padded = new Map<string, string>();
+  /** Keyed by the endpoint object (shared per address by the capture layer) or its text. */
+  private readonly padded = new Map<object | string, string>();
   private readonly types = new Map<string, string>();
 
-  private endpoint(text: string): string {
-    let p = this.padded.get(text);
+  private endpoint(e: object | string): string {
+    let p = this.padded.get(e);
     if (p === undefined) {
       if (this.padded.size > 65536) this.padded.clear();
-      p = text.padEnd(21);
-      this.padded.set(text, p);
+      p = String(e).padEnd(21);
+      this.padded.set(e, p);
     }
     return p;
   }
 
   /** One line with its newline. */
-  line(frame: number, time: string, src: string, dst: string, d: Decoded, info: string): string {
+  line(frame: number, time: string, src: object | string, dst: object | string, d: Decoded, info: string): string {
     const m = d.message;
     const key = m ? `${m.type}/${m.ack}` : "-";
     let type = this.types.get(key);
