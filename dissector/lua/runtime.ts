@@ -329,11 +329,28 @@ end
 
 -- Info column, from the templates of the table.
 local function client_text(id) return id == 0 and "server" or tostring(id) end
+-- The payload in the Info column: cut to 59 UTF-16 units and an ellipsis past 60, as
+-- JavaScript counts a string's length (a character beyond U+FFFF counts twice; a cut through one
+-- keeps its high surrogate, escaped as JSON.stringify does).
 local function quote_info(text)
-  local chars = {}
-  for ch in text:gmatch("[%z\1-\127\194-\244][\128-\191]*") do chars[#chars + 1] = ch end
-  if #chars > 60 then text = concat(chars, "", 1, 59) .. "\226\128\166" end
-  return quote(text)
+  local units = 0
+  for ch in text:gmatch("[%z\1-\127\194-\244][\128-\191]*") do units = units + (#ch == 4 and 2 or 1) end
+  if units <= 60 then return quote(text) end
+  local kept, n, half = {}, 0, ""
+  for ch in text:gmatch("[%z\1-\127\194-\244][\128-\191]*") do
+    local u = #ch == 4 and 2 or 1
+    if n + u > 59 then
+      if n == 58 and u == 2 then
+        local cp = (byte(ch, 1) - 0xf0) * 0x40000 + (byte(ch, 2) - 0x80) * 0x1000 + (byte(ch, 3) - 0x80) * 0x40 + (byte(ch, 4) - 0x80)
+        half = format("\\u%04x", 0xd800 + floor((cp - 0x10000) / 0x400))
+      end
+      break
+    end
+    kept[#kept + 1] = ch
+    n = n + u
+  end
+  local q = quote(concat(kept))
+  return sub(q, 1, -2) .. half .. "\226\128\166" .. '"'
 end
 local FIELD_BY_KEY = {}
 for _, def in ipairs(SPEC.header) do FIELD_BY_KEY[def.key] = def end

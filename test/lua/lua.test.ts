@@ -142,6 +142,8 @@ describe("tshark with the generated script", () => {
     // Last, so that frame n is datagram n before them: Data Messages larger than the MTU, as
     // IPv4 fragments that both sides reassemble (one of them with a Data Length that lies).
     const big = [encode({ type: 5, src: 1, group: 1, seq: 1, data: "é".repeat(2500) }), encode({ type: 5, src: 2, group: 3, data: "z".repeat(4000) }, { data_len: 3999 })];
+    // Info cuts text at 59 UTF-16 units: characters beyond U+FFFF count twice.
+    big.push(encode({ type: 5, src: 1, group: 1, data: `a${"😀".repeat(40)}` }), encode({ type: 5, src: 1, group: 1, data: `${"😀".repeat(20)}${"b".repeat(30)}` }));
     fuzzPayloads = [...bases, ...mutations(bases, 10_000, 20261124), ...big];
     fuzz = tmp.path("fuzz.pcapng");
     await writeDatagrams(fuzz, fuzzPayloads, undefined, undefined, 1500);
