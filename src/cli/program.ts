@@ -10,18 +10,21 @@ import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 import { decodeCommand } from "./commands/decode.js";
 import { scenarioCommand } from "./commands/scenario.js";
+import { readCommand } from "./commands/read.js";
 import { luaCommand } from "./commands/lua.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
     .description("impkit: dissector, inspector, fuzzer and reference implementation for IMP (Instant Messenger Protocol)")
     .version("0.1.0")
+    .enablePositionalOptions() // program options before the command: `imp read -V` is read's -V, not --version
     .showHelpAfterError("(run 'imp --help' for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program.addCommand(decodeCommand(io));
   program.addCommand(clientCommand(io));
   program.addCommand(serverCommand(io));
   program.addCommand(scenarioCommand(io));
+  program.addCommand(readCommand(io));
   program.addCommand(luaCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();

@@ -1,0 +1,134 @@
+/**
+ * The display-filter side of a frame (FilterPacket): frame, IP, UDP, IMP tree, expert and
+ * analysis fields, filled per frame with only what the filter (and `-T fields -e`) names, so a
+ * filter on `imp.type` costs no tree, and one on `udp.port` no analysis.
+ */
+import { FieldMap, type FilterPacket, type FilterValue } from "../filter/index.js";
+import { DEFAULT_REGISTRY } from "../filter/registry.js";
+import { HEADER_FIELDS } from "../../src/protocol/fields.js";
+import { SEVERITY_RANK } from "../../src/protocol/problems.js";
+import { PROBLEMS } from "../../src/protocol/problems.js";
+import { ANALYSIS_EXPERTS_BY_ID, ANALYSIS_FIELDS_BY_ABBREV } from "../analysis/fields.js";
+import type { TreeNode } from "../tree/index.js";
+import type { ReadFrame } from "./frame.js";
+
+const HEADER = new Map<string, keyof typeof HEADER_FIELDS>(
+  (Object.entries(HEADER_FIELDS) as [keyof typeof HEADER_FIELDS, { abbrev: string }][]).map(([k, f]) => [f.abbrev, k]),
+);
+const PROBLEM_IDS = new Set<string>(Object.values(PROBLEMS).map((p) => p.id));
+
+/** What has to be computed to answer for a set of field names. */
+export interface FieldNeeds {
+  /** frame.*, ip.*, udp.* */
+  capture: boolean;
+  /** Header fields read straight from the decoded message. */
+  header: boolean;
+  /** Other imp.* fields: the tree is built. */
+  tree: boolean;
+  /** Codec expert ids, expert.severity, expert.message. */
+  problems: boolean;
+  /** imp.analysis.* fields or analysis expert ids (and expert.* for their items). */
+  analysis: boolean;
+  /** Some name is only known once later frames were seen (acked_in, unacked, ...): -2. */
+  later: boolean;
+}
+
+/** Classifies field names (a filter's `fields`, `-e` names). */
+export function fieldNeeds(names: Iterable<string>): FieldNeeds {
+  const n: FieldNeeds = { capture: false, header: false, tree: false, problems: false, analysis: false, later: false };
+  for (const name of names) {
+    if (name === "frame" || name.startsWith("frame.") || name === "ip" || name.startsWith("ip.") || name === "udp" || name.startsWith("udp.")) n.capture = true;
+    else if (name === "imp") continue;
+    else if (HEADER.has(name)) n.header = true;
+    else if (name === "expert.severity" || name === "expert.message") {
+      n.problems = true;
+      n.analysis = true;
+    } else if (PROBLEM_IDS.has(name)) n.problems = true;
+    else if (name === "imp.analysis" || name.startsWith("imp.analysis.")) {
+      n.analysis = true;
+      const spec = ANALYSIS_FIELDS_BY_ABBREV.get(name) ?? ANALYSIS_EXPERTS_BY_ID.get(name);
+      if (spec?.pass === "later") n.later = true;
+    } else if (name.startsWith("imp.") || name.startsWith("_ws.")) n.tree = true;
+  }
+  return n;
+}
+
+/** True when a name is a field `-e` can print: a registered filter field or `_ws.col.*`. */
+export function isKnownField(name: string): boolean {
+  return DEFAULT_REGISTRY.get(name) !== undefined || COLUMN_FIELDS.has(name);
+}
+
+/** Column pseudo-fields of `-T fields`, as tshark's `_ws.col.*`. */
+export const COLUMN_FIELDS: ReadonlyMap<string, (f: ReadFrame) => FilterValue> = new Map<string, (f: ReadFrame) => FilterValue>([
+  ["_ws.col.info", (f) => f.info()],
+  ["_ws.col.protocol", () => "IMP"],
+  ["_ws.col.number", (f) => f.number],
+  ["_ws.col.src", (f) => f.src.toString()],
+  ["_ws.col.dst", (f) => f.dst.toString()],
+]);
+
+/** A FilterPacket filled per frame with the fields `needs` asks for. */
+export class FrameFields implements FilterPacket {
+  private readonly map = new FieldMap();
+  private readonly columns: [string, (f: ReadFrame) => FilterValue][];
+
+  constructor(
+    readonly needs: FieldNeeds,
+    names: Iterable<string> = [],
+  ) {
+    this.columns = [...names].flatMap((n) => {
+      const c = COLUMN_FIELDS.get(n);
+      return c ? [[n, c] as [string, (f: ReadFrame) => FilterValue]] : [];
+    });
+  }
+
+  values(field: string): readonly FilterValue[] | undefined {
+    return this.map.values(field);
+  }
+
+  /** Fills the map for one frame. */
+  fill(f: ReadFrame): void {
+    const m = this.map;
+    const n = this.needs;
+    m.clear();
+    m.add("imp", true);
+    if (n.capture) {
+      m.add("frame", true).add("frame.number", f.number).add("frame.time_relative", f.time).add("frame.len", f.packet.originalLength);
+      if (f.ipVersion === 4) m.add("ip", true).add("ip.src", f.src.ip).add("ip.dst", f.dst.ip);
+      m.add("udp", true).add("udp.srcport", f.src.port).add("udp.dstport", f.dst.port);
+    }
+    const msg = f.decoded.message;
+    if (n.tree) {
+      addTree(m, f.tree());
+    } else if (n.header && msg) {
+      for (const [abbrev, key] of HEADER) m.add(abbrev, msg[key]);
+    }
+    if (n.problems) {
+      for (const p of f.decoded.problems) {
+        m.add(p.id, true).add("expert.severity", SEVERITY_RANK[p.severity]).add("expert.message", p.text);
+      }
+    }
+    if (n.analysis) {
+      const a = f.analysis();
+      for (const x of a.fields) m.add(x.name, x.value);
+      for (const e of a.experts) {
+        if (!ANALYSIS_FIELDS_BY_ABBREV.has(e.id)) m.add(e.id, true);
+        m.add("expert.severity", SEVERITY_RANK[e.severity]).add("expert.message", e.text);
+      }
+    }
+    for (const [name, col] of this.columns) m.add(name, col(f));
+  }
+}
+
+/** Every field node of the tree: its value, or `true` for a subtree whose items carry the values. */
+function addTree(m: FieldMap, root: TreeNode): void {
+  for (const c of root.children) visit(m, c);
+}
+
+function visit(m: FieldMap, n: TreeNode): void {
+  if (n.abbrev) {
+    if (n.value !== undefined) m.add(n.abbrev, n.value);
+    else if (!n.children.some((c) => c.abbrev === n.abbrev)) m.add(n.abbrev, true);
+  }
+  for (const c of n.children) visit(m, c);
+}

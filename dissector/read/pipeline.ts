@@ -1,0 +1,169 @@
+/**
+ * The read pipeline: a PacketSource in, one ReadFrame per displayed IMP datagram out, with the
+ * conversation analysis fed on the way and the display filter applied. `imp read` (a file or
+ * stdin), `imp sniff` (a live source) and the TUI share it.
+ *
+ * One pass, streamed, unless something needs the final view of the analysis (a filter or `-e`
+ * field known only from later frames, such as `imp.analysis.acked_in`, or `-2`): then a first
+ * pass only feeds the analyzer and a second pass over `reopen()` shows the frames, as tshark -2.
+ * A live source (or one that cannot be reopened) always gets one pass with first-pass facts.
+ */
+import { CaptureFormatError } from "../capture/errors.js";
+import type { CapturePacket } from "../capture/packet.js";
+import type { UdpFrame } from "../capture/parse-frame.js";
+import { ConversationAnalyzer, type AnalyzerOptions } from "../analysis/index.js";
+import type { DisplayFilter } from "../filter/index.js";
+import { readImpDatagrams, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
+import type { Recognition } from "../recognize.js";
+import type { PacketSource, SourceEnd } from "../source.js";
+import { DEFAULT_PORT } from "../../src/protocol/fields.js";
+import { MutableFrame, type ReadFrame } from "./frame.js";
+import { fieldNeeds, FrameFields, type FieldNeeds } from "./frame-fields.js";
+
+export interface DissectOptions {
+  /** Which UDP datagrams are IMP (default: port 1313 and the heuristic). */
+  recognition?: Recognition;
+  /** Conversation analysis settings; `false` turns analysis off (no names, no marks). */
+  analysis?: AnalyzerOptions | false;
+  /** Display filter (-Y); only matching frames are shown. */
+  filter?: DisplayFilter | null;
+  /** Field names gathered per shown frame besides the filter's (`-T fields -e`). */
+  fields?: readonly string[];
+  /** Stop after this many shown frames (-c). */
+  count?: number;
+  /**
+   * "auto" (default): two passes when the filter or `fields` name a field known only from later
+   * frames; true: always (-2); false: never.
+   */
+  twoPass?: boolean | "auto";
+  /** Opens the same capture again, for the second pass (file sources; not live ones). */
+  reopen?: () => PacketSource;
+  /** Polled after each shown frame: true ends the read quietly (the output's reader went away). */
+  stopWhen?: () => boolean;
+}
+
+export interface DissectResult {
+  /** The analyzer, finished (final view) once the read is over; null with `analysis: false`. */
+  analyzer: ConversationAnalyzer | null;
+  /** Counters of the (last) pass. */
+  counters: ImpFrameCounters;
+  end: SourceEnd;
+  /** Frames handed to the callback. */
+  shown: number;
+  /** 1 or 2. */
+  passes: number;
+  /** True when the read ended early (-c reached, `stopWhen`, or the source was stopped). */
+  stoppedEarly: boolean;
+  /** What the fields asked of each frame (which parts were computed). */
+  needs: FieldNeeds;
+}
+
+/** Thrown from inside the packet callback to end a file read early; never escapes. */
+class StopReading extends Error {}
+
+/** Whether the options ask for a second pass (before the source is known). */
+export function needsTwoPass(options: Pick<DissectOptions, "filter" | "fields" | "twoPass">): boolean {
+  if (options.twoPass === true) return true;
+  if (options.twoPass === false) return false;
+  return fieldNeeds([...(options.filter?.fields ?? []), ...(options.fields ?? [])]).later;
+}
+
+/**
+ * Reads `source`, analyses every IMP datagram, and calls `onFrame` for each one the filter
+ * shows (in capture order, synchronously; the frame and the field map are reused, valid only
+ * during the call). Rejects with CaptureFormatError after every frame before the damage was
+ * shown; errors thrown by `onFrame` pass through.
+ */
+export async function dissect(
+  source: PacketSource,
+  options: DissectOptions,
+  onFrame: (frame: ReadFrame, fields: FrameFields) => void,
+): Promise<DissectResult> {
+  const recognition = options.recognition ?? { ports: [DEFAULT_PORT], heuristic: true };
+  const analyzer =
+    options.analysis === false ? null : new ConversationAnalyzer({ serverPort: recognition.ports[0] ?? DEFAULT_PORT, ...options.analysis });
+  const filter = options.filter && !options.filter.empty ? options.filter : null;
+  const names = [...(filter?.fields ?? []), ...(options.fields ?? [])];
+  const needs = fieldNeeds(names);
+  const fields = new FrameFields(needs, names);
+  const twoPass = !source.live && options.reopen !== undefined && needsTwoPass(options);
+  const limit = options.count ?? Number.POSITIVE_INFINITY;
+
+  let firstSec = -1;
+  let firstNsec = 0;
+  let ipVersion: 4 | 6 = 4;
+  const onPacket = (p: CapturePacket, udp: UdpFrame | null) => {
+    if (firstSec < 0) {
+      firstSec = p.tsSec;
+      firstNsec = p.tsNsec;
+    }
+    if (udp) ipVersion = udp.ipVersion === 6 ? 6 : 4;
+  };
+
+  let pending: unknown = null;
+  let passes = 1;
+  if (twoPass && analyzer) {
+    // Pass 1: analysis only. Damage ends it; pass 2 then shows what came before and reports it.
+    try {
+      await readImpDatagrams(source, (d) => analyzer.add({ frame: d.frame, time: d.tsSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload }), {
+        recognition,
+      });
+    } catch (e) {
+      if (!(e instanceof CaptureFormatError)) throw e;
+      pending = e;
+    }
+    analyzer.finish();
+    source = options.reopen!();
+    firstSec = -1;
+    passes = 2;
+  }
+  const feed = analyzer !== null && passes === 1;
+  const frame = new MutableFrame(analyzer);
+  frame.view = passes === 2 ? "final" : "first";
+  let shown = 0;
+  let stoppedEarly = false;
+  const stop = () => {
+    stoppedEarly = true;
+    source.stop();
+    if (!source.live) throw new StopReading();
+  };
+
+  const onDatagram = (d: ImpDatagram) => {
+    if (stoppedEarly) return;
+    if (feed) analyzer.add({ frame: d.frame, time: d.tsSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload });
+    frame.reset();
+    frame.number = d.frame;
+    frame.tsSec = d.tsSec;
+    frame.tsNsec = d.tsNsec;
+    frame.time = d.tsSec - firstSec + (d.tsNsec - firstNsec) * 1e-9;
+    frame.refSec = firstSec;
+    frame.refNsec = firstNsec;
+    frame.src = d.src;
+    frame.dst = d.dst;
+    frame.ipVersion = ipVersion;
+    frame.payload = d.payload;
+    frame.decoded = d.decoded;
+    frame.packet = d.packet;
+    frame.fragments = d.fragments;
+    if (filter) {
+      fields.fill(frame);
+      if (!filter.matches(fields)) return;
+    } else if (names.length > 0) fields.fill(frame);
+    shown++;
+    onFrame(frame, fields);
+    if (shown >= limit || options.stopWhen?.()) stop();
+  };
+
+  let result: { end: SourceEnd; counters: ImpFrameCounters };
+  try {
+    result = await readImpDatagrams(source, onDatagram, { recognition, onPacket });
+  } catch (e) {
+    if (!(e instanceof StopReading)) throw e;
+    result = { end: { packets: 0 }, counters: { packets: 0, imp: shown, notUdp: 0, otherUdp: 0, fragments: 0 } };
+  }
+  if (stoppedEarly === false && source.live && options.stopWhen?.()) stoppedEarly = true;
+  if (analyzer && !analyzer.finished) analyzer.finish();
+  if (pending) throw pending;
+  return { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs };
+}
+

@@ -1,0 +1,232 @@
+/**
+ * `imp read [FILE]`: tshark for IMP. A summary line per IMP datagram (number, relative time,
+ * source, destination, type, Info with names and analysis marks), or with -V the full tree
+ * (frame, IP and UDP lines, the IMP tree and its "[IMP analysis]" subtree), -x a hex dump,
+ * -T json|ndjson|fields, -Y a display filter, -c a count, -2 the final view of the analysis.
+ * The pipeline is dissector/read (runRead), shared with `imp sniff` and the TUI.
+ *
+ * Also exports the option helpers that `imp stats`, `imp flow` and `imp chat` share.
+ */
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { CaptureFormatError } from "../../../dissector/capture/errors.js";
+import { compileFilter, formatFilterError, type DisplayFilter } from "../../../dissector/filter/index.js";
+import { fileSource, type PacketSource } from "../../../dissector/source.js";
+import { isKnownField } from "../../../dissector/read/frame-fields.js";
+import { needsTwoPass } from "../../../dissector/read/pipeline.js";
+import { READ_FORMATS, runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
+import { fdSink, textSink, type TextSink } from "../../../dissector/read/sink.js";
+import type { FieldsFormat } from "../../../dissector/read/outputs.js";
+import type { AnalyzerOptions } from "../../../dissector/analysis/index.js";
+import type { Recognition } from "../../../dissector/recognize.js";
+import { DEFAULT_PORT } from "../../protocol/fields.js";
+import { bundledCapture } from "../../paths.js";
+import { captureError } from "../capture-errors.js";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { parseIntInRange } from "../parse-options.js";
+
+/** Options every capture-reading command shares. */
+export interface CaptureCommandOptions {
+  port: number[];
+  heuristic: boolean;
+  rto?: number;
+  retries?: number;
+  invitationTimeout?: number;
+}
+
+export function collectPort(value: string, previous: number[]): number[] {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a UDP port from 1 to 65535");
+  return [...previous, n];
+}
+
+function parseSeconds(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number of seconds`);
+    return n;
+  };
+}
+
+/** Adds --port, --no-heuristic and the analysis timers to a command. */
+export function addCaptureOptions(cmd: Command): Command {
+  return cmd
+    .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort, [] as number[])
+    .option("--no-heuristic", "only the IMP ports: do not recognise IMP on other ports by its header")
+    .option("--rto <seconds>", "retransmission time-out the analysis assumes (default 0.5)", parseSeconds("--rto"))
+    .option("--retries <n>", "retransmissions before a forced disconnection (default 5)", parseIntInRange("--retries", 0, 255))
+    .option("--invitation-timeout <seconds>", "invitation answer time-out (default 15)", parseSeconds("--invitation-timeout"));
+}
+
+export function recognitionOf(opts: CaptureCommandOptions): Recognition {
+  return { ports: opts.port.length > 0 ? opts.port : [DEFAULT_PORT], heuristic: opts.heuristic };
+}
+
+export function analyzerOptionsOf(opts: CaptureCommandOptions): AnalyzerOptions {
+  return {
+    ...(opts.rto !== undefined ? { rto: opts.rto } : {}),
+    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+    ...(opts.invitationTimeout !== undefined ? { invitationTimeout: opts.invitationTimeout } : {}),
+  };
+}
+
+/** Compiles -Y; a bad filter is a CliError (exit 2) with the caret line under the column. */
+export function displayFilterOf(text: string | undefined): DisplayFilter | null {
+  if (text === undefined) return null;
+  const c = compileFilter(text);
+  if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(text, c.error)}`);
+  return c.filter;
+}
+
+/** Where text goes: standard output in big blocks (fd 1) for the real process, io.out otherwise. */
+export function sinkFor(io: CliIo): TextSink {
+  return io.stdin === process.stdin ? fdSink(1) : textSink(io.out);
+}
+
+/**
+ * The capture to read: FILE, the bundled demo when none, standard input for "-". When the read
+ * needs two passes, standard input is first copied to a temporary file (`cleanup` removes it).
+ */
+export async function openCapture(
+  file: string | undefined,
+  io: CliIo,
+  twoPass: boolean,
+): Promise<{ path: string; source: PacketSource; reopen: () => PacketSource; cleanup: () => void }> {
+  const path = file ?? bundledCapture();
+  const stdin = (io.stdin ?? process.stdin) as unknown as AsyncIterable<Uint8Array | string>;
+  if (path !== "-") return { path, source: fileSource(path), reopen: () => fileSource(path), cleanup: () => {} };
+  if (!twoPass) return { path, source: fileSource("-", stdin), reopen: () => fileSource("-", stdin), cleanup: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), "imp-read-"));
+  const tmp = join(dir, "stdin.cap");
+  await pipeline(stdin as unknown as NodeJS.ReadableStream, createWriteStream(tmp));
+  return { path, source: fileSource(tmp), reopen: () => fileSource(tmp), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A capture error as one CLI line that names the file and the byte offset. */
+export function captureCliError(path: string, e: unknown): CliError | null {
+  const err = captureError(path === "-" ? "stdin" : path, e);
+  if (err && e instanceof CaptureFormatError && !/\bbyte \d+/.test(e.message)) {
+    return new CliError(`${err.message} (at byte ${e.offset})`);
+  }
+  return err;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface ReadCommandOptions extends CaptureCommandOptions {
+  displayFilter?: string;
+  count?: number;
+  outputFormat: ReadFormat | "text";
+  verbose?: boolean;
+  hex?: boolean;
+  field: string[];
+  fieldsOption: string[];
+  names?: boolean;
+  twoPass?: boolean;
+  analysis: boolean;
+}
+
+/** -E options: header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n. */
+function fieldsFormatOf(list: readonly string[]): { format: Partial<FieldsFormat>; header: boolean } {
+  const format: Partial<FieldsFormat> = {};
+  let header = false;
+  const sep = (v: string) => (v === "/t" ? "\t" : v === "/s" ? " " : v);
+  for (const item of list) {
+    const m = /^(\w+)=(.*)$/.exec(item);
+    if (!m) throw new CliError(`-E ${item}: expected name=value (header, separator, aggregator, occurrence, quote)`);
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key === "header" && /^[yn]$/.test(value)) header = value === "y";
+    else if (key === "separator" && value.length > 0) format.separator = sep(value);
+    else if (key === "aggregator" && value.length > 0) format.aggregator = sep(value);
+    else if (key === "occurrence" && /^[afl]$/.test(value)) format.occurrence = value as FieldsFormat["occurrence"];
+    else if (key === "quote" && /^[dn]$/.test(value)) format.quote = value === "d";
+    else throw new CliError(`-E ${item}: unknown option or value (header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n)`);
+  }
+  return { format, header };
+}
+
+export function readCommand(io: CliIo): Command {
+  const cmd = new Command("read")
+    .description("read a capture as tshark does: a summary line per IMP datagram, or trees (-V), JSON, fields; with display filters (-Y)")
+    .argument("[file]", "pcap or pcapng file, '-' for standard input (default: the bundled demo capture)")
+    .option("-Y, --display-filter <filter>", "show only the packets that match this display filter (Wireshark syntax)")
+    .option("-c, --count <n>", "stop after N packets shown", parseIntInRange("-c", 1, Number.MAX_SAFE_INTEGER))
+    .addOption(
+      new Option("-T, --output-format <format>", "summary (text), json, ndjson, or fields (with -e)")
+        .argParser((v: string) => {
+          if (v === "text" || (READ_FORMATS as readonly string[]).includes(v)) return v as ReadFormat | "text";
+          throw new InvalidArgumentError(`-T must be one of ${READ_FORMATS.join(", ")}, text`);
+        })
+        .default("summary"),
+    )
+    .option("-V, --verbose", "the full protocol tree of each packet (frame, IP, UDP, IMP, [IMP analysis])")
+    .option("-x, --hex", "a hex and ASCII dump of each packet")
+    .option("-e, --field <field>", "a field to print with -T fields (repeatable), e.g. -e imp.src -e imp.data", collect, [] as string[])
+    .option("-E, --fields-option <name=value>", "-T fields layout: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l, quote=d", collect, [] as string[])
+    .option("-N, --names", "endpoint names (alice, server) in Source and Destination instead of addresses")
+    .option("-2, --two-pass", "read twice: show the final view of the analysis (acked_in, unacked, forced disconnections, response_in...)")
+    .option("--no-analysis", "no conversation analysis (no names, no marks, no imp.analysis fields)");
+  addCaptureOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Fields known only once later frames were read (imp.analysis.acked_in, unacked, forced_disconnection,
+response_in, no_response, invitation_timeout): a filter or -e naming one reads the file twice, as -2 does.
+Without -2 the analysis shows what was known when each frame was read (ACK pairing, RTT, retransmissions).
+
+Examples:
+  imp read captures/packet-loss.pcapng -Y 'imp.analysis.retransmission'
+  imp read capture.pcapng -T fields -e frame.number -e imp.src -e imp.data -Y 'imp.type == "Data Message"'
+  imp read capture.pcapng -V -c 3
+  tcpdump -i any -w - udp port 1313 | imp read -`,
+  );
+  return cmd.action(async (file: string | undefined, opts: ReadCommandOptions) => {
+    const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
+    const filter = displayFilterOf(opts.displayFilter);
+    for (const name of opts.field) {
+      if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
+    }
+    if (format === "fields" && opts.field.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
+    if (format !== "fields" && opts.field.length > 0) throw new CliError("-e only applies with -T fields");
+    const { format: fieldsFormat, header } = fieldsFormatOf(opts.fieldsOption);
+    const options: ReadOptions = {
+      format,
+      recognition: recognitionOf(opts),
+      analysis: opts.analysis ? analyzerOptionsOf(opts) : false,
+      filter,
+      fields: opts.field,
+      fieldsFormat,
+      header,
+      twoPass: opts.twoPass ? true : "auto",
+      ...(opts.count !== undefined ? { count: opts.count } : {}),
+      ...(opts.verbose ? { verbose: true } : {}),
+      ...(opts.hex ? { hex: true } : {}),
+      ...(opts.names ? { names: true } : {}),
+    };
+    const two = opts.analysis && needsTwoPass(options);
+    const capture = await openCaptureOrFail(file, io, two);
+    const sink = sinkFor(io);
+    try {
+      await runRead(capture.source, options, sink, capture.reopen);
+    } catch (e) {
+      throw captureCliError(capture.path, e) ?? e;
+    } finally {
+      capture.cleanup();
+    }
+  });
+}
+
+async function openCaptureOrFail(file: string | undefined, io: CliIo, twoPass: boolean) {
+  try {
+    return await openCapture(file, io, twoPass);
+  } catch (e) {
+    throw captureCliError(file ?? "-", e) ?? e;
+  }
+}
+
