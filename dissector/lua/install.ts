@@ -5,15 +5,15 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, win32 } from "node:path";
 import { generateLua } from "./generate.js";
 
 export const LUA_FILE_NAME = "imp.lua";
 
 export function personalPluginsDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
   if (platform === "win32") {
-    const appData = env.APPDATA ?? join(home, "AppData", "Roaming");
-    return join(appData, "Wireshark", "plugins");
+    const appData = env.APPDATA ?? win32.join(home, "AppData", "Roaming");
+    return win32.join(appData, "Wireshark", "plugins");
   }
   const config = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.length > 0 ? env.XDG_CONFIG_HOME : join(home, ".config");
   return join(config, "wireshark", "plugins");

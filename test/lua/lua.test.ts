@@ -105,7 +105,8 @@ describe("imp lua", () => {
     expect(personalPluginsDir({}, "linux", "/home/u")).toBe("/home/u/.config/wireshark/plugins");
     expect(personalPluginsDir({ XDG_CONFIG_HOME: "/x" }, "linux", "/home/u")).toBe("/x/wireshark/plugins");
     expect(personalPluginsDir({}, "darwin", "/Users/u")).toBe("/Users/u/.config/wireshark/plugins");
-    expect(personalPluginsDir({ APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, "win32", "C:\\Users\\u")).toMatch(/Roaming.Wireshark.plugins$/);
+    expect(personalPluginsDir({ APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, "win32", "C:\\Users\\u")).toBe("C:\\Users\\u\\AppData\\Roaming\\Wireshark\\plugins");
+    expect(personalPluginsDir({}, "win32", "C:\\Users\\u")).toBe("C:\\Users\\u\\AppData\\Roaming\\Wireshark\\plugins");
   });
 });
 
