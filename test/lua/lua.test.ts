@@ -133,7 +133,8 @@ describe("the generated script", () => {
   });
 });
 
-describe("tshark with the generated script", () => {
+// tshark runs take seconds each; a loaded CI machine gets room beyond the default 30 s.
+describe("tshark with the generated script", { timeout: 120_000 }, () => {
   let script = "";
   let fuzz = "";
   let fuzzPayloads: Uint8Array[] = [];
