@@ -1,2 +1,2 @@
 export { ManualClock, systemClock, type Clock, type TimerHandle } from "./clock.js";
-export { ArqLink, DEFAULT_ARQ, type ArqOptions, type LinkEvents, type Receipt } from "./link.js";
+export { ackBytes, ArqLink, DEFAULT_ARQ, SharedMessage, type ArqOptions, type LinkEvents, type Receipt } from "./link.js";

@@ -40,6 +40,27 @@ interface Outgoing {
   message: MessageInput;
   asResponse: boolean;
   bytes?: Uint8Array;
+  shared?: SharedMessage;
+}
+
+/**
+ * A message sent unchanged but for its Sequence bit to many peers (a relay to every member of a
+ * group): it is encoded at most twice, once per Sequence value, whatever the number of peers.
+ */
+export class SharedMessage {
+  private readonly bySeq: (Uint8Array | undefined)[] = [undefined, undefined];
+  constructor(readonly message: MessageInput) {}
+  bytes(seq: number): Uint8Array {
+    return (this.bySeq[seq] ??= encode({ ...this.message, seq, ack: 0 }));
+  }
+}
+
+const ackCache: (Uint8Array | undefined)[] = [];
+
+/** The 5 bytes of an ACK (shared: never mutate them). */
+export function ackBytes(type: number, seq: number, src: number): Uint8Array {
+  const key = (type << 9) | (seq << 8) | src;
+  return (ackCache[key] ??= encode({ type, seq, ack: 1, src, group: 0 }));
 }
 
 export class ArqLink {
@@ -61,9 +82,10 @@ export class ArqLink {
   ) {}
 
   /** Queues a reliable message; its Sequence is set when it is first transmitted. */
-  send(message: MessageInput, opts: { asResponse?: boolean } = {}): void {
+  send(message: MessageInput | SharedMessage, opts: { asResponse?: boolean } = {}): void {
     if (this.closed) return;
-    this.queue.push({ message, asResponse: opts.asResponse ?? false });
+    const asResponse = opts.asResponse ?? false;
+    this.queue.push(message instanceof SharedMessage ? { message: message.message, shared: message, asResponse } : { message, asResponse });
     if (!this.outstanding) this.transmitNext();
   }
 
@@ -106,7 +128,7 @@ export class ArqLink {
 
   /** Acknowledges a received message (copies Type and Sequence, A=1, no options). */
   ack(m: ImpMessage, src: number): void {
-    const bytes = encode({ type: m.type, seq: m.seq, ack: 1, src, group: 0 });
+    const bytes = ackBytes(m.type, m.seq, src);
     this.lastResponse = bytes;
     this.put(bytes);
   }
@@ -138,7 +160,7 @@ export class ArqLink {
     const next = this.queue.shift();
     if (!next) return;
     this.lastSent ^= 1;
-    next.bytes = encode({ ...next.message, seq: this.lastSent, ack: 0 });
+    next.bytes = next.shared ? next.shared.bytes(this.lastSent) : encode({ ...next.message, seq: this.lastSent, ack: 0 });
     if (next.asResponse) this.lastResponse = next.bytes;
     this.outstanding = next;
     this.attempts = 0;

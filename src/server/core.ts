@@ -3,7 +3,7 @@
  * ways to put datagrams on the wire (per-client ARQ links, or direct sends for rejects and
  * re-sent answers). Update List and Update Disconnection fan-out lives here too.
  */
-import { ArqLink, type Clock, type TimerHandle } from "../arq/index.js";
+import { ArqLink, SharedMessage, type Clock, type TimerHandle } from "../arq/index.js";
 import type { ImpMessage, ListEntry, MessageInput } from "../codec/index.js";
 import { BROADCAST_GROUP } from "../protocol/index.js";
 import type { DatagramTransport } from "../transport/index.js";
@@ -86,7 +86,7 @@ export class ServerCore {
   }
 
   /** Sends a reliable message to a client (queued behind what is outstanding). */
-  send(user: User, m: MessageInput, asResponse = false): void {
+  send(user: User, m: MessageInput | SharedMessage, asResponse = false): void {
     user.link.send(m, { asResponse });
   }
 
@@ -101,7 +101,7 @@ export class ServerCore {
   updateList(changed: readonly User[]): void {
     const live = [...new Set(changed)].filter((u) => this.state.users.get(u.id) === u && u.established);
     if (live.length === 0) return;
-    const msg: MessageInput = { type: T.updateList, src: 0, group: BROADCAST_GROUP, entry: live.map((u) => this.entryOf(u)) };
+    const msg = new SharedMessage({ type: T.updateList, src: 0, group: BROADCAST_GROUP, entry: live.map((u) => this.entryOf(u)) });
     for (const to of this.state.users.values()) {
       if (!to.hasList) continue;
       if (live.length === 1 && live[0] === to) continue;
@@ -111,7 +111,7 @@ export class ServerCore {
 
   /** Update Disconnection to every client that has its list. */
   updateDisconnection(id: number): void {
-    const msg: MessageInput = { type: T.updateDisconnection, src: 0, group: BROADCAST_GROUP, client_id: id };
+    const msg = new SharedMessage({ type: T.updateDisconnection, src: 0, group: BROADCAST_GROUP, client_id: id });
     for (const to of this.state.users.values()) if (to.hasList && to.id !== id) this.send(to, msg);
   }
 }

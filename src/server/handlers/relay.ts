@@ -2,7 +2,8 @@
  * Centralized relay of Data Messages (WIRE.md section 5): ACK the sender at once, then relay the
  * message, unchanged but for the Sequence bit, to every other member of the destination group.
  */
-import type { ImpMessage, MessageInput } from "../../codec/index.js";
+import { SharedMessage } from "../../arq/link.js";
+import type { ImpMessage } from "../../codec/index.js";
 import { type ServerCore } from "../core.js";
 import { MSG as T } from "../../protocol/messages.js";
 import type { User } from "../state.js";
@@ -24,7 +25,7 @@ export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
     if (core.log) core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "decentralized group" });
     return;
   }
-  const relay: MessageInput = { type: T.data, reserved: m.reserved, src: m.src, group: groupId, payload: m.payload! };
+  const relay = new SharedMessage({ type: T.data, reserved: m.reserved, src: m.src, group: groupId, payload: m.payload! });
   let relayed = 0;
   const users = core.state.users;
   for (const id of group.members) {
