@@ -25,6 +25,11 @@ export interface DissectOptions {
   recognition?: Recognition;
   /** Conversation analysis settings; `false` turns analysis off (no names, no marks). */
   analysis?: AnalyzerOptions | false;
+  /**
+   * An analyzer that already saw this whole capture (finished): the read shows its final view
+   * and feeds it nothing, as the second pass of -2 does (`imp flow` reads the capture twice so).
+   */
+  analyzer?: ConversationAnalyzer;
   /** Display filter (-Y); only matching frames are shown. */
   filter?: DisplayFilter | null;
   /** Field names gathered per shown frame besides the filter's (`-T fields -e`). */
@@ -80,13 +85,14 @@ export async function dissect(
   onFrame: (frame: ReadFrame, fields: FrameFields) => void,
 ): Promise<DissectResult> {
   const recognition = options.recognition ?? { ports: [DEFAULT_PORT], heuristic: true };
+  const given = options.analyzer?.finished ? options.analyzer : undefined;
   const analyzer =
-    options.analysis === false ? null : new ConversationAnalyzer({ serverPort: recognition.ports[0] ?? DEFAULT_PORT, ...options.analysis });
+    given ?? (options.analysis === false ? null : new ConversationAnalyzer({ serverPort: recognition.ports[0] ?? DEFAULT_PORT, ...options.analysis }));
   const filter = options.filter && !options.filter.empty ? options.filter : null;
   const names = [...(filter?.fields ?? []), ...(options.fields ?? [])];
   const needs = fieldNeeds(names);
   const fields = new FrameFields(needs, names);
-  const twoPass = !source.live && options.reopen !== undefined && needsTwoPass(options);
+  const twoPass = !given && !source.live && options.reopen !== undefined && needsTwoPass(options);
   const limit = options.count ?? Number.POSITIVE_INFINITY;
 
   let firstSec = -1;
@@ -101,7 +107,7 @@ export async function dissect(
   };
 
   let pending: unknown = null;
-  let passes = 1;
+  let passes = given ? 2 : 1;
   if (twoPass && analyzer) {
     // Pass 1: analysis only. Damage ends it; pass 2 then shows what came before and reports it.
     try {

@@ -91,8 +91,9 @@ function writerFor(format: ReadFormat, options: ReadOptions, fieldNames: readonl
             sink.write(`${first ? "" : "\n"}${verboseText(f)}`);
             if (hex) sink.write(`\n${hexText(f)}`);
           } else {
-            const src = names ? (f.endpointName("src") ?? f.src.toString()) : f.src.toString();
-            const dst = names ? (f.endpointName("dst") ?? f.dst.toString()) : f.dst.toString();
+            // Endpoint objects are shared per address: the formatter pads each one once.
+            const src = names ? (f.endpointName("src") ?? f.src) : f.src;
+            const dst = names ? (f.endpointName("dst") ?? f.dst) : f.dst;
             sink.write(lines.line(f.number, f.timeText(), src, dst, f.decoded, f.info()));
             if (hex) sink.write(`\n${hexText(f)}\n`);
           }

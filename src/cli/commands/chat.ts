@@ -1,0 +1,48 @@
+/**
+ * `imp chat [FILE]`: the conversation of each group, reconstructed (dissector/read/chat.ts):
+ * who said what, when, delivered to whom, and who joined or left. The "Follow stream" of IMP.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { dissect } from "../../../dissector/read/pipeline.js";
+import { ChatCollector, renderChatText } from "../../../dissector/read/chat.js";
+import type { CliIo } from "../io.js";
+import { parseIntInRange } from "../parse-options.js";
+import { addCaptureOptions, analyzerOptionsOf, captureCliError, openCapture, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
+
+interface ChatOptions extends CaptureCommandOptions {
+  group?: number;
+  outputFormat: "text" | "json";
+}
+
+export function chatCommand(io: CliIo): Command {
+  const cmd = new Command("chat")
+    .description("the conversation per group: who said what, when, delivered to whom; joins and departures")
+    .argument("[file]", "pcap or pcapng file, '-' for standard input (default: the bundled demo capture)")
+    .option("-g, --group <id>", "only this group (1 = Public Group)", parseIntInRange("--group", 1, 254))
+    .addOption(
+      new Option("-T, --output-format <format>", "text or json")
+        .argParser((v: string) => {
+          if (v === "text" || v === "json") return v;
+          throw new InvalidArgumentError("-T must be text or json");
+        })
+        .default("text"),
+    );
+  addCaptureOptions(cmd);
+  return cmd.action(async (file: string | undefined, opts: ChatOptions) => {
+    const capture = await openCapture(file, io, false).catch((e: unknown) => {
+      throw captureCliError(file ?? "-", e) ?? e;
+    });
+    const chat = new ChatCollector();
+    try {
+      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts) }, (f) => chat.add(f));
+      const groups = chat.finish(r.analyzer!, opts.group !== undefined ? { group: opts.group } : {});
+      const sink = sinkFor(io);
+      sink.write(opts.outputFormat === "json" ? `${JSON.stringify(groups, null, 2)}\n` : renderChatText(groups));
+      sink.flush();
+    } catch (e) {
+      throw captureCliError(capture.path, e) ?? e;
+    } finally {
+      capture.cleanup();
+    }
+  });
+}
