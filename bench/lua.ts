@@ -1,7 +1,7 @@
 /**
  * The generated Wireshark Lua dissector under tshark 4.0, beside impkit on the same capture:
- * `tshark -X lua_script:imp.lua -r FILE -T json > /dev/null` against `imp decode FILE -T json`
- * (the JSON that `imp read -T json` prints) written to /dev/null, both in packets/s. Rows for
+ * `tshark -X lua_script:imp.lua -r FILE -T json > /dev/null` against `imp read FILE -T json`
+ * (run in-process, with its conversation analysis) written to /dev/null, both in packets/s. Rows for
  * tshark without the script (its own floor) and with the script in `-T fields` put the JSON
  * figure in context. tshark's times include its start-up (about 1 s here).
  *
@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCapture } from "../dissector/capture/index.js";
 import { generateLua } from "../dissector/lua/index.js";
-import { decodeCaptureFile } from "../src/cli/commands/decode-file.js";
+import { runCli } from "../src/cli/program.js";
 import { fmtBytes, PeakRss, printRows, timeItAsync, type BenchRow } from "./report.js";
 
 export interface LuaBenchOptions {
@@ -32,7 +32,7 @@ function timeTshark(args: readonly string[]): number {
   return seconds;
 }
 
-/** impkit's JSON of every datagram, written to /dev/null in blocks as a CLI on a pipe would. */
+/** `imp read FILE -T json`, written to /dev/null in blocks as a CLI on a pipe would. */
 async function timeImpJson(file: string): Promise<{ seconds: number; peak: number }> {
   const fd = openSync("/dev/null", "w");
   let pending: string[] = [];
@@ -53,9 +53,9 @@ async function timeImpJson(file: string): Promise<{ seconds: number; peak: numbe
   };
   const rss = new PeakRss();
   const t = await timeItAsync(async () => {
-    // What `imp decode FILE -T json` runs, without loading the other commands.
-    await decodeCaptureFile(file, { outputFormat: "json", port: [], heuristic: true }, io);
+    const code = await runCli(["read", file, "-T", "json"], io);
     flush();
+    if (code !== 0) throw new Error(`imp read failed (${code})`);
     return 0;
   });
   closeSync(fd);
@@ -75,7 +75,7 @@ export async function benchLua(captureFile: string, opts: LuaBenchOptions = {}):
     const impRate = packets / imp.seconds;
     rows.push({ name: "tshark -X lua_script:imp.lua -T json", rate: json, unit: "packets" });
     rows.push({
-      name: "imp decode -T json (= imp read -T json)",
+      name: "imp read -T json",
       rate: impRate,
       unit: "packets",
       baseline: json,

@@ -209,17 +209,18 @@ function finish(fields: Record<string, unknown>, experts: string[]): FrameFields
 }
 
 /**
- * impkit's JSON of every IMP datagram of a capture, by frame number. This is the seam to the
- * CLI: it runs `imp decode FILE -T json` (the `imp read` command, when it lands, prints the same
- * records) and reads the `imp` object of each record.
+ * impkit's JSON of every IMP datagram of a capture, by frame number: `imp read FILE -T json`,
+ * run in-process, and the `imp` object of each record. Its `imp.analysis` object (conversation
+ * analysis across packets: names, ACK pairing, retransmissions) has no counterpart in the
+ * Lua dissector, which dissects each datagram on its own, and is left out.
  */
 export async function impkitJsonForCapture(file: string, extraArgs: readonly string[] = []): Promise<Map<number, FrameFields>> {
-  const r = await imp("decode", file, "-T", "json", ...extraArgs);
-  if (r.code !== 0) throw new Error(`imp decode failed (${r.code}): ${r.err}`);
+  const r = await imp("read", file, "-T", "json", ...extraArgs);
+  if (r.code !== 0) throw new Error(`imp read failed (${r.code}): ${r.err}`);
   const records = JSON.parse(r.out) as { "frame.number": number; imp: Record<string, unknown> }[];
   const out = new Map<number, FrameFields>();
   for (const rec of records) {
-    const { _expert, ...fields } = rec.imp as { _expert?: { id: string; text: string }[] } & Record<string, unknown>;
+    const { _expert, "imp.analysis": _analysis, ...fields } = rec.imp as { _expert?: { id: string; text: string }[] } & Record<string, unknown>;
     out.set(rec["frame.number"], finish(fields, (_expert ?? []).map((e) => `${e.id}: ${e.text}`)));
   }
   return out;
