@@ -15,6 +15,7 @@ import { statsCommand } from "./commands/stats.js";
 import { flowCommand } from "./commands/flow.js";
 import { chatCommand } from "./commands/chat.js";
 import { luaCommand } from "./commands/lua.js";
+import { tuiCommand } from "./commands/tui.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(flowCommand(io));
   program.addCommand(chatCommand(io));
   program.addCommand(luaCommand(io));
+  program.addCommand(tuiCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;

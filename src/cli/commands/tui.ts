@@ -1,0 +1,100 @@
+/**
+ * `imp tui`: the terminal inspector (as termshark is to tshark): packet list, detail tree and
+ * hex, display filter bar, views (expert info, flow, chat, statistics), live capture.
+ *
+ *   imp tui                      the bundled demo capture
+ *   imp tui FILE                 a pcap/pcapng file (indexed in the background)
+ *   imp tui -                    a capture read from standard input as it grows (keys from /dev/tty)
+ *   imp tui -i lo [-f FILTER]    live capture through libpcap (dissector/live, as imp sniff)
+ *   -Y FILTER                    display filter applied from the start
+ */
+import { openSync } from "node:fs";
+import { ReadStream } from "node:tty";
+import { Command, InvalidArgumentError } from "commander";
+import { compileFilter, formatFilterError } from "../../../dissector/filter/index.js";
+import type { PacketSource } from "../../../dissector/source.js";
+import { DEFAULT_PORT } from "../../protocol/fields.js";
+import { bundledCapture } from "../../paths.js";
+import { TuiSession } from "../../tui/model/session.js";
+import { TuiApp } from "../../tui/view/app.js";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+interface TuiOptions {
+  interface?: string;
+  captureFilter?: string;
+  displayFilter?: string;
+  port: number[];
+  heuristic: boolean;
+}
+
+export function tuiCommand(io: CliIo): Command {
+  return new Command("tui")
+    .description("terminal inspector: packet list, tree and hex, display filters, expert info, flow, chat, statistics; files, stdin or a live interface")
+    .argument("[file]", "capture file (pcap or pcapng), or - for standard input; defaults to the bundled demo capture")
+    .option("-i, --interface <name>", "capture live on this interface through libpcap (root or CAP_NET_RAW), as imp sniff")
+    .option("-f, --capture-filter <filter>", "libpcap capture filter for -i (BPF syntax)", "udp")
+    .option("-Y, --display-filter <filter>", "display filter applied from the start (Wireshark syntax)")
+    .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort, [] as number[])
+    .option("--no-heuristic", "only decode the IMP ports, do not detect IMP on other ports")
+    .action(async (file: string | undefined, opts: TuiOptions) => {
+      if (file !== undefined && opts.interface !== undefined) throw new CliError("give either a file or -i, not both");
+      if (opts.displayFilter !== undefined) {
+        const c = compileFilter(opts.displayFilter);
+        if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
+      }
+      if (!process.stdout.isTTY) throw new CliError("imp tui needs a terminal (use imp read for a pipe)");
+      const source = opts.interface !== undefined ? await liveSourceFor(opts.interface, opts.captureFilter ?? "udp") : undefined;
+      const path = source ? undefined : (file ?? bundledCapture());
+      let session: TuiSession;
+      try {
+        session = new TuiSession({
+          ...(path !== undefined ? { path } : {}),
+          ...(source ? { source } : {}),
+          recognition: { ports: opts.port.length > 0 ? opts.port : [DEFAULT_PORT], heuristic: opts.heuristic },
+          serverPort: opts.port[0] ?? DEFAULT_PORT,
+        });
+      } catch (e) {
+        throw new CliError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      // Keys come from the terminal; when the capture comes from stdin, from /dev/tty.
+      const input = path === "-" || !process.stdin.isTTY ? new ReadStream(openSync("/dev/tty", "r")) : process.stdin;
+      let exit!: () => void;
+      const exited = new Promise<void>((resolve) => (exit = resolve));
+      const app = new TuiApp({ session, input, output: process.stdout, onExit: () => exit() });
+      if (opts.displayFilter) session.applyFilter(opts.displayFilter);
+      app.render();
+      session.start().catch((e: unknown) => app.say(`capture error: ${e instanceof Error ? e.message : String(e)}`));
+      await exited;
+      if (input !== process.stdin) (input as ReadStream).destroy();
+      if (path === "-") process.stdin.destroy();
+      io.exitCode = 0;
+    });
+}
+
+/** What the TUI uses of dissector/live (imp sniff's back end). */
+interface LiveModule {
+  liveSource(options: { interface?: string; filter?: string }): PacketSource;
+}
+
+/** The live back end of imp sniff, loaded only for -i (libpcap is optional, and so is the module). */
+async function liveSourceFor(iface: string, filter: string): Promise<PacketSource> {
+  const specifier = "../../../dissector/live/index.js";
+  let live: LiveModule;
+  try {
+    live = (await import(specifier)) as LiveModule;
+  } catch (e) {
+    throw new CliError(`live capture is not available: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    return live.liveSource({ interface: iface, filter });
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function collectPort(value: string, previous: number[]): number[] {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a UDP port from 1 to 65535");
+  return [...previous, n];
+}
