@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import { dissect } from "../../../dissector/read/pipeline.js";
 import { FlowLayout, type FlowEndpoint } from "../../../dissector/read/flow.js";
-import type { Endpoint } from "../../../dissector/capture/endpoint.js";
+import type { Endpoint } from "../../../dissector/analysis/index.js";
 import type { CliIo } from "../io.js";
 import { parseIntInRange } from "../parse-options.js";
 import { addCaptureOptions, analyzerOptionsOf, captureCliError, displayFilterOf, openCapture, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
@@ -36,13 +36,27 @@ export function flowCommand(io: CliIo): Command {
     const sink = sinkFor(io);
     try {
       const recognition = recognitionOf(opts);
-      const seen = new Map<string, Endpoint>();
       const base = { recognition, filter, ...(opts.count !== undefined ? { count: opts.count } : {}) };
-      const first = await dissect(capture.source, { ...base, analysis: analyzerOptionsOf(opts) }, (f) => {
-        if (!seen.has(f.src.toString())) seen.set(f.src.toString(), f.src);
-        if (!seen.has(f.dst.toString())) seen.set(f.dst.toString(), f.dst);
-      });
+      // Pass 1: the analysis, over every frame. Pass 2 (only with -Y or -c): the endpoints of the
+      // rows shown, with the filter in the final view. Pass 3: the rows.
+      const first = await dissect(capture.source, { recognition, analysis: analyzerOptionsOf(opts) }, () => {});
       const analyzer = first.analyzer!;
+      const seen = new Map<string, Endpoint>();
+      const note = (e: Endpoint) => {
+        const key = e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+        if (!seen.has(key)) seen.set(key, { ip: e.ip, port: e.port });
+      };
+      if (filter || opts.count !== undefined) {
+        await dissect(capture.reopen(), { ...base, analyzer }, (f) => {
+          note(f.src);
+          note(f.dst);
+        });
+      } else {
+        for (const c of analyzer.conversations()) {
+          note(c.src);
+          note(c.dst);
+        }
+      }
       const endpoints: FlowEndpoint[] = [...seen.entries()].map(([address, ep]) => ({
         address,
         name: opts.names ? (analyzer.endpointName(ep) ?? address) : address,
