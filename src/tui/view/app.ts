@@ -5,7 +5,7 @@
 import blessed from "blessed";
 import { LineEditor } from "../model/line-editor.js";
 import type { TuiSession } from "../model/session.js";
-import { chatView, expertView, flowView, statsView, type ViewSource } from "../model/views.js";
+import { chatView, expertView, flowView, staticView, statsView, type ViewSource } from "../model/views.js";
 import { StatusLine, TopBar, type PromptKind } from "./bars.js";
 import { HexPane } from "./hex-pane.js";
 import { lookup, type KeyContext } from "./keys.js";
@@ -323,13 +323,27 @@ export class TuiApp {
 
   openView(name: ViewName): void {
     if (this.overlay.visible && this.overlay.name === name) return this.closeOverlay();
-    const source: ViewSource =
-      name === "help" ? helpView()
-      : name === "expert" ? expertView(this.s)
-      : name === "flow" ? flowView(this.s)
-      : name === "chat" ? chatView(this.s)
-      : statsView(this.s);
-    const cursor = name === "flow" ? this.s.selectedPos() + 1 : 0;
+    if (name === "stats" || name === "chat") {
+      // Built from every row as imp stats / imp chat do: a pass with progress, then shown.
+      const title = name === "stats" ? "Statistics" : "Group chat";
+      this.overlay.open(name, staticView(title, [{ text: `Reading ${this.s.index.count} packets…` }]));
+      const progress = (done: number, total: number) => {
+        if (this.overlay.name !== name) return;
+        this.overlay.source = staticView(title, [{ text: `Reading packets… ${Math.floor((100 * done) / Math.max(1, total))}%` }]);
+        this.schedule();
+      };
+      const build = name === "stats" ? statsView(this.s, progress) : chatView(this.s, progress);
+      build.then(
+        (source) => {
+          if (this.overlay.name === name) this.overlay.source = source;
+          this.schedule();
+        },
+        (e: unknown) => this.say(`${title}: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      return;
+    }
+    const source: ViewSource = name === "help" ? helpView() : name === "expert" ? expertView(this.s) : flowView(this.s);
+    const cursor = name === "flow" ? this.s.selectedPos() + 2 : 0;
     this.overlay.open(name, source, cursor);
   }
 
