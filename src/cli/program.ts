@@ -14,6 +14,7 @@ import { readCommand } from "./commands/read.js";
 import { statsCommand } from "./commands/stats.js";
 import { flowCommand } from "./commands/flow.js";
 import { chatCommand } from "./commands/chat.js";
+import { sniffCommand } from "./commands/sniff.js";
 import { luaCommand } from "./commands/lua.js";
 import { tuiCommand } from "./commands/tui.js";
 
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(statsCommand(io));
   program.addCommand(flowCommand(io));
   program.addCommand(chatCommand(io));
+  program.addCommand(sniffCommand(io));
   program.addCommand(luaCommand(io));
   program.addCommand(tuiCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();

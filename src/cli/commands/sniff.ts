@@ -1,0 +1,241 @@
+/**
+ * `imp sniff`: live capture through libpcap (the optional cap module), shown exactly as `imp read`
+ * shows a file (the same pipeline, dissector/read, and the same output and filter options), and
+ * optionally written to a pcapng file (-w) while it runs. `-D` lists the interfaces.
+ *
+ * Stops on -c N (IMP packets shown, as imp read), -a packets:N (packets captured), -a
+ * duration:S, SIGINT or SIGTERM; then prints "N packets captured" on stderr, as tshark does.
+ * Without cap/libpcap, without permission, with a bad capture filter or an unknown interface:
+ * one sentence on stderr and exit 2.
+ */
+import { Command, Option } from "commander";
+import { liveSource, recordLive, listInterfaces, formatInterfaces, LiveCaptureError, loadCap, type CapLoader, type LiveSource } from "../../../dissector/live/index.js";
+import { CAP_SNAPLEN, DEFAULT_LIVE_FILTER, DEFAULT_LIVE_INTERFACE } from "../../../dissector/live/live-source.js";
+import { isKnownField } from "../../../dissector/read/frame-fields.js";
+import type { FieldsFormat } from "../../../dissector/read/outputs.js";
+import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
+import type { TextSink } from "../../../dissector/read/sink.js";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { parseChoice, parseIntInRange } from "../parse-options.js";
+import { analyzerOptionsOf, displayFilterOf, readCommand, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
+
+/** What tests (and embedders) can replace. */
+export interface SniffDeps {
+  /** How cap is loaded (default: the real module). */
+  loader?: CapLoader;
+}
+
+/** imp read's options that imp sniff takes as they are (same flags, parsers and help). */
+const SHARED_READ_OPTIONS = [
+  "displayFilter",
+  "count",
+  "outputFormat",
+  "verbose",
+  "hex",
+  "field",
+  "fieldsOption",
+  "names",
+  "analysis",
+  "port",
+  "heuristic",
+  "rto",
+  "retries",
+  "invitationTimeout",
+] as const;
+
+interface SniffOptions extends CaptureCommandOptions {
+  listInterfaces?: boolean;
+  interface: string;
+  captureFilter: string;
+  write?: string;
+  fileFormat: "pcapng" | "pcap";
+  print?: boolean;
+  autostop: string[];
+  snaplen?: number;
+  bufferSize?: number;
+  // imp read's
+  displayFilter?: string;
+  count?: number;
+  outputFormat: ReadFormat | "text";
+  verbose?: boolean;
+  hex?: boolean;
+  field: string[];
+  fieldsOption: string[];
+  names?: boolean;
+  analysis: boolean;
+}
+
+export function sniffCommand(io: CliIo, deps: SniffDeps = {}): Command {
+  const loader = deps.loader ?? loadCap;
+  const cmd = new Command("sniff")
+    .description("capture IMP live on an interface through libpcap (root or CAP_NET_RAW) and show it as imp read does; -w saves it as pcapng")
+    .option("-D, --list-interfaces", "list the interfaces libpcap can capture on, and exit")
+    .option("-i, --interface <name>", "interface to capture on (see -D)", DEFAULT_LIVE_INTERFACE)
+    .option("-f, --capture-filter <filter>", "libpcap capture filter (BPF syntax), e.g. 'udp port 1313'", DEFAULT_LIVE_FILTER)
+    .option("-w, --write <file>", "also write every captured packet (all that pass -f, whatever -Y says) to FILE; prints nothing unless -P")
+    .addOption(new Option("-F, --file-format <format>", "format of the -w file: pcapng or pcap").argParser(parseChoice("-F", ["pcapng", "pcap"] as const)).default("pcapng"))
+    .option("-P, --print", "print the packets even when writing a file with -w")
+    .option("-a, --autostop <condition>", "stop after packets:N captured packets or duration:SECONDS (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("-s, --snaplen <bytes>", `bytes kept of each packet (1 to ${CAP_SNAPLEN})`, parseIntInRange("-s", 1, CAP_SNAPLEN))
+    .option("-B, --buffer-size <MiB>", "kernel capture buffer in MiB (default 2)", parseIntInRange("-B", 1, 4095));
+  const shared = new Set<string>(SHARED_READ_OPTIONS);
+  for (const option of readCommand(io).options) if (shared.has(option.attributeName())) cmd.addOption(option);
+  cmd.addHelpText(
+    "after",
+    `
+The output options (-Y, -c, -T, -V, -x, -e, -E, -N, --port, --no-heuristic, --no-analysis) are
+those of imp read; -c counts packets shown, as there. The analysis shows what is known when each
+packet arrives (no second pass on a live capture).
+
+Live capture needs root or CAP_NET_RAW, and libpcap (Debian: apt-get install libpcap-dev, then
+npm install). Timestamps are taken when each packet reaches impkit (libpcap's are not exposed).
+
+Examples:
+  sudo imp sniff -D
+  sudo imp sniff -i lo -f 'udp port 1313'
+  sudo imp sniff -i lo -w session.pcapng -c 100
+  sudo imp sniff -i any -Y 'imp.analysis.retransmission' -V`,
+  );
+  return cmd.action(async (opts: SniffOptions) => {
+    try {
+      if (opts.listInterfaces) {
+        io.out(formatInterfaces(await listInterfaces(loader)));
+        return;
+      }
+      await sniff(opts, io, loader);
+    } catch (e) {
+      if (e instanceof LiveCaptureError) throw new CliError(e.message);
+      throw e;
+    }
+  });
+}
+
+async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<void> {
+  const options = readOptionsOf(opts);
+  const autostop = autostopOf(opts.autostop);
+  const live = liveSource({
+    interface: opts.interface,
+    filter: opts.captureFilter,
+    loader,
+    ...(opts.snaplen !== undefined ? { snaplen: opts.snaplen } : {}),
+    ...(opts.bufferSize !== undefined ? { bufferSize: opts.bufferSize * 1024 * 1024 } : {}),
+    ...(autostop.packets !== undefined ? { maxPackets: autostop.packets } : {}),
+  });
+  const source: LiveSource = opts.write ? recordLive(live, { path: opts.write, format: opts.fileFormat }) : live;
+  let timer: NodeJS.Timeout | undefined;
+  source.onOpen((info) => {
+    io.err(`Capturing on '${info.interface}' (capture filter: ${info.filter || "none"})${opts.write ? `, writing ${opts.write}` : ""}\n`);
+    if (autostop.seconds !== undefined) timer = setTimeout(() => source.stop(), autostop.seconds * 1000);
+  });
+  const printing = opts.write === undefined || opts.print === true;
+  const sink = printing ? flushingSink(sinkFor(io)) : discardSink();
+  const onSignal = () => source.stop();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await runRead(source, options, sink);
+  } catch (e) {
+    throw writeError(opts.write, e) ?? e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (timer) clearTimeout(timer);
+  }
+  const captured = live.stats().delivered;
+  io.err(`${captured} packet${captured === 1 ? "" : "s"} captured\n`);
+}
+
+/** The ReadOptions of the shared flags, checked as imp read checks them. */
+function readOptionsOf(opts: SniffOptions): ReadOptions {
+  const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
+  const filter = displayFilterOf(opts.displayFilter);
+  for (const name of opts.field) {
+    if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
+  }
+  if (format === "fields" && opts.field.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
+  if (format !== "fields" && opts.field.length > 0) throw new CliError("-e only applies with -T fields");
+  const { format: fieldsFormat, header } = fieldsFormatOf(opts.fieldsOption);
+  return {
+    format,
+    recognition: recognitionOf(opts),
+    analysis: opts.analysis ? analyzerOptionsOf(opts) : false,
+    filter,
+    fields: opts.field,
+    fieldsFormat,
+    header,
+    twoPass: false,
+    ...(opts.count !== undefined ? { count: opts.count } : {}),
+    ...(opts.verbose ? { verbose: true } : {}),
+    ...(opts.hex ? { hex: true } : {}),
+    ...(opts.names ? { names: true } : {}),
+  };
+}
+
+/** -E options, as imp read reads them: header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n. */
+function fieldsFormatOf(list: readonly string[]): { format: Partial<FieldsFormat>; header: boolean } {
+  const format: Partial<FieldsFormat> = {};
+  let header = false;
+  const sep = (v: string) => (v === "/t" ? "\t" : v === "/s" ? " " : v);
+  for (const item of list) {
+    const m = /^(\w+)=(.*)$/.exec(item);
+    if (!m) throw new CliError(`-E ${item}: expected name=value (header, separator, aggregator, occurrence, quote)`);
+    const key = m[1]!;
+    const value = m[2]!;
+    if (key === "header" && /^[yn]$/.test(value)) header = value === "y";
+    else if (key === "separator" && value.length > 0) format.separator = sep(value);
+    else if (key === "aggregator" && value.length > 0) format.aggregator = sep(value);
+    else if (key === "occurrence" && /^[afl]$/.test(value)) format.occurrence = value as FieldsFormat["occurrence"];
+    else if (key === "quote" && /^[dn]$/.test(value)) format.quote = value === "d";
+    else throw new CliError(`-E ${item}: unknown option or value (header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n)`);
+  }
+  return { format, header };
+}
+
+function autostopOf(list: readonly string[]): { packets?: number; seconds?: number } {
+  const out: { packets?: number; seconds?: number } = {};
+  for (const item of list) {
+    const m = /^(packets|duration):(\d+(?:\.\d+)?)$/.exec(item);
+    const n = m ? Number(m[2]) : NaN;
+    if (!m || !(n > 0) || (m[1] === "packets" && !Number.isInteger(n))) {
+      throw new CliError(`-a ${item}: expected packets:N (a whole number) or duration:SECONDS`);
+    }
+    if (m[1] === "packets") out.packets = n;
+    else out.seconds = n;
+  }
+  return out;
+}
+
+/** A -w file that cannot be written, as one sentence. */
+function writeError(path: string | undefined, e: unknown): CliError | null {
+  if (path === undefined) return null;
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err || typeof err.code !== "string" || err.syscall === undefined) return null;
+  const why = err.code === "ENOENT" ? "no such directory" : err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EISDIR" ? "is a directory" : err.code;
+  return new CliError(`cannot write ${path}: ${why}`);
+}
+
+/** Live output: lines go out as soon as the packets that libpcap handed over together are shown. */
+function flushingSink(inner: TextSink): TextSink {
+  let scheduled = false;
+  return {
+    write(text) {
+      inner.write(text);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        inner.flush();
+      });
+    },
+    flush: () => inner.flush(),
+    get closed() {
+      return inner.closed;
+    },
+  };
+}
+
+function discardSink(): TextSink {
+  return { write() {}, flush() {}, closed: false };
+}
+
