@@ -7,6 +7,7 @@
 import { createCaptureWriter } from "../dissector/capture/index.js";
 import { encode } from "../src/codec/encode.js";
 import type { MessageInput } from "../src/codec/message.js";
+import { seededRandom } from "../src/util/random.js";
 
 export interface GenerateOptions {
   format?: "pcap" | "pcapng";
@@ -14,22 +15,12 @@ export interface GenerateOptions {
   seed?: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x1_0000_0000;
-  };
-}
-
 const WORDS = ["hello", "how are you", "see you at noon", "ok", "the lab is at 2pm", "did you get my message?", "yes", "lunch?"];
 
 /** Writes `n` datagrams to `path`; returns the number written. */
 export async function generateSessionCapture(path: string, n: number, opts: GenerateOptions = {}): Promise<number> {
   const writer = createCaptureWriter({ format: opts.format ?? "pcap", path });
-  const random = rng(opts.seed ?? 1);
+  const random = seededRandom(opts.seed ?? 1);
   const server = { ip: "127.0.0.1", port: 1313 };
   const clients = Array.from({ length: opts.clients ?? 16 }, (_, i) => ({
     id: i + 1,

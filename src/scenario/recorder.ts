@@ -59,13 +59,3 @@ export function hashedLoss(seed: number, probability: number, nameOf: (a: Addres
   };
 }
 
-/** xorshift32: small, seedable, the same sequence on every machine. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x1_0000_0000;
-  };
-}

@@ -82,14 +82,5 @@ export function tshark(file: string, args: readonly string[]): string[] {
   return result.stdout.split("\n").filter((line) => line.length > 0);
 }
 
-/** Deterministic PRNG (mulberry32) for the corruption tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for the corruption tests. */
+export { seededRandom as rng } from "../../src/util/random.js";

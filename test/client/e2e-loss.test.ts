@@ -6,23 +6,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type ImpClient } from "../../src/client/client.js";
 import { startServer, type ImpServer } from "../../src/server/index.js";
+import { seededRandom as prng } from "../../src/util/random.js";
 import { openUdp, type Address, type DatagramTransport, type Tap } from "../../src/transport/index.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A lossy, duplicating socket: drops `loss` of the datagrams it sends (every socket does, so each

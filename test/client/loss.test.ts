@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type ClientOptions, type ImpClient } from "../../src/client/client.js";
 import { decode } from "../../src/codec/index.js";
+import { seededRandom as prng } from "../../src/util/random.js";
 import { addressKey, type Address, type Tap } from "../../src/transport/index.js";
 import { entry, fakeEndpoint, type FakeEndpoint } from "./fake-server.js";
 
@@ -15,17 +16,6 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a client put on the wire toward its peer (before loss), decoded. */
 interface Sent {
