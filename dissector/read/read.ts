@@ -36,18 +36,25 @@ export interface ReadOptions extends Omit<DissectOptions, "fields" | "stopWhen">
 
 export interface ReadResult extends DissectResult {}
 
+/** Longest time a line waits in the sink's buffer while the input is idle. */
+export const FLUSH_INTERVAL_MS = 50;
+
 /** Reads `source` and writes `options.format` to `sink`; returns what the dissection saw. */
 export async function runRead(source: PacketSource, options: ReadOptions, sink: TextSink, reopen?: () => PacketSource): Promise<ReadResult> {
   const format = options.format ?? "summary";
   const fieldNames = format === "fields" ? (options.fields ?? []) : [];
   const write = writerFor(format, options, fieldNames, sink);
   const stopWhen = () => sink.closed;
+  // Blocks are written when full; between input chunks (a slow pipe, a live source) what is
+  // buffered goes out within FLUSH_INTERVAL_MS, so lines appear while the input still comes in.
+  const timer = setInterval(() => sink.flush(), FLUSH_INTERVAL_MS);
   let result: DissectResult | undefined;
   try {
     if (format === "json") sink.write("[");
     if (format === "fields" && options.header) sink.write(`${fieldNames.join({ ...DEFAULT_FIELDS_FORMAT, ...options.fieldsFormat }.separator)}\n`);
     result = await dissect(source, { ...options, fields: fieldNames, stopWhen, ...(reopen ? { reopen } : {}) }, write.frame);
   } finally {
+    clearInterval(timer);
     write.end();
     sink.flush();
   }
