@@ -16,6 +16,7 @@ import { flowCommand } from "./commands/flow.js";
 import { chatCommand } from "./commands/chat.js";
 import { sniffCommand } from "./commands/sniff.js";
 import { luaCommand } from "./commands/lua.js";
+import { fuzzCommand } from "./commands/fuzz.js";
 import { tuiCommand } from "./commands/tui.js";
 
 export function buildProgram(io: CliIo): Command {
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(chatCommand(io));
   program.addCommand(sniffCommand(io));
   program.addCommand(luaCommand(io));
+  program.addCommand(fuzzCommand(io));
   program.addCommand(tuiCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();

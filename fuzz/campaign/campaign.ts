@@ -1,0 +1,203 @@
+/**
+ * A fuzzing campaign: numbered, seeded cases against one target, the oracles after every case,
+ * findings deduplicated (oracle + signature), minimised and saved for replay, a progress line
+ * about once a second, and a report at the end. Results are kept in memory and written in one
+ * batch; only findings (rare) are written when found.
+ */
+import { join } from "node:path";
+import { findingKey, type Finding, type FuzzCase, type SavedCase } from "../case.js";
+import { Rng } from "../rng.js";
+import { FuzzSession, livenessProbe, type CaseRunner } from "../session/session.js";
+import { ClientSession, CLIENT_STATES } from "../session/client-session.js";
+import type { Target } from "../targets/target.js";
+import { memoryOracle } from "../oracles/oracles.js";
+import { availableStates, generateCase, mutateCorpusCase } from "./generate.js";
+import { minimise } from "./minimise.js";
+import { saveFinding, toSaved } from "./save.js";
+import { writeReport } from "./report.js";
+
+export interface CampaignOptions {
+  target: Target;
+  seed: number;
+  /** Stop after this many cases (default: unbounded, then durationMs must be set). */
+  cases?: number;
+  durationMs?: number;
+  /** Bring the target into states first (default: stateless, every case from a fresh address). */
+  stateful?: boolean;
+  /** Directory for findings (case JSON + pcap) and the report; none: nothing is written. */
+  out?: string;
+  /** Keep cases that reach new code in the corpus (targets with coverage). */
+  coverage?: boolean;
+  minimise?: boolean;
+  /** Full liveness probe (connect, list, disconnect) every N cases; 1: after every case. Default 500. */
+  probeEvery?: number;
+  probeMs?: number;
+  /** Heap check (after GC) every N cases (targets with a debug channel). Default 5000. */
+  memoryEvery?: number;
+  progress?: (line: string) => void;
+  /** Called with every case before it runs (determinism tests). */
+  onCase?: (c: FuzzCase) => void;
+}
+
+export interface FoundFinding {
+  finding: Finding;
+  /** Times the campaign hit it. */
+  hits: number;
+  firstCase: number;
+  original: FuzzCase;
+  minimised: FuzzCase;
+  reproduced: boolean;
+  files?: { json: string; pcap: string };
+}
+
+export interface CampaignResult {
+  target: string;
+  seed: number;
+  stateful: boolean;
+  cases: number;
+  durationMs: number;
+  casesPerSecond: number;
+  findings: FoundFinding[];
+  statesReached: Record<string, number>;
+  restarts: number;
+  corpus: number;
+  coverage?: { covered: number; total: number };
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
+  const target = o.target;
+  const session = createRunner(target);
+  await session.start();
+  const stateful = o.stateful ?? false;
+  const states = target.role === "client" ? CLIENT_STATES.map((s) => s.name) : availableStates(target.capabilities.virtualClock);
+  const roles = target.role === "client" ? Object.fromEntries(CLIENT_STATES.map((s) => [s.name, s.roles])) : undefined;
+  const gen = { stateful, states, roles, direction: target.role === "server" ? ("C→S" as const) : ("S→C" as const) };
+  const maxCases = o.cases ?? Number.POSITIVE_INFINITY;
+  if (!Number.isFinite(maxCases) && o.durationMs === undefined) throw new Error("a campaign needs --cases or --duration");
+  const probeEvery = o.probeEvery ?? 500;
+  const probeMs = o.probeMs ?? 1000;
+  const memoryEvery = o.memoryEvery ?? 5000;
+  const memTarget = target as Target & { memory?: () => Promise<{ ok: boolean; debug?: { heapUsed?: number } }> };
+  const found = new Map<string, FoundFinding>();
+  const statesReached: Record<string, number> = {};
+  const corpus: FuzzCase[] = [];
+  let restarts = 0;
+  let coverage: { covered: number; total: number } | undefined;
+  let heapBaseline: number | undefined;
+  const t0 = performance.now();
+  let lastProgress = t0;
+  let i = 0;
+
+  const progress = (final = false) => {
+    const el = (performance.now() - t0) / 1000;
+    const reached = Object.keys(statesReached).length;
+    o.progress?.(
+      `cases ${i} (${Math.round(i / Math.max(el, 1e-9))}/s) findings ${found.size} states ${reached}/${stateful ? states.length : 1} restarts ${restarts}` +
+        (coverage ? ` coverage ${coverage.covered}/${coverage.total} corpus ${corpus.length}` : "") +
+        (final ? " done" : ""),
+    );
+  };
+
+  const record = async (c: FuzzCase, findings: Finding[], probe: boolean) => {
+    for (const f of findings) {
+      const key = findingKey(f);
+      const known = found.get(key);
+      if (known) {
+        known.hits++;
+        continue;
+      }
+      const entry: FoundFinding = { finding: f, hits: 1, firstCase: c.id, original: c, minimised: c, reproduced: false };
+      found.set(key, entry);
+      if (o.minimise !== false) {
+        const m = await minimise(session, c, f, { probe, probeMs });
+        entry.minimised = m.case;
+        entry.reproduced = m.reproduced;
+      }
+      if (o.out) {
+        if (f.oracle === "resources" || f.oracle === "state") await session.fresh();
+        target.takeLog();
+        target.logging = true;
+        const { log } = await session.run(entry.minimised, { probe, probeMs });
+        target.logging = false;
+        const saved: SavedCase = {
+          format: "impkit-fuzz-case",
+          version: 1,
+          target: target.name,
+          seed: o.seed,
+          finding: f,
+          original: c,
+          case: entry.minimised,
+          datagrams: toSaved(log, target.address),
+        };
+        entry.files = await saveFinding(join(o.out, "findings"), `finding-${String(found.size).padStart(3, "0")}-${f.oracle}`, saved);
+      }
+    }
+  };
+
+  for (; i < maxCases; i++) {
+    if (o.durationMs !== undefined && performance.now() - t0 >= o.durationMs) break;
+    let c = generateCase(o.seed, i, gen);
+    if (o.coverage && corpus.length > 0) {
+      const rng = Rng.forCase(o.seed ^ 0x5bd1e995, i);
+      if (rng.chance(0.3)) c = mutateCorpusCase(rng, rng.pick(corpus), i);
+    }
+    o.onCase?.(c);
+    const probe = probeEvery <= 1 || (i + 1) % probeEvery === 0;
+    const r = await session.run(c, { probe, probeMs });
+    if (r.reached) statesReached[c.state] = (statesReached[c.state] ?? 0) + 1;
+    if (r.restarted) restarts++;
+    if (r.findings.length > 0) await record(c, r.findings, probe);
+    if (o.coverage && target.coverage) {
+      const cov = await target.coverage();
+      coverage = { covered: cov.covered, total: cov.total };
+      if (cov.newBlocks > 0 && i > 0) corpus.push(c);
+    }
+    if (memTarget.memory && memoryEvery > 0 && (i + 1) % memoryEvery === 0) {
+      const m = await memTarget.memory();
+      const heap = m.debug?.heapUsed;
+      if (heapBaseline === undefined) heapBaseline = heap;
+      else {
+        const f = memoryOracle(heap, heapBaseline, 64 * 1024 * 1024);
+        if (f) await record(c, [f], false);
+      }
+    }
+    const now = performance.now();
+    if (o.progress && now - lastProgress >= 1000) {
+      lastProgress = now;
+      progress();
+    }
+  }
+  const durationMs = performance.now() - t0;
+  if (o.progress) progress(true);
+  const result: CampaignResult = {
+    target: target.name,
+    seed: o.seed,
+    stateful,
+    cases: i,
+    durationMs,
+    casesPerSecond: i / Math.max(durationMs / 1000, 1e-9),
+    findings: [...found.values()],
+    statesReached,
+    restarts,
+    corpus: corpus.length,
+    ...(coverage ? { coverage } : {}),
+  };
+  if (o.out) writeReport(o.out, result);
+  return result;
+}
+
+/** Runs a saved case once: does it still trigger its finding? */
+export async function replayCase(target: Target, saved: SavedCase, probeMs = 1000): Promise<{ reproduced: boolean; findings: Finding[] }> {
+  const session = createRunner(target);
+  await session.start();
+  const probe = saved.finding.oracle === "hang" && saved.finding.signature.startsWith("liveness probe");
+  const r = await session.run(saved.case, { probe, probeMs });
+  return { reproduced: r.findings.some((f) => findingKey(f) === findingKey(saved.finding)), findings: r.findings };
+}
+
+export { livenessProbe };
+
+/** The case runner for a target's role. */
+export function createRunner(target: Target): CaseRunner {
+  return target.role === "client" ? new ClientSession(target) : new FuzzSession(target);
+}

@@ -1,0 +1,64 @@
+/** The end-of-campaign report, as JSON and as markdown, written once. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describeMutation } from "../mutators/mutations.js";
+import { typeName } from "../../src/protocol/index.js";
+import type { FuzzCase } from "../case.js";
+import type { CampaignResult } from "./campaign.js";
+
+export function describeCase(c: FuzzCase): string {
+  const steps = c.steps.map((s) => {
+    const t = s.template;
+    const what = t.ack ? `ACK of ${typeName(t.type)}` : typeName(t.type);
+    const muts = s.mutations.length ? ` [${s.mutations.map(describeMutation).join(", ")}]` : "";
+    return `${s.role}: ${what}${muts}`;
+  });
+  return `${c.state} → ${steps.join(" → ")}`;
+}
+
+export function reportMarkdown(r: CampaignResult, outDir?: string): string {
+  const lines = [
+    `# impkit fuzz report`,
+    ``,
+    `| | |`,
+    `|---|---|`,
+    `| target | ${r.target} |`,
+    `| seed | ${r.seed} |`,
+    `| mode | ${r.stateful ? "stateful" : "stateless"} |`,
+    `| cases | ${r.cases} |`,
+    `| duration | ${(r.durationMs / 1000).toFixed(1)} s |`,
+    `| cases/s | ${Math.round(r.casesPerSecond)} |`,
+    `| findings | ${r.findings.length} |`,
+    `| target restarts | ${r.restarts} |`,
+  ];
+  if (r.coverage) lines.push(`| coverage | ${r.coverage.covered} of ${r.coverage.total} blocks (${((100 * r.coverage.covered) / Math.max(1, r.coverage.total)).toFixed(1)} %), corpus ${r.corpus} |`);
+  lines.push("", "## States reached", "", "| state | cases |", "|---|---|");
+  for (const [s, n] of Object.entries(r.statesReached)) lines.push(`| ${s} | ${n} |`);
+  lines.push("", "## Findings", "");
+  if (r.findings.length === 0) lines.push("None.");
+  r.findings.forEach((f, i) => {
+    lines.push(
+      `### ${i + 1}. ${f.finding.oracle}: ${f.finding.signature}`,
+      "",
+      `- detail: ${f.finding.detail.replace(/\n/g, " ")}`,
+      `- hits: ${f.hits}, first at case ${f.firstCase}`,
+      `- minimised${f.reproduced ? "" : " (did not reproduce)"}: ${describeCase(f.minimised)}`,
+      `- found as: ${describeCase(f.original)}`,
+    );
+    if (f.files) {
+      const rel = (p: string) => (outDir ? relative(outDir, p) : p);
+      lines.push(`- replay: \`imp fuzz --replay ${rel(f.files.json)}\`; exchange: ${rel(f.files.pcap)}`);
+    }
+    lines.push("");
+  });
+  return lines.join("\n") + "\n";
+}
+
+export function writeReport(dir: string, r: CampaignResult): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, "report.json");
+  const md = join(dir, "report.md");
+  writeFileSync(json, JSON.stringify(r, null, 2) + "\n");
+  writeFileSync(md, reportMarkdown(r, dir));
+  return { json, md };
+}

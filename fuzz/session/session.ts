@@ -1,0 +1,338 @@
+/**
+ * Runs cases against a target: brings it into the case's state with well-formed messages,
+ * sends each step (any of them may be mutated; the session goes on after it), acknowledges
+ * whatever the target sends so stop-and-wait stays in step, tears everything down, and runs
+ * the oracles after the case.
+ */
+import { decode, type Decoded } from "../../src/codec/index.js";
+import { MSG, messageSpec } from "../../src/protocol/index.js";
+import { findingKey, ROLES, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
+import { build, SEQUENCE_KINDS } from "../mutators/mutations.js";
+import { templateFor, type IdContext, type Template } from "../mutators/template.js";
+import {
+  answers,
+  conformanceOracle,
+  crashOracle,
+  hangFinding,
+  resourcesOracle,
+  silenceFinding,
+  silentReason,
+  stateOracle,
+  type Baseline,
+  type Silence,
+} from "../oracles/oracles.js";
+import type { BarrierResult, Datagram, DebugState, Target } from "../targets/target.js";
+import { FuzzPeer } from "./peer.js";
+import { ProbeClient } from "./probe.js";
+import { STATE_BY_NAME, statePath } from "./states.js";
+
+/** What a state's `enter` uses. */
+export interface StateDriver {
+  peer(role: Role): FuzzPeer;
+  sendWellFormed(peer: FuzzPeer, t: Template): void;
+  settle(): Promise<boolean>;
+  advance(ms: number): Promise<boolean>;
+}
+
+export interface CaseResult {
+  findings: Finding[];
+  /** The state was reached (false: the prefix failed without a finding; the case did not run). */
+  reached: boolean;
+  log: Datagram[];
+  /** Datagrams sent by the case's steps. */
+  sent: Uint8Array[];
+  restarted: boolean;
+}
+
+interface Window {
+  peer: FuzzPeer;
+  sent: Decoded;
+  reason: Silence;
+}
+
+/** What runs cases against a target: FuzzSession (server targets), ClientSession (client targets). */
+export interface CaseRunner {
+  start(): Promise<void>;
+  /** Restarts the target (when it can be) and records a new baseline. */
+  fresh(): Promise<void>;
+  run(c: FuzzCase, opts?: { probe?: boolean; probeMs?: number }): Promise<CaseResult>;
+}
+
+export interface SessionOptions {
+  /** Keep the exchange of each case (for pcaps); off in campaigns until a finding is replayed. */
+  keepLog?: boolean;
+}
+
+const UNKNOWN_ID = 250;
+
+export class FuzzSession implements StateDriver, CaseRunner {
+  readonly peers: FuzzPeer[];
+  private findings: Finding[] = [];
+  private windows: Window[] = [];
+  private lastDebug: DebugState | undefined;
+  private failed: BarrierResult | null = null;
+  baseline: Baseline = { sessions: 0 };
+  private readonly targetSide = "S→C" as const;
+
+  constructor(
+    readonly target: Target,
+    readonly options: SessionOptions = {},
+  ) {
+    this.peers = ROLES.map((r, i) => new FuzzPeer(r, i % target.socketCount, `fz${r}`));
+    target.logging = options.keepLog ?? false;
+  }
+
+  /** Starts the target again and records a new baseline (between minimisation runs of a leak). */
+  async fresh(): Promise<void> {
+    if (!this.target.capabilities.restartable) return;
+    await this.target.restart();
+    await this.start();
+  }
+
+  /** Records the baseline the resources oracle compares with. */
+  async start(): Promise<void> {
+    const b = await this.target.barrier();
+    this.baseline = { sessions: b.debug?.sessions ?? 0 };
+  }
+
+  peer(role: Role): FuzzPeer {
+    return this.peers[ROLES.indexOf(role)]!;
+  }
+
+  context(p: FuzzPeer): IdContext {
+    const others = this.peers.filter((q) => q !== p && q.role !== "fresh");
+    const connected = others.filter((q) => q.connected);
+    const other = connected[0] ?? others[0]!;
+    const third = connected[1] ?? others[1]!;
+    const ownGroup = p.invitation?.group ?? p.group;
+    const otherGroup = this.peers.find((q) => q.group !== ownGroup && q.group !== 1)?.group ?? (ownGroup === 254 ? 253 : Math.max(2, ownGroup + 1));
+    return {
+      own: p.id,
+      other: other.id,
+      third: third.id,
+      unknown: UNKNOWN_ID,
+      ownGroup,
+      otherGroup,
+      ownName: p.name,
+      otherName: other.name,
+      roster: this.peers.filter((q) => q.connected).map((q) => ({ client_id: q.id, group: q.group, username: q.name, ip: "127.0.0.1", port: this.target.socketAddress(q.socket).port })),
+    };
+  }
+
+  private transmit(p: FuzzPeer, bytes: Uint8Array, track: boolean): void {
+    if (track) p.sending(bytes);
+    this.target.send(p.socket, bytes);
+  }
+
+  sendWellFormed(p: FuzzPeer, t: Template): void {
+    const seq = t.ack ? (t.seq ?? 0) : p.lastSent ^ 1;
+    const bytes = build(t, seq, this.context(p), []);
+    this.transmit(p, bytes, !t.ack);
+    if (!t.ack) p.lastSent = seq;
+  }
+
+  /** Barrier, then handle what arrived (ACKing it), until nothing more arrives. */
+  async settle(): Promise<boolean> {
+    for (let round = 0; round < 16; round++) {
+      const b = await this.target.barrier();
+      if (!b.ok) {
+        this.failed = b;
+        return false;
+      }
+      this.lastDebug = b.debug;
+      const got = this.target.receive();
+      let replied = false;
+      for (const d of got) {
+        const p = this.peers.find((q) => q.socket === d.socket)!;
+        const { decoded, reply } = p.onReceive(d.bytes);
+        this.inspect(decoded, d.socket);
+        if (reply) {
+          this.target.send(d.socket, reply);
+          replied = true;
+        }
+      }
+      if (!replied) return true;
+    }
+    return true;
+  }
+
+  async advance(ms: number): Promise<boolean> {
+    if (!this.target.advance) return true;
+    const b = await this.target.advance(ms);
+    if (!b.ok) {
+      this.failed = b;
+      return false;
+    }
+    return this.settle();
+  }
+
+  private addFinding(f: Finding): void {
+    if (!this.findings.some((g) => findingKey(g) === findingKey(f))) this.findings.push(f);
+  }
+
+  /** Conformance of one datagram from the target, and whether it answers a datagram that must get none. */
+  private inspect(d: Decoded, socket: number): void {
+    for (const f of conformanceOracle(d, this.targetSide)) this.addFinding(f);
+    for (const w of this.windows) {
+      if (w.peer.socket === socket && answers(d, w.sent)) this.addFinding(silenceFinding(w.reason, w.sent, d));
+    }
+  }
+
+  private async runStep(step: Step, replays: { peer: FuzzPeer; bytes: Uint8Array }[]): Promise<Uint8Array | null> {
+    const p = this.peer(step.role);
+    const t = step.template;
+    const seq = t.ack ? (t.seq ?? 0) : p.lastSent ^ 1;
+    const bytes = build(t, seq, this.context(p), step.mutations);
+    const kinds = new Set(step.mutations.map((m) => m.kind));
+    const d = decode(bytes);
+    const reason = silentReason(d, p);
+    this.windows = reason ? [{ peer: p, sent: d, reason }] : [];
+    const prevSent = p.lastSent;
+    const wasConnected = p.connected;
+    const dropAck = kinds.has("dropAck");
+    if (dropAck) p.noAck = true;
+    p.settled = false;
+    p.outstanding = null;
+    this.transmit(p, bytes, true);
+    if (kinds.has("duplicate")) this.transmit(p, bytes, false);
+    if (kinds.has("replay")) replays.push({ peer: p, bytes });
+    const ok = await this.settle();
+    p.noAck = false;
+    this.windows = [];
+    // The target took it (ACKed or answered): the Sequence moves on; otherwise it stays.
+    // A Connection Request is answered by state, outside the link's Sequence.
+    const byState = wasConnected && (bytes[0]! >>> 3) === MSG.connRequest;
+    if (!t.ack && bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prevSent;
+    if (p.settled && (bytes[0]! & 1) === 0 && (bytes[0]! >>> 3) === MSG.disconnect) {
+      p.connected = false;
+      p.departed = true;
+    }
+    return ok ? bytes : null;
+  }
+
+  /** Sends a well-formed Disconnection Request for every connected fuzz client, then runs every timer out. */
+  private async teardown(): Promise<boolean> {
+    for (const p of this.peers) {
+      if (!p.connected) continue;
+      for (let attempt = 0; attempt < 2 && p.connected; attempt++) {
+        this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
+        if (!(await this.settle())) return false;
+        if (p.settled) p.connected = false;
+        else p.lastSent ^= 1;
+      }
+    }
+    const debug = this.lastDebug;
+    const clean =
+      debug !== undefined &&
+      debug.sessions === this.baseline.sessions &&
+      debug.groups === 0 &&
+      debug.invitations === 0 &&
+      debug.departures === 0 &&
+      debug.queued === 0 &&
+      debug.timers === 0;
+    if (this.target.capabilities.virtualClock && !clean) {
+      for (const p of this.peers) p.noAck = true;
+      const b = await this.target.advance!(120_000);
+      this.target.receive();
+      for (const p of this.peers) p.noAck = false;
+      if (!b.ok) {
+        this.failed = b;
+        return false;
+      }
+      const after = await this.target.barrier();
+      this.target.receive();
+      if (!after.ok) {
+        this.failed = after;
+        return false;
+      }
+      this.lastDebug = after.debug;
+    } else if (!this.target.capabilities.debug) {
+      const after = await this.target.barrier();
+      if (!after.ok) {
+        this.failed = after;
+        return false;
+      }
+      this.lastDebug = after.debug;
+    }
+    return true;
+  }
+
+  /** Runs one case and its oracles; restarts the target after a crash or a hang. */
+  async run(c: FuzzCase, opts: { probe?: boolean; probeMs?: number } = {}): Promise<CaseResult> {
+    this.findings = [];
+    this.failed = null;
+    this.lastDebug = undefined;
+    for (const p of this.peers) p.reset();
+    const sent: Uint8Array[] = [];
+    let reached = true;
+    const def = STATE_BY_NAME.get(c.state);
+    if (!def) throw new Error(`unknown state ${c.state}`);
+    for (const s of statePath(c.state)) {
+      if (!(await s.enter(this))) {
+        reached = false;
+        break;
+      }
+    }
+    if (reached) {
+      const replays: { peer: FuzzPeer; bytes: Uint8Array }[] = [];
+      for (const step of c.steps) {
+        // A replay goes out after the step that follows the one it copies.
+        const due = replays.splice(0);
+        const bytes = await this.runStep(step, replays);
+        if (!bytes) break;
+        sent.push(bytes);
+        const f = stateOracle(this.lastDebug);
+        if (f) this.addFinding(f);
+        if (due.length > 0) {
+          for (const r of due) this.transmit(r.peer, r.bytes, false);
+          if (!(await this.settle())) break;
+        }
+      }
+      if (!this.failed && replays.length > 0) {
+        for (const r of replays) this.transmit(r.peer, r.bytes, false);
+        await this.settle();
+      }
+    }
+    if (!this.failed && (await this.teardown())) {
+      const st = stateOracle(this.lastDebug);
+      if (st) this.addFinding(st);
+      if (reached) {
+        const res = resourcesOracle(this.lastDebug, this.baseline, this.target.capabilities.debug);
+        if (res) this.addFinding(res);
+      }
+      // What a case leaked is reported by that case only: the next one compares with what is left.
+      const last = this.lastDebug as DebugState | undefined;
+      if (last) this.baseline = { sessions: last.sessions };
+    }
+    const log = this.target.takeLog();
+    let restarted = false;
+    const failed = this.failed as BarrierResult | null;
+    if (failed || this.target.exitInfo()) {
+      // Let an exit that is under way be seen before deciding between crash and hang.
+      if (!this.target.exitInfo()) await new Promise((r) => setTimeout(r, 20));
+      const crash = crashOracle(this.target.exitInfo());
+      if (crash) this.addFinding(crash);
+      else if (failed) this.addFinding(hangFinding(`target did not answer (${failed.reason ?? "barrier"})`));
+      await this.target.restart();
+      await this.start();
+      restarted = true;
+    }
+    for (const p of this.peers) p.reset();
+    return { findings: this.findings, reached, log, sent, restarted };
+  }
+}
+
+export { SEQUENCE_KINDS };
+
+let probeNo = 0;
+
+/** The full liveness probe: a fresh client connects, gets its list and leaves within `timeoutMs` each. */
+export async function livenessProbe(target: Target, timeoutMs: number): Promise<Finding | null> {
+  const probe = await ProbeClient.open(target.address, `fzlive${probeNo++ % 10}`);
+  try {
+    const r = await probe.roundTrip(timeoutMs);
+    return r.ok ? null : hangFinding(`liveness probe: no answer to its ${r.step} within ${timeoutMs} ms`);
+  } finally {
+    probe.close();
+  }
+}

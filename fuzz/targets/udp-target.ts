@@ -1,0 +1,292 @@
+/**
+ * The part every UDP target shares: the fuzzer's sockets (numbered), the inbox and the log of
+ * datagrams, an optional child process (started, watched for exit and uncaught exceptions on
+ * stderr, killed and started again), and an optional debug channel: JSON datagrams from the
+ * fuzzer's control socket to the target's own IMP socket, which a target started for fuzzing
+ * handles itself (fuzz/targets/debug-channel.ts) and never passes to the protocol code. Going
+ * through the same socket keeps them in order with the fuzz datagrams.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import dgram from "node:dgram";
+import type { Address } from "../../src/transport/index.js";
+import { findException, type BarrierResult, type CoverageReport, type Datagram, type DebugState, type ExitInfo, type Target, type TargetCapabilities } from "./target.js";
+
+export interface ChildSpec {
+  command: string;
+  args: string[];
+  /** Run through a shell (user-given --exec). */
+  shell?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const now = () => performance.now();
+
+export abstract class UdpTarget implements Target {
+  abstract readonly name: string;
+  abstract readonly role: "server" | "client";
+  abstract readonly capabilities: TargetCapabilities;
+
+  address: Address = { ip: "127.0.0.1", port: 0 };
+  protected sockets: dgram.Socket[] = [];
+  protected addrs: Address[] = [];
+  protected inbox: Datagram[] = [];
+  protected log: Datagram[] = [];
+  /** Datagrams received from the target since the process started. */
+  protected inCount = 0;
+  protected child: ChildProcess | null = null;
+  protected exit: ExitInfo | null = null;
+  protected stderr = "";
+  protected control: dgram.Socket | null = null;
+  protected controlAddress: Address | null = null;
+  private controlId = 0;
+  private readonly controlWaiters = new Map<number, (reply: Record<string, unknown>) => void>();
+  private countWaiter: { n: number; resolve: () => void } | null = null;
+  protected exitWaiters: (() => void)[] = [];
+  private readonly t0 = now();
+  private childInShell = false;
+  logging = true;
+
+  constructor(readonly socketCount: number) {}
+
+  protected async openSockets(): Promise<void> {
+    for (let i = 0; i < this.socketCount; i++) {
+      const s = dgram.createSocket({ type: "udp4" });
+      await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+      const a = s.address();
+      const local = { ip: a.address, port: a.port };
+      s.on("message", (bytes, rinfo) => {
+        if (rinfo.port !== this.address.port || rinfo.address !== this.address.ip) return;
+        this.inCount++;
+        const d: Datagram = { dir: "in", socket: i, local, bytes, at: now() - this.t0 };
+        this.inbox.push(d);
+        if (this.logging) this.log.push(d);
+        const w = this.countWaiter;
+        if (w && this.inCount >= w.n) {
+          this.countWaiter = null;
+          w.resolve();
+        }
+      });
+      s.on("error", () => {});
+      this.sockets.push(s);
+      this.addrs.push(local);
+    }
+  }
+
+  protected async openControl(): Promise<void> {
+    const s = dgram.createSocket({ type: "udp4" });
+    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+    s.on("message", (bytes) => {
+      let reply: Record<string, unknown>;
+      try {
+        reply = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      const w = this.controlWaiters.get(reply.id as number);
+      if (w) {
+        this.controlWaiters.delete(reply.id as number);
+        w(reply);
+      }
+    });
+    s.on("error", () => {});
+    this.control = s;
+    const a = s.address();
+    this.controlAddress = { ip: a.address, port: a.port };
+  }
+
+  socketAddress(socket: number): Address {
+    return this.addrs[socket]!;
+  }
+
+  send(socket: number, bytes: Uint8Array): void {
+    const d: Datagram = { dir: "out", socket, local: this.addrs[socket]!, bytes, at: now() - this.t0 };
+    if (this.logging) this.log.push(d);
+    this.sockets[socket]!.send(bytes, this.address.port, this.address.ip);
+  }
+
+  receive(): Datagram[] {
+    if (this.inbox.length === 0) return [];
+    const out = this.inbox;
+    this.inbox = [];
+    return out;
+  }
+
+  takeLog(): Datagram[] {
+    const out = this.log;
+    this.log = [];
+    return out;
+  }
+
+  exitInfo(): ExitInfo | null {
+    return this.exit;
+  }
+
+  async alive(): Promise<boolean> {
+    if (this.exit) return false;
+    return (await this.barrier()).ok;
+  }
+
+  abstract barrier(timeoutMs?: number): Promise<BarrierResult>;
+  abstract open(): Promise<void>;
+  abstract restart(): Promise<void>;
+
+  /** Resolves when the child exits (never for a target without one). */
+  protected exited(): Promise<void> {
+    if (this.exit) return Promise.resolve();
+    return new Promise((r) => this.exitWaiters.push(r));
+  }
+
+  /** Sends a debug command; resolves with its reply, or null after `timeoutMs` or on exit. */
+  protected command(op: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown> | null> {
+    if (!this.control || this.exit) return Promise.resolve(null);
+    const id = ++this.controlId;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.controlWaiters.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      const onExit = () => {
+        clearTimeout(timer);
+        this.controlWaiters.delete(id);
+        resolve(null);
+      };
+      this.exitWaiters.push(onExit);
+      this.controlWaiters.set(id, (reply) => {
+        clearTimeout(timer);
+        const i = this.exitWaiters.indexOf(onExit);
+        if (i >= 0) this.exitWaiters.splice(i, 1);
+        resolve(reply);
+      });
+      this.control!.send(Buffer.from(JSON.stringify({ ...op, id })), this.address.port, this.address.ip);
+    });
+  }
+
+  /** Barrier through the debug channel: the reply says how many datagrams the target sent; wait for them all. */
+  protected async debugBarrier(op: Record<string, unknown>, timeoutMs: number): Promise<BarrierResult> {
+    const reply = await this.command(op, timeoutMs);
+    if (!reply) return { ok: false, reason: this.exit ? "exited" : `no answer within ${timeoutMs} ms` };
+    const debug = reply as unknown as DebugState;
+    if (this.inCount < debug.sent) {
+      const got = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          this.countWaiter = null;
+          resolve(false);
+        }, timeoutMs);
+        this.countWaiter = {
+          n: debug.sent,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(true);
+          },
+        };
+      });
+      if (!got) return { ok: false, reason: `target sent ${debug.sent} datagrams, ${this.inCount} arrived`, debug };
+    }
+    // Datagrams of one epoll batch may be handled after the reply's: let the poll phase finish.
+    await new Promise<void>((r) => setImmediate(r));
+    return { ok: true, debug };
+  }
+
+  protected async coverageCommand(): Promise<CoverageReport> {
+    const r = await this.command({ op: "coverage" }, 10_000);
+    return (r as unknown as CoverageReport) ?? { newBlocks: 0, covered: 0, total: 0 };
+  }
+
+  /** Starts the child; resolves with the first stdout line matching `ready` (its captures). */
+  protected startChild(spec: ChildSpec, ready: RegExp | null, timeoutMs = 15_000): Promise<RegExpExecArray | null> {
+    this.exit = null;
+    this.stderr = "";
+    this.inCount = 0;
+    this.inbox = [];
+    const child = spawn(spec.command, spec.args, {
+      shell: spec.shell ?? false,
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: spec.shell ?? false,
+    });
+    this.child = child;
+    this.childInShell = spec.shell ?? false;
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (t: string) => {
+      if (this.stderr.length < 64 * 1024) this.stderr += t;
+    });
+    return new Promise((resolve, reject) => {
+      let out = "";
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        reject(new Error(`${this.name}: not ready after ${timeoutMs} ms; stderr: ${this.stderr.slice(0, 500)}`));
+      }, timeoutMs);
+      child.stdout!.setEncoding("utf8");
+      child.stdout!.on("data", (t: string) => {
+        if (done) return;
+        out += t;
+        const m = ready?.exec(out);
+        if (m) {
+          done = true;
+          clearTimeout(timer);
+          resolve(m);
+        }
+      });
+      if (!ready) {
+        done = true;
+        clearTimeout(timer);
+        resolve(null);
+      }
+      child.on("exit", (code, signal) => {
+        if (this.child === child) {
+          this.exit = { code, signal, exception: findException(this.stderr), stderr: this.stderr };
+          for (const w of this.exitWaiters.splice(0)) w();
+          const cw = this.countWaiter;
+          this.countWaiter = null;
+          cw?.resolve();
+        }
+        if (!done) {
+          done = true;
+          clearTimeout(timer);
+          reject(new Error(`${this.name} exited during start-up (code ${code}); stderr: ${this.stderr.slice(0, 500)}`));
+        }
+      });
+    });
+  }
+
+  /** Kills the child (and its process group when it ran in a shell) and waits for its exit. */
+  protected async stopChild(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.child = null;
+      return;
+    }
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    try {
+      if (child.pid && this.childInShell) process.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    this.child = null;
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      try {
+        if (child.pid && this.childInShell) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    for (const s of this.sockets) s.close();
+    this.sockets = [];
+    this.control?.close();
+    this.control = null;
+  }
+}

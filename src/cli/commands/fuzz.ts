@@ -1,0 +1,110 @@
+/**
+ * `imp fuzz`: a seeded fuzzing campaign against the bundled server (default), the bundled
+ * client, or any IMP server at udp://host:port (optionally started and restarted with --exec).
+ * Findings are minimised and saved under --out as a replayable case (JSON) and a pcap, with a
+ * report (report.md, report.json). Exit code 1 when the campaign found something.
+ *
+ * `imp fuzz --replay case.json` runs one saved case again: exit code 1 when it still triggers
+ * its finding, 0 when it no longer does (a fixed bug), so a saved case is a regression test.
+ */
+
+import { Command } from "commander";
+import { BundledServerTarget, type Target, loadCase, replayCase, runCampaign, describeCase, RemoteTarget } from "../../../fuzz/index.js";
+import { BundledClientTarget } from "../../../fuzz/targets/bundled-client.js";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { parseIntInRange } from "../parse-options.js";
+
+interface FuzzOptions {
+  target: string;
+  exec?: string;
+  seed?: number;
+  cases?: number;
+  duration?: number;
+  stateful?: boolean;
+  out: string;
+  replay?: string;
+  coverage?: boolean;
+  minimise: boolean;
+  hangMs: number;
+  probeEvery: number;
+  quiet?: boolean;
+}
+
+export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
+  if (spec === "bundled-server") return new BundledServerTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
+  if (spec === "bundled-client") return new BundledClientTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
+  if (spec.startsWith("udp://")) return new RemoteTarget({ url: spec, exec: o.exec, hangMs: o.hangMs });
+  throw new CliError(`--target must be bundled-server, bundled-client or udp://host:port, got ${JSON.stringify(spec)}`);
+}
+
+export function fuzzCommand(io: CliIo): Command {
+  return new Command("fuzz")
+    .description("fuzz an IMP implementation: seeded, stateful cases built from the spec table, with crash, hang, conformance, state and resource oracles")
+    .option("-t, --target <target>", "bundled-server, bundled-client or udp://host:port", "bundled-server")
+    .option("--exec <command>", "command that starts the udp:// target ({port} is replaced by its port); lets the fuzzer restart it")
+    .option("--seed <n>", "campaign seed (default: random, printed)", parseIntInRange("--seed", 0, 0xffffffff))
+    .option("-n, --cases <n>", "number of cases", parseIntInRange("--cases", 1, 1e12))
+    .option("-d, --duration <s>", "stop after this many seconds", parseIntInRange("--duration", 1, 1e7))
+    .option("--stateful", "bring the target into states first (connected, in a group, invitation pending, ...)")
+    .option("-o, --out <dir>", "folder for findings and the report", "fuzz-out")
+    .option("--replay <case.json>", "run one saved case again")
+    .option("--coverage", "collect V8 coverage of a bundled target; keep cases that reach new code")
+    .option("--no-minimise", "save findings as found")
+    .option("--hang-ms <ms>", "a target that does not answer within this bound is hung", parseIntInRange("--hang-ms", 10, 600_000), 1000)
+    .option("--probe-every <n>", "full liveness probe (connect, list, disconnect) every N cases", parseIntInRange("--probe-every", 1, 1e9), 500)
+    .option("-q, --quiet", "no progress line")
+    .action(async (opts: FuzzOptions) => {
+      if (opts.replay) {
+        let saved;
+        try {
+          saved = loadCase(opts.replay);
+        } catch (e) {
+          throw new CliError(`cannot read ${opts.replay}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        const target = makeTarget(opts.target, opts);
+        await target.open();
+        try {
+          const r = await replayCase(target, saved, opts.hangMs);
+          io.out(`case: ${describeCase(saved.case)}\n`);
+          io.out(`finding: ${saved.finding.oracle}: ${saved.finding.signature}\n`);
+          io.out(r.reproduced ? "reproduced\n" : "not reproduced\n");
+          for (const f of r.findings) io.out(`  ${f.oracle}: ${f.signature} (${f.detail})\n`);
+          io.exitCode = r.reproduced ? 1 : 0;
+        } finally {
+          await target.close();
+        }
+        return;
+      }
+      if (opts.cases === undefined && opts.duration === undefined) throw new CliError("bound the campaign with --cases or --duration");
+      const seed = opts.seed ?? (Math.random() * 0xffffffff) >>> 0;
+      const target = makeTarget(opts.target, opts);
+      await target.open();
+      try {
+        if (!opts.quiet) io.err(`imp fuzz: ${target.name}, seed ${seed}\n`);
+        const r = await runCampaign({
+          target,
+          seed,
+          cases: opts.cases,
+          durationMs: opts.duration === undefined ? undefined : opts.duration * 1000,
+          stateful: opts.stateful ?? false,
+          out: opts.out,
+          coverage: opts.coverage ?? false,
+          minimise: opts.minimise,
+          probeEvery: opts.probeEvery,
+          probeMs: opts.hangMs,
+          progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
+        });
+        const files = { md: `${opts.out}/report.md` };
+        io.out(`${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`);
+        for (const f of r.findings) io.out(`  ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
+        if (r.coverage) io.out(`coverage: ${r.coverage.covered} of ${r.coverage.total} blocks, corpus ${r.corpus}\n`);
+        io.out(`report: ${files.md}\n`);
+        if (r.findings.length > 0) io.exitCode = 1;
+      } finally {
+        await target.close();
+      }
+    });
+}
+
+

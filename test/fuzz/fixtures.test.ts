@@ -1,0 +1,77 @@
+/**
+ * Deliberately faulty targets (test/fixtures/fuzz-targets/*.mjs, one bug each): a short seeded
+ * campaign finds the bug, minimises the finding to the field that triggers it, and the saved
+ * case replays it. A correct twin of the same server gives no finding.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCase, replayCase, runCampaign, type CampaignResult, type FoundFinding } from "../../fuzz/index.js";
+import type { RemoteTarget } from "../../fuzz/targets/remote.js";
+import { fixtureTarget, mutationsOf } from "./helpers.js";
+
+interface Expectation {
+  fixture: string;
+  oracle: string;
+  signature: RegExp;
+  field: string;
+  cases: number;
+  stateful?: boolean;
+}
+
+const EXPECT: Expectation[] = [
+  { fixture: "crash-short-hl", oracle: "crash", signature: /header length N below the minimum/, field: "hlen", cases: 150 },
+  { fixture: "hang-reserved-type", oracle: "hang", signature: /did not answer/, field: "type", cases: 150 },
+  { fixture: "answer-spoofed", oracle: "conformance", signature: /must get none \(no session\)/, field: "src", cases: 3000 },
+  { fixture: "leak-on-reject", oracle: "resources", signature: /sessions/, field: "username", cases: 300 },
+  { fixture: "malformed-list", oracle: "conformance", signature: /imp\.malformed\.\w+ in User List Response/, field: "options", cases: 300, stateful: true },
+];
+
+let target: RemoteTarget | null = null;
+const dirs: string[] = [];
+afterEach(async () => {
+  await target?.close();
+  target = null;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function findingOf(r: CampaignResult, e: Expectation): FoundFinding {
+  const f = r.findings.find((x) => x.finding.oracle === e.oracle && e.signature.test(x.finding.signature));
+  if (!f) throw new Error(`no ${e.oracle} finding matching ${e.signature} in: ${r.findings.map((x) => `${x.finding.oracle}: ${x.finding.signature}`).join("; ")}`);
+  return f;
+}
+
+describe("faulty targets", () => {
+  for (const e of EXPECT) {
+    it(`${e.fixture}: found, minimised to ${e.field}, replayed`, async () => {
+      const out = mkdtempSync(join(tmpdir(), "impfuzz-"));
+      dirs.push(out);
+      target = fixtureTarget(e.fixture);
+      await target.open();
+      const r = await runCampaign({ target, seed: 7, cases: e.cases, stateful: e.stateful ?? false, out, probeEvery: 50, probeMs: 300 });
+      const f = findingOf(r, e);
+      expect(f.reproduced).toBe(true);
+      const muts = mutationsOf(f.minimised);
+      expect(muts).toHaveLength(1);
+      expect(muts[0]!.field).toBe(e.field);
+      expect(f.minimised.steps).toHaveLength(1);
+      // Saved: a case that replays, and a pcap of its exchange.
+      const saved = loadCase(f.files!.json);
+      expect(saved.case).toEqual(f.minimised);
+      expect(saved.datagrams.length).toBeGreaterThan(0);
+      expect(statSync(f.files!.pcap).size).toBeGreaterThan(24);
+      expect(readFileSync(join(out, "report.md"), "utf8").length).toBeGreaterThan(0);
+      const replay = await replayCase(target, saved, 300);
+      expect(replay.reproduced).toBe(true);
+    }, 60_000);
+  }
+
+  it("the correct twin gives no finding", async () => {
+    target = fixtureTarget("correct");
+    await target.open();
+    const r = await runCampaign({ target, seed: 7, cases: 600, stateful: true, probeEvery: 100, probeMs: 300 });
+    expect(r.findings.map((f) => `${f.finding.oracle}: ${f.finding.signature}`)).toEqual([]);
+    expect(r.statesReached.connected).toBeGreaterThan(0);
+  }, 60_000);
+});
