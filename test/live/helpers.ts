@@ -38,7 +38,18 @@ export function tempDir(): { path: (name: string) => string; cleanup: () => void
   return { path: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A UDP port free on 127.0.0.1 right now. */
+/**
+ * A UDP port on 127.0.0.1 held by a socket that drops what it gets, until `release()`: no other
+ * socket (a client of a test running in parallel) can be given it while a capture filters on it.
+ */
+export async function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const socket = dgram.createSocket("udp4");
+  socket.on("message", () => {});
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return { port: socket.address().port, release: () => new Promise<void>((resolve) => socket.close(resolve)) };
+}
+
+/** A UDP port free on 127.0.0.1 right now (for a server that binds it at once). */
 export async function freePort(): Promise<number> {
   const socket = dgram.createSocket("udp4");
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));

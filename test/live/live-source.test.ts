@@ -3,13 +3,13 @@
  * packets, -c, stop, errors), and on the real loopback as root (the reference server and clients
  * of a scenario, compared with what they sent; the -w file against the capture reader and tshark).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { buildUdpPackets, LinkType, readCapture, wrapLink, type CapturePacket } from "../../dissector/capture/index.js";
 import { readImpDatagrams } from "../../dissector/imp-frames.js";
 import { LiveCaptureError, liveSource, missingCap, NO_LIBPCAP_MESSAGE, recordLive } from "../../dissector/live/index.js";
 import { encode } from "../../src/codec/index.js";
 import { findScenario, runScenario } from "../../src/scenario/index.js";
-import { delay, fakeCap, freePort, needLive, sendUdp, tempDir, tsharkCount, until } from "./helpers.js";
+import { delay, fakeCap, freePort, needLive, reservePort, sendUdp, tempDir, tsharkCount, until } from "./helpers.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -241,7 +241,8 @@ describe("liveSource on the loopback (root)", () => {
 
   it("writes a pcapng file that is readable while capturing and complete after stop, for impkit and tshark", async (ctx) => {
     await needLive(ctx);
-    const port = await freePort();
+    const { port, release } = await reservePort();
+    onTestFinished(release);
     const file = tmp.path("lo.pcapng");
     const source = recordLive(liveSource({ interface: "lo", filter: `udp port ${port}` }), { path: file, flushIntervalMs: 50 });
     const opened = new Promise<void>((resolve) => source.onOpen(() => resolve()));
@@ -273,7 +274,8 @@ describe("liveSource on the loopback (root)", () => {
 
   it("stops after maxPackets on the real interface", async (ctx) => {
     await needLive(ctx);
-    const port = await freePort();
+    const { port, release } = await reservePort();
+    onTestFinished(release);
     const source = liveSource({ interface: "lo", filter: `udp port ${port}`, maxPackets: 4 });
     const opened = new Promise<void>((resolve) => source.onOpen(() => resolve()));
     const frames: number[] = [];
@@ -287,7 +289,8 @@ describe("liveSource on the loopback (root)", () => {
 
   it("captures on any with the LINUX_SLL link type", async (ctx) => {
     await needLive(ctx);
-    const port = await freePort();
+    const { port, release } = await reservePort();
+    onTestFinished(release);
     const source = liveSource({ interface: "any", filter: `udp port ${port}`, maxPackets: 1 });
     const opened = new Promise<void>((resolve) => source.onOpen(() => resolve()));
     const got: CapturePacket[] = [];

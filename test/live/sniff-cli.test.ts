@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { readCapture } from "../../dissector/capture/index.js";
 import { missingCap, NO_LIBPCAP_MESSAGE, type CapLoader } from "../../dissector/live/index.js";
 import { CliError } from "../../src/cli/errors.js";
@@ -16,7 +16,7 @@ import { runCli } from "../../src/cli/program.js";
 import { sniffCommand } from "../../src/cli/commands/sniff.js";
 import { encode } from "../../src/codec/index.js";
 import { findScenario, runScenario } from "../../src/scenario/index.js";
-import { canRunAsNobody, delay, fakeCap, freePort, inCI, needLive, sendUdp, tempDir, tsharkCount, until } from "./helpers.js";
+import { canRunAsNobody, delay, fakeCap, freePort, inCI, needLive, reservePort, sendUdp, tempDir, tsharkCount, until } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const tmp = tempDir();
@@ -174,7 +174,8 @@ describe("imp sniff on the loopback (root)", () => {
 
   it("SIGINT stops the capture: N packets captured, the -w file complete (and readable before)", async (ctx) => {
     await needLive(ctx);
-    const port = await freePort();
+    const { port, release } = await reservePort();
+    onTestFinished(release);
     const file = tmp.path("sigint.pcapng");
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-f", `udp port ${port}`, "-w", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -206,7 +207,8 @@ describe("imp sniff on the loopback (root)", () => {
 
   it("-a packets:N counts every captured packet, IMP or not", async (ctx) => {
     await needLive(ctx);
-    const port = await freePort();
+    const { port, release } = await reservePort();
+    onTestFinished(release);
     // Not on an IMP port: the heuristic shows the Data Messages, not the 1-byte datagrams.
     const s = startSniff("-f", `udp port ${port}`, "-a", "packets:4");
     expect(await s.ready).toBe(true);
@@ -218,7 +220,8 @@ describe("imp sniff on the loopback (root)", () => {
 
   it("-a duration:S stops by itself", async (ctx) => {
     await needLive(ctx);
-    const port = await freePort();
+    const { port, release } = await reservePort();
+    onTestFinished(release);
     const started = Date.now();
     const r = await imp("sniff", "-f", `udp port ${port}`, "-a", "duration:0.3");
     expect(r.code).toBe(0);
