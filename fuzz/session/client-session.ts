@@ -169,7 +169,7 @@ export class ClientSession {
     // Accept and Reject are recognised by state, outside the link's Sequence.
     const type = bytes.length > 0 ? bytes[0]! >>> 3 : -1;
     const byState = type === MSG.connAccept || type === MSG.connReject;
-    if (!t.ack && bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prev;
+    if (bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prev;
     return ok;
   }
 
@@ -180,7 +180,6 @@ export class ClientSession {
     for (let attempt = 0; attempt < 2 && Number(this.lastDebug?.extra?.group ?? 1) !== 1; attempt++) {
       this.send(server, { type: MSG.dissolution, src: 0, group: g >= 2 && g <= 254 ? g : 1 });
       if (!(await this.settle())) return false;
-      if (!server.settled) server.lastSent ^= 1;
     }
     const d = this.lastDebug;
     if (d && d.invitations === 0 && d.timers === 0 && Number(d.extra?.group ?? 1) === 1) return true;

@@ -202,7 +202,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     // The target took it (ACKed or answered): the Sequence moves on; otherwise it stays.
     // A Connection Request is answered by state, outside the link's Sequence.
     const byState = wasConnected && (bytes[0]! >>> 3) === MSG.connRequest;
-    if (!t.ack && bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prevSent;
+    if (bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prevSent;
     if (p.settled && (bytes[0]! & 1) === 0 && (bytes[0]! >>> 3) === MSG.disconnect) {
       p.connected = false;
       p.departed = true;
@@ -217,8 +217,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
       for (let attempt = 0; attempt < 2 && p.connected; attempt++) {
         this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
         if (!(await this.settle())) return false;
+        // Not acknowledged: the target took it for a duplicate; the next attempt has the other bit.
         if (p.settled) p.connected = false;
-        else p.lastSent ^= 1;
       }
     }
     const debug = this.lastDebug;

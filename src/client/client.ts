@@ -405,6 +405,8 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
         return;
       case T.updateDisconnection: {
         const id = m.client_id ?? 0;
+        // A client that is still connected stays in its own list (found by imp fuzz).
+        if (id === this.id) return;
         const user = this.roster.remove(id);
         this.closePeer(id);
         this.emit("userLeft", { id, user });

@@ -25,7 +25,8 @@ export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
     if (core.log) core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "decentralized group" });
     return;
   }
-  const relay = new SharedMessage({ type: T.data, reserved: m.reserved, src: m.src, group: groupId, payload: m.payload! });
+  // The server is the sender of the relayed copy: its Reserved bit is 0 (WIRE.md section 2; found by imp fuzz).
+  const relay = new SharedMessage({ type: T.data, src: m.src, group: groupId, payload: m.payload! });
   let relayed = 0;
   const users = core.state.users;
   for (const id of group.members) {

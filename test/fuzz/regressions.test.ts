@@ -1,0 +1,44 @@
+/**
+ * Bugs imp fuzz found in the reference server and client, each replayed from the case the
+ * campaign saved (test/fixtures/fuzz-targets/cases/): the finding must no longer occur.
+ *
+ * - server-relays-reserved-bit: a Data Message with the Reserved bit set was relayed with it
+ *   set; the server is the sender of the copy, and senders set 0.
+ * - client-forgets-itself: an Update Disconnection carrying the client's own ID removed the
+ *   client from its own list while it stayed connected.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { loadCase, replayCase, type Target } from "../../fuzz/index.js";
+import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
+import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
+
+const casePath = (name: string) => fileURLToPath(new URL(`../fixtures/fuzz-targets/cases/${name}.json`, import.meta.url));
+
+let target: Target | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+describe("regressions found by imp fuzz", () => {
+  it("server: a relayed Data Message has the Reserved bit clear", async () => {
+    const saved = loadCase(casePath("server-relays-reserved-bit"));
+    expect(saved.finding.signature).toBe("imp.protocol.reserved_set in Data Message");
+    target = new BundledServerTarget();
+    await target.open();
+    const r = await replayCase(target, saved);
+    expect(r.reproduced).toBe(false);
+    expect(r.findings).toEqual([]);
+  });
+
+  it("client: an Update Disconnection with its own ID does not remove it from its list", async () => {
+    const saved = loadCase(casePath("client-forgets-itself"));
+    expect(saved.finding.oracle).toBe("state");
+    target = new BundledClientTarget();
+    await target.open();
+    const r = await replayCase(target, saved);
+    expect(r.reproduced).toBe(false);
+    expect(r.findings).toEqual([]);
+  });
+});
