@@ -108,7 +108,7 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui under tmux", 
   it("the filter bar turns green, narrows the list to the expected frames, shows displayed/total, keeps a history", async () => {
     const t = await open();
     t.keys("/");
-    await t.waitText("Filter: ");
+    await t.waitFor((x) => x.startsWith("Filter:") && !x.split("\n")[0]!.includes("(none"), "the filter bar open", 5000);
     t.type('imp.type == "Data Message" && imp.ack == 0');
     const bar = await t.waitFor((x) => x.split("\n")[0]!.includes("imp.ack == 0"), "the typed filter", 5000, true);
     expect(bar.split("\n")[0]).toContain("\x1b[42m"); // green

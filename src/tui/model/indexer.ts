@@ -112,7 +112,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       this.bytes = bytes;
       this.flush(false);
     });
-    await this.run(src, (d) => {
+    await this.run(src, false, (d) => {
       const p = d.payload;
       if (!d.fragments && src.chunk && p.buffer === src.chunk.buffer) return src.chunkBase + (p.byteOffset - src.chunk.byteOffset);
       return this.store.keep(p);
@@ -121,14 +121,15 @@ export class Indexer extends EventEmitter<IndexerEvents> {
 
   /** Indexes any packet source (pipe, live): payloads kept in the store. */
   async indexSource(source: PacketSource): Promise<void> {
-    await this.run(source, (d) => this.store.keep(d.payload));
+    await this.run(source, true, (d) => this.store.keep(d.payload));
   }
 
   stop(): void {
     this.source?.stop();
   }
 
-  private async run(source: PacketSource, refOf: (d: ImpDatagram) => number): Promise<void> {
+  /** `streaming`: packets come as they are captured (pipe, live): listeners hear of each (throttled). */
+  private async run(source: PacketSource, streaming: boolean, refOf: (d: ImpDatagram) => number): Promise<void> {
     this.source = source;
     const analyzer = this.analyzer;
     try {
@@ -142,7 +143,7 @@ export class Indexer extends EventEmitter<IndexerEvents> {
           });
           for (const p of d.decoded.problems) this.codecExperts.add(d.frame, p.id, p.severity, p.category, p.text);
           analyzer.add({ frame: d.frame, time: d.tsSec + d.tsNsec / 1e9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload });
-          if (source.live) this.flush(false);
+          if (streaming) this.flush(false);
         },
         {
           recognition: this.recognition,

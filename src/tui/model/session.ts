@@ -60,7 +60,8 @@ export class TuiSession extends EventEmitter<SessionEvents> {
     const fileBacked = options.path !== undefined && options.path !== "-" && statSync(options.path).isFile();
     this.store = fileBacked ? new FileStore(options.path!) : new MemoryStore();
     this.indexer = new Indexer(this.store, options.recognition, options.serverPort);
-    this.live = options.source?.live ?? false;
+    // A pipe is a capture still being written, as a live interface is: follow its tail, pause, ask before quitting.
+    this.live = options.source?.live ?? !fileBacked;
     this.description = options.source?.description ?? options.path ?? "?";
     this.decoder = new RowDecoder(this.indexer.index, this.store, this.indexer.analyzer, () => this.indexer.done);
     this.filter = new FilterEngine(this.indexer.index, this.decoder);

@@ -201,6 +201,7 @@ export class TuiApp {
   }
 
   closePrompt(): void {
+    if (this.prompt === "quit") this.status.message = "";
     this.prompt = null;
     this.promptError = "";
     this.promptValid = null;
