@@ -74,6 +74,8 @@ export class MutableFrame implements ReadFrame {
   packet!: CapturePacket;
   fragments: readonly number[] | null = null;
   view: AnalysisView = "first";
+  /** False when the mark gate knows the frame has no analysis mark (Info skips the analysis). */
+  mayHaveMarks = true;
   private cachedAnalysis: FrameAnalysis | null = null;
   private cachedTree: TreeNode | null = null;
   private cachedAnalysisTree: TreeNode | null | undefined = undefined;
@@ -128,7 +130,7 @@ export class MutableFrame implements ReadFrame {
   info(): string {
     if (this.cachedInfo === null) {
       const base = summaryInfo(this.decoded, this.analyzer ? this.nameOf : undefined);
-      const marks = this.analyzer ? analysisMarks(this.analysis()) : "";
+      const marks = this.analyzer && (this.mayHaveMarks || this.cachedAnalysis !== null) ? analysisMarks(this.analysis()) : "";
       this.cachedInfo = marks ? `${base} ${marks}` : base;
     }
     return this.cachedInfo;

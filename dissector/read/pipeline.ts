@@ -11,7 +11,7 @@
 import { CaptureFormatError } from "../capture/errors.js";
 import type { CapturePacket } from "../capture/packet.js";
 import type { UdpFrame } from "../capture/parse-frame.js";
-import { ConversationAnalyzer, type AnalyzerOptions } from "../analysis/index.js";
+import { ConversationAnalyzer, type AnalysisInput, type AnalyzerOptions } from "../analysis/index.js";
 import type { DisplayFilter } from "../filter/index.js";
 import { readImpDatagrams, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
 import type { Recognition } from "../recognize.js";
@@ -20,6 +20,7 @@ import { DEFAULT_PORT } from "../../src/protocol/fields.js";
 import { endpointOf, type Endpoint } from "../capture/endpoint.js";
 import { parseIPv4 } from "../analysis/names.js";
 import { MutableFrame, type ReadFrame } from "./frame.js";
+import { MarkGate } from "./mark-gate.js";
 import { fieldNeeds, FrameFields, type FieldNeeds } from "./frame-fields.js";
 
 export interface DissectOptions {
@@ -47,6 +48,8 @@ export interface DissectOptions {
   reopen?: () => PacketSource;
   /** Polled after each shown frame: true ends the read quietly (the output's reader went away). */
   stopWhen?: () => boolean;
+  /** Skip the analysis of frames that cannot have a mark in Info (default true; see mark-gate.ts). */
+  markGate?: boolean;
 }
 
 export interface DissectResult {
@@ -128,6 +131,7 @@ export async function dissect(
   const feed = analyzer !== null && passes === 1;
   const frame = new MutableFrame(analyzer);
   frame.view = passes === 2 ? "final" : "first";
+  const gate = analyzer && frame.view === "first" && options.markGate !== false ? new MarkGate() : null;
   let shown = 0;
   let stoppedEarly = false;
   const stop = () => {
@@ -136,9 +140,19 @@ export async function dissect(
     if (!source.live) throw new StopReading();
   };
 
+  // One input object for every frame: the analyzer keeps nothing of it.
+  const input: { -readonly [K in keyof AnalysisInput]: AnalysisInput[K] } = { frame: 0, time: 0, src: { ip: "", port: 0 }, dst: { ip: "", port: 0 }, decoded: null as unknown as AnalysisInput["decoded"], bytes: new Uint8Array(0) };
   const onDatagram = (d: ImpDatagram) => {
     if (stoppedEarly) return;
-    if (feed) analyzer.add({ frame: d.frame, time: d.tsSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload });
+    if (feed) {
+      input.frame = d.frame;
+      input.time = d.tsSec + d.tsNsec * 1e-9;
+      input.src = d.src;
+      input.dst = d.dst;
+      input.decoded = d.decoded;
+      input.bytes = d.payload;
+      analyzer.add(input);
+    }
     frame.reset();
     frame.number = d.frame;
     frame.tsSec = d.tsSec;
@@ -153,6 +167,7 @@ export async function dissect(
     frame.decoded = d.decoded;
     frame.packet = d.packet;
     frame.fragments = d.fragments;
+    frame.mayHaveMarks = gate === null || gate.mayHaveMarks(frame.src, frame.dst, d.decoded);
     if (filter) {
       fields.fill(frame);
       if (!filter.matches(fields)) return;

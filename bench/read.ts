@@ -1,0 +1,130 @@
+/**
+ * `imp read` against tshark on the same capture, in the same run (issue: dissector, performance):
+ * the real command as a child process (`node dist/src/cli/main.js read FILE > /dev/null`), its
+ * packets/s and peak RSS (/usr/bin/time -v), beside `tshark -r FILE` (summary; no IMP dissector,
+ * so tshark decodes frame/IP/UDP only) and `tshark -r FILE -T json`, then, when the generated Lua
+ * dissector is there, `tshark -X lua_script:imp.lua -T json` on the first LUA_PACKETS packets
+ * (it manages a few thousand packets/s: the whole file would take minutes).
+ *
+ * Peak RSS flat in file size: the summary run is repeated on a capture a tenth the size; the
+ * growth per extra packet is printed (the analysis keeps ~35-55 bytes per frame).
+ *
+ * Usage: `npm run build && node dist/bench/read.js [N]` (default 1 000 000 datagrams), or
+ * `benchRead(file)` on a capture the caller provides.
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readCapture } from "../dissector/capture/index.js";
+import { fmtBytes, fmtRate } from "./report.js";
+
+/** Packets of the tshark + Lua JSON run. */
+const LUA_PACKETS = 50_000;
+
+export interface ReadBenchRow {
+  name: string;
+  command: string;
+  packets: number;
+  seconds: number;
+  rate: number;
+  peakRss: number;
+}
+
+function mainJs(): string {
+  // dist/bench/read.js -> dist/src/cli/main.js; from the sources (tsx) -> dist too (build first).
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, "../src/cli/main.js"), join(here, "../dist/src/cli/main.js")];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error("dist/src/cli/main.js not found: run `npm run build` first");
+  return found;
+}
+
+/** Runs a command with stdout to /dev/null under /usr/bin/time -v: wall seconds and peak RSS. */
+function measure(name: string, argv: readonly string[], packets: number): ReadBenchRow {
+  const out = openSync("/dev/null", "w");
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-v", ...argv], { stdio: ["ignore", out, "pipe"], maxBuffer: 64 << 20 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  closeSync(out);
+  const err = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}): ${err.slice(-2000)}`);
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? NaN);
+  return { name, command: argv.join(" "), packets, seconds, rate: packets / seconds, peakRss: kb * 1024 };
+}
+
+async function countPackets(file: string): Promise<number> {
+  return (await readCapture(file, () => {})).packets;
+}
+
+function hasTool(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+}
+
+function print(rows: readonly ReadBenchRow[]): void {
+  for (const r of rows) {
+    console.log(`  ${r.name.padEnd(46)} ${fmtRate(r.rate).padStart(9)} packets/s  ${r.seconds.toFixed(2).padStart(7)} s  peak RSS ${fmtBytes(r.peakRss).padStart(10)}`);
+  }
+}
+
+/** Measures `imp read` and tshark on `file`; `small` (optional): the same kind of capture, smaller, for the RSS slope. */
+export async function benchRead(file: string, small?: string): Promise<ReadBenchRow[]> {
+  const main = mainJs();
+  const node = process.execPath;
+  const packets = await countPackets(file);
+  const rows: ReadBenchRow[] = [];
+  rows.push(measure("imp read (summary)", [node, main, "read", file], packets));
+  rows.push(measure("imp read -T json", [node, main, "read", file, "-T", "json"], packets));
+  rows.push(measure("imp read -2 (two passes, final view)", [node, main, "read", file, "-2"], packets));
+  rows.push(measure('imp read -Y "imp.type == 5 && imp.ack == 0"', [node, main, "read", file, "-Y", "imp.type == 5 && imp.ack == 0"], packets));
+  rows.push(measure("imp read --no-analysis (summary)", [node, main, "read", file, "--no-analysis"], packets));
+  const haveTshark = hasTool("tshark");
+  if (haveTshark) {
+    rows.push(measure("tshark -r (summary, UDP only)", ["tshark", "-r", file], packets));
+    rows.push(measure("tshark -r -T json (UDP only)", ["tshark", "-r", file, "-T", "json"], packets));
+  }
+  let luaRow: ReadBenchRow | undefined;
+  let impLuaRow: ReadBenchRow | undefined;
+  if (haveTshark) {
+    const lua = await import("../dissector/lua/index.js").catch(() => null);
+    if (lua && typeof lua.generateLua === "function") {
+      const dir = mkdtempSync(join(tmpdir(), "imp-bench-lua-"));
+      try {
+        const script = join(dir, "imp.lua");
+        writeFileSync(script, lua.generateLua());
+        const n = Math.min(LUA_PACKETS, packets);
+        luaRow = measure(`tshark + imp.lua -T json (first ${n})`, ["tshark", "-X", `lua_script:${script}`, "-r", file, "-c", String(n), "-T", "json"], n);
+        impLuaRow = measure(`imp read -T json -c ${n}`, [node, main, "read", file, "-T", "json", "-c", String(n)], n);
+        rows.push(luaRow, impLuaRow);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  console.log(`\n## imp read vs tshark (${packets} packets, ${file})`);
+  print(rows);
+  const by = (name: string) => rows.find((r) => r.name.startsWith(name));
+  const ratio = (a?: ReadBenchRow, b?: ReadBenchRow) => (a && b ? `${(a.rate / b.rate).toFixed(2)}x` : "n/a");
+  console.log(`  ratio summary: imp read / tshark -r            ${ratio(by("imp read (summary)"), by("tshark -r (summary"))}  (target 10x)`);
+  console.log(`  ratio JSON:    imp read -T json / tshark -T json ${ratio(by("imp read -T json"), by("tshark -r -T json"))}  (UDP only)`);
+  if (luaRow && impLuaRow) console.log(`  ratio JSON:    imp read -T json / tshark + Lua  ${ratio(impLuaRow, luaRow)}  (target 10x)`);
+  if (small) {
+    const sp = await countPackets(small);
+    const s = measure("imp read (summary), small capture", [node, main, "read", small], sp);
+    const big = by("imp read (summary)")!;
+    const slope = (big.peakRss - s.peakRss) / (packets - sp);
+    console.log(`  peak RSS: ${fmtBytes(s.peakRss)} for ${sp} packets, ${fmtBytes(big.peakRss)} for ${packets}: ${slope.toFixed(1)} bytes per extra packet (analysis state)`);
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { generateSessionCapture } = await import("./gen-capture.js");
+  const n = Number(process.argv[2] ?? 1_000_000);
+  const file = `/tmp/impkit-bench-read-${n}.pcap`;
+  const small = `/tmp/impkit-bench-read-${Math.floor(n / 10)}.pcap`;
+  if (!existsSync(file)) await generateSessionCapture(file, n);
+  if (!existsSync(small)) await generateSessionCapture(small, Math.floor(n / 10));
+  await benchRead(file, small);
+}
