@@ -172,12 +172,16 @@ describe("imp sniff on the loopback (root)", () => {
     }
   });
 
-  it("SIGINT stops the capture: N packets captured, the -w file complete (and readable before)", async (ctx) => {
+  it.for([
+    ["SIGINT", "pcapng"],
+    ["SIGTERM", "pcap"],
+  ] as const)("%s stops the capture: N packets captured, the -w file (%s) complete, and readable before", async ([signal, format], ctx) => {
     await needLive(ctx);
     const { port, release } = await reservePort();
     onTestFinished(release);
-    const file = tmp.path("sigint.pcapng");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-f", `udp port ${port}`, "-w", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const file = tmp.path(`${signal}.${format}`);
+    const argv = ["--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-f", `udp port ${port}`, "-w", file, "-F", format];
+    const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
@@ -193,14 +197,15 @@ describe("imp sniff on the loopback (root)", () => {
       await sendUdp(port, dataMessages(2, "late"));
       await delay(100);
     } finally {
-      child.kill("SIGINT");
+      child.kill(signal);
     }
     expect(await Promise.race([exited, delay(10_000).then(() => "timeout")])).toBe(0);
     expect(out).toBe("");
     expect(err).toMatch(/\n7 packets captured\n$/);
     let after = 0;
-    await readCapture(file, () => after++);
+    const summary = await readCapture(file, () => after++);
     expect(after).toBe(7);
+    expect(summary.format).toBe(format);
     const count = tsharkCount(file);
     if (count !== null) expect(count).toBe(7);
   });
