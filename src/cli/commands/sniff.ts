@@ -9,8 +9,19 @@
  * one sentence on stderr and exit 2.
  */
 import { Command, Option } from "commander";
-import { liveSource, recordLive, listInterfaces, formatInterfaces, LiveCaptureError, loadCap, type CapLoader, type LiveSource } from "../../../dissector/live/index.js";
-import { CAP_SNAPLEN, DEFAULT_LIVE_FILTER, DEFAULT_LIVE_INTERFACE } from "../../../dissector/live/live-source.js";
+import {
+  CAP_SNAPLEN,
+  DEFAULT_LIVE_FILTER,
+  DEFAULT_LIVE_INTERFACE,
+  formatInterfaces,
+  listInterfaces,
+  LiveCaptureError,
+  liveSource,
+  loadCap,
+  recordLive,
+  type CapLoader,
+  type LiveSource,
+} from "../../../dissector/live/index.js";
 import { isKnownField } from "../../../dissector/read/frame-fields.js";
 import type { FieldsFormat } from "../../../dissector/read/outputs.js";
 import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
