@@ -1,11 +1,10 @@
 /**
- * The packet index: one row per IMP datagram, held in typed-array columns (about 40 bytes a
- * row), never a decoded tree. Rows are 0-based in capture order; frame numbers are the capture's.
+ * The packet index: one row per IMP datagram, held in typed-array columns (38 bytes a row),
+ * never a decoded tree. Rows are 0-based in capture order; frame numbers are the capture's.
  */
 import type { Endpoint } from "../../../dissector/capture/endpoint.js";
 import type { Decoded } from "../../codec/message.js";
 import { SEVERITY_RANK } from "../../protocol/problems.js";
-import { f64, i32, u16, u32, u8 } from "./columns.js";
 
 /** type column: the 5-bit type, ACK bit and "no message" (shorter than a header). */
 export const TYPE_MASK = 0x1f;
@@ -33,25 +32,39 @@ export interface IndexedDatagram {
   side: boolean;
 }
 
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/** 65 536 rows: one typed array per column (monomorphic accesses, nothing copied when growing). */
+class Chunk {
+  readonly frames = new Int32Array(CHUNK);
+  readonly tsSec = new Uint32Array(CHUNK);
+  readonly tsNsec = new Uint32Array(CHUNK);
+  readonly refs = new Float64Array(CHUNK);
+  readonly lengths = new Uint16Array(CHUNK);
+  readonly frameLengths = new Uint32Array(CHUNK);
+  readonly types = new Uint8Array(CHUNK);
+  readonly flags = new Uint8Array(CHUNK);
+  readonly srcIds = new Uint8Array(CHUNK);
+  readonly groups = new Uint8Array(CHUNK);
+  readonly srcs = new Int32Array(CHUNK);
+  readonly dsts = new Int32Array(CHUNK);
+  static readonly BYTES = CHUNK * (4 + 4 + 4 + 8 + 2 + 4 + 1 + 1 + 1 + 1 + 4 + 4);
+}
+
 export class PacketIndex {
   count = 0;
   firstSec = 0;
   firstNsec = 0;
-  private readonly frames = i32();
-  private readonly tsSec = u32();
-  private readonly tsNsec = u32();
-  private readonly refs = f64();
-  private readonly lengths = u16();
-  private readonly frameLengths = u32();
-  private readonly types = u8();
-  private readonly flagsCol = u8();
-  private readonly srcs = i32();
-  private readonly dsts = i32();
-  private readonly srcIds = u8();
-  private readonly groups = u8();
+  private readonly chunks: Chunk[] = [];
   /** Distinct endpoints: IPv4 endpoints are shared objects, so identity finds them. */
   readonly endpoints: Endpoint[] = [];
   private readonly endpointIds = new Map<Endpoint | string, number>();
+  private lastSrc: Endpoint | null = null;
+  private lastSrcId = 0;
+  private lastDst: Endpoint | null = null;
+  private lastDstId = 0;
 
   private endpointId(e: Endpoint): number {
     let id = this.endpointIds.get(e);
@@ -67,89 +80,108 @@ export class PacketIndex {
     return id;
   }
 
+  private chunk(row: number): Chunk {
+    return this.chunks[row >>> CHUNK_BITS]!;
+  }
+
   append(d: IndexedDatagram): number {
     const row = this.count;
     if (row === 0) {
       this.firstSec = d.tsSec;
       this.firstNsec = d.tsNsec;
     }
+    if ((row & MASK) === 0) this.chunks.push(new Chunk());
+    const c = this.chunks[row >>> CHUNK_BITS]!;
+    const i = row & MASK;
     const m = d.decoded.message;
     let sev = 0;
     let malformed = false;
-    for (const p of d.decoded.problems) {
+    const problems = d.decoded.problems;
+    for (let k = 0; k < problems.length; k++) {
+      const p = problems[k]!;
       sev = Math.max(sev, SEVERITY_RANK[p.severity] + 1);
       if (p.category === "malformed") malformed = true;
     }
-    this.frames.set(row, d.frame);
-    this.tsSec.set(row, d.tsSec);
-    this.tsNsec.set(row, d.tsNsec);
-    this.refs.set(row, d.ref);
-    this.lengths.set(row, d.length);
-    this.frameLengths.set(row, d.frameLength);
-    this.types.set(row, m ? (m.type & TYPE_MASK) | (m.ack ? TYPE_ACK : 0) : TYPE_NONE);
-    this.flagsCol.set(row, sev | (d.side ? FLAG_SIDE : 0) | (malformed || !m ? FLAG_MALFORMED : 0));
-    this.srcs.set(row, this.endpointId(d.src));
-    this.dsts.set(row, this.endpointId(d.dst));
-    this.srcIds.set(row, m ? m.src : 0);
-    this.groups.set(row, m ? m.group : 0);
+    if (d.src !== this.lastSrc) {
+      this.lastSrc = d.src;
+      this.lastSrcId = this.endpointId(d.src);
+    }
+    if (d.dst !== this.lastDst) {
+      this.lastDst = d.dst;
+      this.lastDstId = this.endpointId(d.dst);
+    }
+    c.frames[i] = d.frame;
+    c.tsSec[i] = d.tsSec;
+    c.tsNsec[i] = d.tsNsec;
+    c.refs[i] = d.ref;
+    c.lengths[i] = d.length;
+    c.frameLengths[i] = d.frameLength;
+    c.types[i] = m ? (m.type & TYPE_MASK) | (m.ack ? TYPE_ACK : 0) : TYPE_NONE;
+    c.flags[i] = sev | (d.side ? FLAG_SIDE : 0) | (malformed || !m ? FLAG_MALFORMED : 0);
+    c.srcs[i] = this.lastSrcId;
+    c.dsts[i] = this.lastDstId;
+    c.srcIds[i] = m ? m.src : 0;
+    c.groups[i] = m ? m.group : 0;
     this.count = row + 1;
     return row;
   }
 
   frame(row: number): number {
-    return this.frames.get(row);
+    return this.chunk(row).frames[row & MASK]!;
   }
   sec(row: number): number {
-    return this.tsSec.get(row);
+    return this.chunk(row).tsSec[row & MASK]!;
   }
   nsec(row: number): number {
-    return this.tsNsec.get(row);
+    return this.chunk(row).tsNsec[row & MASK]!;
   }
   /** Seconds since the first datagram. */
   relTime(row: number): number {
-    return this.tsSec.get(row) - this.firstSec + (this.tsNsec.get(row) - this.firstNsec) / 1e9;
+    const c = this.chunk(row);
+    return c.tsSec[row & MASK]! - this.firstSec + (c.tsNsec[row & MASK]! - this.firstNsec) / 1e9;
   }
   ref(row: number): number {
-    return this.refs.get(row);
+    return this.chunk(row).refs[row & MASK]!;
   }
   length(row: number): number {
-    return this.lengths.get(row);
+    return this.chunk(row).lengths[row & MASK]!;
   }
   frameLength(row: number): number {
-    return this.frameLengths.get(row);
+    return this.chunk(row).frameLengths[row & MASK]!;
   }
   type(row: number): number {
-    return this.types.get(row);
+    return this.chunk(row).types[row & MASK]!;
   }
   flags(row: number): number {
-    return this.flagsCol.get(row);
+    return this.chunk(row).flags[row & MASK]!;
   }
   /** `code`: 1 when the analysis found nothing, else SEVERITY_RANK + 2. */
   setAnalysisSeverity(row: number, code: number): void {
-    const f = this.flagsCol.get(row) & ~FLAG_ANALYSIS_SEV;
-    this.flagsCol.set(row, f | (Math.min(7, code) << FLAG_ANALYSIS_SHIFT));
+    const c = this.chunk(row);
+    const f = c.flags[row & MASK]! & ~FLAG_ANALYSIS_SEV;
+    c.flags[row & MASK] = f | (Math.min(7, code) << FLAG_ANALYSIS_SHIFT);
   }
   /** True once the analysis pass marked the row. */
   analysisKnown(row: number): boolean {
-    return (this.flagsCol.get(row) & FLAG_ANALYSIS_SEV) !== 0;
+    return (this.flags(row) & FLAG_ANALYSIS_SEV) !== 0;
   }
   /** Highest expert severity of the row (codec or analysis): -1 none, else SEVERITY_RANK. */
   severity(row: number): number {
-    const f = this.flagsCol.get(row);
+    const f = this.flags(row);
     const a = (f & FLAG_ANALYSIS_SEV) >> FLAG_ANALYSIS_SHIFT;
     return Math.max(f & FLAG_CODEC_SEV, a > 0 ? a - 1 : 0) - 1;
   }
   src(row: number): Endpoint {
-    return this.endpoints[this.srcs.get(row)]!;
+    return this.endpoints[this.chunk(row).srcs[row & MASK]!]!;
   }
   dst(row: number): Endpoint {
-    return this.endpoints[this.dsts.get(row)]!;
+    return this.endpoints[this.chunk(row).dsts[row & MASK]!]!;
   }
   srcId(row: number): number {
-    return this.srcIds.get(row);
+    return this.chunk(row).srcIds[row & MASK]!;
   }
   group(row: number): number {
-    return this.groups.get(row);
+    return this.chunk(row).groups[row & MASK]!;
   }
 
   /** Row of a frame number (binary search; frames increase), or -1. */
@@ -158,10 +190,10 @@ export class PacketIndex {
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.frames.get(mid) < frame) lo = mid + 1;
+      if (this.frame(mid) < frame) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.count && this.frames.get(lo) === frame ? lo : -1;
+    return lo < this.count && this.frame(lo) === frame ? lo : -1;
   }
 
   /** Row of the first frame >= `frame` (for go-to on a frame that is not IMP). */
@@ -170,14 +202,13 @@ export class PacketIndex {
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.frames.get(mid) < frame) lo = mid + 1;
+      if (this.frame(mid) < frame) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   bytes(): number {
-    return [this.frames, this.tsSec, this.tsNsec, this.refs, this.lengths, this.frameLengths, this.types, this.flagsCol, this.srcs, this.dsts, this.srcIds, this.groups]
-      .reduce((n, c) => n + c.bytes(), 0);
+    return this.chunks.length * Chunk.BYTES;
   }
 }

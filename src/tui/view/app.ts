@@ -86,14 +86,22 @@ export class TuiApp {
     this.hex.box.height = hexH;
   }
 
-  schedule(): void {
+  /**
+   * Redraws on the next turn of the event loop; while a capture is being read, at most ten
+   * times a second unless `urgent` (keys, mouse), so drawing does not slow indexing down.
+   */
+  schedule(urgent = false): void {
     if (this.scheduled || this.exited) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       if (!this.exited) this.render();
-    });
+    };
+    const wait = urgent || this.s.progress().done ? 0 : this.lastRender + 100 - performance.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
+  private lastRender = 0;
 
   render(): void {
     const s = this.s;
@@ -117,6 +125,7 @@ export class TuiApp {
     this.overlay.render();
     this.screen.render();
     this.renders++;
+    this.lastRender = performance.now();
   }
 
   say(message: string): void {
@@ -137,7 +146,7 @@ export class TuiApp {
     const b = lookup(contexts, name);
     if (b) {
       b.run(this);
-      this.schedule();
+      this.schedule(true);
     }
   }
 
@@ -172,7 +181,7 @@ export class TuiApp {
         else return;
     }
     this.validatePrompt();
-    this.schedule();
+    this.schedule(true);
   }
 
   private validatePrompt(): void {
@@ -409,7 +418,7 @@ export class TuiApp {
         const i = this.overlay.lineAt(y);
         if (i >= 0) this.overlay.cursor = i;
       }
-      return this.schedule();
+      return this.schedule(true);
     }
     if (within(this.list.box)) {
       this.focus = "list";
@@ -439,7 +448,7 @@ export class TuiApp {
         }
       }
     }
-    this.schedule();
+    this.schedule(true);
   }
 }
 
