@@ -50,6 +50,8 @@ export interface ChatLine {
   notDeliveredTo?: string[];
   /** Why a client joined or left (connect, invitation, disjoint, dissolution, ...). */
   reason?: string;
+  /** The group a client that left went to (it moved, it did not leave the server). */
+  movedTo?: number;
 }
 
 export interface ChatGroup {
@@ -148,9 +150,15 @@ export class ChatCollector {
         notDeliveredTo: missed,
       });
     }
+    // Where a client that left went (the "joined" event of the same frame), for "left for group 2".
+    const wentTo = new Map<string, number>();
+    for (const ev of analyzer.groupEvents) if (ev.kind === "joined") wentTo.set(`${ev.frame}/${ev.client}`, ev.group);
     for (const ev of analyzer.groupEvents) {
       if (options.group !== undefined && ev.group !== options.group) continue;
-      groupOf(ev.group).lines.push(eventLine(ev, analyzer, this.timeOf(ev.frame)));
+      const line = eventLine(ev, analyzer, this.timeOf(ev.frame));
+      const to = ev.kind === "left" ? wentTo.get(`${ev.frame}/${ev.client}`) : undefined;
+      if (to !== undefined) line.movedTo = to;
+      groupOf(ev.group).lines.push(line);
     }
     for (const g of groups.values()) g.lines.sort((a, b) => a.frame - b.frame || Number(a.kind === "message") - Number(b.kind === "message"));
     return [...groups.values()].sort((a, b) => a.group - b.group);
@@ -188,7 +196,8 @@ export function renderChatText(groups: readonly ChatGroup[]): string {
         if (to.length === 0) to.push("delivered to nobody");
         out += `${head}${l.who}: ${l.text}\n${" ".repeat(head.length + 4)}(${to.join("; ")})\n`;
       } else {
-        out += `${head}* ${l.who} ${l.kind === "joined" ? "joined" : "left"} (${l.reason})\n`;
+        const where = l.movedTo === undefined ? "" : l.movedTo === PUBLIC_GROUP ? " for the Public Group" : ` for group ${l.movedTo}`;
+        out += `${head}* ${l.who} ${l.kind === "joined" ? "joined" : "left"}${where} (${l.reason})\n`;
       }
     }
   }

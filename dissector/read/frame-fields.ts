@@ -3,13 +3,14 @@
  * analysis fields, filled per frame with only what the filter (and `-T fields -e`) names, so a
  * filter on `imp.type` costs no tree, and one on `udp.port` no analysis.
  */
-import { FieldMap, type FilterPacket, type FilterValue } from "../filter/index.js";
+import type { FilterPacket, FilterValue } from "../filter/index.js";
 import { DEFAULT_REGISTRY } from "../filter/registry.js";
 import { HEADER_FIELDS } from "../../src/protocol/fields.js";
 import { SEVERITY_RANK } from "../../src/protocol/problems.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
 import { ANALYSIS_EXPERTS_BY_ID, ANALYSIS_FIELDS_BY_ABBREV } from "../analysis/fields.js";
 import type { TreeNode } from "../tree/index.js";
+import type { ImpMessage } from "../../src/codec/message.js";
 import type { ReadFrame } from "./frame.js";
 
 const HEADER = new Map<string, keyof typeof HEADER_FIELDS>(
@@ -67,9 +68,38 @@ export const COLUMN_FIELDS: ReadonlyMap<string, (f: ReadFrame) => FilterValue> =
   ["_ws.col.dst", (f) => f.dst.toString()],
 ]);
 
+/**
+ * FieldMap's interface without its allocations: the arrays of a field are kept from frame to
+ * frame and emptied, not dropped (a filter over a million frames allocates nothing per frame).
+ */
+class ReusedFields {
+  private readonly map = new Map<string, FilterValue[]>();
+  private readonly used: FilterValue[][] = [];
+
+  add(field: string, value: FilterValue): this {
+    let list = this.map.get(field);
+    if (list === undefined) this.map.set(field, (list = []));
+    if (list.length === 0) this.used.push(list);
+    list.push(value);
+    return this;
+  }
+
+  values(field: string): readonly FilterValue[] | undefined {
+    const list = this.map.get(field);
+    return list === undefined || list.length === 0 ? undefined : list;
+  }
+
+  clear(): void {
+    for (const list of this.used) list.length = 0;
+    this.used.length = 0;
+    // A capture with unbounded field names cannot happen (names come from the registry); still, stay bounded.
+    if (this.map.size > 4096) this.map.clear();
+  }
+}
+
 /** A FilterPacket filled per frame with the fields `needs` asks for. */
 export class FrameFields implements FilterPacket {
-  private readonly map = new FieldMap();
+  private readonly map = new ReusedFields();
   private readonly columns: [string, (f: ReadFrame) => FilterValue][];
 
   constructor(
@@ -82,7 +112,20 @@ export class FrameFields implements FilterPacket {
     });
   }
 
+  /** The message whose header fields are read on demand (when no tree is built). */
+  private message: ImpMessage | null = null;
+  private readonly headerCells = new Map<string, FilterValue[]>();
+
   values(field: string): readonly FilterValue[] | undefined {
+    if (this.message !== null) {
+      const key = HEADER.get(field);
+      if (key !== undefined) {
+        let cell = this.headerCells.get(field);
+        if (cell === undefined) this.headerCells.set(field, (cell = [0]));
+        cell[0] = this.message[key];
+        return cell;
+      }
+    }
     return this.map.values(field);
   }
 
@@ -98,11 +141,10 @@ export class FrameFields implements FilterPacket {
       m.add("udp", true).add("udp.srcport", f.src.port).add("udp.dstport", f.dst.port);
     }
     const msg = f.decoded.message;
-    if (n.tree) {
-      addTree(m, f.tree());
-    } else if (n.header && msg) {
-      for (const [abbrev, key] of HEADER) m.add(abbrev, msg[key]);
-    }
+    this.message = null;
+    if (n.tree) addTree(m, f.tree());
+    else if (n.header) this.message = msg; // read in values(), without copying
+
     if (n.problems) {
       for (const p of f.decoded.problems) {
         m.add(p.id, true).add("expert.severity", SEVERITY_RANK[p.severity]).add("expert.message", p.text);
@@ -121,11 +163,11 @@ export class FrameFields implements FilterPacket {
 }
 
 /** Every field node of the tree: its value, or `true` for a subtree whose items carry the values. */
-function addTree(m: FieldMap, root: TreeNode): void {
+function addTree(m: ReusedFields, root: TreeNode): void {
   for (const c of root.children) visit(m, c);
 }
 
-function visit(m: FieldMap, n: TreeNode): void {
+function visit(m: ReusedFields, n: TreeNode): void {
   if (n.abbrev) {
     if (n.value !== undefined) m.add(n.abbrev, n.value);
     else if (!n.children.some((c) => c.abbrev === n.abbrev)) m.add(n.abbrev, true);

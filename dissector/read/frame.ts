@@ -9,7 +9,7 @@ import type { Problem } from "../../src/protocol/problems.js";
 import type { CapturePacket } from "../capture/packet.js";
 import type { Endpoint } from "../capture/endpoint.js";
 import type { ConversationAnalyzer, AnalysisView, FrameAnalysis } from "../analysis/index.js";
-import { ANALYSIS_FIELDS_BY_ABBREV } from "../analysis/fields.js";
+import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, ANALYSIS_FIELDS_BY_ABBREV } from "../analysis/fields.js";
 import { buildTree, node, type TreeNode } from "../tree/index.js";
 import type { NameOf } from "../summary/info.js";
 import { relativeTime, summaryInfo } from "../summary/summary-line.js";
@@ -151,6 +151,8 @@ export function buildAnalysisTree(a: FrameAnalysis): TreeNode | null {
   if (a.fields.length === 0 && a.experts.length === 0) return null;
   const sub = node("[IMP analysis]", 0, 0, { abbrev: "imp.analysis" });
   const byName = new Map<string, TreeNode>();
+  /** joined/left items, in order: the membership expert items go under them one by one. */
+  const moves: TreeNode[] = [];
   for (const f of a.fields) {
     const spec = ANALYSIS_FIELDS_BY_ABBREV.get(f.name);
     const label = spec?.label ?? f.name;
@@ -158,10 +160,13 @@ export function buildAnalysisTree(a: FrameAnalysis): TreeNode | null {
     const n = node(text, 0, 0, { abbrev: f.name, value: f.value, display: f.display });
     sub.children.push(n);
     if (!byName.has(f.name)) byName.set(f.name, n);
+    if (f.name === ANALYSIS_FIELDS.joined.abbrev || f.name === ANALYSIS_FIELDS.left.abbrev) moves.push(n);
   }
+  let move = 0;
   for (const e of a.experts) {
     const problem = { id: e.id, category: e.category, severity: e.severity, text: e.text, offset: 0, length: 0 } as unknown as Problem;
-    (byName.get(e.id) ?? sub).experts.push(problem);
+    const target = e.id === ANALYSIS_EXPERTS.membership.id ? moves[move++] : byName.get(e.id);
+    (target ?? sub).experts.push(problem);
   }
   return sub;
 }
