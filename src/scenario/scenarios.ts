@@ -284,9 +284,11 @@ export const SCENARIOS: readonly Scenario[] = [
       await rejected;
       await ctx.settle();
       await makeGroup(ctx, "carol", "centralized", "dave");
-      ctx.recorder.loss = ctx.loss(0.25);
+      ctx.recorder.loss = ctx.loss(0.35);
       await say(ctx, "carol", "the wifi here is terrible");
       await say(ctx, "dave", "I can barely hear you");
+      await say(ctx, "carol", "let me move closer to the router");
+      await say(ctx, "dave", "better now");
       ctx.recorder.loss = null;
       await ctx.settle();
       await ctx.client("dave").leave();
