@@ -31,17 +31,18 @@ import { parseIntInRange } from "../parse-options.js";
 
 /** Options every capture-reading command shares. */
 export interface CaptureCommandOptions {
-  port: number[];
+  /** Undefined when no --port was given. */
+  port?: number[];
   heuristic: boolean;
   rto?: number;
   retries?: number;
   invitationTimeout?: number;
 }
 
-export function collectPort(value: string, previous: number[]): number[] {
+export function collectPort(value: string, previous: number[] | undefined): number[] {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a UDP port from 1 to 65535");
-  return [...previous, n];
+  return [...(previous ?? []), n];
 }
 
 function parseSeconds(name: string): (value: string) => number {
@@ -55,7 +56,7 @@ function parseSeconds(name: string): (value: string) => number {
 /** Adds --port, --no-heuristic and the analysis timers to a command. */
 export function addCaptureOptions(cmd: Command): Command {
   return cmd
-    .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort, [] as number[])
+    .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort)
     .option("--no-heuristic", "only the IMP ports: do not recognise IMP on other ports by its header")
     .option("--rto <seconds>", "retransmission time-out the analysis assumes (default 0.5)", parseSeconds("--rto"))
     .option("--retries <n>", "retransmissions before a forced disconnection (default 5)", parseIntInRange("--retries", 0, 255))
@@ -63,7 +64,7 @@ export function addCaptureOptions(cmd: Command): Command {
 }
 
 export function recognitionOf(opts: CaptureCommandOptions): Recognition {
-  return { ports: opts.port.length > 0 ? opts.port : [DEFAULT_PORT], heuristic: opts.heuristic };
+  return { ports: opts.port && opts.port.length > 0 ? opts.port : [DEFAULT_PORT], heuristic: opts.heuristic };
 }
 
 export function analyzerOptionsOf(opts: CaptureCommandOptions): AnalyzerOptions {
@@ -115,8 +116,8 @@ export function captureCliError(path: string, e: unknown): CliError | null {
   return err;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 interface ReadCommandOptions extends CaptureCommandOptions {
@@ -125,8 +126,8 @@ interface ReadCommandOptions extends CaptureCommandOptions {
   outputFormat: ReadFormat | "text";
   verbose?: boolean;
   hex?: boolean;
-  field: string[];
-  fieldsOption: string[];
+  field?: string[];
+  fieldsOption?: string[];
   names?: boolean;
   twoPass?: boolean;
   analysis: boolean;
@@ -167,8 +168,8 @@ export function readCommand(io: CliIo): Command {
     )
     .option("-V, --verbose", "the full protocol tree of each packet (frame, IP, UDP, IMP, [IMP analysis])")
     .option("-x, --hex", "a hex and ASCII dump of each packet")
-    .option("-e, --field <field>", "a field to print with -T fields (repeatable), e.g. -e imp.src -e imp.data", collect, [] as string[])
-    .option("-E, --fields-option <name=value>", "-T fields layout: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l, quote=d", collect, [] as string[])
+    .option("-e, --field <field>", "a field to print with -T fields (repeatable), e.g. -e imp.src -e imp.data", collect)
+    .option("-E, --fields-option <name=value>", "-T fields layout: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l, quote=d", collect)
     .option("-N, --names", "endpoint names (alice, server) in Source and Destination instead of addresses")
     .option("-2, --two-pass", "read twice: show the final view of the analysis (acked_in, unacked, forced disconnections, response_in...)")
     .option("--no-analysis", "no conversation analysis (no names, no marks, no imp.analysis fields)");
@@ -184,9 +185,10 @@ Examples:
   imp read captures/packet-loss.pcapng -Y 'imp.analysis.retransmission'
   imp read capture.pcapng -T fields -e frame.number -e imp.src -e imp.data -Y 'imp.type == "Data Message"'
   imp read capture.pcapng -V -c 3
-  tcpdump -i any -w - udp port 1313 | imp read -`,
+  tcpdump -i any -U -w - udp port 1313 | imp read -`,
   );
-  return cmd.action(async (file: string | undefined, opts: ReadCommandOptions) => {
+  return cmd.action(async (file: string | undefined, given: ReadCommandOptions) => {
+    const opts = { ...given, field: given.field ?? [], fieldsOption: given.fieldsOption ?? [] };
     const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
     const filter = displayFilterOf(opts.displayFilter);
     for (const name of opts.field) {
