@@ -15,6 +15,7 @@ import { availableStates, generateCase, mutateCorpusCase } from "./generate.js";
 import { minimise } from "./minimise.js";
 import { saveFinding, toSaved } from "./save.js";
 import { writeReport } from "./report.js";
+import { Lanes } from "../targets/lanes.js";
 
 export interface CampaignOptions {
   target: Target;
@@ -35,6 +36,13 @@ export interface CampaignOptions {
   /** Heap check (after GC) every N cases (targets with a debug channel). Default 5000. */
   memoryEvery?: number;
   progress?: (line: string) => void;
+  /** Stateless cases per round against a target with a debug channel (default 8; 1: one at a time). */
+  batch?: number;
+  /**
+   * Stateful cases at once against a target with a debug channel and a virtual clock (default 1:
+   * one at a time; on the 2-core machines here 4 lanes measured no faster, the target being busy).
+   */
+  lanes?: number;
   /** Called with every case before it runs (determinism tests). */
   onCase?: (c: FuzzCase) => void;
 }
@@ -134,32 +142,103 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     }
   };
 
-  for (; i < maxCases; i++) {
-    if (o.durationMs !== undefined && performance.now() - t0 >= o.durationMs) break;
-    let c = generateCase(o.seed, i, gen);
-    if (o.coverage && corpus.length > 0) {
-      const rng = Rng.forCase(o.seed ^ 0x5bd1e995, i);
-      if (rng.chance(0.3)) c = mutateCorpusCase(rng, rng.pick(corpus), i);
-    }
+  // Stateless cases against a target with a debug channel go out in batches (runBatch); a batch
+  // where anything shows is run again case by case. Probes and memory checks stay on their cases.
+  const batchSize = !stateful && !o.coverage && target.capabilities.debug && session instanceof FuzzSession ? Math.min(o.batch ?? 8, session.batchSize) : 1;
+  const checkDue = (n: number) => probeEvery <= 1 || (n + 1) % probeEvery === 0 || (memoryEvery > 0 && (n + 1) % memoryEvery === 0);
+  const runOne = async (c: FuzzCase) => {
     o.onCase?.(c);
-    const probe = probeEvery <= 1 || (i + 1) % probeEvery === 0;
+    const probe = probeEvery <= 1 || (c.id + 1) % probeEvery === 0;
     const r = await session.run(c, { probe, probeMs });
     if (r.reached) statesReached[c.state] = (statesReached[c.state] ?? 0) + 1;
     if (r.restarted) restarts++;
     if (r.findings.length > 0) await record(c, r.findings, probe);
-    if (o.coverage && target.coverage) {
-      const cov = await target.coverage();
-      coverage = { covered: cov.covered, total: cov.total };
-      if (cov.newBlocks > 0 && i > 0) corpus.push(c);
-    }
-    if (memTarget.memory && memoryEvery > 0 && (i + 1) % memoryEvery === 0) {
-      const m = await memTarget.memory();
-      const heap = m.debug?.heapUsed;
-      if (heapBaseline === undefined) heapBaseline = heap;
-      else {
-        const f = memoryOracle(heap, heapBaseline, 64 * 1024 * 1024);
-        if (f) await record(c, [f], false);
+  };
+  // Stateful cases against a target with a debug channel and a virtual clock run in lanes, one
+  // case per lane at once; the clock is run out and the tables checked once for the round, and a
+  // round where anything shows is run again case by case.
+  const laneCount =
+    stateful && !o.coverage && target.capabilities.debug && target.capabilities.virtualClock && session instanceof FuzzSession
+      ? Math.min(o.lanes ?? 1, Math.floor(target.socketCount / 4))
+      : 1;
+  const lanes = laneCount > 1 ? new Lanes(target, laneCount) : null;
+  const laneSessions = lanes ? lanes.views.map((v, k) => new FuzzSession(v, { lane: { suffix: String(k) } })) : [];
+  const runLanes = async (batch: FuzzCase[]): Promise<boolean> => {
+    const results = await Promise.all(batch.map((c, k) => laneSessions[k]!.run(c)));
+    if (results.some((r) => r.failed)) return false;
+    const b = await target.advance!(120_000);
+    lanes!.clear();
+    const d = b.debug;
+    if (!b.ok || !d || target.exitInfo()) return false;
+    if (d.sessions !== (session as FuzzSession).baseline.sessions || d.groups || d.invitations || d.departures || d.queued || d.timers || d.violations.length) return false;
+    // Findings already known only count a hit; a new one sends the round through the single path.
+    for (const r of results) for (const f of r.findings) if (!found.has(findingKey(f))) return false;
+    for (const r of results) for (const f of r.findings) found.get(findingKey(f))!.hits++;
+    for (let k = 0; k < batch.length; k++) if (results[k]!.reached) statesReached[batch[k]!.state] = (statesReached[batch[k]!.state] ?? 0) + 1;
+    return true;
+  };
+  while (i < maxCases) {
+    if (o.durationMs !== undefined && performance.now() - t0 >= o.durationMs) break;
+    let batched = false;
+    if (lanes && i + laneCount <= maxCases) {
+      let due = false;
+      for (let k = 0; k < laneCount && !due; k++) due = checkDue(i + k);
+      if (!due) {
+        const batch: FuzzCase[] = [];
+        for (let k = 0; k < laneCount; k++) batch.push(generateCase(o.seed, i + k, gen));
+        if (await runLanes(batch)) {
+          for (const c of batch) o.onCase?.(c);
+        } else {
+          // Case by case from a clean target: what the lanes left is run out, or the target restarted.
+          lanes.clear();
+          const b = target.exitInfo() ? null : await target.advance!(120_000);
+          lanes.clear();
+          const d = b?.debug;
+          if (!b?.ok || !d || d.sessions !== (session as FuzzSession).baseline.sessions || d.groups || d.invitations || d.queued || d.violations.length) await session.fresh();
+          for (const c of batch) await runOne(c);
+        }
+        i += laneCount;
+        batched = true;
       }
+    }
+    if (batchSize > 1 && i + batchSize <= maxCases) {
+      let due = false;
+      for (let k = 0; k < batchSize && !due; k++) due = checkDue(i + k);
+      if (!due) {
+        const batch: FuzzCase[] = [];
+        for (let k = 0; k < batchSize; k++) batch.push(generateCase(o.seed, i + k, gen));
+        if (await (session as FuzzSession).runBatch(batch)) {
+          for (const c of batch) o.onCase?.(c);
+          statesReached.fresh = (statesReached.fresh ?? 0) + batchSize;
+        } else {
+          for (const c of batch) await runOne(c);
+        }
+        i += batchSize;
+        batched = true;
+      }
+    }
+    if (!batched) {
+      let c = generateCase(o.seed, i, gen);
+      if (o.coverage && corpus.length > 0) {
+        const rng = Rng.forCase(o.seed ^ 0x5bd1e995, i);
+        if (rng.chance(0.3)) c = mutateCorpusCase(rng, rng.pick(corpus), i);
+      }
+      await runOne(c);
+      if (o.coverage && target.coverage) {
+        const cov = await target.coverage();
+        coverage = { covered: cov.covered, total: cov.total };
+        if (cov.newBlocks > 0 && i > 0) corpus.push(c);
+      }
+      if (memTarget.memory && memoryEvery > 0 && (i + 1) % memoryEvery === 0) {
+        const m = await memTarget.memory();
+        const heap = m.debug?.heapUsed;
+        if (heapBaseline === undefined) heapBaseline = heap;
+        else {
+          const f = memoryOracle(heap, heapBaseline, 64 * 1024 * 1024);
+          if (f) await record(c, [f], false);
+        }
+      }
+      i++;
     }
     const now = performance.now();
     if (o.progress && now - lastProgress >= 1000) {

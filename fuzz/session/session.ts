@@ -30,7 +30,7 @@ import { STATE_BY_NAME, statePath } from "./states.js";
 export interface StateDriver {
   peer(role: Role): FuzzPeer;
   sendWellFormed(peer: FuzzPeer, t: Template): void;
-  settle(): Promise<boolean>;
+  settle(then?: () => void): Promise<boolean>;
   advance(ms: number): Promise<boolean>;
 }
 
@@ -42,6 +42,8 @@ export interface CaseResult {
   /** Datagrams sent by the case's steps. */
   sent: Uint8Array[];
   restarted: boolean;
+  /** The target stopped answering or exited during the case (lanes leave the restart to the campaign). */
+  failed?: boolean;
 }
 
 interface Window {
@@ -61,6 +63,12 @@ export interface CaseRunner {
 export interface SessionOptions {
   /** Keep the exchange of each case (for pcaps); off in campaigns until a finding is replayed. */
   keepLog?: boolean;
+  /**
+   * One lane of several running at once (targets/lanes.ts): the fuzz clients' names get `suffix`;
+   * teardown only disconnects (the campaign runs the clock out and checks resources once for all
+   * lanes); a failure is reported, not handled (no restart).
+   */
+  lane?: { suffix: string };
 }
 
 const UNKNOWN_ID = 250;
@@ -78,7 +86,9 @@ export class FuzzSession implements StateDriver, CaseRunner {
     readonly target: Target,
     readonly options: SessionOptions = {},
   ) {
-    this.peers = ROLES.map((r, i) => new FuzzPeer(r, i % target.socketCount, `fz${r}`));
+    this.peers = ROLES.map((r, i) => new FuzzPeer(r, i % target.socketCount, `fz${r}${options.lane?.suffix ?? ""}`));
+    // Sockets beyond the four roles: fresh addresses for batches of stateless cases.
+    for (let i = ROLES.length; i < target.socketCount; i++) this.peers.push(new FuzzPeer("fresh", i, `fzb${i}`));
     target.logging = options.keepLog ?? false;
   }
 
@@ -100,7 +110,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
   }
 
   context(p: FuzzPeer): IdContext {
-    const others = this.peers.filter((q) => q !== p && q.role !== "fresh");
+    const others = this.peers.slice(0, 3).filter((q) => q !== p);
     const connected = others.filter((q) => q.connected);
     const other = connected[0] ?? others[0]!;
     const third = connected[1] ?? others[1]!;
@@ -132,7 +142,11 @@ export class FuzzSession implements StateDriver, CaseRunner {
   }
 
   /** Barrier, then handle what arrived (ACKing it), until nothing more arrives. */
-  async settle(): Promise<boolean> {
+  /**
+   * Barrier, then handle what arrived (ACKing it), until nothing more arrives. `then` sends the
+   * next well-formed requests together with the first round's ACKs (one round trip less).
+   */
+  async settle(then?: () => void): Promise<boolean> {
     for (let round = 0; round < 16; round++) {
       const b = await this.target.barrier();
       if (!b.ok) {
@@ -151,7 +165,28 @@ export class FuzzSession implements StateDriver, CaseRunner {
           replied = true;
         }
       }
+      if (round === 0 && then) {
+        then();
+        continue;
+      }
       if (!replied) return true;
+    }
+    return true;
+  }
+
+  /** One barrier and the ACKs of what arrived, without waiting for what those ACKs cause. */
+  private async roundTrip(): Promise<boolean> {
+    const b = await this.target.barrier();
+    if (!b.ok) {
+      this.failed = b;
+      return false;
+    }
+    this.lastDebug = b.debug;
+    for (const d of this.target.receive()) {
+      const p = this.peers.find((q) => q.socket === d.socket)!;
+      const { decoded, reply } = p.onReceive(d.bytes);
+      this.inspect(decoded, d.socket);
+      if (reply) this.target.send(d.socket, reply);
     }
     return true;
   }
@@ -210,17 +245,66 @@ export class FuzzSession implements StateDriver, CaseRunner {
     return ok ? bytes : null;
   }
 
+  /** Cases one `runBatch` call can take (fresh addresses beyond the four roles). */
+  get batchSize(): number {
+    return this.peers.length - ROLES.length;
+  }
+
+  /**
+   * Stateless cases in one round: each from its own fresh address, one barrier for all of them,
+   * then every oracle (conformance and silence per address, state and resources for the round).
+   * True when nothing showed; otherwise the caller runs the cases again one by one, so every
+   * finding gets its own case.
+   */
+  async runBatch(cases: readonly FuzzCase[]): Promise<boolean> {
+    const batch = this.peers.slice(ROLES.length, ROLES.length + cases.length);
+    if (batch.length < cases.length || cases.some((c) => c.state !== "fresh" || c.steps.length !== 1)) throw new Error("runBatch takes single-step stateless cases");
+    this.findings = [];
+    this.failed = null;
+    this.lastDebug = undefined;
+    for (const p of this.peers) p.reset();
+    this.windows = [];
+    cases.forEach((c, i) => {
+      const p = batch[i]!;
+      const step = c.steps[0]!;
+      const bytes = build(step.template, p.lastSent ^ 1, this.context(p), step.mutations);
+      const d = decode(bytes);
+      const reason = silentReason(d, p);
+      if (reason) this.windows.push({ peer: p, sent: d, reason });
+      this.transmit(p, bytes, true);
+    });
+    const ok = await this.settle();
+    this.windows = [];
+    let clean = ok && (await this.teardown()) && this.findings.length === 0;
+    if (clean && (stateOracle(this.lastDebug) || resourcesOracle(this.lastDebug, this.baseline, this.target.capabilities.debug))) clean = false;
+    const failed = this.failed as BarrierResult | null;
+    if (failed || this.target.exitInfo()) {
+      await this.target.restart();
+      await this.start();
+      clean = false;
+    }
+    this.target.takeLog();
+    for (const p of this.peers) p.reset();
+    return clean;
+  }
+
   /** Sends a well-formed Disconnection Request for every connected fuzz client, then runs every timer out. */
   private async teardown(): Promise<boolean> {
-    for (const p of this.peers) {
-      if (!p.connected) continue;
-      for (let attempt = 0; attempt < 2 && p.connected; attempt++) {
-        this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
-        if (!(await this.settle())) return false;
-        // Not acknowledged: the target took it for a duplicate; the next attempt has the other bit.
-        if (p.settled) p.connected = false;
-      }
+    // All at once; a client whose request was taken for a duplicate tries again with the other bit.
+    const lane = this.options.lane !== undefined;
+    const virtual = this.target.capabilities.virtualClock && !lane;
+    let acked = false;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const leaving = this.peers.filter((p) => p.connected);
+      if (leaving.length === 0) break;
+      for (const p of leaving) this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
+      // With a virtual clock, the advance below is the barrier that follows these ACKs.
+      if (!(await (virtual ? this.roundTrip() : this.settle()))) return false;
+      acked = true;
+      for (const p of leaving) if (p.settled) p.connected = false;
     }
+    if (acked && virtual) this.lastDebug = undefined;
+    if (lane) return true;
     const debug = this.lastDebug;
     const clean =
       debug !== undefined &&
@@ -239,13 +323,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
         this.failed = b;
         return false;
       }
-      const after = await this.target.barrier();
-      this.target.receive();
-      if (!after.ok) {
-        this.failed = after;
-        return false;
-      }
-      this.lastDebug = after.debug;
+      this.lastDebug = b.debug;
     } else if (!this.target.capabilities.debug) {
       const after = await this.target.barrier();
       if (!after.ok) {
@@ -292,6 +370,11 @@ export class FuzzSession implements StateDriver, CaseRunner {
         for (const r of replays) this.transmit(r.peer, r.bytes, false);
         await this.settle();
       }
+    }
+    if (this.options.lane) {
+      const failedLane = this.failed !== null || !(await this.teardown()) || this.target.exitInfo() !== null;
+      for (const p of this.peers) p.reset();
+      return { findings: this.findings, reached, log: [], sent, restarted: false, failed: failedLane };
     }
     if (!this.failed && (await this.teardown())) {
       const st = stateOracle(this.lastDebug);

@@ -33,9 +33,11 @@ export const STATES: readonly StateDef[] = [
     async enter(s) {
       const all = [s.peer("self"), s.peer("other"), s.peer("third")];
       for (const p of all) s.sendWellFormed(p, templateFor(spec(MSG.connRequest)));
-      if (!(await s.settle())) return false;
-      for (const p of all) s.sendWellFormed(p, templateFor(spec(MSG.listRequest)));
-      if (!(await s.settle())) return false;
+      // The User List Requests go out with the ACKs of the Accepts.
+      const listed = await s.settle(() => {
+        for (const p of all) if (p.connected) s.sendWellFormed(p, templateFor(spec(MSG.listRequest)));
+      });
+      if (!listed) return false;
       return all.every((p) => p.connected && p.hasList);
     },
   },

@@ -39,7 +39,7 @@ export class BundledClientTarget extends UdpTarget {
   }
 
   barrier(timeoutMs = this.hangMs): Promise<BarrierResult> {
-    return this.debugBarrier({ op: "sync" }, timeoutMs);
+    return this.syncBarrier(timeoutMs);
   }
 
   advance(ms: number): Promise<BarrierResult> {

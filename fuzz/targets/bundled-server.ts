@@ -10,7 +10,7 @@ import type { BarrierResult, CoverageReport, TargetCapabilities } from "./target
 import { UdpTarget, type ChildSpec } from "./udp-target.js";
 
 export interface BundledServerOptions {
-  /** Fuzzer sockets (fuzz clients). Default 4. */
+  /** Fuzzer sockets: four roles, the rest fresh addresses for batches of stateless cases. Default 4 + 16. */
   sockets?: number;
   maxUsers?: number;
   coverage?: boolean;
@@ -24,7 +24,9 @@ export function entryCommand(name: string): ChildSpec {
   const ts = here.endsWith(".ts");
   const entry = fileURLToPath(new URL(`./${name}.${ts ? "ts" : "js"}`, import.meta.url));
   if (!existsSync(entry)) throw new Error(`fuzz entry ${entry} is missing`);
-  return { command: process.execPath, args: [...(ts ? ["--import", "tsx"] : []), "--expose-gc", entry], cwd: packageRoot() };
+  // IMPKIT_FUZZ_NODE_ARGS: extra node options for the target (e.g. --cpu-prof when profiling it).
+  const extra = (process.env.IMPKIT_FUZZ_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0);
+  return { command: process.execPath, args: [...extra, ...(ts ? ["--import", "tsx"] : []), "--expose-gc", entry], cwd: packageRoot() };
 }
 
 export class BundledServerTarget extends UdpTarget {
@@ -34,7 +36,7 @@ export class BundledServerTarget extends UdpTarget {
   private readonly hangMs: number;
 
   constructor(private readonly options: BundledServerOptions = {}) {
-    super(options.sockets ?? 4);
+    super(options.sockets ?? 20);
     this.hangMs = options.hangMs ?? 1000;
     this.capabilities = { debug: true, virtualClock: true, restartable: true, coverage: options.coverage ?? false };
   }
@@ -54,7 +56,7 @@ export class BundledServerTarget extends UdpTarget {
   }
 
   barrier(timeoutMs = this.hangMs): Promise<BarrierResult> {
-    return this.debugBarrier({ op: "sync" }, timeoutMs);
+    return this.syncBarrier(timeoutMs);
   }
 
   advance(ms: number): Promise<BarrierResult> {

@@ -67,3 +67,6 @@ connectClient({ name: "fuzzee", server: { ip: "127.0.0.1", port: Number(arg("ser
     failure = e instanceof Error ? e.message : String(e);
   },
 );
+
+// A clean exit on SIGINT/SIGTERM (lets --cpu-prof and NODE_V8_COVERAGE write their files).
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(0));

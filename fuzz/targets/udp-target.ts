@@ -41,7 +41,8 @@ export abstract class UdpTarget implements Target {
   protected controlAddress: Address | null = null;
   private controlId = 0;
   private readonly controlWaiters = new Map<number, (reply: Record<string, unknown>) => void>();
-  private countWaiter: { n: number; resolve: () => void } | null = null;
+  /** Barriers waiting for the datagrams the target said it sent (several when lanes run at once). */
+  private countWaiters: { n: number; resolve: () => void }[] = [];
   protected exitWaiters: (() => void)[] = [];
   private readonly t0 = now();
   private childInShell = false;
@@ -61,10 +62,12 @@ export abstract class UdpTarget implements Target {
         const d: Datagram = { dir: "in", socket: i, local, bytes, at: now() - this.t0 };
         this.inbox.push(d);
         if (this.logging) this.log.push(d);
-        const w = this.countWaiter;
-        if (w && this.inCount >= w.n) {
-          this.countWaiter = null;
-          w.resolve();
+        if (this.countWaiters.length > 0) {
+          const ready = this.countWaiters.filter((w) => this.inCount >= w.n);
+          if (ready.length > 0) {
+            this.countWaiters = this.countWaiters.filter((w) => this.inCount < w.n);
+            for (const w of ready) w.resolve();
+          }
         }
       });
       s.on("error", () => {});
@@ -162,6 +165,31 @@ export abstract class UdpTarget implements Target {
     });
   }
 
+  private syncInFlight: Promise<BarrierResult> | null = null;
+  private syncNext: Promise<BarrierResult> | null = null;
+
+  /**
+   * A sync barrier shared by every caller that asks while one is in flight (group commit): they
+   * all wait for the next one, which covers everything each of them sent. Lanes need this.
+   */
+  protected syncBarrier(timeoutMs: number): Promise<BarrierResult> {
+    if (!this.syncInFlight) {
+      const p = this.debugBarrier({ op: "sync" }, timeoutMs);
+      this.syncInFlight = p;
+      void p.finally(() => {
+        if (this.syncInFlight === p) this.syncInFlight = null;
+      });
+      return p;
+    }
+    if (!this.syncNext) {
+      this.syncNext = this.syncInFlight.then(() => {
+        this.syncNext = null;
+        return this.syncBarrier(timeoutMs);
+      });
+    }
+    return this.syncNext;
+  }
+
   /** Barrier through the debug channel: the reply says how many datagrams the target sent; wait for them all. */
   protected async debugBarrier(op: Record<string, unknown>, timeoutMs: number): Promise<BarrierResult> {
     const reply = await this.command(op, timeoutMs);
@@ -169,22 +197,22 @@ export abstract class UdpTarget implements Target {
     const debug = reply as unknown as DebugState;
     if (this.inCount < debug.sent) {
       const got = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          this.countWaiter = null;
-          resolve(false);
-        }, timeoutMs);
-        this.countWaiter = {
+        const w = {
           n: debug.sent,
           resolve: () => {
             clearTimeout(timer);
             resolve(true);
           },
         };
+        const timer = setTimeout(() => {
+          this.countWaiters = this.countWaiters.filter((x) => x !== w);
+          resolve(false);
+        }, timeoutMs);
+        this.countWaiters.push(w);
       });
       if (!got) return { ok: false, reason: `target sent ${debug.sent} datagrams, ${this.inCount} arrived`, debug };
     }
-    // Datagrams of one epoll batch may be handled after the reply's: let the poll phase finish.
-    await new Promise<void>((r) => setImmediate(r));
+    // Every datagram the target sent has been counted on arrival: nothing is left in flight.
     return { ok: true, debug };
   }
 
@@ -240,9 +268,7 @@ export abstract class UdpTarget implements Target {
         if (this.child === child) {
           this.exit = { code, signal, exception: findException(this.stderr), stderr: this.stderr };
           for (const w of this.exitWaiters.splice(0)) w();
-          const cw = this.countWaiter;
-          this.countWaiter = null;
-          cw?.resolve();
+          for (const w of this.countWaiters.splice(0)) w.resolve();
         }
         if (!done) {
           done = true;
@@ -278,7 +304,7 @@ export abstract class UdpTarget implements Target {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
       try {
         if (child.pid && this.childInShell) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
+        else child.kill(process.env.IMPKIT_FUZZ_NODE_ARGS ? "SIGINT" : "SIGKILL");
       } catch {
         /* already gone */
       }
