@@ -37,21 +37,31 @@ export interface FieldNeeds {
 /** Classifies field names (a filter's `fields`, `-e` names). */
 export function fieldNeeds(names: Iterable<string>): FieldNeeds {
   const n: FieldNeeds = { capture: false, header: false, tree: false, problems: false, analysis: false, later: false };
-  for (const name of names) {
-    if (name === "frame" || name.startsWith("frame.") || name === "ip" || name.startsWith("ip.") || name === "udp" || name.startsWith("udp.")) n.capture = true;
-    else if (name === "imp") continue;
-    else if (HEADER.has(name)) n.header = true;
-    else if (name === "expert.severity" || name === "expert.message") {
-      n.problems = true;
-      n.analysis = true;
-    } else if (PROBLEM_IDS.has(name)) n.problems = true;
-    else if (name === "imp.analysis" || name.startsWith("imp.analysis.")) {
-      n.analysis = true;
-      const spec = ANALYSIS_FIELDS_BY_ABBREV.get(name) ?? ANALYSIS_EXPERTS_BY_ID.get(name);
-      if (spec?.pass === "later") n.later = true;
-    } else if (name.startsWith("imp.") || name.startsWith("_ws.")) n.tree = true;
+  for (const given of names) {
+    // A computed field (ip.addr, udp.port) needs its sources.
+    for (const name of DEFAULT_REGISTRY.get(given)?.sources ?? [given]) classify(n, name);
   }
   return n;
+}
+
+function classify(n: FieldNeeds, name: string): void {
+  if (name.startsWith("_ws.col.")) {
+    // Columns: Info needs the analysis (names, marks); the others only the capture fields.
+    if (name === "_ws.col.info") n.analysis = true;
+  } else if (name === "frame" || name.startsWith("frame.") || name === "ip" || name.startsWith("ip.") || name === "udp" || name.startsWith("udp.")) {
+    n.capture = true;
+  } else if (name === "imp") {
+    // Always present.
+  } else if (HEADER.has(name)) n.header = true;
+  else if (name === "expert.severity" || name === "expert.message") {
+    n.problems = true;
+    n.analysis = true;
+  } else if (PROBLEM_IDS.has(name)) n.problems = true;
+  else if (name === "imp.analysis" || name.startsWith("imp.analysis.")) {
+    n.analysis = true;
+    const spec = ANALYSIS_FIELDS_BY_ABBREV.get(name) ?? ANALYSIS_EXPERTS_BY_ID.get(name);
+    if (spec?.pass === "later") n.later = true;
+  } else if (name.startsWith("imp.")) n.tree = true;
 }
 
 /** True when a name is a field `-e` can print: a registered filter field or `_ws.col.*`. */
@@ -101,6 +111,8 @@ class ReusedFields {
 export class FrameFields implements FilterPacket {
   private readonly map = new ReusedFields();
   private readonly columns: [string, (f: ReadFrame) => FilterValue][];
+  /** Computed fields asked for by name (-e ip.addr): their sources' values, in order. */
+  private readonly computed: [string, readonly string[]][];
 
   constructor(
     readonly needs: FieldNeeds,
@@ -109,6 +121,10 @@ export class FrameFields implements FilterPacket {
     this.columns = [...names].flatMap((n) => {
       const c = COLUMN_FIELDS.get(n);
       return c ? [[n, c] as [string, (f: ReadFrame) => FilterValue]] : [];
+    });
+    this.computed = [...new Set(names)].flatMap((n) => {
+      const sources = DEFAULT_REGISTRY.get(n)?.sources;
+      return sources ? [[n, sources] as [string, readonly string[]]] : [];
     });
   }
 
@@ -159,6 +175,9 @@ export class FrameFields implements FilterPacket {
       }
     }
     for (const [name, col] of this.columns) m.add(name, col(f));
+    for (const [name, sources] of this.computed) {
+      for (const src of sources) for (const v of this.values(src) ?? []) m.add(name, v);
+    }
   }
 }
 

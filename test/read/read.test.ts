@@ -158,6 +158,11 @@ describe("imp read -T json / ndjson / fields", () => {
     expect(ls[5]).toMatch(/^21\t4\talice,bob,carol\t18\tUser List Response/);
   });
 
+  it("computed fields (ip.addr, udp.port) print both occurrences", async () => {
+    const r = await imp("read", bundled("centralized-messaging.pcapng"), "-T", "fields", "-e", "ip.addr", "-e", "udp.port", "-c", "1");
+    expect(r.out).toMatch(/^127\.0\.0\.1,127\.0\.0\.1\t\d+,1313\n$/);
+  });
+
   it("-E separator, aggregator, occurrence and quote", async () => {
     const r = await imp("read", bundled("centralized-messaging.pcapng"), "-T", "fields", "-e", "frame.number", "-e", "imp.entry.username",
       "-E", "separator=;", "-E", "aggregator=/s", "-E", "occurrence=l", "-E", "quote=d", "-Y", "frame.number == 21");
