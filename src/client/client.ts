@@ -345,7 +345,12 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
   private onServerMessage(m: ImpMessage): void {
     switch (m.type) {
       case T.listResponse: {
-        const users = this.roster.replace(m.entry ?? []);
+        let users = this.roster.replace(m.entry ?? []);
+        // A list without this client still leaves it in its own list (found by imp fuzz).
+        if (!this.roster.get(this.id)) {
+          this.roster.upsert({ client_id: this.id, group: this.group, username: this.name, ip: this.local.ip, port: this.local.port });
+          users = this.roster.all();
+        }
         this.roster.setGroup(this.id, this.group);
         this.prunePeers();
         this.emit("users", { users });

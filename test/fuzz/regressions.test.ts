@@ -6,6 +6,8 @@
  *   set; the server is the sender of the copy, and senders set 0.
  * - client-forgets-itself: an Update Disconnection carrying the client's own ID removed the
  *   client from its own list while it stayed connected.
+ * - client-list-without-itself: a User List Response without the client's own entry left it
+ *   out of its own list.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
@@ -35,6 +37,16 @@ describe("regressions found by imp fuzz", () => {
   it("client: an Update Disconnection with its own ID does not remove it from its list", async () => {
     const saved = loadCase(casePath("client-forgets-itself"));
     expect(saved.finding.oracle).toBe("state");
+    target = new BundledClientTarget();
+    await target.open();
+    const r = await replayCase(target, saved);
+    expect(r.reproduced).toBe(false);
+    expect(r.findings).toEqual([]);
+  });
+
+  it("client: a User List Response without its own entry leaves it in its list", async () => {
+    const saved = loadCase(casePath("client-list-without-itself"));
+    expect(saved.finding.signature).toBe("own entry N missing from the roster");
     target = new BundledClientTarget();
     await target.open();
     const r = await replayCase(target, saved);

@@ -1,0 +1,84 @@
+/**
+ * Campaigns against the bundled server and client: reproducible case sequences, a 100 000-case
+ * campaign with no crash, hang or state finding, stateful campaigns that reach every state,
+ * and coverage guidance.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCampaign, type FuzzCase } from "../../fuzz/index.js";
+import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
+import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
+import { STATES } from "../../fuzz/session/states.js";
+
+const serious = (r: { findings: { finding: { oracle: string; signature: string } }[] }) =>
+  r.findings.filter((f) => ["crash", "hang", "state"].includes(f.finding.oracle)).map((f) => `${f.finding.oracle}: ${f.finding.signature}`);
+
+describe("bundled server", () => {
+  let target: BundledServerTarget;
+  beforeAll(async () => {
+    target = new BundledServerTarget();
+    await target.open();
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  it("a seeded campaign runs twice with identical case sequences (and findings)", async () => {
+    const runs: { cases: string[]; findings: string[] }[] = [];
+    for (let k = 0; k < 2; k++) {
+      const cases: string[] = [];
+      const r = await runCampaign({ target, seed: 4242, cases: 400, stateful: true, onCase: (c: FuzzCase) => cases.push(JSON.stringify(c)) });
+      runs.push({ cases, findings: r.findings.map((f) => `${f.finding.oracle}: ${f.finding.signature}`).sort() });
+    }
+    expect(runs[0]!.cases).toHaveLength(400);
+    expect(runs[1]!.cases).toEqual(runs[0]!.cases);
+    expect(runs[1]!.findings).toEqual(runs[0]!.findings);
+    // Stateless campaigns (sent in batches) too.
+    const a: string[] = [];
+    const b: string[] = [];
+    await runCampaign({ target, seed: 9, cases: 2000, onCase: (c) => a.push(JSON.stringify(c)) });
+    await runCampaign({ target, seed: 9, cases: 2000, onCase: (c) => b.push(JSON.stringify(c)) });
+    expect(a).toHaveLength(2000);
+    expect(b).toEqual(a);
+    expect(new Set(a).size).toBeGreaterThan(1900);
+  }, 120_000);
+
+  it("100 000 stateless cases: no crash, hang or state finding", async () => {
+    const r = await runCampaign({ target, seed: 1, cases: 100_000 });
+    expect(r.cases).toBe(100_000);
+    expect(serious(r)).toEqual([]);
+    expect(r.restarts).toBe(0);
+  }, 120_000);
+
+  it("stateful: every state is reached, no crash, hang or state finding", async () => {
+    const r = await runCampaign({ target, seed: 2, cases: 3000, stateful: true, probeEvery: 250 });
+    expect(serious(r)).toEqual([]);
+    for (const s of STATES.filter((s) => s.name !== "fresh")) expect(r.statesReached[s.name] ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("coverage guidance keeps cases that reach new code", async () => {
+    const cov = new BundledServerTarget({ coverage: true });
+    await cov.open();
+    try {
+      const r = await runCampaign({ target: cov, seed: 3, cases: 300, stateful: true, coverage: true });
+      expect(r.coverage!.covered).toBeGreaterThan(0);
+      expect(r.coverage!.covered).toBeLessThanOrEqual(r.coverage!.total);
+      expect(r.corpus).toBeGreaterThan(0);
+    } finally {
+      await cov.close();
+    }
+  }, 120_000);
+});
+
+describe("bundled client", () => {
+  it("the fuzzer plays its server: no crash, hang or state finding", async () => {
+    const target = new BundledClientTarget();
+    await target.open();
+    try {
+      const r = await runCampaign({ target, seed: 5, cases: 1500, stateful: true });
+      expect(serious(r)).toEqual([]);
+      expect(Object.keys(r.statesReached).sort()).toEqual(["connected", "in-private-group", "invitation-pending"]);
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
+});
