@@ -9,11 +9,17 @@ import { KEYS } from "../../src/tui/view/keys.js";
 import { helpView } from "../../src/tui/view/help.js";
 import { hasTmux, highlightedHex, inverseLines, TmuxTui } from "./tmux.js";
 
+/**
+ * The bundled demo capture as these tests know it (a copy: the bundled one is regenerated when
+ * the demo scenario changes), and the bundled packet-loss capture.
+ */
+const DEMO = "test/tui/fixtures/demo.pcapng";
+const LOSS = "test/tui/fixtures/packet-loss.pcapng";
 const READY = "Displayed: 136 / Total: 136";
 const tmuxMissing = !hasTmux();
 let tui: TmuxTui | null = null;
 
-async function open(args = "captures/demo.pcapng", width = 160, height = 48): Promise<TmuxTui> {
+async function open(args = DEMO, width = 160, height = 48): Promise<TmuxTui> {
   tui = new TmuxTui(TmuxTui.imp(args), width, height);
   await tui.waitFor((s) => s.includes(READY) && s.includes("indexed"), "the indexed demo capture");
   return tui;
@@ -22,7 +28,7 @@ async function open(args = "captures/demo.pcapng", width = 160, height = 48): Pr
 /** Frame numbers `imp read -Y` shows: the reference the TUI's filter must agree with. */
 async function readFrames(filter: string): Promise<number[]> {
   const io = bufferIo();
-  expect(await runCli(["read", "captures/demo.pcapng", "-Y", filter], io)).toBe(0);
+  expect(await runCli(["read", DEMO, "-Y", filter], io)).toBe(0);
   return io.stdout().split("\n").filter((l) => l.trim()).map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
@@ -62,7 +68,7 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui under tmux", 
     const e = t.screen(true);
     expect(inverseLines(e).some((l) => /^\s*1 0\.000000/.test(l.slice(1)))).toBe(true);
     expect(e.split("\n").find((l) => l.includes("0.000793"))).toContain("\x1b[32m");
-    expect(s).toContain("captures/demo.pcapng");
+    expect(s).toContain(DEMO);
   });
 
   it("selecting a packet shows its tree and highlights the selected field's bytes", async () => {
@@ -205,6 +211,46 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui under tmux", 
     await t.waitText("Frame 37: ");
   });
 
+  it("marks expert errors and warnings in the gutter; the expert view groups them by severity", async () => {
+    const t = new TmuxTui(TmuxTui.imp(LOSS));
+    tui = t;
+    await t.waitText("| indexed");
+    t.keys("/");
+    t.type("expert.severity >= 2");
+    t.keys("Enter");
+    const s = await t.waitText("Displayed: 2 / ");
+    expect(frames(s)).toEqual([37, 42]);
+    expect(row(s, 37)!.startsWith("W")).toBe(true);
+    expect(row(s, 42)!.startsWith("E")).toBe(true);
+    expect(row(s, 42)).toContain("[Retransmission of 37]");
+    const e = t.screen(true).split("\n");
+    expect(e.find((l) => l.includes(" 42 "))).toContain("\x1b[31m"); // E in red
+    t.keys("e");
+    const v = await t.waitText("Errors (1)");
+    expect(v.indexOf("Errors (1)")).toBeLessThan(v.indexOf("Warnings (1)"));
+    expect(v.indexOf("Warnings (1)")).toBeLessThan(v.indexOf("Notes ("));
+    t.keys("j", "Enter"); // the forced disconnection group: its frame
+    await t.waitFor((x) => !x.includes("Expert Info (Enter") && x.includes("Frame 42: "), "frame 42 from the expert view", 5000);
+  });
+
+  it("selects with mouse clicks and scrolls with the wheel", async () => {
+    const t = await open();
+    // SGR mouse reports (1-based x;y): a click on the list's fifth row, then the wheel.
+    t.type("\x1b[<0;20;6M\x1b[<0;20;6m");
+    await t.waitText("Frame 4: ");
+    t.type("\x1b[<65;20;6M");
+    await t.waitText("Frame 7: ");
+    t.type("\x1b[<64;20;6M");
+    await t.waitText("Frame 4: ");
+    // A click on a tree line moves the tree cursor there (and the hex highlight with it).
+    const lines = t.lines();
+    const y = lines.findIndex((l) => l.includes("Header Length: 5")) + 1;
+    t.type(`\x1b[<0;10;${y}M\x1b[<0;10;${y}m`);
+    // Header Length is 16 bits: bytes 3 and 4.
+    const s = await t.waitFor((x) => highlightedHex(x).length === 2, "the Header Length bytes highlighted", 5000, true);
+    expect(highlightedHex(s)).toEqual(["00", "05"]);
+  });
+
   it("re-renders on terminal resize", async () => {
     const t = await open();
     t.resize(100, 30);
@@ -224,9 +270,12 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui under tmux", 
   });
 
   it("opens the bundled demo capture without an argument; a bad -Y exits 2 before the screen opens", async () => {
+    const io = bufferIo();
+    expect(await runCli(["read", "captures/demo.pcapng"], io)).toBe(0);
+    const count = io.stdout().trim().split("\n").length;
     const t = new TmuxTui(`${TmuxTui.imp("")} ; ${TmuxTui.imp("-Y 'imp.type =='")}`);
     tui = t;
-    await t.waitText(READY);
+    await t.waitFor((x) => x.includes(`Displayed: ${count} / Total: ${count}`) && x.includes("captures/demo.pcapng"), "the bundled demo capture");
     t.keys("q");
     const s = await t.waitText("EXITED 2");
     expect(s).toContain("invalid display filter");

@@ -63,6 +63,7 @@ export function tuiCommand(io: CliIo): Command {
       const exited = new Promise<void>((resolve) => (exit = resolve));
       const app = new TuiApp({ session, input, output: process.stdout, onExit: () => exit() });
       if (opts.displayFilter) session.applyFilter(opts.displayFilter);
+      source?.onOpen?.((info) => app.say(`capturing on ${info.interface} (${info.filter})`));
       app.render();
       session.start().catch((e: unknown) => app.say(`capture error: ${e instanceof Error ? e.message : String(e)}`));
       await exited;
@@ -74,11 +75,15 @@ export function tuiCommand(io: CliIo): Command {
 
 /** What the TUI uses of dissector/live (imp sniff's back end). */
 interface LiveModule {
-  liveSource(options: { interface?: string; filter?: string }): PacketSource;
+  liveSource(options: { interface?: string; filter?: string }): PacketSource & LiveOpen;
+}
+interface LiveOpen {
+  /** Called once the interface is open, before the first packet. */
+  onOpen?(listener: (info: { interface: string; filter: string }) => void): () => void;
 }
 
 /** The live back end of imp sniff, loaded only for -i (libpcap is optional, and so is the module). */
-async function liveSourceFor(iface: string, filter: string): Promise<PacketSource> {
+async function liveSourceFor(iface: string, filter: string): Promise<PacketSource & LiveOpen> {
   const specifier = "../../../dissector/live/index.js";
   let live: LiveModule;
   try {
