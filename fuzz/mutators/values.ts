@@ -14,6 +14,8 @@
  *   another client's name.
  */
 import {
+  ACK_SPEC,
+  MESSAGES,
   CLIENT_NAMES,
   ENTRY_FIELDS,
   GROUP_NAMES,
@@ -73,6 +75,16 @@ export function isGroupField(f: FieldSpec): boolean {
 
 const cache = new Map<FieldSpec, readonly FieldValue[]>();
 
+/**
+ * IdClasses a field may hold: its own `valid`, or for the header's Source and Group IDs every
+ * class the message table allows there (so Group ID gets the private range's edges, 2 and 254).
+ */
+function classesOf(f: FieldSpec): readonly IdClass[] {
+  if (f === HEADER_FIELDS.src) return [...new Set([...MESSAGES.flatMap((m) => m.src), ...ACK_SPEC.src])];
+  if (f === HEADER_FIELDS.group) return [...new Set([...MESSAGES.flatMap((m) => m.group), ...ACK_SPEC.group])];
+  return f.valid ?? [];
+}
+
 /** Every interesting value of a uint field, numbers first, then symbolic IDs. */
 export function interestingValues(f: FieldSpec): readonly FieldValue[] {
   const hit = cache.get(f);
@@ -86,7 +98,7 @@ export function interestingValues(f: FieldSpec): readonly FieldValue[] {
   if (f.values && bits <= 5) for (let v = 0; v <= max; v++) add(v);
   for (const v of [0, 1, max, max - 1, 2 ** (bits - 1), 2 ** (bits - 1) - 1]) add(v);
   for (const k of Object.keys(f.values ?? {})) add(Number(k));
-  for (const cls of f.valid ?? []) {
+  for (const cls of classesOf(f)) {
     const [lo, hi] = classRange(cls);
     for (const v of [lo - 1, lo, hi, hi + 1]) add(v);
   }
