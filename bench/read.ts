@@ -27,8 +27,12 @@ export interface ReadBenchRow {
   name: string;
   command: string;
   packets: number;
+  /** Wall-clock seconds (start-up included). */
   seconds: number;
   rate: number;
+  /** User + system CPU seconds: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
+  cpuRate: number;
   peakRss: number;
 }
 
@@ -51,7 +55,8 @@ function measure(name: string, argv: readonly string[], packets: number): ReadBe
   const err = r.stderr.toString();
   if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}): ${err.slice(-2000)}`);
   const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? NaN);
-  return { name, command: argv.join(" "), packets, seconds, rate: packets / seconds, peakRss: kb * 1024 };
+  const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN);
+  return { name, command: argv.join(" "), packets, seconds, rate: packets / seconds, cpuSeconds: cpu, cpuRate: packets / cpu, peakRss: kb * 1024 };
 }
 
 async function countPackets(file: string): Promise<number> {
@@ -64,7 +69,9 @@ function hasTool(name: string): boolean {
 
 function print(rows: readonly ReadBenchRow[]): void {
   for (const r of rows) {
-    console.log(`  ${r.name.padEnd(46)} ${fmtRate(r.rate).padStart(9)} packets/s  ${r.seconds.toFixed(2).padStart(7)} s  peak RSS ${fmtBytes(r.peakRss).padStart(10)}`);
+    console.log(
+      `  ${r.name.padEnd(46)} ${fmtRate(r.rate).padStart(9)} packets/s (${r.seconds.toFixed(2).padStart(6)} s wall)  ${fmtRate(r.cpuRate).padStart(9)} packets/CPU-s  peak RSS ${fmtBytes(r.peakRss).padStart(10)}`,
+    );
   }
 }
 
@@ -105,7 +112,7 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
   console.log(`\n## imp read vs tshark (${packets} packets, ${file})`);
   print(rows);
   const by = (name: string) => rows.find((r) => r.name.startsWith(name));
-  const ratio = (a?: ReadBenchRow, b?: ReadBenchRow) => (a && b ? `${(a.rate / b.rate).toFixed(2)}x` : "n/a");
+  const ratio = (a?: ReadBenchRow, b?: ReadBenchRow) => (a && b ? `${(a.rate / b.rate).toFixed(2)}x wall, ${(a.cpuRate / b.cpuRate).toFixed(2)}x CPU` : "n/a");
   console.log(`  ratio summary: imp read / tshark -r            ${ratio(by("imp read (summary)"), by("tshark -r (summary"))}  (target 10x)`);
   console.log(`  ratio JSON:    imp read -T json / tshark -T json ${ratio(by("imp read -T json"), by("tshark -r -T json"))}  (UDP only)`);
   if (luaRow && impLuaRow) {
