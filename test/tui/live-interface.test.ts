@@ -7,21 +7,28 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, ScenarioContext } from "../../src/scenario/index.js";
 import { hasTmux, TmuxTui } from "./tmux.js";
 
-async function liveProblem(): Promise<string | null> {
-  if (!hasTmux()) return "tmux is not installed";
-  if (process.getuid?.() !== 0) return "live capture needs root";
+/** Why the test cannot run here, and whether that is the machine's fault (CI must not skip). */
+async function liveProblem(): Promise<{ reason: string; environment: boolean } | null> {
+  let live: { loadCap(): Promise<unknown> };
   try {
     const specifier = "../../dissector/live/index.js";
-    const live = (await import(specifier)) as { loadCap(): Promise<unknown> };
+    live = (await import(specifier)) as { loadCap(): Promise<unknown> };
+  } catch {
+    return { reason: "dissector/live is not in this tree", environment: false };
+  }
+  if (!hasTmux()) return { reason: "tmux is not installed", environment: true };
+  if (process.getuid?.() !== 0) return { reason: "live capture needs root", environment: true };
+  try {
     await live.loadCap();
   } catch (e) {
-    return `libpcap support is not available: ${e instanceof Error ? e.message : String(e)}`;
+    return { reason: `libpcap support is not available: ${e instanceof Error ? e.message : String(e)}`, environment: true };
   }
   return null;
 }
 
-const problem = await liveProblem();
-if (problem && process.env.CI === "true") throw new Error(`the live TUI test cannot run in CI: ${problem}`);
+const found = await liveProblem();
+if (found?.environment && process.env.CI === "true") throw new Error(`the live TUI test cannot run in CI: ${found.reason}`);
+const problem = found?.reason ?? null;
 
 describe.skipIf(problem !== null)(`imp tui -i lo${problem ? ` (skipped: ${problem})` : ""}`, () => {
   let tui: TmuxTui | null = null;

@@ -155,3 +155,23 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui, live from a 
     await t.waitText("EXITED 0");
   });
 });
+
+describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui --demo", () => {
+  let tui: TmuxTui | null = null;
+  afterEach(() => tui?.kill());
+
+  it("runs the reference server and scripted clients and shows their traffic live", async () => {
+    tui = new TmuxTui(TmuxTui.imp("--demo"));
+    const t = tui;
+    await t.waitFor((x) => x.includes("| LIVE") && x.includes('Connection Request "alice"'), "the demo's first packets, live");
+    const s = await t.waitText("capture stopped", 60000);
+    const total = Number(/Total: (\d+)/.exec(s)![1]);
+    expect(total).toBeGreaterThan(100);
+    t.keys("/");
+    t.type('imp.data contains "lab report"');
+    t.keys("Enter");
+    await t.waitFor((x) => /Displayed: [1-9]\d* \/ Total: /.test(x) && x.includes('"hi all, lab report due friday"'), "alice's message");
+    t.keys("q");
+    await t.waitText("EXITED 0");
+  });
+});

@@ -6,6 +6,7 @@
  *   imp tui FILE                 a pcap/pcapng file (indexed in the background)
  *   imp tui -                    a capture read from standard input as it grows (keys from /dev/tty)
  *   imp tui -i lo [-f FILTER]    live capture through libpcap (dissector/live, as imp sniff)
+ *   imp tui --demo               the reference server and scripted clients (demo scenario), live
  *   -Y FILTER                    display filter applied from the start
  */
 import { openSync } from "node:fs";
@@ -15,12 +16,14 @@ import { compileFilter, formatFilterError } from "../../../dissector/filter/inde
 import type { PacketSource } from "../../../dissector/source.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { bundledCapture } from "../../paths.js";
+import { scenarioSource } from "../../tui/model/scenario-source.js";
 import { TuiSession } from "../../tui/model/session.js";
 import { TuiApp } from "../../tui/view/app.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
 interface TuiOptions {
+  demo?: boolean;
   interface?: string;
   captureFilter?: string;
   displayFilter?: string;
@@ -32,19 +35,24 @@ export function tuiCommand(io: CliIo): Command {
   return new Command("tui")
     .description("terminal inspector: packet list, tree and hex, display filters, expert info, flow, chat, statistics; files, stdin or a live interface")
     .argument("[file]", "capture file (pcap or pcapng), or - for standard input; defaults to the bundled demo capture")
+    .option("--demo", "run the reference server and scripted clients (the demo scenario) and show their traffic live")
     .option("-i, --interface <name>", "capture live on this interface through libpcap (root or CAP_NET_RAW), as imp sniff")
     .option("-f, --capture-filter <filter>", "libpcap capture filter for -i (BPF syntax)", "udp")
     .option("-Y, --display-filter <filter>", "display filter applied from the start (Wireshark syntax)")
     .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort, [] as number[])
     .option("--no-heuristic", "only decode the IMP ports, do not detect IMP on other ports")
     .action(async (file: string | undefined, opts: TuiOptions) => {
-      if (file !== undefined && opts.interface !== undefined) throw new CliError("give either a file or -i, not both");
+      if ([file !== undefined, opts.interface !== undefined, opts.demo === true].filter(Boolean).length > 1) throw new CliError("give one of a file, -i or --demo");
       if (opts.displayFilter !== undefined) {
         const c = compileFilter(opts.displayFilter);
         if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
       }
       if (!process.stdout.isTTY) throw new CliError("imp tui needs a terminal (use imp read for a pipe)");
-      const source = opts.interface !== undefined ? await liveSourceFor(opts.interface, opts.captureFilter ?? "udp") : undefined;
+      const source: (PacketSource & LiveOpen) | undefined = opts.demo
+        ? scenarioSource("demo")
+        : opts.interface !== undefined
+          ? await liveSourceFor(opts.interface, opts.captureFilter ?? "udp")
+          : undefined;
       const path = source ? undefined : (file ?? bundledCapture());
       let session: TuiSession;
       try {
