@@ -60,11 +60,23 @@ export class FlowLayout {
   private readonly infoWidth: number;
   private readonly blank: string;
 
-  constructor(
-    readonly endpoints: readonly FlowEndpoint[],
-    options: FlowOptions = {},
-  ) {
+  /** The endpoints with a column (the last may be "(others)", standing for those that did not fit). */
+  readonly endpoints: readonly FlowEndpoint[];
+  /** Column of the endpoints that did not fit, or -1. */
+  private readonly others: number;
+
+  constructor(all: readonly FlowEndpoint[], options: FlowOptions = {}) {
     const width = options.width ?? 160;
+    // Wide captures: as many columns as fit at MIN_COLUMN; the rest share one "(others)" column.
+    const fit = Math.max(2, Math.floor((width - PREFIX) / MIN_COLUMN));
+    if (all.length > fit) {
+      this.endpoints = [...all.slice(0, fit - 1), { address: "", name: `(${all.length - fit + 1} others)` }];
+      this.others = fit - 1;
+    } else {
+      this.endpoints = all;
+      this.others = -1;
+    }
+    const endpoints = this.endpoints;
     const n = Math.max(1, endpoints.length);
     // Leave the right third to the Info text when there is room for a decent ladder.
     const share = options.info === false ? width - PREFIX : Math.floor(((width - PREFIX) * 2) / 3);
@@ -72,10 +84,16 @@ export class FlowLayout {
     this.ladderWidth = this.column * n;
     const rest = width - PREFIX - this.ladderWidth - 2;
     this.infoWidth = options.info === false || rest < 16 ? 0 : rest;
-    endpoints.forEach((e, i) => this.index.set(e.address, i));
+    endpoints.forEach((e, i) => {
+      if (i !== this.others) this.index.set(e.address, i);
+    });
     const chars: string[] = new Array(this.ladderWidth).fill(" ");
     for (let i = 0; i < n; i++) chars[this.center(i)] = "|";
     this.blank = chars.join("");
+  }
+
+  private column_(address: string): number | undefined {
+    return this.index.get(address) ?? (this.others >= 0 ? this.others : undefined);
   }
 
   private center(i: number): number {
@@ -93,8 +111,8 @@ export class FlowLayout {
 
   /** One row: the arrow of this frame from its sender's column to its receiver's. */
   row(f: ReadFrame): string {
-    const s = this.index.get(f.src.toString());
-    const d = this.index.get(f.dst.toString());
+    const s = this.column_(f.src.toString());
+    const d = this.column_(f.dst.toString());
     const chars = this.blank.split("");
     if (s !== undefined && d !== undefined && s !== d) {
       const cs = this.center(s);

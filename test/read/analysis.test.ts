@@ -113,6 +113,25 @@ describe("imp flow", () => {
     for (const l of ls) expect(l.length).toBeLessThanOrEqual(120);
   });
 
+  it("a wide capture (17 endpoints) keeps to the width: the endpoints that do not fit share one column", async () => {
+    const { generateSessionCapture } = await import("../../bench/gen-capture.js");
+    const { tempDir } = await import("./helpers.js");
+    const tmp = tempDir("imp-flow-wide-");
+    try {
+      const file = tmp.path("wide.pcap");
+      await generateSessionCapture(file, 400);
+      const r = await imp("flow", file, "-w", "100");
+      expect(r.code).toBe(0);
+      const ls = lines(r.out);
+      expect(ls[0]).toMatch(/server +user1 +user2 .*\(\d+ others\)$/);
+      for (const l of ls) expect(l.length).toBeLessThanOrEqual(100);
+      expect(ls).toHaveLength(2 + 400);
+      expect(ls.every((l, i) => i < 2 || /[<>]/.test(l))).toBe(true);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it("-Y and -c select the rows; columns are the endpoints of the rows shown", async () => {
     const r = await imp("flow", bundled("packet-loss.pcapng"), "-Y", "imp.analysis.src_name == \"alice\"", "-c", "3", "--no-info");
     const ls = lines(r.out);
