@@ -50,6 +50,11 @@ export interface DissectOptions {
   stopWhen?: () => boolean;
   /** Skip the analysis of frames that cannot have a mark in Info (default true; see mark-gate.ts). */
   markGate?: boolean;
+  /**
+   * A damaged capture: "throw" (default) rejects with CaptureFormatError once every frame before
+   * the damage was shown; "report" resolves with it in `damage` (reports over what was read).
+   */
+  onDamage?: "throw" | "report";
 }
 
 export interface DissectResult {
@@ -66,6 +71,8 @@ export interface DissectResult {
   stoppedEarly: boolean;
   /** What the fields asked of each frame (which parts were computed). */
   needs: FieldNeeds;
+  /** The damage that ended the read early (only with `onDamage: "report"`). */
+  damage?: CaptureFormatError;
 }
 
 /** Thrown from inside the packet callback to end a file read early; never escapes. */
@@ -181,13 +188,18 @@ export async function dissect(
   try {
     result = await readImpDatagrams(source, onDatagram, { recognition, onPacket });
   } catch (e) {
-    if (!(e instanceof StopReading)) throw e;
+    if (e instanceof CaptureFormatError && options.onDamage === "report") pending = e;
+    else if (!(e instanceof StopReading)) throw e;
     result = { end: { packets: 0 }, counters: { packets: 0, imp: shown, notUdp: 0, otherUdp: 0, fragments: 0 } };
   }
   if (stoppedEarly === false && source.live && options.stopWhen?.()) stoppedEarly = true;
   if (analyzer && !analyzer.finished) analyzer.finish();
-  if (pending) throw pending;
-  return { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs };
+  const done: DissectResult = { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs };
+  if (pending) {
+    if (options.onDamage !== "report") throw pending;
+    done.damage = pending as CaptureFormatError;
+  }
+  return done;
 }
 
 

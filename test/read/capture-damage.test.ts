@@ -134,6 +134,19 @@ describe("truncated and damaged captures", () => {
     expect(lines(two.out)).toHaveLength(got.length);
   });
 
+  it("stats, flow and chat report what came before the damage, then exit 2 with one line", async () => {
+    const cut = tmp.path("cut-loss.pcapng");
+    const loss = readFileSync(bundled("packet-loss.pcapng"));
+    writeFileSync(cut, loss.subarray(0, loss.length - 10));
+    for (const [cmd, seen] of [["stats", "Messages per type"], ["flow", "ConnReq"], ["chat", "alice: can you hear me?"]] as const) {
+      const r = await imp(cmd, cut);
+      expect(r.code, cmd).toBe(2);
+      expect(r.out, cmd).toContain(seen);
+      expect(lines(r.err), cmd).toHaveLength(1);
+      expect(r.err).toMatch(/truncated block/);
+    }
+  });
+
   it("never throws anything but CaptureFormatError, whatever the cut point or flipped byte", async () => {
     const filter = compileFilter("imp.analysis.acked_in || imp.data contains \"a\"");
     if (!filter.ok) throw new Error("filter");

@@ -34,11 +34,13 @@ export function chatCommand(io: CliIo): Command {
     });
     const chat = new ChatCollector();
     try {
-      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts) }, (f) => chat.add(f));
+      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, (f) => chat.add(f));
       const groups = chat.finish(r.analyzer!, opts.group !== undefined ? { group: opts.group } : {});
       const sink = sinkFor(io);
       sink.write(opts.outputFormat === "json" ? `${JSON.stringify(groups, null, 2)}\n` : renderChatText(groups));
       sink.flush();
+      // A damaged capture: the report covers what came before the damage, then exit 2.
+      if (r.damage) throw r.damage;
     } catch (e) {
       throw captureCliError(capture.path, e) ?? e;
     } finally {

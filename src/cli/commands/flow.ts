@@ -39,7 +39,7 @@ export function flowCommand(io: CliIo): Command {
       const base = { recognition, filter, ...(opts.count !== undefined ? { count: opts.count } : {}) };
       // Pass 1: the analysis, over every frame. Pass 2 (only with -Y or -c): the endpoints of the
       // rows shown, with the filter in the final view. Pass 3: the rows.
-      const first = await dissect(capture.source, { recognition, analysis: analyzerOptionsOf(opts) }, () => {});
+      const first = await dissect(capture.source, { recognition, analysis: analyzerOptionsOf(opts), onDamage: "report" }, () => {});
       const analyzer = first.analyzer!;
       const seen = new Map<string, Endpoint>();
       const note = (e: Endpoint) => {
@@ -47,7 +47,7 @@ export function flowCommand(io: CliIo): Command {
         if (!seen.has(key)) seen.set(key, { ip: e.ip, port: e.port });
       };
       if (filter || opts.count !== undefined) {
-        await dissect(capture.reopen(), { ...base, analyzer }, (f) => {
+        await dissect(capture.reopen(), { ...base, analyzer, onDamage: "report" }, (f) => {
           note(f.src);
           note(f.dst);
         });

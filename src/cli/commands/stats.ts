@@ -32,11 +32,13 @@ export function statsCommand(io: CliIo): Command {
     });
     const collector = new StatsCollector();
     try {
-      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts) }, (f) => collector.add(f));
+      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, (f) => collector.add(f));
       const stats = collector.finish(r.analyzer!, capture.path, r.counters);
       const sink = sinkFor(io);
       sink.write(opts.outputFormat === "json" ? `${JSON.stringify(stats, null, 2)}\n` : renderStatsText(stats));
       sink.flush();
+      // A damaged capture: the report covers what came before the damage, then exit 2.
+      if (r.damage) throw r.damage;
     } catch (e) {
       throw captureCliError(capture.path, e) ?? e;
     } finally {
