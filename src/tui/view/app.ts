@@ -10,6 +10,7 @@ import { StatusLine, TopBar, type PromptKind } from "./bars.js";
 import { HexPane } from "./hex-pane.js";
 import { lookup, type KeyContext } from "./keys.js";
 import { helpView } from "./help.js";
+import { onMouse } from "./mouse.js";
 import { Overlay } from "./overlay.js";
 import { PacketListView } from "./packet-list.js";
 import { TreePane } from "./tree-pane.js";
@@ -67,7 +68,9 @@ export class TuiApp {
     });
     this.screen.on("keypress", (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => this.onKey(ch, key));
     this.screen.enableMouse();
-    this.screen.on("mouse", (data: blessed.Widgets.Events.IMouseEventArg) => this.onMouse(data));
+    this.screen.on("mouse", (data: blessed.Widgets.Events.IMouseEventArg) => {
+      if (!this.exited && !this.prompt) onMouse(this, data);
+    });
     this.s.on("update", () => this.schedule());
     this.s.on("message", (m) => this.say(m));
   }
@@ -403,52 +406,4 @@ export class TuiApp {
     this.screen.destroy();
     this.options.onExit();
   }
-
-  // ---- mouse ----
-
-  private onMouse(data: blessed.Widgets.Events.IMouseEventArg): void {
-    if (this.exited || this.prompt) return;
-    const { x, y } = data;
-    const action = data.action as string;
-    const within = (b: blessed.Widgets.BoxElement) => y >= (b.atop as number) && y < (b.atop as number) + (b.height as number);
-    const wheel = action === "wheelup" ? -3 : action === "wheeldown" ? 3 : 0;
-    if (this.overlay.visible) {
-      if (wheel) this.overlay.move(wheel);
-      else if (action === "mousedown") {
-        const i = this.overlay.lineAt(y);
-        if (i >= 0) this.overlay.cursor = i;
-      }
-      return this.schedule(true);
-    }
-    if (within(this.list.box)) {
-      this.focus = "list";
-      if (wheel) this.s.move(wheel);
-      else if (action === "mousedown") {
-        const pos = this.list.positionAt(y);
-        if (pos >= 0 && pos < this.s.displayedCount()) this.s.selectPos(pos);
-      }
-    } else if (within(this.tree.box)) {
-      this.focus = "tree";
-      if (wheel) this.tree.move(wheel);
-      else if (action === "mousedown") {
-        const i = this.tree.lineAt(y);
-        if (i >= 0) {
-          if (i === this.tree.cursor) this.tree.toggle();
-          this.tree.cursor = i;
-        }
-      }
-    } else if (within(this.hex.box)) {
-      this.focus = "hex";
-      if (wheel) this.hexMove(wheel * 16);
-      else if (action === "mousedown" && this.s.selectedRow >= 0) {
-        const b = this.hex.byteAt(x, y, this.s.index.length(this.s.selectedRow));
-        if (b >= 0) {
-          this.hex.cursor = b;
-          this.tree.selectByte(b);
-        }
-      }
-    }
-    this.schedule(true);
-  }
 }
-
