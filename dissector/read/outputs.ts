@@ -103,9 +103,12 @@ export const DEFAULT_FIELDS_FORMAT: FieldsFormat = { separator: "\t", aggregator
 
 function valueText(name: string, v: FilterValue): string {
   if (typeof v === "boolean") return v ? "1" : "0";
-  if (typeof v === "number" && (name === "frame.time_relative" || !Number.isInteger(v))) return v.toFixed(9);
-  return String(v);
+  if (typeof v === "number") return name === "frame.time_relative" || !Number.isInteger(v) ? v.toFixed(9) : String(v);
+  // A row is one line: control characters of a payload are escaped (\n, \t, \r, \\).
+  return /[\\\n\r\t]/.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!) : v;
 }
+
+const ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /** One `-T fields` row of the `-e` fields. */
 export function fieldsRow(names: readonly string[], values: FrameFields, fmt: FieldsFormat): string {

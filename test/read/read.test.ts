@@ -5,7 +5,8 @@
  * timestamps change when they are regenerated.
  */
 import { describe, expect, it } from "vitest";
-import { bundled, bundledCaptures, frameNumbers, imp, lines } from "./helpers.js";
+import { encode } from "../../src/codec/index.js";
+import { bundled, bundledCaptures, client, frameNumbers, imp, lines, SERVER, tempDir, writeCapture } from "./helpers.js";
 
 const SUMMARY = /^ +(\d+) +(\d+\.\d{6}) (\S+) +→ (\S+) +(.+?) {1,}(.+)$/;
 
@@ -161,6 +162,19 @@ describe("imp read -T json / ndjson / fields", () => {
   it("computed fields (ip.addr, udp.port) print both occurrences", async () => {
     const r = await imp("read", bundled("centralized-messaging.pcapng"), "-T", "fields", "-e", "ip.addr", "-e", "udp.port", "-c", "1");
     expect(r.out).toMatch(/^127\.0\.0\.1,127\.0\.0\.1\t\d+,1313\n$/);
+  });
+
+  it("a payload with tabs and newlines stays on its row (escaped), and in one summary line", async () => {
+    const tmp = tempDir("imp-read-escape-");
+    try {
+      const file = tmp.path("escape.pcapng");
+      writeCapture(file, [{ src: client(40001), dst: SERVER, payload: encode({ type: 5, seq: 1, src: 1, group: 1, data: "a\tb\nc\\d" }) }]);
+      const r = await imp("read", file, "-T", "fields", "-e", "imp.data", "-e", "imp.src");
+      expect(r.out).toBe("a\\tb\\nc\\\\d\t1\n");
+      expect(lines((await imp("read", file)).out)).toHaveLength(1);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it("-E separator, aggregator, occurrence and quote", async () => {
