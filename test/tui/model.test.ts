@@ -12,6 +12,7 @@ import { createCaptureWriter } from "../../dissector/capture/index.js";
 import { fileSource } from "../../dissector/source.js";
 import { LineEditor } from "../../src/tui/model/line-editor.js";
 import { RowDecoder } from "../../src/tui/model/decoder.js";
+import { generateSessionCapture } from "../../bench/gen-capture.js";
 import { TuiSession } from "../../src/tui/model/session.js";
 import { expertView, flowView } from "../../src/tui/model/views.js";
 
@@ -45,6 +46,22 @@ describe("TUI model", () => {
       expect(s.index.dst(r).toString()).toBe(expected[r]!.dst);
     }
     s.close();
+  });
+
+  it("locates payloads across chunk boundaries of a multi-megabyte file (pcap and pcapng)", async () => {
+    for (const format of ["pcap", "pcapng"] as const) {
+      const path = join(dir, `big.${format}`);
+      await generateSessionCapture(path, 30000, { format });
+      const s = await indexed(path);
+      const expected: string[] = [];
+      await readImpDatagrams(path, (d) => expected.push(Buffer.from(d.payload).toString("hex")));
+      expect(s.index.count).toBe(expected.length);
+      for (let r = 0; r < expected.length; r++) {
+        const { payload } = s.decoder.scan(r);
+        if (Buffer.from(payload).toString("hex") !== expected[r]) throw new Error(`${format}: payload of row ${r} differs`);
+      }
+      s.close();
+    }
   });
 
   it("keeps no trees but a bounded LRU cache of decoded rows", async () => {

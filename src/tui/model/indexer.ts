@@ -54,12 +54,18 @@ class TrackedFileSource implements PacketSource {
     });
     const file = await open(this.description, "r");
     try {
-      const buffer = new Uint8Array(CHUNK);
+      // Two buffers: the next chunk is read while this one is parsed (no idle wait per chunk).
+      const buffers = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+      let which = 0;
       let base = 0;
+      let pending = file.read(buffers[0]!, 0, CHUNK, null);
       while (!this.stopped) {
-        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+        const { bytesRead } = await pending;
         if (bytesRead === 0) break;
-        this.chunk = buffer.subarray(0, bytesRead);
+        const current = buffers[which]!;
+        which ^= 1;
+        pending = file.read(buffers[which]!, 0, CHUNK, null);
+        this.chunk = current.subarray(0, bytesRead);
         this.chunkBase = base;
         parser.push(this.chunk);
         base += bytesRead;
@@ -67,6 +73,7 @@ class TrackedFileSource implements PacketSource {
         // Let keys and redraws in even when the file is in the page cache.
         await new Promise<void>((r) => setImmediate(r));
       }
+      await pending.catch(() => undefined);
     } finally {
       await file.close();
     }
