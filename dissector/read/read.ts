@@ -11,6 +11,7 @@ import { SummaryFormatter } from "../summary/summary-line.js";
 import type { PacketSource } from "../source.js";
 import { dissect, type DissectOptions, type DissectResult } from "./pipeline.js";
 import type { ReadFrame } from "./frame.js";
+import type { FrameFields } from "./frame-fields.js";
 import { DEFAULT_FIELDS_FORMAT, fieldsRow, hexText, packetJson, verboseText, type FieldsFormat } from "./outputs.js";
 import type { TextSink } from "./sink.js";
 
@@ -34,7 +35,7 @@ export interface ReadOptions extends Omit<DissectOptions, "fields" | "stopWhen">
   names?: boolean;
 }
 
-export interface ReadResult extends DissectResult {}
+export type ReadResult = DissectResult;
 
 /** Longest time a line waits in the sink's buffer while the input is idle. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -62,7 +63,7 @@ export async function runRead(source: PacketSource, options: ReadOptions, sink: 
 }
 
 interface Writer {
-  frame(f: ReadFrame, fields: import("./frame-fields.js").FrameFields): void;
+  frame(f: ReadFrame, fields: FrameFields): void;
   end(): void;
 }
 
