@@ -261,6 +261,14 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui under tmux", 
     await t.waitFor((x) => x.split("\n")[47]?.includes("Displayed: 136") ?? false, "the status line on row 48", 5000);
   });
 
+  it("-Y applies a display filter from the start", async () => {
+    const t = new TmuxTui(TmuxTui.imp(`${DEMO} -Y 'imp.type == 5 && imp.ack == 0'`));
+    tui = t;
+    const s = await t.waitFor((x) => x.includes("Displayed: 14 / Total: 136") && x.includes("| indexed"), "the filtered list");
+    expect(s.split("\n")[0]).toContain("Filter: imp.type == 5 && imp.ack == 0");
+    expect(frames(s)).toEqual(await readFrames("imp.type == 5 && imp.ack == 0"));
+  });
+
   it("q quits and leaves the terminal restored", async () => {
     const t = await open();
     t.keys("q");
