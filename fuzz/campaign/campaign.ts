@@ -100,7 +100,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const el = (performance.now() - t0) / 1000;
     const reached = Object.keys(statesReached).length;
     o.progress?.(
-      `cases ${i} (${Math.round(i / Math.max(el, 1e-9))}/s) findings ${found.size} states ${reached}/${stateful ? states.length : 1} restarts ${restarts}` +
+      `cases ${i} (${Math.round(i / Math.max(el, 1e-9))}/s) findings ${found.size} states ${reached}/${stateful ? states.filter((s) => s !== "fresh").length : 1} restarts ${restarts}` +
         (coverage ? ` coverage ${coverage.covered}/${coverage.total} corpus ${corpus.length}` : "") +
         (final ? " done" : ""),
     );

@@ -14,6 +14,7 @@ import {
   conformanceOracle,
   crashOracle,
   hangFinding,
+  normalise,
   resourcesOracle,
   silenceFinding,
   silentReason,
@@ -21,7 +22,7 @@ import {
   type Baseline,
   type Silence,
 } from "../oracles/oracles.js";
-import type { BarrierResult, Datagram, DebugState, Target } from "../targets/target.js";
+import { findException, type BarrierResult, type Datagram, type DebugState, type Target } from "../targets/target.js";
 import { FuzzPeer } from "./peer.js";
 import { ProbeClient } from "./probe.js";
 import { STATE_BY_NAME, statePath } from "./states.js";
@@ -396,6 +397,9 @@ export class FuzzSession implements StateDriver, CaseRunner {
     const log = this.target.takeLog();
     let restarted = false;
     const failed = this.failed as BarrierResult | null;
+    // An exception the target printed and survived is a crash finding too.
+    const printed = !this.target.exitInfo() ? findException(this.target.newStderr?.() ?? "") : null;
+    if (printed) this.addFinding({ oracle: "crash", signature: normalise(printed), detail: `printed on stderr: ${printed}` });
     if (failed || this.target.exitInfo()) {
       // Let an exit that is under way be seen before deciding between crash and hang.
       if (!this.target.exitInfo()) await new Promise((r) => setTimeout(r, 20));

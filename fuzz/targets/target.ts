@@ -100,6 +100,8 @@ export interface Target {
   alive(): Promise<boolean>;
   /** Set once the target process has exited. */
   exitInfo(): ExitInfo | null;
+  /** What the target process wrote on stderr since the last call (it may survive an exception it printed). */
+  newStderr?(): string;
   restart(): Promise<void>;
   /** Advances the target's virtual clock (targets with virtualClock). */
   advance?(ms: number): Promise<BarrierResult>;

@@ -125,6 +125,15 @@ export abstract class UdpTarget implements Target {
     return this.exit;
   }
 
+  private stderrRead = 0;
+
+  newStderr(): string {
+    if (this.stderr.length <= this.stderrRead) return "";
+    const text = this.stderr.slice(this.stderrRead);
+    this.stderrRead = this.stderr.length;
+    return text;
+  }
+
   async alive(): Promise<boolean> {
     if (this.exit) return false;
     return (await this.barrier()).ok;
@@ -225,6 +234,7 @@ export abstract class UdpTarget implements Target {
   protected startChild(spec: ChildSpec, ready: RegExp | null, timeoutMs = 15_000): Promise<RegExpExecArray | null> {
     this.exit = null;
     this.stderr = "";
+    this.stderrRead = 0;
     this.inCount = 0;
     this.inbox = [];
     const child = spawn(spec.command, spec.args, {
