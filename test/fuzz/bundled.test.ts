@@ -8,6 +8,7 @@ import { runCampaign, type FuzzCase } from "../../fuzz/index.js";
 import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
 import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
 import { STATES } from "../../fuzz/session/states.js";
+import { availableStates, generateCase } from "../../fuzz/campaign/generate.js";
 
 const serious = (r: { findings: { finding: { oracle: string; signature: string } }[] }) =>
   r.findings.filter((f) => ["crash", "hang", "state"].includes(f.finding.oracle)).map((f) => `${f.finding.oracle}: ${f.finding.signature}`);
@@ -52,6 +53,17 @@ describe("bundled server", () => {
   it("stateful: every state is reached, no crash, hang or state finding", async () => {
     const r = await runCampaign({ target, seed: 2, cases: 3000, stateful: true, probeEvery: 250 });
     expect(serious(r)).toEqual([]);
+    for (const s of STATES.filter((s) => s.name !== "fresh")) expect(r.statesReached[s.name] ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("stateful cases in four lanes at once: same cases, every state, nothing serious", async () => {
+    const cases: string[] = [];
+    const r = await runCampaign({ target, seed: 2, cases: 800, stateful: true, lanes: 4, onCase: (c) => cases.push(JSON.stringify(c)) });
+    expect(serious(r)).toEqual([]);
+    expect(cases).toHaveLength(800);
+    const single: string[] = [];
+    for (let i = 0; i < 800; i++) single.push(JSON.stringify(generateCase(2, i, { stateful: true, states: availableStates(true), direction: "C→S" })));
+    expect(cases).toEqual(single);
     for (const s of STATES.filter((s) => s.name !== "fresh")) expect(r.statesReached[s.name] ?? 0).toBeGreaterThan(0);
   }, 120_000);
 
