@@ -123,9 +123,11 @@ export async function dissect(
   if (twoPass && analyzer) {
     // Pass 1: analysis only. Damage ends it; pass 2 then shows what came before and reports it.
     try {
-      await readImpDatagrams(source, (d) => analyzer.add({ frame: d.frame, time: d.tsSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload }), {
-        recognition,
-      });
+      await readImpDatagrams(
+        source,
+        (d) => analyzer.add({ frame: d.frame, time: d.tsSec - firstSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload }),
+        { recognition, onPacket },
+      );
     } catch (e) {
       if (!(e instanceof CaptureFormatError)) throw e;
       pending = e;
@@ -153,7 +155,8 @@ export async function dissect(
     if (stoppedEarly) return;
     if (feed) {
       input.frame = d.frame;
-      input.time = d.tsSec + d.tsNsec * 1e-9;
+      // Seconds from the first packet's second: a double keeps nanoseconds there, not at 1.8e9 s.
+      input.time = d.tsSec - firstSec + d.tsNsec * 1e-9;
       input.src = d.src;
       input.dst = d.dst;
       input.decoded = d.decoded;
