@@ -53,7 +53,7 @@ describe("ACK pairing, frame by frame, from imp read -T fields", () => {
           const m = by.get(r.ackTo!)!;
           expect([m.type, m.seq, m.ack, m.src, m.dst], `frame ${r.frame} → ${m.frame}`).toEqual([r.type, r.seq, 0, r.dst, r.src]);
           expect(m.ackedIn, `frame ${m.frame} acked_in`).toBe(r.frame);
-          expect(r.rtt!).toBeCloseTo(r.time - m.time, 6);
+          expect(r.rtt!).toBeCloseTo(r.time - m.time, 8);
         } else if (r.ackTo !== undefined) {
           // An implicit acknowledgement (Accept/Reject, User List Response) answers its request.
           expect(r.responseTo).toBe(r.ackTo);
