@@ -7,7 +7,10 @@ import { runCli } from "../../src/cli/program.js";
 import { bufferIo } from "../../src/cli/io.js";
 import { KEYS } from "../../src/tui/view/keys.js";
 import { helpView } from "../../src/tui/view/help.js";
-import { hasTmux, highlightedHex, inverseLines, TmuxTui } from "./tmux.js";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hasTmux, highlightedHex, inverseLines, ROOT, TmuxTui } from "./tmux.js";
 
 /**
  * The bundled demo capture as these tests know it (a copy: the bundled one is regenerated when
@@ -267,6 +270,31 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui under tmux", 
     const s = await t.waitFor((x) => x.includes("Displayed: 14 / Total: 136") && x.includes("| indexed"), "the filtered list");
     expect(s.split("\n")[0]).toContain("Filter: imp.type == 5 && imp.ack == 0");
     expect(frames(s)).toEqual(await readFrames("imp.type == 5 && imp.ack == 0"));
+  });
+
+  it("a missing file, a file that is no capture and an unknown interface: one line, exit 2, no screen", async () => {
+    const t = new TmuxTui(`${TmuxTui.imp("/nonexistent.pcap")}; echo EXITED $?; ${TmuxTui.imp("package.json")}; echo EXITED $?; ${TmuxTui.imp("-i nosuch0")}`);
+    tui = t;
+    const s = await t.waitFor((x) => (x.match(/EXITED 2/g) ?? []).length === 3, "three exits");
+    expect(s).toContain("imp: /nonexistent.pcap: no such file");
+    expect(s).toContain("imp: package.json: not a pcap or pcapng file");
+    expect(s).toMatch(/imp: (no interface named "nosuch0"|libpcap|.*permission)/);
+  });
+
+  it("a capture damaged further on shows what came before, and the error", async () => {
+    const bytes = readFileSync(join(ROOT, DEMO));
+    const dir = mkdtempSync(join(tmpdir(), "imp-tui-"));
+    const cut = join(dir, "cut.pcapng");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 30));
+    try {
+      const t = new TmuxTui(TmuxTui.imp(cut));
+      tui = t;
+      const s = await t.waitFor((x) => x.includes("capture error:"), "the error on the status line");
+      expect(s).toMatch(/Displayed: 135 \/ Total: 135/);
+      expect(s).toContain("truncated");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("q quits and leaves the terminal restored", async () => {

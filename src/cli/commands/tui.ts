@@ -14,11 +14,13 @@ import { ReadStream } from "node:tty";
 import { Command, InvalidArgumentError } from "commander";
 import { compileFilter, formatFilterError } from "../../../dissector/filter/index.js";
 import type { PacketSource } from "../../../dissector/source.js";
+import { liveSource, type LiveSource } from "../../../dissector/live/index.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { bundledCapture } from "../../paths.js";
 import { scenarioSource } from "../../tui/model/scenario-source.js";
 import { TuiSession } from "../../tui/model/session.js";
 import { TuiApp } from "../../tui/view/app.js";
+import { captureError } from "../capture-errors.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
@@ -48,11 +50,8 @@ export function tuiCommand(io: CliIo): Command {
         if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
       }
       if (!process.stdout.isTTY) throw new CliError("imp tui needs a terminal (use imp read for a pipe)");
-      const source: (PacketSource & LiveOpen) | undefined = opts.demo
-        ? scenarioSource("demo")
-        : opts.interface !== undefined
-          ? await liveSourceFor(opts.interface, opts.captureFilter ?? "udp")
-          : undefined;
+      const live = opts.interface !== undefined ? liveSourceFor(opts.interface, opts.captureFilter ?? "udp") : undefined;
+      const source: PacketSource | undefined = opts.demo ? scenarioSource("demo") : live;
       const path = source ? undefined : (file ?? bundledCapture());
       let session: TuiSession;
       try {
@@ -63,7 +62,22 @@ export function tuiCommand(io: CliIo): Command {
           serverPort: opts.port[0] ?? DEFAULT_PORT,
         });
       } catch (e) {
-        throw new CliError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+        throw captureError(path ?? "?", e) ?? new CliError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      // A file that is no capture, an interface that does not open: one line and exit 2, before
+      // the screen opens (a file damaged further on shows what came before, with the error).
+      const started = session.start();
+      if (live || session.store.fileBacked) {
+        const ready = new Promise<void>((resolve) => {
+          session.indexer.once("rows", () => resolve());
+          live?.onOpen(() => resolve());
+        });
+        await Promise.race([ready, started]);
+        const failure = session.indexer.failure;
+        if (failure && session.progress().packets === 0) {
+          session.close();
+          throw captureError(path ?? "?", failure) ?? new CliError(failure.message);
+        }
       }
       // Keys come from the terminal; when the capture comes from stdin, from /dev/tty.
       const input = path === "-" || !process.stdin.isTTY ? new ReadStream(openSync("/dev/tty", "r")) : process.stdin;
@@ -71,9 +85,9 @@ export function tuiCommand(io: CliIo): Command {
       const exited = new Promise<void>((resolve) => (exit = resolve));
       const app = new TuiApp({ session, input, output: process.stdout, onExit: () => exit() });
       if (opts.displayFilter) session.applyFilter(opts.displayFilter);
-      source?.onOpen?.((info) => app.say(`capturing on ${info.interface} (${info.filter})`));
+      live?.onOpen((info) => app.say(`capturing on ${info.interface} (${info.filter})`));
       app.render();
-      session.start().catch((e: unknown) => app.say(`capture error: ${e instanceof Error ? e.message : String(e)}`));
+      started.catch((e: unknown) => app.say(`capture error: ${e instanceof Error ? e.message : String(e)}`));
       await exited;
       if (input !== process.stdin) (input as ReadStream).destroy();
       if (path === "-") process.stdin.destroy();
@@ -81,26 +95,10 @@ export function tuiCommand(io: CliIo): Command {
     });
 }
 
-/** What the TUI uses of dissector/live (imp sniff's back end). */
-interface LiveModule {
-  liveSource(options: { interface?: string; filter?: string }): PacketSource & LiveOpen;
-}
-interface LiveOpen {
-  /** Called once the interface is open, before the first packet. */
-  onOpen?(listener: (info: { interface: string; filter: string }) => void): () => void;
-}
-
-/** The live back end of imp sniff, loaded only for -i (libpcap is optional, and so is the module). */
-async function liveSourceFor(iface: string, filter: string): Promise<PacketSource & LiveOpen> {
-  const specifier = "../../../dissector/live/index.js";
-  let live: LiveModule;
+/** The live back end of imp sniff (libpcap through the optional cap module, loaded only when opened). */
+function liveSourceFor(iface: string, filter: string): LiveSource {
   try {
-    live = (await import(specifier)) as LiveModule;
-  } catch (e) {
-    throw new CliError(`live capture is not available: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  try {
-    return live.liveSource({ interface: iface, filter });
+    return liveSource({ interface: iface, filter });
   } catch (e) {
     throw new CliError(e instanceof Error ? e.message : String(e));
   }
