@@ -66,6 +66,9 @@ export function tuiCommand(io: CliIo): Command {
       }
       // A file that is no capture, an interface that does not open: one line and exit 2, before
       // the screen opens (a file damaged further on shows what came before, with the error).
+      let say: (text: string) => void = () => undefined;
+      let openedText = "";
+      live?.onOpen((info) => say((openedText = `capturing on ${info.interface} (${info.filter})`)));
       const started = session.start();
       if (live || session.store.fileBacked) {
         const ready = new Promise<void>((resolve) => {
@@ -85,7 +88,8 @@ export function tuiCommand(io: CliIo): Command {
       const exited = new Promise<void>((resolve) => (exit = resolve));
       const app = new TuiApp({ session, input, output: process.stdout, onExit: () => exit() });
       if (opts.displayFilter) session.applyFilter(opts.displayFilter);
-      live?.onOpen((info) => app.say(`capturing on ${info.interface} (${info.filter})`));
+      say = (text) => app.say(text);
+      if (openedText) app.say(openedText);
       app.render();
       started.catch((e: unknown) => app.say(`capture error: ${e instanceof Error ? e.message : String(e)}`));
       await exited;
