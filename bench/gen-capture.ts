@@ -26,7 +26,9 @@ export async function generateSessionCapture(path: string, n: number, opts: Gene
     id: i + 1,
     name: `user${i + 1}`,
     addr: { ip: "127.0.0.1", port: 40000 + i },
+    /** Sequence bit of the client's link to the server, and of the server's link to the client. */
     seq: 0,
+    down: 0,
     group: i < 8 ? 1 : 2 + ((i - 8) >> 2),
   }));
   let written = 0;
@@ -55,8 +57,9 @@ export async function generateSessionCapture(path: string, n: number, opts: Gene
     put(server, from.addr, { type: 5, seq: from.seq, ack: 1 });
     for (const to of clients) {
       if (to === from || to.group !== from.group || written >= n) continue;
-      put(server, to.addr, { ...data, seq: from.seq });
-      put(to.addr, server, { type: 5, seq: from.seq, ack: 1, src: to.id });
+      to.down ^= 1;
+      put(server, to.addr, { ...data, seq: to.down });
+      put(to.addr, server, { type: 5, seq: to.down, ack: 1, src: to.id });
     }
   }
   await writer.close();

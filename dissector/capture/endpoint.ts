@@ -26,6 +26,11 @@ export class Endpoint {
     this.port = port;
   }
 
+  /** The address as parsed: an IPv4 address as a 32-bit number, or IPv6 text. */
+  get rawAddress(): number | string {
+    return this.address;
+  }
+
   /** IP address text: dotted quad or RFC 5952 IPv6. */
   get ip(): string {
     const address = this.address;

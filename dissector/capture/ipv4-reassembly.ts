@@ -51,8 +51,8 @@ interface Piece {
 
 interface Pending {
   ipVersion: 4 | 6;
-  src: string;
-  dst: string;
+  src: number | string;
+  dst: number | string;
   id: number;
   protocol: number;
   pieces: Piece[];
@@ -91,8 +91,8 @@ export class Ipv4Reassembler {
     const fragment = frame.fragment;
     if (fragment === null) return null;
     this.expire(tsSec);
-    const src = frame.src.ip;
-    const dst = frame.dst.ip;
+    const src = frame.src.rawAddress;
+    const dst = frame.dst.rawAddress;
     const key = `${src}>${dst}#${fragment.id}/${fragment.protocol}`;
     let entry = this.pendingByKey.get(key);
     const end = fragment.offset + frame.payload.length;

@@ -17,8 +17,6 @@ import { readImpDatagrams, type ImpDatagram, type ImpFrameCounters } from "../im
 import type { Recognition } from "../recognize.js";
 import type { PacketSource, SourceEnd } from "../source.js";
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
-import { endpointOf, type Endpoint } from "../capture/endpoint.js";
-import { parseIPv4 } from "../analysis/names.js";
 import { MutableFrame, type ReadFrame } from "./frame.js";
 import { MarkGate } from "./mark-gate.js";
 import { fieldNeeds, FrameFields, type FieldNeeds } from "./frame-fields.js";
@@ -170,8 +168,8 @@ export async function dissect(
     frame.time = d.tsSec - firstSec + (d.tsNsec - firstNsec) * 1e-9;
     frame.refSec = firstSec;
     frame.refNsec = firstNsec;
-    frame.src = d.fragments ? sharedEndpoint(d.src) : d.src;
-    frame.dst = d.fragments ? sharedEndpoint(d.dst) : d.dst;
+    frame.src = d.src;
+    frame.dst = d.dst;
     frame.ipVersion = ipVersion;
     frame.payload = d.payload;
     frame.decoded = d.decoded;
@@ -205,13 +203,3 @@ export async function dissect(
   return done;
 }
 
-
-/**
- * The shared IPv4 Endpoint of an address. The reassembler hands out endpoints built from dotted
- * text, which Endpoint takes for an IPv6 address ("[127.0.0.1]:1313"); rebuilding them from the
- * number makes a reassembled datagram's endpoints the same objects as its neighbours'.
- */
-function sharedEndpoint(e: Endpoint): Endpoint {
-  const n = e.ip.includes(":") ? -1 : parseIPv4(e.ip);
-  return n >= 0 ? endpointOf(n, e.port) : e;
-}

@@ -28,6 +28,9 @@ describe("Ipv4Reassembler", () => {
     if (whole === null) throw new Error("not reassembled");
     expect(whole.frames).toEqual(parts.map((_, i) => 10 + i));
     expect([whole.src.ip, whole.src.port, whole.dst.ip, whole.dst.port, whole.id, whole.protocol]).toEqual(["10.0.0.1", 1313, "10.0.0.2", 40000, 77, 17]);
+    // IPv4 endpoints print as ip:port (not as a bracketed IPv6 address) and are the shared objects.
+    expect(String(whole.src)).toBe("10.0.0.1:1313");
+    expect(whole.src).toBe(parts[0]!.src);
     expect(hex(whole.payload)).toBe(hex(payload));
     expect(whole.udp?.length).toBe(payload.length + 8);
   });
