@@ -181,6 +181,20 @@ export class FuzzSession implements StateDriver, CaseRunner {
     return true;
   }
 
+  /** Advances the virtual clock past every timer, acknowledging nothing meanwhile. */
+  private async runOut(): Promise<boolean> {
+    for (const p of this.peers) p.noAck = true;
+    const b = await this.target.advance!(120_000);
+    this.target.receive();
+    for (const p of this.peers) p.noAck = false;
+    if (!b.ok) {
+      this.failed = b;
+      return false;
+    }
+    this.lastDebug = b.debug;
+    return true;
+  }
+
   /** One barrier and the ACKs of what arrived, without waiting for what those ACKs cause. */
   private async roundTrip(): Promise<boolean> {
     const b = await this.target.barrier();
@@ -271,7 +285,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     this.lastDebug = undefined;
     for (const p of this.peers) p.reset();
     this.windows = [];
-    cases.forEach((c, i) => {
+    const sentBytes = cases.map((c, i) => {
       const p = batch[i]!;
       const step = c.steps[0]!;
       const bytes = build(step.template, p.lastSent ^ 1, this.context(p), step.mutations);
@@ -279,8 +293,14 @@ export class FuzzSession implements StateDriver, CaseRunner {
       const reason = silentReason(d, p);
       if (reason) this.windows.push({ peer: p, sent: d, reason });
       this.transmit(p, bytes, true);
+      return bytes;
     });
     const ok = await this.settle();
+    // As in runStep: the Sequence moves on when the target took the datagram.
+    sentBytes.forEach((bytes, i) => {
+      const p = batch[i]!;
+      if (bytes.length > 0 && (bytes[0]! & 1) === 0 && p.settled) p.lastSent = (bytes[0]! >>> 1) & 1;
+    });
     this.windows = [];
     let clean = ok && (await this.teardown()) && this.findings.length === 0;
     if (clean && (stateOracle(this.lastDebug) || resourcesOracle(this.lastDebug, this.baseline, this.target.capabilities.debug))) clean = false;
@@ -301,12 +321,27 @@ export class FuzzSession implements StateDriver, CaseRunner {
     const lane = this.options.lane !== undefined;
     const virtual = this.target.capabilities.virtualClock && !lane;
     let acked = false;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    let ranOut = false;
+    if (virtual) {
+      // The Disconnection Requests go out and the clock is run out at once: the advance is their
+      // barrier (one round trip). Should a session stay (a request taken for a duplicate), the
+      // clients still there try again with the other bit.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const leaving = this.peers.filter((p) => p.connected);
+        if (leaving.length === 0) break;
+        // A retry has the other bit: sendWellFormed moved lastSent on.
+        for (const p of leaving) this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
+        if (!(await this.runOut())) return false;
+        ranOut = true;
+        if ((this.lastDebug?.sessions ?? 0) <= this.baseline.sessions) for (const p of leaving) p.connected = false;
+      }
+      if (ranOut) return true;
+    }
+    for (let attempt = 0; attempt < 2 && !virtual; attempt++) {
       const leaving = this.peers.filter((p) => p.connected);
       if (leaving.length === 0) break;
       for (const p of leaving) this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
-      // With a virtual clock, the advance below is the barrier that follows these ACKs.
-      if (!(await (virtual ? this.roundTrip() : this.settle()))) return false;
+      if (!(await this.settle())) return false;
       acked = true;
       for (const p of leaving) if (p.settled) p.connected = false;
     }
