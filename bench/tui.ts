@@ -9,7 +9,7 @@
  *   node --expose-gc --import tsx bench/tui.ts [N=1000000] [FILE]
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Writable } from "node:stream";
@@ -138,7 +138,9 @@ export function benchTuiTmux(file: string): { firstScreenMs: number; indexedMs: 
       execFileSync("sleep", ["0.02"]);
     }
   } finally {
+    const socketPath = tmux("display-message", "-p", "#{socket_path}").trim();
     tmux("kill-server");
+    rmSync(socketPath, { force: true });
   }
 }
 

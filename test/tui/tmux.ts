@@ -3,6 +3,7 @@
  * with send-keys, the screen with capture-pane (with -e: colours and attributes as SGR codes).
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -70,12 +71,16 @@ export class TmuxTui {
     return this.waitFor((s) => s.includes(text), JSON.stringify(text), timeoutMs);
   }
 
+  /** Ends the tmux server of this test and removes its socket file. */
   kill(): void {
+    let socketPath = "";
     try {
+      socketPath = this.tmux(["display-message", "-p", "#{socket_path}"]).trim();
       this.tmux(["kill-server"]);
     } catch {
       // already gone
     }
+    if (socketPath) rmSync(socketPath, { force: true });
   }
 }
 
