@@ -19,7 +19,7 @@ import { decode } from "../codec/decode.js";
 import { encode } from "../codec/encode.js";
 import { isValidUsername } from "../codec/field-codec.js";
 import type { ImpMessage, MessageInput } from "../codec/message.js";
-import { PUBLIC_GROUP } from "../protocol/fields.js";
+import { FIRST_PRIVATE_GROUP, PUBLIC_GROUP } from "../protocol/fields.js";
 import { MSG as T } from "../protocol/messages.js";
 import { PROBLEMS } from "../protocol/problems.js";
 import { addressKey, openUdp, type Address, type DatagramTransport, type Tap } from "../transport/transport.js";
@@ -369,6 +369,8 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       case T.createAccept: {
         const group = m.new_group ?? 0;
         const mode = modeOf(m.mode);
+        // Only a private group can be created (2..254; 255 from the 2017 server). Found by imp fuzz.
+        if (group < FIRST_PRIVATE_GROUP) return this.drop(this.server, `Group Creation Accept for group ${group}`);
         this.enterGroup(group, mode);
         this.emit("groupCreated", { group, mode });
         return;
@@ -377,6 +379,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
         this.emit("groupCreateRejected", {});
         return;
       case T.inviteRequest:
+        if ((m.invite_group ?? 0) < FIRST_PRIVATE_GROUP) return this.drop(this.server, `invitation to group ${m.invite_group ?? 0}`);
         return this.onInvitation({ from: m.src, fromName: this.roster.nameOf(m.src), group: m.invite_group ?? 0, mode: modeOf(m.mode) });
       case T.inviteAccept:
       case T.inviteReject: {

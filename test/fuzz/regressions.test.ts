@@ -8,6 +8,7 @@
  *   client from its own list while it stayed connected.
  * - client-list-without-itself: a User List Response without the client's own entry left it
  *   out of its own list.
+ * - client-joins-group-0: a Group Creation Accept for group 0 put the client in group 0.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
@@ -47,6 +48,16 @@ describe("regressions found by imp fuzz", () => {
   it("client: a User List Response without its own entry leaves it in its list", async () => {
     const saved = loadCase(casePath("client-list-without-itself"));
     expect(saved.finding.signature).toBe("own entry N missing from the roster");
+    target = new BundledClientTarget();
+    await target.open();
+    const r = await replayCase(target, saved);
+    expect(r.reproduced).toBe(false);
+    expect(r.findings).toEqual([]);
+  });
+
+  it("client: a Group Creation Accept for a group that cannot exist is dropped", async () => {
+    const saved = loadCase(casePath("client-joins-group-0"));
+    expect(saved.finding.signature).toBe("in group N");
     target = new BundledClientTarget();
     await target.open();
     const r = await replayCase(target, saved);
