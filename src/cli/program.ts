@@ -18,6 +18,7 @@ import { sniffCommand } from "./commands/sniff.js";
 import { luaCommand } from "./commands/lua.js";
 import { fuzzCommand } from "./commands/fuzz.js";
 import { tuiCommand } from "./commands/tui.js";
+import { proxyCommand } from "./commands/proxy.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(luaCommand(io));
   program.addCommand(fuzzCommand(io));
   program.addCommand(tuiCommand(io));
+  program.addCommand(proxyCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;

@@ -1,0 +1,251 @@
+/**
+ * `imp proxy`: relays IMP between clients and a server, shows the decoded traffic live (imp
+ * read's output: summary lines, -V, -T json...), writes it with -w, and injects seeded faults per
+ * direction. No privileges: the way to watch IMP live without root.
+ *
+ *   imp proxy --listen 127.0.0.1:1414 --upstream 127.0.0.1:1313
+ *   imp proxy --loss 0.2 --dup 0.05 --delay 20±5 -w out.pcapng
+ *   imp proxy --loss c2s:0.1,s2c:0.3 --blackhole alice@10 --script rules.json -T json
+ *
+ * Runs until SIGINT/SIGTERM or -a duration:S; then prints the proxy's counters on stderr.
+ */
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError } from "commander";
+import { isKnownField } from "../../../dissector/read/frame-fields.js";
+import type { FieldsFormat } from "../../../dissector/read/outputs.js";
+import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
+import type { TextSink } from "../../../dissector/read/sink.js";
+import {
+  FaultSyntaxError,
+  describeFaults,
+  emptyFaults,
+  formatProxyEvent,
+  parseBlackhole,
+  parseDelayOption,
+  parseProbabilityOption,
+  parseRules,
+  proxyFeed,
+  startProxy,
+  type FaultSpec,
+  type ProxyStats,
+} from "../../proxy/index.js";
+import type { Address } from "../../transport/index.js";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { analyzerOptionsOf, displayFilterOf, readCommand, sinkFor, type CaptureCommandOptions } from "./read.js";
+
+/** imp read's options that imp proxy takes as they are. */
+const SHARED_READ_OPTIONS = ["displayFilter", "outputFormat", "verbose", "hex", "field", "fieldsOption", "names", "analysis", "rto", "retries", "invitationTimeout"] as const;
+
+export interface ProxyCommandOptions extends CaptureCommandOptions {
+  listen: Address;
+  upstream: Address;
+  loss?: string;
+  dup?: string;
+  delay?: string;
+  reorder?: string;
+  corrupt?: string;
+  blackhole: string[];
+  script?: string;
+  seed: number;
+  write?: string;
+  quiet?: boolean;
+  logFaults?: boolean;
+  duration?: number;
+  // imp read's
+  displayFilter?: string;
+  outputFormat: ReadFormat | "text";
+  verbose?: boolean;
+  hex?: boolean;
+  field?: string[];
+  fieldsOption?: string[];
+  names?: boolean;
+  analysis: boolean;
+}
+
+/** "127.0.0.1:1414", ":1414", "1414" (127.0.0.1), "host:port" with an IPv4 address. */
+export function parseAddress(defaultIp: string): (value: string) => Address {
+  return (value) => {
+    const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})?:)?(\d{1,5})$/.exec(value.trim());
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port > 65535) throw new InvalidArgumentError("must be IPv4:PORT (e.g. 127.0.0.1:1414) or PORT");
+    return { ip: m[1] ?? defaultIp, port };
+  };
+}
+
+/** The fault options of a command into a FaultSpec (CliError on bad syntax). */
+export function faultSpecOf(opts: Pick<ProxyCommandOptions, "loss" | "dup" | "delay" | "reorder" | "corrupt" | "blackhole" | "script" | "seed">): FaultSpec {
+  const spec = emptyFaults(opts.seed);
+  try {
+    if (opts.loss !== undefined) parseProbabilityOption(spec, "loss", opts.loss);
+    if (opts.dup !== undefined) parseProbabilityOption(spec, "dup", opts.dup);
+    if (opts.reorder !== undefined) parseProbabilityOption(spec, "reorder", opts.reorder);
+    if (opts.corrupt !== undefined) parseProbabilityOption(spec, "corrupt", opts.corrupt);
+    if (opts.delay !== undefined) parseDelayOption(spec, opts.delay);
+    spec.blackholes = opts.blackhole.map(parseBlackhole);
+    if (opts.script !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(opts.script, "utf8");
+      } catch (e) {
+        throw new CliError(`cannot read ${opts.script}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+      const { rules, seed } = parseRules(text, opts.script);
+      spec.rules = rules;
+      if (seed !== undefined) spec.seed = seed;
+    }
+  } catch (e) {
+    if (e instanceof FaultSyntaxError) throw new CliError(e.message);
+    throw e;
+  }
+  return spec;
+}
+
+/** Adds the fault options (shared by imp proxy and imp tui --proxy). */
+export function addFaultOptions(cmd: Command): Command {
+  return cmd
+    .option("--loss <p>", "drop datagrams with probability P (both directions), or c2s:P,s2c:P")
+    .option("--dup <p>", "duplicate datagrams with probability P (or c2s:P,s2c:P)")
+    .option("--delay <ms>", "delay datagrams MS[±J] milliseconds, jitter uniform in ±J (or c2s:MS±J,s2c:MS±J; +- for ±)")
+    .option("--reorder <p>", "hold a datagram until the next one of its direction has gone, with probability P")
+    .option("--corrupt <p>", "flip one random bit (header or payload) with probability P")
+    .option("--blackhole <client@t>", "cut a client (username or client ID) off from T seconds on (CLIENT@T or CLIENT@T1-T2; repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--script <file>", 'scripted faults: JSON { "rules": [{ "type": "Data Message", "direction": "s2c", "action": "drop", "nth": 3 }] }')
+    .option("--seed <n>", "seed of the fault decisions", (v: string) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("--seed must be a whole number");
+      return Number(v);
+    }, 1);
+}
+
+export function proxyCommand(io: CliIo): Command {
+  const cmd = new Command("proxy")
+    .description("relay IMP between clients and a server, show the traffic live (as imp read), write it (-w), inject faults; no root needed")
+    .option("-l, --listen <addr>", "address the clients send to", parseAddress("127.0.0.1"), { ip: "127.0.0.1", port: 1414 })
+    .option("-u, --upstream <addr>", "the IMP server", parseAddress("127.0.0.1"), { ip: "127.0.0.1", port: 1313 })
+    .option("-w, --write <file>", "also write the relayed traffic to a pcapng file (real client and server addresses)")
+    .option("-q, --quiet", "do not print the packets")
+    .option("--log-faults", "one line on stderr per fault applied")
+    .option("--duration <seconds>", "stop after this many seconds", (v: string) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new InvalidArgumentError("--duration must be a positive number of seconds");
+      return n;
+    });
+  addFaultOptions(cmd);
+  const shared = new Set<string>(SHARED_READ_OPTIONS);
+  for (const option of readCommand(io).options) if (shared.has(option.attributeName())) cmd.addOption(option);
+  cmd.addHelpText(
+    "after",
+    `
+One upstream socket per client: the server sees each client at its own address. User lists are
+rewritten to the clients' real addresses, so members of a decentralized group send their Data
+Messages to each other directly, out of the proxy's path (it says so when such a group appears).
+What is shown and written is what the proxy delivered (after faults), between the real client and
+server addresses. Faults are seeded (--seed): the same arrival order gives the same decisions.
+
+Examples:
+  imp server --port 1313 & imp proxy --listen 127.0.0.1:1414 --upstream 127.0.0.1:1313
+  imp client --name alice --server 127.0.0.1:1414
+  imp proxy --loss 0.2 --dup 0.05 --delay 20±5 -w out.pcapng
+  imp proxy --loss s2c:0.3 --blackhole bob@30 -T json`,
+  );
+  return cmd.action(async (opts: ProxyCommandOptions) => {
+    await runProxy(opts, io);
+  });
+}
+
+/** imp read's output options as ReadOptions (the checks imp read makes). */
+export function readOptionsOf(opts: ProxyCommandOptions): ReadOptions {
+  const fields = opts.field ?? [];
+  const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
+  for (const name of fields) {
+    if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
+  }
+  if (format === "fields" && fields.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
+  if (format !== "fields" && fields.length > 0) throw new CliError("-e only applies with -T fields");
+  const fieldsFormat: Partial<FieldsFormat> = {};
+  let header = false;
+  for (const item of opts.fieldsOption ?? []) {
+    const m = /^(header|separator)=(.+)$/.exec(item);
+    if (!m) throw new CliError(`-E ${item}: imp proxy takes header=y|n and separator=/t|/s|C`);
+    if (m[1] === "header") header = m[2] === "y";
+    else fieldsFormat.separator = m[2] === "/t" ? "\t" : m[2] === "/s" ? " " : m[2]!;
+  }
+  return {
+    format,
+    recognition: { ports: [opts.upstream.port], heuristic: true },
+    analysis: opts.analysis ? analyzerOptionsOf(opts) : false,
+    filter: displayFilterOf(opts.displayFilter),
+    fields,
+    fieldsFormat,
+    header,
+    twoPass: false,
+    ...(opts.verbose ? { verbose: true } : {}),
+    ...(opts.hex ? { hex: true } : {}),
+    ...(opts.names ? { names: true } : {}),
+  };
+}
+
+async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
+  const faults = faultSpecOf(opts);
+  const read = readOptionsOf(opts);
+  const feed = proxyFeed({ description: `imp proxy ${opts.listen.ip}:${opts.listen.port} -> ${opts.upstream.ip}:${opts.upstream.port}`, ...(opts.write ? { write: opts.write } : {}) });
+  let proxy;
+  try {
+    proxy = await startProxy({
+      listen: opts.listen,
+      upstream: opts.upstream,
+      faults,
+      onDatagram: feed.push,
+      log: (e) => {
+        const line = formatProxyEvent(e, opts.logFaults === true);
+        if (line) io.err(`${line}\n`);
+      },
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot listen on ${opts.listen.ip}:${opts.listen.port}: ${code === "EADDRINUSE" ? "address in use" : code === "EADDRNOTAVAIL" ? "no such local address" : String(code ?? e)}`);
+  }
+  io.err(`proxy: faults: ${describeFaults(faults)}${opts.write ? `; writing ${opts.write}` : ""}\n`);
+  const stop = () => feed.end();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const timer = opts.duration !== undefined ? setTimeout(stop, opts.duration * 1000) : undefined;
+  const sink: TextSink = opts.quiet ? { write() {}, flush() {}, closed: false } : flushingSink(sinkFor(io));
+  try {
+    await runRead(feed.source, read, sink);
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (timer) clearTimeout(timer);
+    feed.end();
+    await proxy.close();
+  }
+  io.err(`${formatStats(proxy.stats)}\n`);
+}
+
+export function formatStats(s: ProxyStats): string {
+  const dir = (name: string, d: ProxyStats["c2s"]) => `${name} ${d.received} in, ${d.forwarded} out, ${d.dropped} dropped`;
+  const faults = Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(", ");
+  return `proxy: ${s.clientsSeen} client${s.clientsSeen === 1 ? "" : "s"}; ${dir("c2s", s.c2s)}; ${dir("s2c", s.s2c)}; lists rewritten ${s.rewritten}${faults ? `; faults: ${faults}` : ""}`;
+}
+
+/** Lines go out as soon as the datagrams of one event-loop turn are shown. */
+function flushingSink(inner: TextSink): TextSink {
+  let scheduled = false;
+  return {
+    write(text) {
+      inner.write(text);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        inner.flush();
+      });
+    },
+    flush: () => inner.flush(),
+    get closed() {
+      return inner.closed;
+    },
+  };
+}
+
