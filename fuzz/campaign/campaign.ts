@@ -70,6 +70,8 @@ export interface CampaignResult {
   restarts: number;
   corpus: number;
   coverage?: { covered: number; total: number };
+  /** Why the campaign stopped before its bound (a target that cannot be restarted is gone). */
+  stopped?: string;
 }
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
@@ -146,12 +148,20 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   // where anything shows is run again case by case. Probes and memory checks stay on their cases.
   const batchSize = !stateful && !o.coverage && target.capabilities.debug && session instanceof FuzzSession ? Math.min(o.batch ?? 8, session.batchSize) : 1;
   const checkDue = (n: number) => probeEvery <= 1 || (n + 1) % probeEvery === 0 || (memoryEvery > 0 && (n + 1) % memoryEvery === 0);
+  let stopped: string | undefined;
   const runOne = async (c: FuzzCase) => {
+    if (stopped !== undefined) return;
     o.onCase?.(c);
     const probe = probeEvery <= 1 || (c.id + 1) % probeEvery === 0;
     const r = await session.run(c, { probe, probeMs });
     if (r.reached) statesReached[c.state] = (statesReached[c.state] ?? 0) + 1;
     if (r.restarted) restarts++;
+    if (r.fatal) {
+      // Nothing left to minimise or replay against: keep the findings as found and stop.
+      stopped = r.fatal;
+      for (const f of r.findings) if (!found.has(findingKey(f))) found.set(findingKey(f), { finding: f, hits: 1, firstCase: c.id, original: c, minimised: c, reproduced: false });
+      return;
+    }
     if (r.findings.length > 0) await record(c, r.findings, probe);
   };
   // Stateful cases against a target with a debug channel and a virtual clock run in lanes, one
@@ -177,7 +187,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     for (let k = 0; k < batch.length; k++) if (results[k]!.reached) statesReached[batch[k]!.state] = (statesReached[batch[k]!.state] ?? 0) + 1;
     return true;
   };
-  while (i < maxCases) {
+  while (i < maxCases && stopped === undefined) {
     if (o.durationMs !== undefined && performance.now() - t0 >= o.durationMs) break;
     let batched = false;
     if (lanes && i + laneCount <= maxCases) {
@@ -249,6 +259,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const durationMs = performance.now() - t0;
   if (o.progress) progress(true);
   const result: CampaignResult = {
+    ...(stopped ? { stopped } : {}),
     target: target.name,
     seed: o.seed,
     stateful,

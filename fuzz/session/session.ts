@@ -45,6 +45,8 @@ export interface CaseResult {
   restarted: boolean;
   /** The target stopped answering or exited during the case (lanes leave the restart to the campaign). */
   failed?: boolean;
+  /** The target is gone for good: the campaign stops. */
+  fatal?: string;
 }
 
 interface Window {
@@ -441,6 +443,10 @@ export class FuzzSession implements StateDriver, CaseRunner {
       const crash = crashOracle(this.target.exitInfo());
       if (crash) this.addFinding(crash);
       else if (failed) this.addFinding(hangFinding(`target did not answer (${failed.reason ?? "barrier"})`));
+      if (!this.target.capabilities.restartable) {
+        for (const p of this.peers) p.reset();
+        return { findings: this.findings, reached, log, sent, restarted, fatal: `${this.target.name} is gone and cannot be restarted (no --exec)` };
+      }
       await this.target.restart();
       await this.start();
       restarted = true;

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCase, replayCase, runCampaign, type CampaignResult, type FoundFinding } from "../../fuzz/index.js";
 import type { RemoteTarget } from "../../fuzz/targets/remote.js";
-import { fixtureTarget, mutationsOf } from "./helpers.js";
+import { spawn } from "node:child_process";
+import { fixturePath, fixtureTarget, mutationsOf } from "./helpers.js";
+import { RemoteTarget, freeUdpPort } from "../../fuzz/targets/remote.js";
 
 interface Expectation {
   fixture: string;
@@ -66,6 +68,22 @@ describe("faulty targets", () => {
       expect(replay.reproduced).toBe(true);
     }, 60_000);
   }
+
+  it("a target the fuzzer cannot restart (no --exec): the campaign stops at its death", async () => {
+    const port = await freeUdpPort();
+    const child = spawn(process.execPath, [fixturePath("crash-short-hl"), String(port)], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      target = new RemoteTarget({ url: `udp://127.0.0.1:${port}`, hangMs: 200 });
+      await target.open();
+      const r = await runCampaign({ target, seed: 7, cases: 500 });
+      expect(r.stopped).toMatch(/cannot be restarted/);
+      expect(r.cases).toBeLessThan(500);
+      expect(r.findings.map((f) => f.finding.oracle)).toContain("hang");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 60_000);
 
   it("the correct twin gives no finding", async () => {
     target = fixtureTarget("correct");

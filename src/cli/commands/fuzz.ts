@@ -98,6 +98,7 @@ export function fuzzCommand(io: CliIo): Command {
         const files = { md: `${opts.out}/report.md` };
         io.out(`${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`);
         for (const f of r.findings) io.out(`  ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
+        if (r.stopped) io.out(`stopped: ${r.stopped}\n`);
         if (r.coverage) io.out(`coverage: ${r.coverage.covered} of ${r.coverage.total} blocks, corpus ${r.corpus}\n`);
         io.out(`report: ${files.md}\n`);
         if (r.findings.length > 0) io.exitCode = 1;
