@@ -19,6 +19,7 @@ import { luaCommand } from "./commands/lua.js";
 import { fuzzCommand } from "./commands/fuzz.js";
 import { tuiCommand } from "./commands/tui.js";
 import { proxyCommand } from "./commands/proxy.js";
+import { demoCommand } from "./commands/demo.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("imp")
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(fuzzCommand(io));
   program.addCommand(tuiCommand(io));
   program.addCommand(proxyCommand(io));
+  program.addCommand(demoCommand(io));
   for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   program.exitOverride();
   return program;

@@ -36,5 +36,5 @@ export {
   type ProxyDirection,
   type RuleAction,
 } from "./faults.js";
-export { proxyFeed, type ProxyFeed, type ProxyFeedOptions } from "./source.js";
+export { proxyFeed, proxySource, type ProxyFeed, type ProxyFeedOptions, type ProxySourceOptions } from "./source.js";
 export { formatProxyEvent } from "./log.js";

@@ -6,7 +6,7 @@
  */
 import { buildUdpPackets, createCaptureWriter, LinkType, type CaptureWriter, type CapturePacket } from "../../dissector/capture/index.js";
 import type { PacketSource, SourceEnd } from "../../dissector/source.js";
-import type { ProxiedDatagram } from "./proxy.js";
+import { startProxy, type ImpProxy, type ProxiedDatagram, type ProxyOptions } from "./proxy.js";
 
 export interface ProxyFeed {
   /** Give it to startProxy's onDatagram. */
@@ -86,6 +86,36 @@ export function proxyFeed(options: ProxyFeedOptions): ProxyFeed {
         });
       },
       stop: end,
+    },
+  };
+}
+
+export interface ProxySourceOptions extends Omit<ProxyOptions, "onDatagram"> {
+  write?: string;
+}
+
+/**
+ * A proxy as a live PacketSource (`imp tui --proxy`): run() starts the proxy and delivers its
+ * traffic until stop(); the proxy is closed when the run ends. A listen address in use rejects run().
+ */
+export function proxySource(options: ProxySourceOptions): PacketSource {
+  const { write, ...proxyOptions } = options;
+  const description = `imp proxy ${options.listen.ip}:${options.listen.port} -> ${options.upstream.ip}:${options.upstream.port}`;
+  const feed = proxyFeed({ description, ...(write ? { write } : {}) });
+  let proxy: ImpProxy | null = null;
+  return {
+    description,
+    live: true,
+    async run(onPacket) {
+      proxy = await startProxy({ ...proxyOptions, onDatagram: feed.push });
+      try {
+        return await feed.source.run(onPacket);
+      } finally {
+        await proxy.close();
+      }
+    },
+    stop() {
+      feed.end();
     },
   };
 }

@@ -6,7 +6,8 @@
  *   imp tui FILE                 a pcap/pcapng file (indexed in the background)
  *   imp tui -                    a capture read from standard input as it grows (keys from /dev/tty)
  *   imp tui -i lo [-f FILTER]    live capture through libpcap (dissector/live, as imp sniff)
- *   imp tui --demo               the reference server and scripted clients (demo scenario), live
+ *   imp tui --demo               reference server, proxy and three scripted clients (imp demo), live
+ *   imp tui --proxy 127.0.0.1:1414 [--upstream 127.0.0.1:1313]   a proxy in front of a server, live (no root)
  *   -Y FILTER                    display filter applied from the start
  */
 import { openSync } from "node:fs";
@@ -17,7 +18,10 @@ import type { PacketSource } from "../../../dissector/source.js";
 import { liveSource, type LiveSource } from "../../../dissector/live/index.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { bundledCapture } from "../../paths.js";
-import { scenarioSource } from "../../tui/model/scenario-source.js";
+import { demoSource } from "../../demo/index.js";
+import { proxySource } from "../../proxy/index.js";
+import { parseAddress } from "./proxy.js";
+import type { Address } from "../../transport/index.js";
 import { TuiSession } from "../../tui/model/session.js";
 import { TuiApp } from "../../tui/view/app.js";
 import { captureError } from "../capture-errors.js";
@@ -26,6 +30,8 @@ import type { CliIo } from "../io.js";
 
 interface TuiOptions {
   demo?: boolean;
+  proxy?: Address;
+  upstream: Address;
   interface?: string;
   captureFilter?: string;
   displayFilter?: string;
@@ -37,21 +43,23 @@ export function tuiCommand(io: CliIo): Command {
   return new Command("tui")
     .description("terminal inspector: packet list, tree and hex, display filters, expert info, flow, chat, statistics; files, stdin or a live interface")
     .argument("[file]", "capture file (pcap or pcapng), or - for standard input; defaults to the bundled demo capture")
-    .option("--demo", "run the reference server and scripted clients (the demo scenario) and show their traffic live")
+    .option("--demo", "run the reference server, the proxy and three scripted clients (imp demo) and show their traffic live")
+    .option("--proxy <listen>", "run an IMP proxy listening on IPv4:PORT in front of --upstream and show its traffic live (no root needed)", parseAddress("127.0.0.1"))
+    .option("--upstream <addr>", "the server behind --proxy", parseAddress("127.0.0.1"), { ip: "127.0.0.1", port: DEFAULT_PORT })
     .option("-i, --interface <name>", "capture live on this interface through libpcap (root or CAP_NET_RAW), as imp sniff")
     .option("-f, --capture-filter <filter>", "libpcap capture filter for -i (BPF syntax)", "udp")
     .option("-Y, --display-filter <filter>", "display filter applied from the start (Wireshark syntax)")
     .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort, [] as number[])
     .option("--no-heuristic", "only decode the IMP ports, do not detect IMP on other ports")
     .action(async (file: string | undefined, opts: TuiOptions) => {
-      if ([file !== undefined, opts.interface !== undefined, opts.demo === true].filter(Boolean).length > 1) throw new CliError("give one of a file, -i or --demo");
+      if ([file !== undefined, opts.interface !== undefined, opts.demo === true, opts.proxy !== undefined].filter(Boolean).length > 1) throw new CliError("give one of a file, -i, --demo or --proxy");
       if (opts.displayFilter !== undefined) {
         const c = compileFilter(opts.displayFilter);
         if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
       }
       if (!process.stdout.isTTY) throw new CliError("imp tui needs a terminal (use imp read for a pipe)");
       const live = opts.interface !== undefined ? liveSourceFor(opts.interface, opts.captureFilter ?? "udp") : undefined;
-      const source: PacketSource | undefined = opts.demo ? scenarioSource("demo") : live;
+      const source: PacketSource | undefined = opts.demo ? demoSource({ pace: 600 }) : opts.proxy ? proxySource({ listen: opts.proxy, upstream: opts.upstream }) : live;
       const path = source ? undefined : (file ?? bundledCapture());
       let session: TuiSession;
       try {
@@ -59,7 +67,7 @@ export function tuiCommand(io: CliIo): Command {
           ...(path !== undefined ? { path } : {}),
           ...(source ? { source } : {}),
           recognition: { ports: opts.port.length > 0 ? opts.port : [DEFAULT_PORT], heuristic: opts.heuristic },
-          serverPort: opts.port[0] ?? DEFAULT_PORT,
+          serverPort: opts.port[0] ?? (opts.proxy ? opts.upstream.port : DEFAULT_PORT),
         });
       } catch (e) {
         throw captureError(path ?? "?", e) ?? new CliError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
