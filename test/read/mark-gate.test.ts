@@ -31,7 +31,7 @@ describe("the mark gate changes no summary line", () => {
     const file = tmp.path("session.pcap");
     await generateSessionCapture(file, 20_000);
     const off = await summary(file, false);
-    expect(off).toContain("[Sequence not flipped");
+    expect(off).toContain("[Retransmission of");
     expect(await summary(file, true)).toBe(off);
   });
 

@@ -120,6 +120,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** The output options imp read shares with imp sniff, as commander hands them over. */
+export interface ReadOutputFlags extends CaptureCommandOptions {
+  displayFilter?: string;
+  count?: number;
+  outputFormat: ReadFormat | "text";
+  verbose?: boolean;
+  hex?: boolean;
+  field?: string[];
+  fieldsOption?: string[];
+  names?: boolean;
+  analysis: boolean;
+}
+
 interface ReadCommandOptions extends CaptureCommandOptions {
   displayFilter?: string;
   count?: number;
@@ -188,30 +201,8 @@ Examples:
   tcpdump -i any -U -w - udp port 1313 | imp read -`,
   );
   return cmd.action(async (file: string | undefined, given: ReadCommandOptions) => {
-    const opts = { ...given, field: given.field ?? [], fieldsOption: given.fieldsOption ?? [] };
-    const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
-    const filter = displayFilterOf(opts.displayFilter);
-    for (const name of opts.field) {
-      if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
-    }
-    if (format === "fields" && opts.field.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
-    if (format !== "fields" && opts.field.length > 0) throw new CliError("-e only applies with -T fields");
-    const { format: fieldsFormat, header } = fieldsFormatOf(opts.fieldsOption);
-    const options: ReadOptions = {
-      format,
-      recognition: recognitionOf(opts),
-      analysis: opts.analysis ? analyzerOptionsOf(opts) : false,
-      filter,
-      fields: opts.field,
-      fieldsFormat,
-      header,
-      twoPass: opts.twoPass ? true : "auto",
-      ...(opts.count !== undefined ? { count: opts.count } : {}),
-      ...(opts.verbose ? { verbose: true } : {}),
-      ...(opts.hex ? { hex: true } : {}),
-      ...(opts.names ? { names: true } : {}),
-    };
-    const two = opts.analysis && needsTwoPass(options);
+    const options = readOptionsFrom(given, given.twoPass ? true : "auto");
+    const two = given.analysis && needsTwoPass(options);
     const capture = await openCaptureOrFail(file, io, two);
     const sink = sinkFor(io);
     try {
@@ -222,6 +213,36 @@ Examples:
       capture.cleanup();
     }
   });
+}
+
+/**
+ * The ReadOptions of the shared output flags, checked the same way for imp read and imp sniff
+ * (bad -e, -T fields without -e, -E syntax: CliError).
+ */
+export function readOptionsFrom(given: ReadOutputFlags, twoPass: ReadOptions["twoPass"]): ReadOptions {
+  const fields = given.field ?? [];
+  const format: ReadFormat = given.outputFormat === "text" ? "summary" : given.outputFormat;
+  const filter = displayFilterOf(given.displayFilter);
+  for (const name of fields) {
+    if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
+  }
+  if (format === "fields" && fields.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
+  if (format !== "fields" && fields.length > 0) throw new CliError("-e only applies with -T fields");
+  const { format: fieldsFormat, header } = fieldsFormatOf(given.fieldsOption ?? []);
+  return {
+    format,
+    recognition: recognitionOf(given),
+    analysis: given.analysis ? analyzerOptionsOf(given) : false,
+    filter,
+    fields,
+    fieldsFormat,
+    header,
+    twoPass,
+    ...(given.count !== undefined ? { count: given.count } : {}),
+    ...(given.verbose ? { verbose: true } : {}),
+    ...(given.hex ? { hex: true } : {}),
+    ...(given.names ? { names: true } : {}),
+  };
 }
 
 async function openCaptureOrFail(file: string | undefined, io: CliIo, twoPass: boolean) {

@@ -22,14 +22,12 @@ import {
   type CapLoader,
   type LiveSource,
 } from "../../../dissector/live/index.js";
-import { isKnownField } from "../../../dissector/read/frame-fields.js";
-import type { FieldsFormat } from "../../../dissector/read/outputs.js";
-import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
+import { runRead } from "../../../dissector/read/read.js";
 import type { TextSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { parseChoice, parseIntInRange } from "../parse-options.js";
-import { analyzerOptionsOf, displayFilterOf, readCommand, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
+import { readCommand, readOptionsFrom, sinkFor, type ReadOutputFlags } from "./read.js";
 
 /** What tests (and embedders) can replace. */
 export interface SniffDeps {
@@ -55,7 +53,7 @@ const SHARED_READ_OPTIONS = [
   "invitationTimeout",
 ] as const;
 
-interface SniffOptions extends CaptureCommandOptions {
+interface SniffOptions extends ReadOutputFlags {
   listInterfaces?: boolean;
   interface: string;
   captureFilter: string;
@@ -65,16 +63,6 @@ interface SniffOptions extends CaptureCommandOptions {
   autostop: string[];
   snaplen?: number;
   bufferSize?: number;
-  // imp read's
-  displayFilter?: string;
-  count?: number;
-  outputFormat: ReadFormat | "text";
-  verbose?: boolean;
-  hex?: boolean;
-  field: string[];
-  fieldsOption: string[];
-  names?: boolean;
-  analysis: boolean;
 }
 
 export function sniffCommand(io: CliIo, deps: SniffDeps = {}): Command {
@@ -123,7 +111,7 @@ Examples:
 }
 
 async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<void> {
-  const options = readOptionsOf(opts);
+  const options = readOptionsFrom(opts, false);
   const autostop = autostopOf(opts.autostop);
   const live = liveSource({
     interface: opts.interface,
@@ -157,51 +145,7 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   io.err(`${captured} packet${captured === 1 ? "" : "s"} captured\n`);
 }
 
-/** The ReadOptions of the shared flags, checked as imp read checks them. */
-function readOptionsOf(opts: SniffOptions): ReadOptions {
-  const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
-  const filter = displayFilterOf(opts.displayFilter);
-  for (const name of opts.field) {
-    if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
-  }
-  if (format === "fields" && opts.field.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
-  if (format !== "fields" && opts.field.length > 0) throw new CliError("-e only applies with -T fields");
-  const { format: fieldsFormat, header } = fieldsFormatOf(opts.fieldsOption);
-  return {
-    format,
-    recognition: recognitionOf(opts),
-    analysis: opts.analysis ? analyzerOptionsOf(opts) : false,
-    filter,
-    fields: opts.field,
-    fieldsFormat,
-    header,
-    twoPass: false,
-    ...(opts.count !== undefined ? { count: opts.count } : {}),
-    ...(opts.verbose ? { verbose: true } : {}),
-    ...(opts.hex ? { hex: true } : {}),
-    ...(opts.names ? { names: true } : {}),
-  };
-}
 
-/** -E options, as imp read reads them: header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n. */
-function fieldsFormatOf(list: readonly string[]): { format: Partial<FieldsFormat>; header: boolean } {
-  const format: Partial<FieldsFormat> = {};
-  let header = false;
-  const sep = (v: string) => (v === "/t" ? "\t" : v === "/s" ? " " : v);
-  for (const item of list) {
-    const m = /^(\w+)=(.*)$/.exec(item);
-    if (!m) throw new CliError(`-E ${item}: expected name=value (header, separator, aggregator, occurrence, quote)`);
-    const key = m[1]!;
-    const value = m[2]!;
-    if (key === "header" && /^[yn]$/.test(value)) header = value === "y";
-    else if (key === "separator" && value.length > 0) format.separator = sep(value);
-    else if (key === "aggregator" && value.length > 0) format.aggregator = sep(value);
-    else if (key === "occurrence" && /^[afl]$/.test(value)) format.occurrence = value as FieldsFormat["occurrence"];
-    else if (key === "quote" && /^[dn]$/.test(value)) format.quote = value === "d";
-    else throw new CliError(`-E ${item}: unknown option or value (header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n)`);
-  }
-  return { format, header };
-}
 
 function autostopOf(list: readonly string[]): { packets?: number; seconds?: number } {
   const out: { packets?: number; seconds?: number } = {};
