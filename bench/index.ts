@@ -3,7 +3,7 @@
  * in the same run. `npm run bench -- codec pipeline` runs some sections only; `--n 200000` uses a
  * smaller generated capture; `--seconds 3` shortens the timed network runs.
  *
- * Sections: codec, capture, pipeline (issue: foundation), relay (reference server), read
+ * Sections: codec, capture, pipeline (issue: foundation), relay (reference server), proxy, read
  * (imp read vs tshark), tui, fuzz, lua (tshark with the generated dissector). Sections whose
  * module is not there yet are skipped with a note.
  */
@@ -58,6 +58,10 @@ if (run("capture")) {
 }
 if (run("pipeline")) printRows(`pipeline: read + decode + summary line, ${n} datagrams`, await benchPipeline(await capture()));
 if (run("relay")) await runRelayBench([2, 16, 64], seconds);
+if (run("proxy")) {
+  const m = await section<{ benchProxy(o: { seconds?: number }): Promise<unknown> }>("proxy", "./proxy.js");
+  await m?.benchProxy({ seconds: Math.min(seconds, 5) });
+}
 if (run("read")) {
   const m = await section<{ benchRead(file: string): Promise<unknown> }>("read (imp read vs tshark)", "./read.js");
   await m?.benchRead(await capture());
