@@ -36,6 +36,7 @@ export const PROBLEMS = {
   username: p("imp.protocol.username", "protocol", "warning", false, "Invalid username"),
   clientId: p("imp.protocol.client_id", "protocol", "warning", false, "Client ID 0 where a client is required"),
   groupId: p("imp.protocol.group_id", "protocol", "warning", false, "Group ID out of range for this field"),
+  target: p("imp.protocol.target", "protocol", "warning", true, "An option that must name a client names none (client ID 0)"),
   duplicateInvitee: p("imp.protocol.duplicate_invitee", "protocol", "note", false, "Client invited twice in one request"),
   utf8: p("imp.protocol.utf8", "protocol", "warning", false, "Payload is not valid UTF-8"),
   implicitAck: p("imp.protocol.implicit_ack", "protocol", "note", false, "Explicit ACK of a message that is acknowledged implicitly"),

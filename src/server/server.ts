@@ -4,7 +4,7 @@
  * server never answers a datagram it did not accept (WIRE.md section 5).
  */
 import { decode, type Decoded, type ImpMessage, type MessageInput } from "../codec/index.js";
-import { HEADER_LENGTH, messageSpec, PROBLEMS } from "../protocol/index.js";
+import { HEADER_LENGTH, inIdClass, messageSpec, PROBLEMS } from "../protocol/index.js";
 import { openUdp, type Address } from "../transport/index.js";
 import { ServerCore } from "./core.js";
 import { MSG as T } from "../protocol/messages.js";
@@ -142,6 +142,11 @@ function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
     return drop(core, "spoofedSource", from, bytes, `Source ID ${m.src} from the address of client ${user.id}`);
   }
   if (m.ack === 0 && !FROM_CLIENT[m.type]) return drop(core, "direction", from, bytes, "server-to-client type");
+  // An invitation into a group that cannot be private names no group a Group Invitation Reject
+  // could carry (docs/PROTOCOL.md, section 7): it is not accepted, so it gets no answer at all.
+  if (m.ack === 0 && m.type === T.inviteRequest && !inIdClass(m.invite_group ?? 0, "private")) {
+    return drop(core, "protocol", from, bytes, `Group Invitation Request for group ${m.invite_group ?? 0}, which is not a private group`);
+  }
   c.accepted++;
   switch (user.link.receive(m)) {
     case "ack":
