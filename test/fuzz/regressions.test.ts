@@ -9,6 +9,9 @@
  * - client-list-without-itself: a User List Response without the client's own entry left it
  *   out of its own list.
  * - client-joins-group-0: a Group Creation Accept for group 0 put the client in group 0.
+ * - server-reject-src-0: an invitation naming invitee 0 (or no private group) was answered with
+ *   a Group Invitation Reject whose Source ID or group no conforming Reject can carry; such a
+ *   request is now dropped without an answer (docs/PROTOCOL.md, section 7).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
@@ -25,6 +28,16 @@ afterEach(async () => {
 });
 
 describe("regressions found by imp fuzz", () => {
+  it("server: an invitation for invitee 0 gets no non-conforming Group Invitation Reject", async () => {
+    const saved = loadCase(casePath("server-reject-src-0"));
+    expect(saved.finding.signature).toBe("imp.protocol.src in Group Invitation Reject");
+    target = new BundledServerTarget();
+    await target.open();
+    const r = await replayCase(target, saved);
+    expect(r.reproduced).toBe(false);
+    expect(r.findings).toEqual([]);
+  });
+
   it("server: a relayed Data Message has the Reserved bit clear", async () => {
     const saved = loadCase(casePath("server-relays-reserved-bit"));
     expect(saved.finding.signature).toBe("imp.protocol.reserved_set in Data Message");
