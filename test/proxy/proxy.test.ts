@@ -291,3 +291,17 @@ function popcount(v: number): number {
   for (; v; v &= v - 1) n++;
   return n;
 }
+
+describe("proxy resources", () => {
+  it("refuses clients beyond maxClients and closes the upstream socket of an idle client", async () => {
+    const { proxy, events } = await setup({ maxClients: 1, idleTimeoutMs: 300 });
+    const alice = await client(proxy, "alice");
+    await expect(connectClient({ name: "bob", server: proxy.address, rto: 50, retries: 1 })).rejects.toMatchObject({ reason: "unreachable" });
+    expect(proxy.stats.refused).toBeGreaterThan(0);
+    expect(proxy.stats.clients).toBe(1);
+    await alice.close();
+    await settle(800);
+    expect(proxy.stats.clients).toBe(0);
+    expect(events.some((e) => e.event === "expired" && e.name === "alice")).toBe(true);
+  });
+});
