@@ -10,10 +10,11 @@
  *    Odds of a forced disconnection: one transmission of a message and its ACK both get through
  *    with probability 0.8 x 0.8 = 0.64 (duplication only helps), so one attempt fails with
  *    p = 0.36. With R retransmissions a message is given up with probability 0.36^(R+1). The run
- *    has about 2 000 client-to-server and 8 000 server-to-client Data Messages plus about 300
- *    control messages, say N = 1.1e4 < 2e4 reliable messages. R = 30: 0.36^31 = 1.8e-14 per message,
- *    N x 0.36^31 < 2e4 x 1.8e-14 = 3.6e-10 < 1e-9 for the whole run. (R = 5, the default: 0.36^6 =
- *    2.2e-3 per message, about 24 forced disconnections expected per run.)
+ *    has 2 000 client-to-server and 8 000 server-to-client Data Messages plus about 1 500 control
+ *    messages (accepts, lists, Update List fan-out, group set-up, disconnections), N < 2e4 reliable
+ *    messages in all. R = 30: 0.36^31 = 1.8e-14 per message, N x 0.36^31 < 2e4 x 1.8e-14 = 3.6e-10
+ *    < 1e-9 for the whole run. (R = 5, the default: 0.36^6 = 2.2e-3 per message, about 25 forced
+ *    disconnections expected per run.)
  *
  * 2. Forced disconnections are detected within (1 + 5) x RTO plus one RTO of slack: a client is
  *    cut off (proxy blackhole) and the server's first transmission to it is followed by its
