@@ -11,8 +11,6 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
-import { isKnownField } from "../../../dissector/read/frame-fields.js";
-import type { FieldsFormat } from "../../../dissector/read/outputs.js";
 import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
 import type { TextSink } from "../../../dissector/read/sink.js";
 import {
@@ -32,7 +30,7 @@ import {
 import type { Address } from "../../transport/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { analyzerOptionsOf, displayFilterOf, readCommand, sinkFor, type CaptureCommandOptions } from "./read.js";
+import { readCommand, readOptionsFrom, sinkFor, type CaptureCommandOptions } from "./read.js";
 
 /** imp read's options that imp proxy takes as they are. */
 const SHARED_READ_OPTIONS = ["displayFilter", "outputFormat", "verbose", "hex", "field", "fieldsOption", "names", "analysis", "rto", "retries", "invitationTimeout"] as const;
@@ -153,36 +151,9 @@ Examples:
   });
 }
 
-/** imp read's output options as ReadOptions (the checks imp read makes). */
+/** imp read's output options as ReadOptions (the checks imp read makes); IMP is the upstream port's. */
 export function readOptionsOf(opts: ProxyCommandOptions): ReadOptions {
-  const fields = opts.field ?? [];
-  const format: ReadFormat = opts.outputFormat === "text" ? "summary" : opts.outputFormat;
-  for (const name of fields) {
-    if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
-  }
-  if (format === "fields" && fields.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
-  if (format !== "fields" && fields.length > 0) throw new CliError("-e only applies with -T fields");
-  const fieldsFormat: Partial<FieldsFormat> = {};
-  let header = false;
-  for (const item of opts.fieldsOption ?? []) {
-    const m = /^(header|separator)=(.+)$/.exec(item);
-    if (!m) throw new CliError(`-E ${item}: imp proxy takes header=y|n and separator=/t|/s|C`);
-    if (m[1] === "header") header = m[2] === "y";
-    else fieldsFormat.separator = m[2] === "/t" ? "\t" : m[2] === "/s" ? " " : m[2]!;
-  }
-  return {
-    format,
-    recognition: { ports: [opts.upstream.port], heuristic: true },
-    analysis: opts.analysis ? analyzerOptionsOf(opts) : false,
-    filter: displayFilterOf(opts.displayFilter),
-    fields,
-    fieldsFormat,
-    header,
-    twoPass: false,
-    ...(opts.verbose ? { verbose: true } : {}),
-    ...(opts.hex ? { hex: true } : {}),
-    ...(opts.names ? { names: true } : {}),
-  };
+  return { ...readOptionsFrom(opts, false), recognition: { ports: [opts.upstream.port], heuristic: true } };
 }
 
 async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
