@@ -11,6 +11,8 @@
  */
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
+import { bufferIo } from "../../src/cli/io.js";
+import { runServer } from "../../src/cli/commands/server.js";
 import { connectClient, ConnectError, type ImpClient } from "../../src/client/index.js";
 import { decode, encode, type ImpMessage, type MessageInput } from "../../src/codec/index.js";
 import { MAX_DATAGRAM, startServer, totalDropped, type ImpServer, type ServerOptions } from "../../src/server/index.js";
@@ -257,6 +259,31 @@ describe("security: resources", () => {
     const other = await connectClient({ name: "c", server: s.address, rto: 50, host: "127.0.0.2" });
     cleanup.push(() => other.close());
     expect(s.snapshot().users.map((u) => u.ip).sort()).toEqual(["127.0.0.1", "127.0.0.1", "127.0.0.2"]);
+  });
+
+  it("imp server --max-users 3 --max-per-address 2 holds both limits", async () => {
+    const io = bufferIo();
+    let stop!: (s: string) => void;
+    let s: ImpServer | undefined;
+    const done = runServer(
+      { host: "127.0.0.1", port: "0", maxUsers: "3", maxPerAddress: "2", rto: "50", retries: "5", inviteTimeout: "15", log: "json", ids: "lowest" },
+      io,
+      { stop: () => new Promise((r) => (stop = r)), started: (x) => (s = x) },
+    );
+    cleanup.push(async () => {
+      stop("SIGTERM");
+      await done;
+    });
+    await until(() => s !== undefined, "the server");
+    const at = (name: string, host: string) => connectClient({ name, server: s!.address, rto: 50, host }).then((c) => (cleanup.push(() => c.close()), c));
+    await at("a1", "127.0.0.1");
+    await at("a2", "127.0.0.1");
+    await expect(at("a3", "127.0.0.1")).rejects.toMatchObject({ reason: "server-full" }); // per address
+    await at("b1", "127.0.0.2");
+    await expect(at("c1", "127.0.0.3")).rejects.toMatchObject({ reason: "server-full" }); // max users
+    expect(s!.snapshot().users.map((u) => u.name).sort()).toEqual(["a1", "a2", "b1"]);
+    const rejected = io.stdout().trim().split("\n").map((l) => JSON.parse(l) as { event: string; reason?: string }).filter((e) => e.event === "rejected");
+    expect(rejected.map((e) => e.reason)).toEqual(["maximum number of users from this address reached", "maximum number of users reached"]);
   });
 
   it("drops and counts undersize and the largest datagrams", async () => {
