@@ -26,7 +26,7 @@ export function demoCommand(io: CliIo): Command {
   const cmd = new Command("demo")
     .description("reference server, proxy and three scripted clients in a rich session, shown live (the TUI on a terminal, else imp read's output)")
     .option("--no-tui", "print the packets as imp read does, even on a terminal")
-    .option("--pace <ms>", "pause between steps (default 600 in the TUI, 0 otherwise)", (v: string) => {
+    .option("--pace <ms>", "pause between steps of the printed session (default 0; the TUI paces at 600 ms)", (v: string) => {
       if (!/^\d+$/.test(v)) throw new InvalidArgumentError("--pace must be a whole number of milliseconds");
       return Number(v);
     })
