@@ -11,7 +11,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { packageRoot } from "../src/paths.js";
 import { PassThrough, Writable } from "node:stream";
 import { TuiSession } from "../src/tui/model/session.js";
 import { TuiApp } from "../src/tui/view/app.js";
@@ -118,7 +119,8 @@ export async function benchTui(file: string): Promise<TuiBenchResult> {
  */
 export function benchTuiTmux(file: string): { firstScreenMs: number; indexedMs: number; command: string } | null {
   if (spawnSync("tmux", ["-V"]).status !== 0) return null;
-  const root = resolve(import.meta.dirname, "..");
+  // The package folder, whether this runs from bench/ (tsx) or dist/bench/ (built).
+  const root = packageRoot();
   const built = join(root, "dist/src/cli/main.js");
   // The build only when it is not older than the sources (a stale dist/ would measure old code).
   const distApp = join(root, "dist/src/tui/view/app.js");
