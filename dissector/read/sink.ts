@@ -122,3 +122,26 @@ export function stringSink(): TextSink & { text(): string } {
     },
   });
 }
+
+/**
+ * For live sources: lines go out as soon as the packets of one event-loop turn are shown, not
+ * when a block fills (a live capture or the proxy may be quiet for a long time).
+ */
+export function flushingSink(inner: TextSink): TextSink {
+  let scheduled = false;
+  return {
+    write(text) {
+      inner.write(text);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        inner.flush();
+      });
+    },
+    flush: () => inner.flush(),
+    get closed() {
+      return inner.closed;
+    },
+  };
+}

@@ -1,5 +1,5 @@
 /** Option parsers shared by commands: each throws CliError with a sentence that names the option. */
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 export function parseIntInRange(name: string, min: number, max: number): (value: string) => number {
   return (value) => {
@@ -25,4 +25,14 @@ export function parseHex(text: string): Buffer | null {
   const clean = text.trim().replace(/^0x/i, "").replace(/[\s:.-]/g, "");
   if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(clean)) return null;
   return Buffer.from(clean, "hex");
+}
+
+/** `-T text|json`, as imp stats and imp chat take it. */
+export function textOrJsonOption(what: string): Option {
+  return new Option("-T, --output-format <format>", `${what} or json`)
+    .argParser((v: string) => {
+      if (v === "text" || v === "json") return v;
+      throw new InvalidArgumentError("-T must be text or json");
+    })
+    .default("text");
 }

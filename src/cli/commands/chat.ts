@@ -2,11 +2,11 @@
  * `imp chat [FILE]`: the conversation of each group, reconstructed (dissector/read/chat.ts):
  * who said what, when, delivered to whom, and who joined or left. The "Follow stream" of IMP.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command } from "commander";
 import { dissect } from "../../../dissector/read/pipeline.js";
 import { ChatCollector, renderChatText } from "../../../dissector/read/chat.js";
 import type { CliIo } from "../io.js";
-import { parseIntInRange } from "../parse-options.js";
+import { parseIntInRange, textOrJsonOption } from "../parse-options.js";
 import { addCaptureOptions, analyzerOptionsOf, captureCliError, openCapture, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
 
 interface ChatOptions extends CaptureCommandOptions {
@@ -19,14 +19,7 @@ export function chatCommand(io: CliIo): Command {
     .description("the conversation per group: who said what, when, delivered to whom; joins and departures")
     .argument("[file]", "pcap or pcapng file, '-' for standard input (default: the bundled demo capture)")
     .option("-g, --group <id>", "only this group (1 = Public Group)", parseIntInRange("--group", 1, 254))
-    .addOption(
-      new Option("-T, --output-format <format>", "text or json")
-        .argParser((v: string) => {
-          if (v === "text" || v === "json") return v;
-          throw new InvalidArgumentError("-T must be text or json");
-        })
-        .default("text"),
-    );
+    .addOption(textOrJsonOption("text"));
   addCaptureOptions(cmd);
   return cmd.action(async (file: string | undefined, opts: ChatOptions) => {
     const capture = await openCapture(file, io, false).catch((e: unknown) => {

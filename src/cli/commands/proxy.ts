@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
-import type { TextSink } from "../../../dissector/read/sink.js";
+import { flushingSink, type TextSink } from "../../../dissector/read/sink.js";
 import {
   FaultSyntaxError,
   describeFaults,
@@ -200,23 +200,4 @@ export function formatStats(s: ProxyStats): string {
   return `proxy: ${s.clientsSeen} client${s.clientsSeen === 1 ? "" : "s"}; ${dir("c2s", s.c2s)}; ${dir("s2c", s.s2c)}; lists rewritten ${s.rewritten}${faults ? `; faults: ${faults}` : ""}`;
 }
 
-/** Lines go out as soon as the datagrams of one event-loop turn are shown. */
-function flushingSink(inner: TextSink): TextSink {
-  let scheduled = false;
-  return {
-    write(text) {
-      inner.write(text);
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        inner.flush();
-      });
-    },
-    flush: () => inner.flush(),
-    get closed() {
-      return inner.closed;
-    },
-  };
-}
 

@@ -23,7 +23,7 @@ import {
   type LiveSource,
 } from "../../../dissector/live/index.js";
 import { runRead } from "../../../dissector/read/read.js";
-import type { TextSink } from "../../../dissector/read/sink.js";
+import { flushingSink, type TextSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { parseChoice, parseIntInRange } from "../parse-options.js";
@@ -170,25 +170,6 @@ function writeError(path: string | undefined, e: unknown): CliError | null {
   return new CliError(`cannot write ${path}: ${why}`);
 }
 
-/** Live output: lines go out as soon as the packets that libpcap handed over together are shown. */
-function flushingSink(inner: TextSink): TextSink {
-  let scheduled = false;
-  return {
-    write(text) {
-      inner.write(text);
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        inner.flush();
-      });
-    },
-    flush: () => inner.flush(),
-    get closed() {
-      return inner.closed;
-    },
-  };
-}
 
 function discardSink(): TextSink {
   return { write() {}, flush() {}, closed: false };

@@ -3,7 +3,8 @@
  * percentiles, response times per transaction kind, per-client activity and expert counts, as
  * text tables or JSON (dissector/read/stats.ts).
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command } from "commander";
+import { textOrJsonOption } from "../parse-options.js";
 import { dissect } from "../../../dissector/read/pipeline.js";
 import { renderStatsText, StatsCollector } from "../../../dissector/read/stats.js";
 import type { CliIo } from "../io.js";
@@ -17,14 +18,7 @@ export function statsCommand(io: CliIo): Command {
   const cmd = new Command("stats")
     .description("statistics of a capture: messages per type and conversation, retransmissions, ACK RTT, response times, clients")
     .argument("[file]", "pcap or pcapng file, '-' for standard input (default: the bundled demo capture)")
-    .addOption(
-      new Option("-T, --output-format <format>", "text tables or json")
-        .argParser((v: string) => {
-          if (v === "text" || v === "json") return v;
-          throw new InvalidArgumentError("-T must be text or json");
-        })
-        .default("text"),
-    );
+    .addOption(textOrJsonOption("text tables"));
   addCaptureOptions(cmd);
   return cmd.action(async (file: string | undefined, opts: StatsOptions) => {
     const capture = await openCapture(file, io, false).catch((e: unknown) => {
