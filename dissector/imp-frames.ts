@@ -11,6 +11,7 @@ import type { Endpoint } from "./capture/endpoint.js";
 import type { CapturePacket } from "./capture/packet.js";
 import { ImpRecognizer, type Recognition, DEFAULT_RECOGNITION } from "./recognize.js";
 
+/** One IMP datagram of a capture. The record is reused: it and its views are valid only during the callback. */
 export interface ImpDatagram {
   /** Frame number of the packet (for a reassembled datagram: the last fragment's). */
   frame: number;
@@ -59,6 +60,9 @@ export async function readImpDatagrams(
   const reassembler = new Ipv4Reassembler();
   const counters: ImpFrameCounters = { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
   const from = typeof source === "string" ? fileSource(source) : source;
+  // One record, filled anew for each datagram (no allocation per packet): like its views, it is
+  // valid only during the callback.
+  let record: ImpDatagram | null = null;
   const end = await from.run((packet) => {
     counters.packets++;
     const udp = parseFrame(packet.linkType, packet.data);
@@ -86,7 +90,21 @@ export async function readImpDatagrams(
       return;
     }
     counters.imp++;
-    onDatagram({ frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, payload, decoded, packet, fragments });
+    if (record === null) {
+      record = { frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, payload, decoded, packet, fragments };
+      onDatagram(record);
+      return;
+    }
+    record.frame = packet.frame;
+    record.tsSec = packet.tsSec;
+    record.tsNsec = packet.tsNsec;
+    record.src = src;
+    record.dst = dst;
+    record.payload = payload;
+    record.decoded = decoded;
+    record.packet = packet;
+    record.fragments = fragments;
+    onDatagram(record);
   });
   return { end, counters };
 }
