@@ -3,11 +3,10 @@
  * who said what, when, delivered to whom, and who joined or left. The "Follow stream" of IMP.
  */
 import { Command } from "commander";
-import { dissect } from "../../../dissector/read/pipeline.js";
 import { ChatCollector, renderChatText } from "../../../dissector/read/chat.js";
 import type { CliIo } from "../io.js";
 import { parseIntInRange, textOrJsonOption } from "../parse-options.js";
-import { addCaptureOptions, analyzerOptionsOf, captureCliError, openCapture, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
+import { addCaptureOptions, writeCaptureReport, type CaptureCommandOptions } from "./read.js";
 
 interface ChatOptions extends CaptureCommandOptions {
   group?: number;
@@ -22,22 +21,10 @@ export function chatCommand(io: CliIo): Command {
     .addOption(textOrJsonOption("text"));
   addCaptureOptions(cmd);
   return cmd.action(async (file: string | undefined, opts: ChatOptions) => {
-    const capture = await openCapture(file, io, false).catch((e: unknown) => {
-      throw captureCliError(file ?? "-", e) ?? e;
-    });
     const chat = new ChatCollector();
-    try {
-      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, (f) => chat.add(f));
+    await writeCaptureReport(file, io, opts, (f) => chat.add(f), (r) => {
       const groups = chat.finish(r.analyzer!, opts.group !== undefined ? { group: opts.group } : {});
-      const sink = sinkFor(io);
-      sink.write(opts.outputFormat === "json" ? `${JSON.stringify(groups, null, 2)}\n` : renderChatText(groups));
-      sink.flush();
-      // A damaged capture: the report covers what came before the damage, then exit 2.
-      if (r.damage) throw r.damage;
-    } catch (e) {
-      throw captureCliError(capture.path, e) ?? e;
-    } finally {
-      capture.cleanup();
-    }
+      return opts.outputFormat === "json" ? `${JSON.stringify(groups, null, 2)}\n` : renderChatText(groups);
+    });
   });
 }

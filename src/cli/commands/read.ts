@@ -16,7 +16,8 @@ import { CaptureFormatError } from "../../../dissector/capture/errors.js";
 import { compileFilter, formatFilterError, type DisplayFilter } from "../../../dissector/filter/index.js";
 import { fileSource, type PacketSource } from "../../../dissector/source.js";
 import { isKnownField } from "../../../dissector/read/frame-fields.js";
-import { needsTwoPass } from "../../../dissector/read/pipeline.js";
+import { dissect, needsTwoPass, type DissectResult } from "../../../dissector/read/pipeline.js";
+import type { ReadFrame } from "../../../dissector/read/frame.js";
 import { READ_FORMATS, runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
 import { fdSink, textSink, type TextSink } from "../../../dissector/read/sink.js";
 import type { FieldsFormat } from "../../../dissector/read/outputs.js";
@@ -253,3 +254,27 @@ async function openCaptureOrFail(file: string | undefined, io: CliIo, twoPass: b
   }
 }
 
+/**
+ * imp stats and imp chat: one pass of the capture with analysis into a collector (`add`), then
+ * one report (`report`). A damaged capture reports what came before the damage, then exits 2.
+ */
+export async function writeCaptureReport(
+  file: string | undefined,
+  io: CliIo,
+  opts: CaptureCommandOptions,
+  add: (frame: ReadFrame) => void,
+  report: (result: DissectResult, path: string) => string,
+): Promise<void> {
+  const capture = await openCaptureOrFail(file, io, false);
+  try {
+    const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, add);
+    const sink = sinkFor(io);
+    sink.write(report(r, capture.path));
+    sink.flush();
+    if (r.damage) throw r.damage;
+  } catch (e) {
+    throw captureCliError(capture.path, e) ?? e;
+  } finally {
+    capture.cleanup();
+  }
+}

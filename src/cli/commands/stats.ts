@@ -5,10 +5,9 @@
  */
 import { Command } from "commander";
 import { textOrJsonOption } from "../parse-options.js";
-import { dissect } from "../../../dissector/read/pipeline.js";
 import { renderStatsText, StatsCollector } from "../../../dissector/read/stats.js";
 import type { CliIo } from "../io.js";
-import { addCaptureOptions, analyzerOptionsOf, captureCliError, openCapture, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
+import { addCaptureOptions, writeCaptureReport, type CaptureCommandOptions } from "./read.js";
 
 interface StatsOptions extends CaptureCommandOptions {
   outputFormat: "text" | "json";
@@ -21,22 +20,10 @@ export function statsCommand(io: CliIo): Command {
     .addOption(textOrJsonOption("text tables"));
   addCaptureOptions(cmd);
   return cmd.action(async (file: string | undefined, opts: StatsOptions) => {
-    const capture = await openCapture(file, io, false).catch((e: unknown) => {
-      throw captureCliError(file ?? "-", e) ?? e;
-    });
     const collector = new StatsCollector();
-    try {
-      const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, (f) => collector.add(f));
-      const stats = collector.finish(r.analyzer!, capture.path, r.counters);
-      const sink = sinkFor(io);
-      sink.write(opts.outputFormat === "json" ? `${JSON.stringify(stats, null, 2)}\n` : renderStatsText(stats));
-      sink.flush();
-      // A damaged capture: the report covers what came before the damage, then exit 2.
-      if (r.damage) throw r.damage;
-    } catch (e) {
-      throw captureCliError(capture.path, e) ?? e;
-    } finally {
-      capture.cleanup();
-    }
+    await writeCaptureReport(file, io, opts, (f) => collector.add(f), (r, path) => {
+      const stats = collector.finish(r.analyzer!, path, r.counters);
+      return opts.outputFormat === "json" ? `${JSON.stringify(stats, null, 2)}\n` : renderStatsText(stats);
+    });
   });
 }
