@@ -197,22 +197,6 @@ export class FuzzSession implements StateDriver, CaseRunner {
     return true;
   }
 
-  /** One barrier and the ACKs of what arrived, without waiting for what those ACKs cause. */
-  private async roundTrip(): Promise<boolean> {
-    const b = await this.target.barrier();
-    if (!b.ok) {
-      this.failed = b;
-      return false;
-    }
-    this.lastDebug = b.debug;
-    for (const d of this.target.receive()) {
-      const p = this.peers.find((q) => q.socket === d.socket)!;
-      const { decoded, reply } = p.onReceive(d.bytes);
-      this.inspect(decoded, d.socket);
-      if (reply) this.target.send(d.socket, reply);
-    }
-    return true;
-  }
 
   async advance(ms: number): Promise<boolean> {
     if (!this.target.advance) return true;
