@@ -2,26 +2,12 @@
  * Reading and decoding a capture of N IMP datagrams to the summary line (issue: foundation):
  * datagrams/s and peak RSS, beside the raw reader (the ceiling) in the same run.
  */
-import { closeSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { readCapture } from "../dissector/capture/index.js";
 import { readImpDatagrams } from "../dissector/imp-frames.js";
-import { relativeTime, summaryInfo, SummaryFormatter } from "../dissector/summary/summary-line.js";
+import { summaryInfo, SummaryFormatter } from "../dissector/summary/summary-line.js";
+import { FdSink } from "../dissector/read/sink.js";
 import { fmtBytes, PeakRss, printRows, timeItAsync, type BenchRow } from "./report.js";
-
-/** Collects text and writes it in 256 KiB blocks, as a CLI writing to a pipe would. */
-class BlockSink {
-  private readonly buf = Buffer.allocUnsafe(1 << 20);
-  private used = 0;
-  constructor(private readonly fd: number) {}
-  write(s: string): void {
-    if (this.used + s.length * 3 > this.buf.length) this.flush();
-    this.used += (this.buf as unknown as { utf8Write(s: string, o: number): number }).utf8Write(s, this.used);
-  }
-  flush(): void {
-    if (this.used) writeSync(this.fd, this.buf, 0, this.used);
-    this.used = 0;
-  }
-}
 
 export async function benchPipeline(file: string): Promise<BenchRow[]> {
   const rawRss = new PeakRss();
@@ -29,7 +15,8 @@ export async function benchPipeline(file: string): Promise<BenchRow[]> {
   const rawPeak = rawRss.stop();
 
   const fd = openSync("/dev/null", "w");
-  const sink = new BlockSink(fd);
+  // The sink and line writer of `imp read`, writing 256 KiB blocks as to a pipe.
+  const sink = new FdSink(fd);
   const rss = new PeakRss();
   const lines = new SummaryFormatter();
   let firstSec = -1;
@@ -40,7 +27,7 @@ export async function benchPipeline(file: string): Promise<BenchRow[]> {
         firstSec = d.tsSec;
         firstNsec = d.tsNsec;
       }
-      sink.write(lines.line(d.frame, relativeTime(d.tsSec, d.tsNsec, firstSec, firstNsec), d.src, d.dst, d.decoded, summaryInfo(d.decoded)));
+      lines.writeLine(sink, d.frame, d.tsSec, d.tsNsec, firstSec, firstNsec, d.src, d.dst, d.decoded, summaryInfo(d.decoded));
     });
     sink.flush();
     return counters.imp;

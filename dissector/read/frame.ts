@@ -26,6 +26,9 @@ export interface ReadFrame {
   readonly time: number;
   /** The same, as the summary shows it: 6 decimals, exact (`0.001234`). */
   timeText(): string;
+  /** Timestamp of the first packet, which `time` counts from. */
+  readonly refSec: number;
+  readonly refNsec: number;
   readonly src: Endpoint;
   readonly dst: Endpoint;
   /** IP version of the datagram. */

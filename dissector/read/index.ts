@@ -20,7 +20,7 @@ export {
   type FieldsFormat,
 } from "./outputs.js";
 export { hexDump } from "./hexdump.js";
-export { CallbackSink, FdSink, fdSink, stringSink, textSink, type TextSink } from "./sink.js";
+export { CallbackSink, DiscardSink, FdSink, fdSink, stringSink, textSink, type TextSink } from "./sink.js";
 export { StatsCollector, renderStatsText, type CaptureStats, type ClientStats, type ConversationStats, type TypeCount } from "./stats.js";
 export { FlowLayout, flowLabel, elide, type FlowEndpoint, type FlowOptions } from "./flow.js";
 export { ChatCollector, renderChatText, type ChatGroup, type ChatLine } from "./chat.js";

@@ -102,7 +102,7 @@ function writerFor(format: ReadFormat, options: ReadOptions, fieldNames: readonl
             // Endpoint objects are shared per address: the formatter pads each one once.
             const src = names ? (f.endpointName("src") ?? f.src) : f.src;
             const dst = names ? (f.endpointName("dst") ?? f.dst) : f.dst;
-            sink.write(lines.line(f.number, f.timeText(), src, dst, f.decoded, f.info()));
+            lines.writeLine(sink, f.number, f.tsSec, f.tsNsec, f.refSec, f.refNsec, src, dst, f.decoded, f.info());
             if (hex) sink.write(`\n${hexText(f)}\n`);
           }
           first = false;

@@ -9,8 +9,10 @@
  */
 import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
+import type { ByteTarget, Utf8Buffer } from "../summary/summary-line.js";
 
-export interface TextSink {
+/** A text output; as a ByteTarget it also lends its buffer to writers that encode bytes themselves. */
+export interface TextSink extends ByteTarget {
   /** Appends text (any number of whole lines). Ignored once the sink is closed. */
   write(text: string): void;
   /** Hands on what is buffered. */
@@ -19,19 +21,41 @@ export interface TextSink {
   readonly closed: boolean;
 }
 
-type Utf8Writable = Buffer & { utf8Write(s: string, offset: number): number };
-
 const DEFAULT_BLOCK = 1 << 20;
 /** Blocks are handed on when this full (a quarter of the buffer) or when a write would not fit. */
 const FLUSH_AT = 256 * 1024;
 
 abstract class BlockSink implements TextSink {
-  private readonly buf: Utf8Writable;
-  private used = 0;
+  /** A buffer lent by reserve() for a write larger than the block (rare). */
+  private oversize: Utf8Buffer | null = null;
+  private readonly buf: Utf8Buffer;
+  used = 0;
   closed = false;
 
   constructor(size = DEFAULT_BLOCK) {
-    this.buf = Buffer.allocUnsafe(size) as Utf8Writable;
+    this.buf = Buffer.allocUnsafe(size) as Utf8Buffer;
+  }
+
+  reserve(max: number): Utf8Buffer | null {
+    if (this.closed) return null;
+    if (this.used + max > this.buf.length) {
+      this.flush();
+      if (this.closed) return null;
+      // Larger than a whole block: the writer gets a buffer of its own, handed on at commit.
+      if (max > this.buf.length) return (this.oversize = Buffer.allocUnsafe(max) as Utf8Buffer);
+    }
+    return this.buf;
+  }
+
+  commit(end: number): void {
+    if (this.oversize !== null) {
+      const big = this.oversize;
+      this.oversize = null;
+      this.emit(big.subarray(0, end));
+      return;
+    }
+    this.used = end;
+    if (this.used >= FLUSH_AT) this.flush();
   }
 
   write(text: string): void {
@@ -111,6 +135,11 @@ export function textSink(out: (text: string) => void): CallbackSink {
   return new CallbackSink(out);
 }
 
+/** Drops everything (quiet modes that still read, such as `imp proxy -q`). */
+export class DiscardSink extends BlockSink {
+  protected emit(): void {}
+}
+
 /** Collects everything in a string (tests). */
 export function stringSink(): TextSink & { text(): string } {
   let all = "";
@@ -129,15 +158,26 @@ export function stringSink(): TextSink & { text(): string } {
  */
 export function flushingSink(inner: TextSink): TextSink {
   let scheduled = false;
+  const soon = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      inner.flush();
+    });
+  };
   return {
     write(text) {
       inner.write(text);
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        inner.flush();
-      });
+      soon();
+    },
+    reserve: (max) => inner.reserve(max),
+    get used() {
+      return inner.used;
+    },
+    commit(end) {
+      inner.commit(end);
+      soon();
     },
     flush: () => inner.flush(),
     get closed() {

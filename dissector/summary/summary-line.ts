@@ -2,6 +2,7 @@
  * The one-line summary of a packet, as tshark prints it: number, time relative to the first
  * packet, source, destination, message type and Info.
  */
+import { Buffer } from "node:buffer";
 import type { Decoded } from "../../src/codec/message.js";
 import { ACK_SPEC, messageSpec } from "../../src/protocol/messages.js";
 import { typeName } from "../../src/protocol/fields.js";
@@ -54,14 +55,127 @@ export function formatSummaryLine(s: SummaryFields): string {
   return `${String(s.frame).padStart(6)} ${s.time.padStart(11)} ${s.src.padEnd(21)} → ${s.dst.padEnd(21)} ${s.type.padEnd(12)} ${s.info}`;
 }
 
+/** A buffer that Node can encode a string into (Buffer#utf8Write, which Buffer has but does not type). */
+export type Utf8Buffer = Buffer & { utf8Write(text: string, offset: number): number };
+
+/**
+ * Where SummaryFormatter.writeLine puts its bytes: a buffered output that lends its buffer.
+ * `reserve(max)` makes room for up to `max` bytes at `used` (null once the output is closed);
+ * `commit(end)` says where the bytes written end.
+ */
+export interface ByteTarget {
+  reserve(max: number): Utf8Buffer | null;
+  readonly used: number;
+  commit(end: number): void;
+}
+
+const SPACE = 0x20;
+/** " → " in UTF-8. */
+const ARROW = Buffer.from(" → ", "utf8");
+/** The fixed columns of a line: frame (to 16 digits), time (to 20), two addresses, type, spaces, newline. */
+const FIXED_MAX = 16 + 1 + 20 + 1 + 2 * 21 + ARROW.length + 1 + 12 + 1;
+
+/** Writes `n` (a non-negative integer) right-aligned in `width` columns; returns the end. */
+function putInt(buf: Uint8Array, at: number, n: number, width: number): number {
+  let digits = 1;
+  for (let p = 10; p <= n; p *= 10) digits++;
+  for (let i = digits; i < width; i++) buf[at++] = SPACE;
+  let end = at + digits;
+  for (let i = end - 1; i >= at; i--) {
+    buf[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
+}
+
+function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!;
+  return at + bytes.length;
+}
+
 /**
  * Formats summary lines as formatSummaryLine does, for a million lines a second: the padded
- * address and type columns are computed once per distinct value and reused.
+ * address and type columns are computed once per distinct value and reused, and `writeLine`
+ * encodes a line straight into the output's buffer (no line string to build and flatten).
  */
 export class SummaryFormatter {
   /** Keyed by the endpoint object (shared per address by the capture layer) or its text. */
   private readonly padded = new Map<object | string, string>();
   private readonly types = new Map<string, string>();
+  private readonly paddedBytes = new Map<object | string, Uint8Array>();
+  private readonly typeBytes = new Map<number, Uint8Array>();
+
+  private endpointBytes(e: object | string): Uint8Array {
+    let b = this.paddedBytes.get(e);
+    if (b === undefined) {
+      if (this.paddedBytes.size > 65536) this.paddedBytes.clear();
+      b = Buffer.from(this.endpoint(e), "utf8");
+      this.paddedBytes.set(e, b);
+    }
+    return b;
+  }
+
+  /**
+   * The line `line()` makes, with the time given as the packet's and the first packet's
+   * timestamps, encoded into `out`; false when the output is closed.
+   */
+  writeLine(
+    out: ByteTarget,
+    frame: number,
+    tsSec: number,
+    tsNsec: number,
+    refSec: number,
+    refNsec: number,
+    src: object | string,
+    dst: object | string,
+    d: Decoded,
+    info: string,
+  ): boolean {
+    const srcBytes = this.endpointBytes(src);
+    const dstBytes = this.endpointBytes(dst);
+    const m = d.message;
+    const key = m ? m.type * 2 + m.ack : -1;
+    let type = this.typeBytes.get(key);
+    if (type === undefined) {
+      type = Buffer.from(typeColumn(d).padEnd(12), "utf8");
+      this.typeBytes.set(key, type);
+    }
+    const buf = out.reserve(FIXED_MAX + srcBytes.length + dstBytes.length + type.length + info.length * 3);
+    if (buf === null) return false;
+    let at = out.used;
+    at = putInt(buf, at, frame, 6);
+    buf[at++] = SPACE;
+    // The time as relativeTime() writes it: integer microseconds, 6 decimals, padded to 11.
+    let us = (tsSec - refSec) * 1_000_000 + Math.round((tsNsec - refNsec) / 1000);
+    const negative = us < 0;
+    if (negative) us = -us;
+    const sec = Math.floor(us / 1_000_000);
+    const frac = us - sec * 1_000_000;
+    let secDigits = 1;
+    for (let p = 10; p <= sec; p *= 10) secDigits++;
+    const timeWidth = (negative ? 1 : 0) + secDigits + 7;
+    for (let i = timeWidth; i < 11; i++) buf[at++] = SPACE;
+    if (negative) buf[at++] = 0x2d;
+    at = putInt(buf, at, sec, 0);
+    buf[at++] = 0x2e;
+    let f = frac;
+    for (let i = at + 5; i >= at; i--) {
+      buf[i] = 0x30 + (f % 10);
+      f = Math.floor(f / 10);
+    }
+    at += 6;
+    buf[at++] = SPACE;
+    at = putBytes(buf, at, srcBytes);
+    at = putBytes(buf, at, ARROW);
+    at = putBytes(buf, at, dstBytes);
+    buf[at++] = SPACE;
+    at = putBytes(buf, at, type);
+    buf[at++] = SPACE;
+    at += buf.utf8Write(info, at);
+    buf[at++] = 0x0a;
+    out.commit(at);
+    return true;
+  }
 
   private endpoint(e: object | string): string {
     let p = this.padded.get(e);

@@ -9,7 +9,7 @@ import { readCapture, type CapturePacket } from "../../dissector/capture/index.j
 import { compileFilter } from "../../dissector/filter/index.js";
 import { dissect } from "../../dissector/read/pipeline.js";
 import { runRead } from "../../dissector/read/read.js";
-import { stringSink } from "../../dissector/read/sink.js";
+import { CallbackSink, stringSink } from "../../dissector/read/sink.js";
 import { fileSource, type PacketSource } from "../../dissector/source.js";
 import { bundled, frameNumbers } from "./helpers.js";
 
@@ -73,7 +73,13 @@ describe("a live source", () => {
   it("stops when the sink's reader went away", async () => {
     const src = fakeLive(bundled("demo.pcapng"));
     let writes = 0;
-    const sink = { closed: false, write() { writes++; this.closed = writes >= 2; }, flush() {} };
+    // A sink whose reader goes away after two lines.
+    const sink = new CallbackSink(() => {});
+    const commit = sink.commit.bind(sink);
+    sink.commit = (end) => {
+      commit(end);
+      sink.closed = ++writes >= 2;
+    };
     const r = await runRead(src, {}, sink);
     expect(r.stoppedEarly).toBe(true);
     expect(src.stops).toBe(1);

@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
-import { flushingSink, type TextSink } from "../../../dissector/read/sink.js";
+import { DiscardSink, flushingSink, type TextSink } from "../../../dissector/read/sink.js";
 import {
   FaultSyntaxError,
   describeFaults,
@@ -181,7 +181,7 @@ async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   const timer = opts.duration !== undefined ? setTimeout(stop, opts.duration * 1000) : undefined;
-  const sink: TextSink = opts.quiet ? { write() {}, flush() {}, closed: false } : flushingSink(sinkFor(io));
+  const sink: TextSink = opts.quiet ? new DiscardSink() : flushingSink(sinkFor(io));
   try {
     await runRead(feed.source, read, sink);
   } finally {

@@ -23,7 +23,7 @@ import {
   type LiveSource,
 } from "../../../dissector/live/index.js";
 import { runRead } from "../../../dissector/read/read.js";
-import { flushingSink, type TextSink } from "../../../dissector/read/sink.js";
+import { DiscardSink, flushingSink, type TextSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { parseChoice, parseIntInRange } from "../parse-options.js";
@@ -128,7 +128,7 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
     if (autostop.seconds !== undefined) timer = setTimeout(() => source.stop(), autostop.seconds * 1000);
   });
   const printing = opts.write === undefined || opts.print === true;
-  const sink = printing ? flushingSink(sinkFor(io)) : discardSink();
+  const sink = printing ? flushingSink(sinkFor(io)) : new DiscardSink();
   const onSignal = () => source.stop();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -168,10 +168,5 @@ function writeError(path: string | undefined, e: unknown): CliError | null {
   if (!err || typeof err.code !== "string" || err.syscall === undefined) return null;
   const why = err.code === "ENOENT" ? "no such directory" : err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EISDIR" ? "is a directory" : err.code;
   return new CliError(`cannot write ${path}: ${why}`);
-}
-
-
-function discardSink(): TextSink {
-  return { write() {}, flush() {}, closed: false };
 }
 
