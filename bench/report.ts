@@ -41,7 +41,8 @@ export class PeakRss {
 
 export function fmtRate(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)} k`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(2)} k`;
   return n.toFixed(0);
 }
 

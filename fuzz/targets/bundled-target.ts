@@ -44,7 +44,7 @@ export abstract class BundledTarget extends UdpTarget {
     spec.args.push(...args);
     if (this.withCoverage) spec.args.push("--coverage");
     const m = await this.startChild(spec, /READY (\d+)/);
-    this.address = { ip: "127.0.0.1", port: Number(m![1]) };
+    await this.aim({ ip: "127.0.0.1", port: Number(m![1]) });
   }
 
   barrier(timeoutMs = this.hangMs): Promise<BarrierResult> {

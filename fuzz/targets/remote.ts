@@ -51,6 +51,7 @@ export class RemoteTarget extends UdpTarget {
   async open(): Promise<void> {
     if (this.options.exec && this.address.port === 0) this.address = { ...this.address, port: await freeUdpPort() };
     await this.openSockets();
+    await this.aim(this.address);
     await this.start();
   }
 

@@ -43,6 +43,18 @@ describe("bundled server", () => {
     expect(new Set(a).size).toBeGreaterThan(1900);
   }, 120_000);
 
+  it("a restart keeps the fuzz clients' addresses and the connected sockets reach the new process", async () => {
+    const before = Array.from({ length: target.socketCount }, (_, i) => target.socketAddress(i).port);
+    const oldPort = target.address.port;
+    await target.restart();
+    expect(target.address.port).not.toBe(oldPort);
+    expect(Array.from({ length: target.socketCount }, (_, i) => target.socketAddress(i).port)).toEqual(before);
+    expect((await target.barrier()).ok).toBe(true);
+    const r = await runCampaign({ target, seed: 3, cases: 50, stateful: true });
+    expect(r.restarts).toBe(0);
+    expect(Object.values(r.statesReached).reduce((a, b) => a + b, 0)).toBeGreaterThan(40);
+  }, 60_000);
+
   it("100 000 stateless cases: no crash, hang or state finding", async () => {
     const r = await runCampaign({ target, seed: 1, cases: 100_000 });
     expect(r.cases).toBe(100_000);
