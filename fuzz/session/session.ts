@@ -415,15 +415,24 @@ export class FuzzSession implements StateDriver, CaseRunner {
       const last = this.lastDebug as DebugState | undefined;
       if (last) this.baseline = { sessions: last.sessions };
     }
+    // The full liveness probe on the cases the campaign picks: a fresh client must still get in.
+    let deaf = false;
+    if (opts.probe && !this.failed && !this.target.exitInfo()) {
+      const f = await livenessProbe(this.target, opts.probeMs ?? 1000);
+      if (f) {
+        this.addFinding(f);
+        deaf = true;
+      }
+    }
     const log = this.target.takeLog();
     let restarted = false;
     const failed = this.failed as BarrierResult | null;
     // An exception the target printed and survived is a crash finding too.
     const printed = !this.target.exitInfo() ? findException(this.target.newStderr?.() ?? "") : null;
     if (printed) this.addFinding({ oracle: "crash", signature: normalise(printed), detail: `printed on stderr: ${printed}` });
-    if (failed || this.target.exitInfo()) {
+    if (failed || this.target.exitInfo() || deaf) {
       // Let an exit that is under way be seen before deciding between crash and hang.
-      if (!this.target.exitInfo()) await new Promise((r) => setTimeout(r, 20));
+      if (!this.target.exitInfo() && !deaf) await new Promise((r) => setTimeout(r, 20));
       const crash = crashOracle(this.target.exitInfo());
       if (crash) this.addFinding(crash);
       else if (failed) this.addFinding(hangFinding(`target did not answer (${failed.reason ?? "barrier"})`));
@@ -452,5 +461,7 @@ export async function livenessProbe(target: Target, timeoutMs: number): Promise<
     return r.ok ? null : hangFinding(`liveness probe: no answer to its ${r.step} within ${timeoutMs} ms`);
   } finally {
     probe.close();
+    // What the target sent the probe never reaches the fuzzer's sockets: barriers count on.
+    await target.resync?.();
   }
 }

@@ -106,6 +106,11 @@ export interface Target {
   /** Advances the target's virtual clock (targets with virtualClock). */
   advance?(ms: number): Promise<BarrierResult>;
   coverage?(): Promise<CoverageReport>;
+  /**
+   * After datagrams the target sent elsewhere (to a liveness probe's own socket): barriers that
+   * wait for every datagram the target says it sent stop waiting for those.
+   */
+  resync?(): Promise<void>;
   /** Every datagram in and out since the last call (for pcaps of findings). */
   takeLog(): Datagram[];
   close(): Promise<void>;

@@ -225,6 +225,13 @@ export abstract class UdpTarget implements Target {
     });
   }
 
+  async resync(): Promise<void> {
+    if (!this.capabilities.debug) return;
+    const reply = await this.command({ op: "sync" }, 1000);
+    const sent = (reply as unknown as DebugState | null)?.sent;
+    if (typeof sent === "number") this.inCount = Math.max(this.inCount, sent);
+  }
+
   private syncInFlight: Promise<BarrierResult> | null = null;
   private syncNext: Promise<BarrierResult> | null = null;
 

@@ -20,6 +20,8 @@ interface Expectation {
   field: string;
   cases: number;
   stateful?: boolean;
+  /** Liveness probe every N cases (default 50). */
+  probeEvery?: number;
 }
 
 const EXPECT: Expectation[] = [
@@ -28,6 +30,8 @@ const EXPECT: Expectation[] = [
   { fixture: "answer-spoofed", oracle: "conformance", signature: /must get none \(no session\)/, field: "src", cases: 3000 },
   { fixture: "leak-on-reject", oracle: "resources", signature: /sessions/, field: "username", cases: 300 },
   { fixture: "malformed-list", oracle: "conformance", signature: /imp\.malformed\.\w+ in User List Response/, field: "options", cases: 300, stateful: true },
+  // Barriers (a connected probe's User List Request) still pass: only the liveness probe finds it.
+  { fixture: "deaf-after-bad-name", oracle: "hang", signature: /^liveness probe: no answer to its connect/, field: "username", cases: 150, probeEvery: 1 },
 ];
 
 let target: RemoteTarget | null = null;
@@ -51,7 +55,7 @@ describe("faulty targets", () => {
       dirs.push(out);
       target = fixtureTarget(e.fixture);
       await target.open();
-      const r = await runCampaign({ target, seed: 7, cases: e.cases, stateful: e.stateful ?? false, out, probeEvery: 50, probeMs: 300 });
+      const r = await runCampaign({ target, seed: 7, cases: e.cases, stateful: e.stateful ?? false, out, probeEvery: e.probeEvery ?? 50, probeMs: 300 });
       const f = findingOf(r, e);
       expect(f.reproduced).toBe(true);
       const muts = mutationsOf(f.minimised);
