@@ -60,7 +60,7 @@ export interface CaseRunner {
   start(): Promise<void>;
   /** Restarts the target (when it can be) and records a new baseline. */
   fresh(): Promise<void>;
-  run(c: FuzzCase, opts?: { probe?: boolean; probeMs?: number }): Promise<CaseResult>;
+  run(c: FuzzCase, opts?: RunOptions): Promise<CaseResult>;
 }
 
 export interface SessionOptions {
@@ -74,10 +74,37 @@ export interface SessionOptions {
   lane?: { suffix: string };
 }
 
+/** What run() may be told besides the case. */
+export interface RunOptions {
+  probe?: boolean;
+  probeMs?: number;
+  /**
+   * The case the caller runs next. With a virtual clock, its first prefix datagrams (the
+   * Connection Requests) go out from a second set of sockets while this case's clock is run out:
+   * the teardown and the next prefix share one round trip.
+   */
+  next?: FuzzCase;
+}
+
 const UNKNOWN_ID = 250;
 
 export class FuzzSession implements StateDriver, CaseRunner {
   readonly peers: FuzzPeer[];
+  /**
+   * The role peers of the other socket bank (the last four sockets), when the target has room
+   * for them: the next case's prefix starts there during this case's teardown (RunOptions.next).
+   */
+  private spare: FuzzPeer[] | null = null;
+  /** The case whose first prefix datagrams the spare bank sent (it becomes the current bank after this case). */
+  private prepared: FuzzCase | null = null;
+  /** The case to prepare during this case's teardown. */
+  private upcoming: FuzzCase | null = null;
+  /** Datagrams for the spare bank that arrived during a teardown: the next case's first settle takes them. */
+  private carry: Datagram[] = [];
+  /** Cases that started from a prefix sent during the previous case's teardown. */
+  preparedRuns = 0;
+  /** The barrier that followed the prepared datagrams: the next case's first settle starts from it. */
+  private opened: BarrierResult | null = null;
   private findings: Finding[] = [];
   private windows: Window[] = [];
   private lastDebug: DebugState | undefined;
@@ -90,8 +117,14 @@ export class FuzzSession implements StateDriver, CaseRunner {
     readonly options: SessionOptions = {},
   ) {
     this.peers = ROLES.map((r, i) => new FuzzPeer(r, i % target.socketCount, `fz${r}${options.lane?.suffix ?? ""}`));
+    // The spare bank needs its four sockets beyond eight fresh ones; the bundled targets have 20.
+    const spareAt = target.socketCount - ROLES.length;
+    if (!options.lane && target.capabilities.virtualClock && spareAt >= ROLES.length + 8) {
+      this.spare = ROLES.map((r, i) => new FuzzPeer(r, spareAt + i, `fz${r}`));
+    }
     // Sockets beyond the four roles: fresh addresses for batches of stateless cases.
-    for (let i = ROLES.length; i < target.socketCount; i++) this.peers.push(new FuzzPeer("fresh", i, `fzb${i}`));
+    const freshEnd = this.spare ? spareAt : target.socketCount;
+    for (let i = ROLES.length; i < freshEnd; i++) this.peers.push(new FuzzPeer("fresh", i, `fzb${i}`));
     target.logging = options.keepLog ?? false;
   }
 
@@ -151,17 +184,18 @@ export class FuzzSession implements StateDriver, CaseRunner {
    */
   async settle(then?: () => void): Promise<boolean> {
     for (let round = 0; round < 16; round++) {
-      const b = await this.target.barrier();
+      const b = round === 0 && this.opened ? this.opened : await this.target.barrier();
+      this.opened = null;
       if (!b.ok) {
         this.failed = b;
         return false;
       }
       this.lastDebug = b.debug;
-      const got = this.target.receive();
+      const got = this.carry.length > 0 ? [...this.carry.splice(0), ...this.target.receive()] : this.target.receive();
       let replied = 0;
       let establishes = false;
       for (const d of got) {
-        const p = this.peers.find((q) => q.socket === d.socket)!;
+        const p = this.peerOn(d.socket);
         const { decoded, reply } = p.onReceive(d.bytes);
         this.inspect(decoded, d.socket);
         if (reply) {
@@ -183,11 +217,47 @@ export class FuzzSession implements StateDriver, CaseRunner {
     return true;
   }
 
-  /** Advances the virtual clock past every timer, acknowledging nothing meanwhile. */
-  private async runOut(): Promise<boolean> {
+  /** The peer on a socket: of the current bank, the fresh ones, or the spare bank. */
+  private peerOn(socket: number): FuzzPeer {
+    return this.peers.find((q) => q.socket === socket) ?? this.spare!.find((q) => q.socket === socket)!;
+  }
+
+  /** A driver that sends as the spare bank's peers (the next case's first prefix datagrams). */
+  private spareDriver(): StateDriver {
+    const spare = this.spare!;
+    return {
+      peer: (role) => spare[ROLES.indexOf(role)]!,
+      sendWellFormed: (p, t) => this.sendWellFormed(p, t),
+      settle: () => Promise.reject(new Error("the spare bank only opens a state")),
+      advance: () => Promise.reject(new Error("the spare bank only opens a state")),
+    };
+  }
+
+  /**
+   * Advances the virtual clock past every timer, acknowledging nothing meanwhile. With `next`,
+   * the next case's first prefix datagrams go out from the spare bank right behind the advance
+   * (the target takes them after its clock ran out), and what arrives for them is kept.
+   */
+  private async runOut(next: FuzzCase | null = null): Promise<boolean> {
     for (const p of this.peers) p.noAck = true;
-    const b = await this.target.advance!(120_000);
-    this.target.receive();
+    const pending = this.target.advance!(120_000);
+    const open = next && this.spare ? statePath(next.state)[1]?.open : undefined;
+    let opened: Promise<BarrierResult> | null = null;
+    if (next && open) {
+      for (const p of this.spare!) p.reset();
+      open(this.spareDriver());
+      this.prepared = next;
+      // Its barrier too: the answers are in when this round trip ends.
+      opened = this.target.barrier();
+    }
+    const b = await pending;
+    if (opened) {
+      const o = await opened;
+      if (o.ok) this.opened = o;
+      else this.unprepare();
+    }
+    const spareSockets = this.prepared && this.spare ? new Set(this.spare.map((p) => p.socket)) : null;
+    for (const d of this.target.receive()) if (spareSockets?.has(d.socket)) this.carry.push(d);
     for (const p of this.peers) p.noAck = false;
     if (!b.ok) {
       this.failed = b;
@@ -317,7 +387,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
         if (leaving.length === 0) break;
         // A retry has the other bit: sendWellFormed moved lastSent on.
         for (const p of leaving) this.sendWellFormed(p, templateFor(messageSpec(MSG.disconnect)!));
-        if (!(await this.runOut())) return false;
+        if (attempt > 0) this.unprepare();
+        if (!(await this.runOut(attempt === 0 ? this.upcoming : null))) return false;
         ranOut = true;
         if ((this.lastDebug?.sessions ?? 0) <= this.baseline.sessions) for (const p of leaving) p.connected = false;
       }
@@ -363,17 +434,44 @@ export class FuzzSession implements StateDriver, CaseRunner {
     return true;
   }
 
+  /**
+   * Forgets the prepared next case: its clients are still connecting on the target's side, and
+   * the next run-out (120 s of virtual time with no ACK) forces them out.
+   */
+  private unprepare(): void {
+    if (!this.prepared) return;
+    this.prepared = null;
+    this.carry = [];
+    this.opened = null;
+    for (const p of this.spare ?? []) p.reset();
+  }
+
+  /** Leaves the target as a case leaves it: a prepared next case that will not run is run out. */
+  async release(): Promise<void> {
+    if (!this.prepared) return;
+    this.unprepare();
+    if (!this.target.exitInfo()) await this.runOut();
+    this.failed = null;
+  }
+
   /** Runs one case and its oracles; restarts the target after a crash or a hang. */
-  async run(c: FuzzCase, opts: { probe?: boolean; probeMs?: number } = {}): Promise<CaseResult> {
+  async run(c: FuzzCase, opts: RunOptions = {}): Promise<CaseResult> {
+    // The prefix was started during the last case's teardown: for this case, or to be undone.
+    const prepared = this.prepared === c;
+    if (prepared) this.preparedRuns++;
+    if (this.prepared && !prepared) await this.release();
+    this.prepared = null;
+    this.upcoming = opts.next && !opts.probe && this.spare && this.target.capabilities.debug ? opts.next : null;
     this.findings = [];
     this.failed = null;
     this.lastDebug = undefined;
-    for (const p of this.peers) p.reset();
+    for (const [k, p] of this.peers.entries()) if (!(prepared && k < ROLES.length)) p.reset();
     const sent: Uint8Array[] = [];
     let reached = true;
     const def = STATE_BY_NAME.get(c.state);
     if (!def) throw new Error(`unknown state ${c.state}`);
-    for (const s of statePath(c.state)) {
+    for (const [k, s] of statePath(c.state).entries()) {
+      if (!(prepared && k === 1)) s.open?.(this);
       if (!(await s.enter(this))) {
         reached = false;
         break;
@@ -431,6 +529,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     const printed = !this.target.exitInfo() ? findException(this.target.newStderr?.() ?? "") : null;
     if (printed) this.addFinding({ oracle: "crash", signature: normalise(printed), detail: `printed on stderr: ${printed}` });
     if (failed || this.target.exitInfo() || deaf) {
+      this.unprepare();
       // Let an exit that is under way be seen before deciding between crash and hang.
       if (!this.target.exitInfo() && !deaf) await new Promise((r) => setTimeout(r, 20));
       const crash = crashOracle(this.target.exitInfo());
@@ -445,6 +544,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
       restarted = true;
     }
     for (const p of this.peers) p.reset();
+    // The spare bank has the next case's prefix under way: it becomes the current one.
+    if (this.prepared) this.spare = this.peers.splice(0, ROLES.length, ...this.spare!);
     return { findings: this.findings, reached, log, sent, restarted };
   }
 }

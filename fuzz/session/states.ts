@@ -18,6 +18,11 @@ export interface StateDef {
   /** Roles that send steps in this state. */
   roles: readonly Role[];
   needsVirtualClock?: boolean;
+  /**
+   * Sends the first datagrams towards this state without waiting (run before `enter`; the
+   * session may send them earlier, during the previous case's teardown, from other sockets).
+   */
+  open?(s: StateDriver): void;
   /** Brings the target from the parent state into this one; false when it did not get there. */
   enter(s: StateDriver): Promise<boolean>;
 }
@@ -30,9 +35,11 @@ export const STATES: readonly StateDef[] = [
     name: "connected",
     parent: "fresh",
     roles: ["self", "other", "fresh"],
+    open(s) {
+      for (const r of ["self", "other", "third"] as const) s.sendWellFormed(s.peer(r), templateFor(spec(MSG.connRequest)));
+    },
     async enter(s) {
       const all = [s.peer("self"), s.peer("other"), s.peer("third")];
-      for (const p of all) s.sendWellFormed(p, templateFor(spec(MSG.connRequest)));
       // The User List Requests go out with the ACKs of the Accepts.
       const listed = await s.settle(() => {
         for (const p of all) if (p.connected) s.sendWellFormed(p, templateFor(spec(MSG.listRequest)));

@@ -55,6 +55,23 @@ describe("bundled server", () => {
     expect(Object.values(r.statesReached).reduce((a, b) => a + b, 0)).toBeGreaterThan(40);
   }, 60_000);
 
+  it("the next case's prefix during this case's teardown changes nothing but the round trips", async () => {
+    const runs = [];
+    for (const overlap of [false, true]) {
+      const cases: string[] = [];
+      const r = await runCampaign({ target, seed: 77, cases: 400, stateful: true, overlap, probeEvery: 97, onCase: (c) => cases.push(JSON.stringify(c)) });
+      runs.push({ r, cases });
+    }
+    const [off, on] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(off.r.overlapped).toBe(0);
+    // Every case but the first, those after a probe, and those after a finding's minimisation.
+    expect(on.r.overlapped).toBeGreaterThan(380);
+    expect(on.cases).toEqual(off.cases);
+    expect(on.r.statesReached).toEqual(off.r.statesReached);
+    expect(on.r.findings.map((f) => f.finding.signature)).toEqual(off.r.findings.map((f) => f.finding.signature));
+    expect(serious(on.r)).toEqual([]);
+  }, 60_000);
+
   it("100 000 stateless cases: no crash, hang or state finding", async () => {
     const r = await runCampaign({ target, seed: 1, cases: 100_000 });
     expect(r.cases).toBe(100_000);
