@@ -70,10 +70,8 @@ export interface ByteTarget {
 }
 
 const SPACE = 0x20;
-/** " → " in UTF-8. */
-const ARROW = Buffer.from(" → ", "utf8");
-/** The fixed columns of a line: frame (to 16 digits), time (to 20), two addresses, type, spaces, newline. */
-const FIXED_MAX = 16 + 1 + 20 + 1 + 2 * 21 + ARROW.length + 1 + 12 + 1;
+/** The columns around the middle (addresses and type): frame (to 16 digits), time (to 20), spaces, newline. */
+const FIXED_MAX = 16 + 1 + 20 + 1 + 1;
 
 /** Writes `n` (a non-negative integer) right-aligned in `width` columns; returns the end. */
 function putInt(buf: Uint8Array, at: number, n: number, width: number): number {
@@ -88,11 +86,6 @@ function putInt(buf: Uint8Array, at: number, n: number, width: number): number {
   return end;
 }
 
-function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!;
-  return at + bytes.length;
-}
-
 /**
  * Formats summary lines as formatSummaryLine does, for a million lines a second: the padded
  * address and type columns are computed once per distinct value and reused, and `writeLine`
@@ -102,15 +95,31 @@ export class SummaryFormatter {
   /** Keyed by the endpoint object (shared per address by the capture layer) or its text. */
   private readonly padded = new Map<object | string, string>();
   private readonly types = new Map<string, string>();
-  private readonly paddedBytes = new Map<object | string, Uint8Array>();
-  private readonly typeBytes = new Map<number, Uint8Array>();
+  /** `source → destination type ` as bytes, by source, destination and type/ACK (bounded). */
+  private readonly middles = new Map<object | string, Map<object | string, (Uint8Array | undefined)[]>>();
+  private middleCount = 0;
 
-  private endpointBytes(e: object | string): Uint8Array {
-    let b = this.paddedBytes.get(e);
+  private middle(src: object | string, dst: object | string, d: Decoded): Uint8Array {
+    let bySrc = this.middles.get(src);
+    if (bySrc === undefined) {
+      bySrc = new Map();
+      this.middles.set(src, bySrc);
+    }
+    let byType = bySrc.get(dst);
+    if (byType === undefined) {
+      byType = [];
+      bySrc.set(dst, byType);
+    }
+    const m = d.message;
+    const key = m ? m.type * 2 + m.ack + 1 : 0;
+    let b = byType[key];
     if (b === undefined) {
-      if (this.paddedBytes.size > 65536) this.paddedBytes.clear();
-      b = Buffer.from(this.endpoint(e), "utf8");
-      this.paddedBytes.set(e, b);
+      if (++this.middleCount > 65536) {
+        this.middles.clear();
+        this.middleCount = 0;
+      }
+      b = Buffer.from(`${this.endpoint(src)} → ${this.endpoint(dst)} ${typeColumn(d).padEnd(12)} `, "utf8");
+      byType[key] = b;
     }
     return b;
   }
@@ -131,16 +140,8 @@ export class SummaryFormatter {
     d: Decoded,
     info: string,
   ): boolean {
-    const srcBytes = this.endpointBytes(src);
-    const dstBytes = this.endpointBytes(dst);
-    const m = d.message;
-    const key = m ? m.type * 2 + m.ack : -1;
-    let type = this.typeBytes.get(key);
-    if (type === undefined) {
-      type = Buffer.from(typeColumn(d).padEnd(12), "utf8");
-      this.typeBytes.set(key, type);
-    }
-    const buf = out.reserve(FIXED_MAX + srcBytes.length + dstBytes.length + type.length + info.length * 3);
+    const middle = this.middle(src, dst, d);
+    const buf = out.reserve(FIXED_MAX + middle.length + info.length * 3);
     if (buf === null) return false;
     let at = out.used;
     at = putInt(buf, at, frame, 6);
@@ -165,12 +166,8 @@ export class SummaryFormatter {
     }
     at += 6;
     buf[at++] = SPACE;
-    at = putBytes(buf, at, srcBytes);
-    at = putBytes(buf, at, ARROW);
-    at = putBytes(buf, at, dstBytes);
-    buf[at++] = SPACE;
-    at = putBytes(buf, at, type);
-    buf[at++] = SPACE;
+    buf.set(middle, at);
+    at += middle.length;
     at += buf.utf8Write(info, at);
     buf[at++] = 0x0a;
     out.commit(at);

@@ -61,6 +61,21 @@ describe("summary lines written as bytes", () => {
     expect(expected).toContain("1234567   -1.500000 alice ");
   });
 
+  it("stay right past the bound of its column cache (70 000 distinct source addresses)", () => {
+    const sink = stringSink();
+    const f = new SummaryFormatter();
+    const g = new SummaryFormatter();
+    const d = decode(encode({ type: MSG.data, seq: 0, ack: 1, src: 2, group: 0 }));
+    const dst = endpointOf(0x7f000001, 1313);
+    let expected = "";
+    for (let i = 0; i < 70_000; i++) {
+      const src = endpointOf(0x0a000000 + (i >> 8), 1000 + (i & 0xff));
+      expected += g.line(i + 1, relativeTime(i, 0, 0, 0), src, dst, d, "x");
+      f.writeLine(sink, i + 1, i, 0, 0, 0, src, dst, d, "x");
+    }
+    expect(sink.text()).toBe(expected);
+  });
+
   it("hands a line larger than the block on whole, after what was buffered", () => {
     const blocks: string[] = [];
     const sink = new CallbackSink((t) => blocks.push(t), 256);
