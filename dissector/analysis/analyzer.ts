@@ -15,7 +15,7 @@ import type { Decoded, ImpMessage, ListEntry } from "../../src/codec/message.js"
 import { PUBLIC_GROUP, typeName } from "../../src/protocol/fields.js";
 import { messageSpec } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
-import { SMALL_CHUNK_BITS, int32, uint16, uint8, float64 } from "./columns.js";
+import { FRAME_CHUNK_BITS, SMALL_CHUNK_BITS, int32, uint16, uint8, float64, type Column } from "./columns.js";
 import { C_FORCED_PENDING, C_FRESH, ConversationTable, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
 import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisCategory, type AnalysisExpertSpec, type AnalysisFieldSpec } from "./fields.js";
 import { fingerprint } from "./fingerprint.js";
@@ -39,6 +39,11 @@ export interface AnalysisInput {
 }
 
 export interface AnalyzerOptions {
+  /**
+   * Per-frame columns grow in chunks of 2^bits frames (default 16: 65 536). An analysis of a few
+   * dozen frames (the fuzzer analyses each case's exchange) wants small chunks (8).
+   */
+  frameChunkBits?: number;
   /** Server port (WIRE.md: 1313); the server is also recognised by what it sends and receives. */
   serverPort?: number;
   /** Retransmission timeout in seconds (WIRE.md: 0.5). */
@@ -203,23 +208,23 @@ export class ConversationAnalyzer {
   private readonly convs = new ConversationTable();
 
   // Per-frame columns (indexed by frame number).
-  private readonly info = uint16();
-  private readonly convCol = int32();
+  private readonly info: Column<Uint16Array>;
+  private readonly convCol: Column<Int32Array>;
   /** Datagram length (clamped to 65 535). */
-  private readonly lenCol = uint16();
-  private readonly timeCol = float64();
-  private readonly flags0 = uint16();
-  private readonly flagsL = uint16();
-  private readonly ackTo = int32();
-  private readonly ackedIn = int32();
-  private readonly retxOf = int32();
-  private readonly txNum = uint8();
-  private readonly dupOf = int32();
-  private readonly dupNum = uint8();
-  private readonly responseTo = int32();
-  private readonly responseIn = int32();
+  private readonly lenCol: Column<Uint16Array>;
+  private readonly timeCol: Column<Float64Array>;
+  private readonly flags0: Column<Uint16Array>;
+  private readonly flagsL: Column<Uint16Array>;
+  private readonly ackTo: Column<Int32Array>;
+  private readonly ackedIn: Column<Int32Array>;
+  private readonly retxOf: Column<Int32Array>;
+  private readonly txNum: Column<Uint8Array>;
+  private readonly dupOf: Column<Int32Array>;
+  private readonly dupNum: Column<Uint8Array>;
+  private readonly responseTo: Column<Int32Array>;
+  private readonly responseIn: Column<Int32Array>;
   /** seq_not_flipped: previous message; late_answer: the timed-out invitation. */
-  private readonly aux = int32();
+  private readonly aux: Column<Int32Array>;
 
   // Transactions (struct of arrays).
   private txCount = 0;
@@ -259,6 +264,22 @@ export class ConversationAnalyzer {
     this.retries = options.retries ?? 5;
     this.invitationTimeout = options.invitationTimeout ?? 15;
     this.spuriousWindow = options.spuriousWindow ?? 2 * this.rto;
+    const bits = options.frameChunkBits ?? FRAME_CHUNK_BITS;
+    this.info = uint16(bits);
+    this.convCol = int32(0, bits);
+    this.lenCol = uint16(bits);
+    this.timeCol = float64(bits);
+    this.flags0 = uint16(bits);
+    this.flagsL = uint16(bits);
+    this.ackTo = int32(0, bits);
+    this.ackedIn = int32(0, bits);
+    this.retxOf = int32(0, bits);
+    this.txNum = uint8(0, bits);
+    this.dupOf = int32(0, bits);
+    this.dupNum = uint8(0, bits);
+    this.responseTo = int32(0, bits);
+    this.responseIn = int32(0, bits);
+    this.aux = int32(0, bits);
   }
 
   get finished(): boolean {
@@ -372,11 +393,26 @@ export class ConversationAnalyzer {
       else this.flagsL.or(C.orig.get(conv), F_UNACKED);
     }
     const type = m.type;
-    if (state !== S_NONE && !C.hasFlag(conv, C_FRESH) && m.seq === C.seq.get(conv) && type > 0x02) {
-      this.flags0.or(f, F_SEQNF);
-      this.aux.set(f, C.orig.get(conv));
-    }
     const spec = messageSpec(type);
+    const fresh = state === S_NONE || C.hasFlag(conv, C_FRESH);
+    // The earlier response again, for a request that kept the Sequence of the sender's previous
+    // message (the receiver took it for a duplicate and answers it again, WIRE.md section 5): it
+    // is outside the link's flow. (A request after one the receiver dropped keeps the Sequence
+    // too, but gets a new response.)
+    const rev = C.rev.get(conv);
+    const response = spec !== undefined && spec.answers.length > 0 && type > 0x02;
+    const resent =
+      !fresh && response && fp === C.respFp.get(conv) && rev >= 0 && C.state.get(rev) !== S_NONE && (this.flags0.get(C.orig.get(rev)) & F_SEQNF) !== 0;
+    if (response && !resent) C.respFp.set(conv, fp);
+    if (!fresh && !resent && type > 0x02 && m.seq === C.linkSeq.get(conv)) {
+      this.flags0.or(f, F_SEQNF);
+      this.aux.set(f, C.linkOrig.get(conv));
+    }
+    // Connection messages on a running link (a Connection Accept sent again) leave its Sequence.
+    if (fresh || (type > 0x02 && !resent)) {
+      C.linkSeq.set(conv, m.seq);
+      C.linkOrig.set(conv, f);
+    }
     C.state.set(conv, spec?.ackedBy.kind === "none" ? S_NOACK : S_OUTSTANDING);
     C.orig.set(conv, f);
     C.type.set(conv, type);
@@ -511,9 +547,14 @@ export class ConversationAnalyzer {
       case 0x00: {
         if (m.username !== undefined) names.pendingName.set(srcEp, m.username);
         this.convs.txn.set(conv, this.newTxn(K_CONNECT, f, 0, 0, -1));
-        const rev = this.convs.rev.get(conv);
-        if (rev >= 0) this.convs.setFlag(rev, C_FRESH, true);
-        this.convs.setFlag(conv, C_FRESH, true);
+        // A new session starts both links afresh; a Connection Request from an address that
+        // holds a session is answered with the first Accept again, and the links go on.
+        const held = names.clientAt(srcEp, f, true);
+        if (held === 0 || groups.groupOf(held) === 0) {
+          const rev = this.convs.rev.get(conv);
+          if (rev >= 0) this.convs.setFlag(rev, C_FRESH, true);
+          this.convs.setFlag(conv, C_FRESH, true);
+        }
         break;
       }
       case 0x01: {
@@ -777,6 +818,15 @@ export class ConversationAnalyzer {
   }
 
   // ---------------------------------------------------------------- queries
+
+  /**
+   * The frame whose Sequence this new message repeats on its link (imp.analysis.seq_not_flipped,
+   * known when the frame is added), or 0. Cheaper than fieldsOf for a caller that asks only this
+   * (the fuzzer's sequence oracle, on every datagram).
+   */
+  seqNotFlippedSince(frame: number): number {
+    return this.flags0.get(frame) & F_SEQNF ? this.aux.get(frame) : 0;
+  }
 
   /** Whether a frame was added. */
   has(frame: number): boolean {

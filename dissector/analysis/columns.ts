@@ -7,8 +7,8 @@
 
 /** Entries per chunk of a per-frame column: 65 536 (256 KiB for a Float64 column). */
 export const FRAME_CHUNK_BITS = 16;
-/** Entries per chunk of a per-conversation or per-endpoint column: 1 024 (small captures stay small). */
-export const SMALL_CHUNK_BITS = 10;
+/** Entries per chunk of a per-conversation or per-endpoint column: 64 (small captures, and the fuzzer's analysis of each case, stay small). */
+export const SMALL_CHUNK_BITS = 6;
 
 /** Four kinds at most: more would make the element access in get/set megamorphic (slow). */
 type TypedArray = Int32Array | Uint16Array | Uint8Array | Float64Array;

@@ -39,6 +39,16 @@ export class ConversationTable {
   /** Type of the last message (255: none yet). */
   readonly type = uint8(255, S);
   readonly seq = uint8(0, S);
+  /**
+   * Sequence and frame of the last message that moved the link's Sequence on (255: none). A
+   * Connection Accept sent again for a retransmitted Connection Request does not: it is the first
+   * Accept's bytes, outside the flow of the link (WIRE.md section 5).
+   */
+  readonly linkSeq = uint8(255, S);
+  readonly linkOrig = int32(0, S);
+  /** Fingerprint of the last response (User List Response, ...) that moved the link on. */
+  readonly respFp = int32(0, S);
+
   /** Fingerprint of the last message (as a signed 32-bit number). */
   readonly fp = int32(0, S);
   /** Transmissions of the last message. */

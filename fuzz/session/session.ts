@@ -22,6 +22,7 @@ import {
   type Baseline,
   type Silence,
 } from "../oracles/oracles.js";
+import { SequenceOracle } from "../oracles/sequence-oracle.js";
 import { findException, type BarrierResult, type Datagram, type DebugState, type Target } from "../targets/target.js";
 import { FuzzPeer } from "./peer.js";
 import { ProbeClient } from "./probe.js";
@@ -101,6 +102,10 @@ export class FuzzSession implements StateDriver, CaseRunner {
   private upcoming: FuzzCase | null = null;
   /** Datagrams for the spare bank that arrived during a teardown: the next case's first settle takes them. */
   private carry: Datagram[] = [];
+  /** What the spare bank sent for the prepared case. */
+  private preparedSent: { socket: number; bytes: Uint8Array }[] = [];
+  /** The conversation analysis of the exchange, every datagram in the order sent and taken. */
+  private readonly seq = new SequenceOracle(() => this.target.address);
   /** Cases that started from a prefix sent during the previous case's teardown. */
   preparedRuns = 0;
   /** The barrier that followed the prepared datagrams: the next case's first settle starts from it. */
@@ -167,7 +172,15 @@ export class FuzzSession implements StateDriver, CaseRunner {
 
   private transmit(p: FuzzPeer, bytes: Uint8Array, track: boolean): void {
     if (track) p.sending(bytes);
-    this.target.send(p.socket, bytes);
+    this.send(p.socket, bytes);
+  }
+
+  /** Sends a datagram and shows it to the analysis of its case. */
+  private send(socket: number, bytes: Uint8Array): void {
+    // The prepared next case's datagrams are its own: shown to its analysis when it starts.
+    if (this.prepared && this.spare?.some((q) => q.socket === socket)) this.preparedSent.push({ socket, bytes });
+    else this.seq.sent(this.target.socketAddress(socket), bytes);
+    this.target.send(socket, bytes);
   }
 
   sendWellFormed(p: FuzzPeer, t: Template): void {
@@ -184,7 +197,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
    */
   async settle(then?: () => void): Promise<boolean> {
     for (let round = 0; round < 16; round++) {
-      const b = round === 0 && this.opened ? this.opened : await this.target.barrier();
+      const b = round === 0 && this.opened ? this.opened : await this.barrierAnalysed();
       this.opened = null;
       if (!b.ok) {
         this.failed = b;
@@ -198,8 +211,9 @@ export class FuzzSession implements StateDriver, CaseRunner {
         const p = this.peerOn(d.socket);
         const { decoded, reply } = p.onReceive(d.bytes);
         this.inspect(decoded, d.socket);
+        this.observe(d.socket, decoded, d.bytes);
         if (reply) {
-          this.target.send(d.socket, reply);
+          this.send(d.socket, reply);
           replied++;
           if (decoded.message?.type === MSG.connAccept) establishes = true;
         }
@@ -215,6 +229,23 @@ export class FuzzSession implements StateDriver, CaseRunner {
       if (q !== undefined && q <= replied && !establishes) return true;
     }
     return true;
+  }
+
+  /** Shows a datagram from the target to the conversation analysis (analysed at the next analyse()). */
+  private observe(socket: number, decoded: Decoded | null, bytes: Uint8Array): void {
+    this.seq.received(this.target.socketAddress(socket), bytes, decoded);
+  }
+
+  /** Runs the conversation analysis over what was queued; its findings are the case's. */
+  private analyse(): void {
+    for (const f of this.seq.drain()) this.addFinding(f);
+  }
+
+  /** A barrier, with the analysis of what is queued done while the target works. */
+  private barrierAnalysed(): Promise<BarrierResult> {
+    const b = this.target.barrier();
+    this.analyse();
+    return b;
   }
 
   /** The peer on a socket: of the current bank, the fresh ones, or the spare bank. */
@@ -241,10 +272,12 @@ export class FuzzSession implements StateDriver, CaseRunner {
   private async runOut(next: FuzzCase | null = null): Promise<boolean> {
     for (const p of this.peers) p.noAck = true;
     const pending = this.target.advance!(120_000);
+    this.analyse();
     const open = next && this.spare ? statePath(next.state)[1]?.open : undefined;
     let opened: Promise<BarrierResult> | null = null;
     if (next && open) {
       for (const p of this.spare!) p.reset();
+
       open(this.spareDriver());
       this.prepared = next;
       // Its barrier too: the answers are in when this round trip ends.
@@ -257,7 +290,10 @@ export class FuzzSession implements StateDriver, CaseRunner {
       else this.unprepare();
     }
     const spareSockets = this.prepared && this.spare ? new Set(this.spare.map((p) => p.socket)) : null;
-    for (const d of this.target.receive()) if (spareSockets?.has(d.socket)) this.carry.push(d);
+    for (const d of this.target.receive()) {
+      if (spareSockets?.has(d.socket)) this.carry.push(d);
+      else this.observe(d.socket, null, d.bytes);
+    }
     for (const p of this.peers) p.noAck = false;
     if (!b.ok) {
       this.failed = b;
@@ -275,6 +311,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
       this.failed = b;
       return false;
     }
+    // The advance was a barrier: what the timers sent is in; settle starts from it.
+    this.opened = b;
     return this.settle();
   }
 
@@ -340,6 +378,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     this.failed = null;
     this.lastDebug = undefined;
     for (const p of this.peers) p.reset();
+    this.seq.nextCase();
     this.windows = [];
     const sentBytes = cases.map((c, i) => {
       const p = batch[i]!;
@@ -358,7 +397,9 @@ export class FuzzSession implements StateDriver, CaseRunner {
       if (bytes.length > 0 && (bytes[0]! & 1) === 0 && p.settled) p.lastSent = (bytes[0]! >>> 1) & 1;
     });
     this.windows = [];
-    let clean = ok && (await this.teardown()) && this.findings.length === 0;
+    const tornDown = ok && (await this.teardown());
+    this.analyse();
+    let clean = tornDown && this.findings.length === 0;
     if (clean && (stateOracle(this.lastDebug) || resourcesOracle(this.lastDebug, this.baseline, this.target.capabilities.debug))) clean = false;
     const failed = this.failed as BarrierResult | null;
     if (failed || this.target.exitInfo()) {
@@ -442,6 +483,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     if (!this.prepared) return;
     this.prepared = null;
     this.carry = [];
+    this.preparedSent = [];
     this.opened = null;
     for (const p of this.spare ?? []) p.reset();
   }
@@ -461,6 +503,9 @@ export class FuzzSession implements StateDriver, CaseRunner {
     if (prepared) this.preparedRuns++;
     if (this.prepared && !prepared) await this.release();
     this.prepared = null;
+    // A new analysis for this case, with what its prepared prefix sent.
+    this.seq.nextCase();
+    for (const x of this.preparedSent.splice(0)) this.seq.sent(this.target.socketAddress(x.socket), x.bytes);
     this.upcoming = opts.next && !opts.probe && this.spare && this.target.capabilities.debug ? opts.next : null;
     this.findings = [];
     this.failed = null;
@@ -502,7 +547,9 @@ export class FuzzSession implements StateDriver, CaseRunner {
       for (const p of this.peers) p.reset();
       return { findings: this.findings, reached, log: [], sent, restarted: false, failed: failedLane };
     }
-    if (!this.failed && (await this.teardown())) {
+    const tornDown = !this.failed && (await this.teardown());
+    this.analyse();
+    if (tornDown) {
       const st = stateOracle(this.lastDebug);
       if (st) this.addFinding(st);
       if (reached) {

@@ -249,6 +249,31 @@ describe("retransmissions and the packet-loss capture", () => {
     expect(valuesOf(a, again).unacked).toBe(true);
   });
 
+  it("a connected client's Connection Request gets the first Accept again: the server's link goes on, not afresh", () => {
+    // Found by imp fuzz: the re-sent Accept (S=1) made the next Update List with S=1 look unflipped.
+    const s = twoClients();
+    s.connect(ALICE, "alice", 1); // request, the same Accept (S=1) again, ACK
+    const next = s.send(SERVER, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(2, "bob", BOB)] });
+    s.ack(ALICE, SERVER, 0x0e, 1, 1);
+    const same = s.send(SERVER, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(2, "bob", BOB)] }, 5);
+    const a = s.analyze();
+    expect(valuesOf(a, next).seq_not_flipped).toBeUndefined();
+    // The link's Sequence is still checked after it.
+    expect(valuesOf(a, same).seq_not_flipped).toBe(next);
+  });
+
+  it("after a disconnection, a new session's links start afresh", () => {
+    const s = twoClients();
+    s.send(ALICE, SERVER, { type: 0x10, seq: 1, src: 1 });
+    s.ack(SERVER, ALICE, 0x10, 1);
+    s.connect(ALICE, "alice", 1);
+    const list = s.send(SERVER, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(2, "bob", BOB)] });
+    const a = s.analyze();
+    // The new session's link: its Accept had S=1, so an Update List with S=1 is not flipped
+    // (within the old session it would have been: its last message had S=0).
+    expect(valuesOf(a, list).seq_not_flipped).toBe(list - 2);
+  });
+
   it("a changed message with the same Type and S while one is outstanding is not a retransmission", () => {
     const s = twoClients();
     const d1 = s.send(ALICE, SERVER, data(1, "one", 0));
