@@ -55,6 +55,21 @@ export interface SavedCase {
   datagrams: SavedDatagram[];
 }
 
+/**
+ * The steps in the order they go out: a step with a `reorder` mutation goes after the one that
+ * follows it (the last step has none to swap with and stays).
+ */
+export function stepOrder(steps: readonly Step[]): Step[] {
+  const out = [...steps];
+  for (let i = 0; i + 1 < out.length; i++) {
+    if (out[i]!.mutations.some((m) => m.kind === "reorder")) {
+      [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
+      i++;
+    }
+  }
+  return out;
+}
+
 export function mutationCount(c: FuzzCase): number {
   let n = 0;
   for (const s of c.steps) n += s.mutations.length;

@@ -46,6 +46,7 @@ export type MutationKind =
   | "replay" // the datagram is sent again after the next step
   | "dropAck" // the fuzzer does not acknowledge what answers this datagram
   | "wrongSeq" // the Sequence bit is not flipped (a duplicate to the receiver)
+  | "reorder" // the step goes out after the step that follows it
   // generic bytes
   | "bitflip" // bit `value` of byte `at`
   | "byte" // byte `at` set to `value`
@@ -61,7 +62,7 @@ export interface Mutation {
   at?: number;
 }
 
-export const SEQUENCE_KINDS: ReadonlySet<MutationKind> = new Set(["duplicate", "replay", "dropAck", "wrongSeq"]);
+export const SEQUENCE_KINDS: ReadonlySet<MutationKind> = new Set(["duplicate", "replay", "dropAck", "wrongSeq", "reorder"]);
 
 /** Offsets of the option fields of a layout (the first item of a list for entry fields). */
 export function optionOffsets(layout: Layout): Map<string, { offset: number; spec: FieldSpec }> {
@@ -255,7 +256,7 @@ export function randomMutations(rng: Rng, t: Template, allowSequence = true): Mu
       else if (layout?.repeat) out.push({ kind: "count", field: layout.repeat.field, value: rng.pick([-1, 1, 2]) });
       else out.push({ kind: "extend", field: "options", value: 1 });
     } else if (r < 80 && allowSequence) {
-      const kind = rng.pick(["duplicate", "replay", "dropAck", "wrongSeq"] as const);
+      const kind = rng.pick(["duplicate", "replay", "dropAck", "wrongSeq", "reorder"] as const);
       out.push({ kind, field: "sequence", value: 1 });
     } else {
       const k = rng.int(4);

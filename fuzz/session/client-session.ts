@@ -6,7 +6,7 @@
  */
 import { decode, encode, type Decoded, type ListEntry, type MessageInput } from "../../src/codec/index.js";
 import { MSG, PROBLEMS, messageSpec, typeName } from "../../src/protocol/index.js";
-import { findingKey, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
+import { findingKey, stepOrder, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
 import { build } from "../mutators/mutations.js";
 import { templateFor, type IdContext, type Template } from "../mutators/template.js";
 import { answers, conformanceOracle, crashOracle, hangFinding, silenceFinding, stateOracle, type Silence } from "../oracles/oracles.js";
@@ -198,7 +198,7 @@ export class ClientSession {
     let reached = await this.enter(c.state);
     const sent: Uint8Array[] = [];
     if (reached) {
-      for (const s of c.steps) {
+      for (const s of stepOrder(c.steps)) {
         if (!(await this.runStep(s))) break;
         const f = stateOracle(this.lastDebug);
         if (f) this.addFinding(f);

@@ -6,7 +6,7 @@
  */
 import { decode, type Decoded } from "../../src/codec/index.js";
 import { MSG, messageSpec } from "../../src/protocol/index.js";
-import { findingKey, ROLES, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
+import { findingKey, ROLES, stepOrder, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
 import { build, SEQUENCE_KINDS } from "../mutators/mutations.js";
 import { templateFor, type IdContext, type Template } from "../mutators/template.js";
 import {
@@ -524,7 +524,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     }
     if (reached) {
       const replays: { peer: FuzzPeer; bytes: Uint8Array }[] = [];
-      for (const step of c.steps) {
+      for (const step of stepOrder(c.steps)) {
         // A replay goes out after the step that follows the one it copies.
         const due = replays.splice(0);
         const bytes = await this.runStep(step, replays);

@@ -8,6 +8,9 @@ import { runCampaign, type FuzzCase } from "../../fuzz/index.js";
 import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
 import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
 import { STATES } from "../../fuzz/session/states.js";
+import { FuzzSession } from "../../fuzz/session/session.js";
+import { decode } from "../../src/codec/index.js";
+import { MSG } from "../../src/protocol/index.js";
 import { availableStates, generateCase } from "../../fuzz/campaign/generate.js";
 
 const serious = (r: { findings: { finding: { oracle: string; signature: string } }[] }) =>
@@ -71,6 +74,24 @@ describe("bundled server", () => {
     expect(on.r.findings.map((f) => f.finding.signature)).toEqual(off.r.findings.map((f) => f.finding.signature));
     expect(serious(on.r)).toEqual([]);
   }, 60_000);
+
+  it("a reorder mutation sends its step after the one that follows it", async () => {
+    const session = new FuzzSession(target, { keepLog: true });
+    await session.start();
+    const data = (role: "self" | "other", text: string, reorder: boolean) => ({
+      role,
+      template: { type: MSG.data, src: "own" as const, group: "ownGroup" as const, options: { data: text } },
+      mutations: reorder ? [{ kind: "reorder" as const, field: "sequence", value: 1 }] : [],
+    });
+    const texts = async (steps: ReturnType<typeof data>[]) => {
+      const r = await session.run({ id: 1, state: "connected", steps });
+      return r.sent.map((b) => decode(b).message?.data);
+    };
+    expect(await texts([data("self", "first", false), data("other", "second", false)])).toEqual(["first", "second"]);
+    expect(await texts([data("self", "first", true), data("other", "second", false)])).toEqual(["second", "first"]);
+    // The last step has nothing to swap with.
+    expect(await texts([data("self", "first", false), data("other", "second", true)])).toEqual(["first", "second"]);
+  }, 30_000);
 
   it("100 000 stateless cases: no crash, hang or state finding", async () => {
     const r = await runCampaign({ target, seed: 1, cases: 100_000 });
