@@ -169,6 +169,8 @@ const F_INVTIMEOUT = 256;
 const F_LATE = 512;
 const F_CONNECTED = 1024;
 const F_REJECTED = 2048;
+/** The first-pass notes the summary marks in Info: known once the frame is added. */
+const F_FIRST_NOTES = F_RETX | F_SPURIOUS | F_DUPACK | F_STALE | F_SEQNF | F_LATE;
 
 const TX_KINDS: readonly TransactionKind[] = ["connect", "connect", "list", "create", "invite", "invite_request"];
 const K_CONNECT = 1;
@@ -826,6 +828,15 @@ export class ConversationAnalyzer {
    */
   seqNotFlippedSince(frame: number): number {
     return this.flags0.get(frame) & F_SEQNF ? this.aux.get(frame) : 0;
+  }
+
+  /**
+   * Whether a frame has a first-pass sequence or response note (retransmission, duplicate or
+   * stale ACK, Sequence not flipped, late answer), by a flag test: a listing that shows these as
+   * marks asks fieldsOf only of the frames that have one.
+   */
+  hasFirstPassNotes(frame: number): boolean {
+    return (this.flags0.get(frame) & F_FIRST_NOTES) !== 0;
   }
 
   /** Whether a frame was added. */

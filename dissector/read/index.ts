@@ -7,7 +7,6 @@ export { runRead, READ_FORMATS, FLUSH_INTERVAL_MS, type ReadFormat, type ReadOpt
 export { MutableFrame, buildAnalysisTree, type ReadFrame } from "./frame.js";
 export { FrameFields, fieldNeeds, isKnownField, COLUMN_FIELDS, type FieldNeeds } from "./frame-fields.js";
 export { analysisMarks } from "./marks.js";
-export { MarkGate } from "./mark-gate.js";
 export {
   analysisJson,
   DEFAULT_FIELDS_FORMAT,

@@ -18,7 +18,6 @@ import type { Recognition } from "../recognize.js";
 import type { PacketSource, SourceEnd } from "../source.js";
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
 import { MutableFrame, type ReadFrame } from "./frame.js";
-import { MarkGate } from "./mark-gate.js";
 import { fieldNeeds, FrameFields, type FieldNeeds } from "./frame-fields.js";
 
 export interface DissectOptions {
@@ -46,7 +45,7 @@ export interface DissectOptions {
   reopen?: () => PacketSource;
   /** Polled after each shown frame: true ends the read quietly (the output's reader went away). */
   stopWhen?: () => boolean;
-  /** Skip the analysis of frames that cannot have a mark in Info (default true; see mark-gate.ts). */
+  /** Ask the analysis fields only of frames whose first-pass flags show a mark (default true). */
   markGate?: boolean;
   /**
    * A damaged capture: "throw" (default) rejects with CaptureFormatError once every frame before
@@ -138,7 +137,9 @@ export async function dissect(
   const feed = analyzer !== null && passes === 1;
   const frame = new MutableFrame(analyzer);
   frame.view = passes === 2 ? "final" : "first";
-  const gate = analyzer && frame.view === "first" && options.markGate !== false ? new MarkGate() : null;
+  // First view: the analyzer's flags say which frames have a mark (fieldsOf for the others would
+  // be a third of a summary line's cost, for nothing).
+  const gate = analyzer && frame.view === "first" && options.markGate !== false ? analyzer : null;
   let shown = 0;
   let stoppedEarly = false;
   const stop = () => {
@@ -175,7 +176,7 @@ export async function dissect(
     frame.decoded = d.decoded;
     frame.packet = d.packet;
     frame.fragments = d.fragments;
-    frame.mayHaveMarks = gate === null || gate.mayHaveMarks(frame.src, frame.dst, d.decoded);
+    frame.mayHaveMarks = gate === null || gate.hasFirstPassNotes(d.frame);
     if (filter) {
       fields.fill(frame);
       if (!filter.matches(fields)) return;

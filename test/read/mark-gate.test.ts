@@ -1,5 +1,6 @@
 /**
- * The mark gate (dissector/read/mark-gate.ts) only saves work: the summary of every bundled
+ * The mark gate (DissectOptions.markGate: fieldsOf only for frames whose first-pass flags show a
+ * note, ConversationAnalyzer.hasFirstPassNotes) only saves work: the summary of every bundled
  * capture, of a generated session (whose relays repeat Sequence bits: many marks) and of a
  * capture with retransmissions, duplicate and stale ACKs made by hand is the same with the gate
  * as without it.
