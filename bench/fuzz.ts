@@ -80,7 +80,8 @@ export async function benchFuzz(): Promise<BenchRow[]> {
       const perCase = recorded.reduce((a, c) => a + c.reduce((b, g) => b + g.length, 0), 0) / recorded.length / (stateful ? 1 : 8);
       const base = (await ceiling(target, recorded, Math.min(seconds, 3))) * (stateful ? 1 : 8);
       await target.restart();
-      const r = await runCampaign({ target, seed: 1, cases, durationMs: seconds * 1000, stateful });
+      // Every oracle on, the conversation analysis (sequence) too.
+      const r = await runCampaign({ target, seed: 1, cases, durationMs: seconds * 1000, stateful, sequence: true });
       rows.push({
         name: `imp fuzz ${stateful ? "stateful" : "stateless"}, oracles on`,
         rate: r.casesPerSecond,

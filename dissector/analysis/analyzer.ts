@@ -342,6 +342,15 @@ export class ConversationAnalyzer {
       this.info.set(f, info | I_DROPPED);
       return;
     }
+    // WIRE.md section 5, "who may speak": the server takes a datagram only from the address
+    // registered for its Source ID; one from an address that holds another ID is dropped.
+    if (m.src > 0 && m.type !== 0x00 && names.isServer(dstEp) && !names.isServer(srcEp)) {
+      const held = names.clientAt(srcEp, f, true);
+      if (held !== 0 && held !== m.src && this.membership.groupOf(held) !== 0) {
+        this.info.set(f, info | I_DROPPED);
+        return;
+      }
+    }
     this.info.set(f, info);
 
     if (m.ack === 1) {
@@ -352,7 +361,8 @@ export class ConversationAnalyzer {
     const fp = fingerprint(d, input.bytes) | 0;
     const C = this.convs;
     const state = C.state.get(conv);
-    if (state !== S_NONE && C.type.get(conv) === m.type && C.seq.get(conv) === m.seq && C.fp.get(conv) === fp) {
+    const connOutside = this.connectionInSession(conv, srcEp, m.type, f);
+    if (!connOutside && state !== S_NONE && C.type.get(conv) === m.type && C.seq.get(conv) === m.seq && C.fp.get(conv) === fp) {
       if (state === S_OUTSTANDING) {
         this.onRetransmission(f, t, conv, F_RETX);
         return;
@@ -362,8 +372,8 @@ export class ConversationAnalyzer {
         return;
       }
     }
-    this.onNewMessage(f, t, conv, m, fp);
-    this.onSemantics(f, conv, srcEp, dstEp, m);
+    const outside = this.onNewMessage(f, t, conv, m, fp, connOutside);
+    this.onSemantics(f, conv, srcEp, dstEp, m, outside);
   }
 
   private learnServer(f: number, src: number, dst: number, type: number): void {
@@ -386,32 +396,78 @@ export class ConversationAnalyzer {
     }
   }
 
-  private onNewMessage(f: number, t: number, conv: number, m: ImpMessage, fp: number): void {
+  /**
+   * A Connection Request from an address that holds a session (the server answers it with the
+   * first Accept again, or rejects another name), or the Accept or Reject that answers one.
+   */
+  private connectionInSession(conv: number, srcEp: number, type: number, f: number): boolean {
+    if (type === 0x00) {
+      // In a session: the address holds an ID whose Accept was acknowledged (before that, a
+      // Connection Request again is a retransmission: its Accept may have been lost).
+      const held = this.names.clientAt(srcEp, f, true);
+      if (held === 0 || this.membership.groupOf(held) === 0) return false;
+      const r = this.convs.rev.get(conv);
+      return r >= 0 && !(this.convs.type.get(r) === 0x01 && this.convs.state.get(r) === S_OUTSTANDING);
+    }
+    if (type === 0x01 || type === 0x02) {
+      const r = this.convs.rev.get(conv);
+      return r >= 0 && this.convs.sideType.get(r) === 0x00;
+    }
+    return false;
+  }
+
+  /** A new (not retransmitted) message; true when it is outside the link's flow (see sideType). */
+  private onNewMessage(f: number, t: number, conv: number, m: ImpMessage, fp: number, connOutside: boolean): boolean {
     const C = this.convs;
     const state = C.state.get(conv);
+    const type = m.type;
+    const spec = messageSpec(type);
+    const fresh = state === S_NONE || C.hasFlag(conv, C_FRESH);
+    // The earlier response again, for a request that kept the Sequence of the sender's previous
+    // message or was a retransmission (the receiver took it for a duplicate and answers it again,
+    // WIRE.md section 5). (A request after one the receiver dropped keeps the Sequence too, but
+    // gets a new response: its bytes differ.)
+    const rev = C.rev.get(conv);
+    const response = spec !== undefined && spec.answers.length > 0 && type > 0x02;
+    let resent = false;
+    if (!fresh && response && rev >= 0 && C.state.get(rev) !== S_NONE) {
+      const orig = C.orig.get(rev);
+      // A retransmitted request whose first transmission was answered already; or a request
+      // with its sender's previous Sequence (sent once or more), answered with the earlier
+      // response's bytes.
+      const retransmitted = (this.flags0.get(C.lastTxFrame.get(rev)) & (F_RETX | F_SPURIOUS)) !== 0;
+      resent =
+        (retransmitted && this.responseIn.get(orig) !== 0) || ((this.flags0.get(orig) & F_SEQNF) !== 0 && fp === C.respFp.get(conv));
+    }
+    if (connOutside || resent) {
+      // Outside the link's flow: the link's last message stays (it may still await its ACK).
+      C.sideFrame.set(conv, f);
+      C.sideType.set(conv, type);
+      C.sideSeq.set(conv, m.seq);
+      C.sideTxn.set(conv, -1);
+      if (spec && spec.answers.length > 0 && rev >= 0) this.answerSide(rev, f, type);
+      if (resent) {
+        // It answers the request the receiver took for a duplicate.
+        const orig = C.orig.get(rev);
+        this.responseTo.set(f, orig);
+        if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
+      }
+      return true;
+    }
     if (state === S_OUTSTANDING) {
       // The previous message was never acknowledged, and its sender moved on.
       if (C.hasFlag(conv, C_FORCED_PENDING)) this.confirmForced(conv);
       else this.flagsL.or(C.orig.get(conv), F_UNACKED);
     }
-    const type = m.type;
-    const spec = messageSpec(type);
-    const fresh = state === S_NONE || C.hasFlag(conv, C_FRESH);
-    // The earlier response again, for a request that kept the Sequence of the sender's previous
-    // message (the receiver took it for a duplicate and answers it again, WIRE.md section 5): it
-    // is outside the link's flow. (A request after one the receiver dropped keeps the Sequence
-    // too, but gets a new response.)
-    const rev = C.rev.get(conv);
-    const response = spec !== undefined && spec.answers.length > 0 && type > 0x02;
-    const resent =
-      !fresh && response && fp === C.respFp.get(conv) && rev >= 0 && C.state.get(rev) !== S_NONE && (this.flags0.get(C.orig.get(rev)) & F_SEQNF) !== 0;
-    if (response && !resent) C.respFp.set(conv, fp);
-    if (!fresh && !resent && type > 0x02 && m.seq === C.linkSeq.get(conv)) {
+    if (response) C.respFp.set(conv, fp);
+    C.sideType.set(conv, 255);
+    if (!fresh && type > 0x02 && m.seq === C.linkSeq.get(conv)) {
       this.flags0.or(f, F_SEQNF);
       this.aux.set(f, C.linkOrig.get(conv));
     }
-    // Connection messages on a running link (a Connection Accept sent again) leave its Sequence.
-    if (fresh || (type > 0x02 && !resent)) {
+    // Connection messages on a running link (an Accept sent again for a retransmitted Connection
+    // Request) leave its Sequence.
+    if (fresh || type > 0x02) {
       C.linkSeq.set(conv, m.seq);
       C.linkOrig.set(conv, f);
     }
@@ -445,6 +501,22 @@ export class ConversationAnalyzer {
         }
       }
     }
+    return false;
+  }
+
+  /** A response outside the link's flow answers the request outside it on the reverse pair, if any. */
+  private answerSide(r: number, f: number, type: number): void {
+    const C = this.convs;
+    const side = C.sideType.get(r);
+    if (side === 255 || !messageSpec(type)!.answers.includes(side)) return;
+    const orig = C.sideFrame.get(r);
+    this.responseTo.set(f, orig);
+    if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
+    this.ackTo.set(f, orig);
+    if (this.ackedIn.get(orig) === 0) this.ackedIn.set(orig, f);
+    const txn = C.sideTxn.get(r);
+    if (txn >= 0 && this.txResp.get(txn) === 0) this.resolve(txn, f, type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+    // Kept until the sender's next message of its link: a duplicated request gets its answer twice.
   }
 
   private settle(r: number, f: number): void {
@@ -462,6 +534,14 @@ export class ConversationAnalyzer {
     const r = C.rev.get(conv);
     const rState = r < 0 ? S_NONE : C.state.get(r);
     if (rState === S_NONE || rState === S_GONE || C.type.get(r) !== m.type || C.seq.get(r) !== m.seq) {
+      // The ACK of a message outside the link's flow (the Accept sent again).
+      if (r >= 0 && C.sideType.get(r) === m.type && C.sideSeq.get(r) === m.seq) {
+        const orig = C.sideFrame.get(r);
+        this.ackTo.set(f, orig);
+        if (this.ackedIn.get(orig) === 0) this.ackedIn.set(orig, f);
+        C.sideType.set(r, 255);
+        return;
+      }
       this.flags0.or(f, F_STALE);
       return;
     }
@@ -537,7 +617,7 @@ export class ConversationAnalyzer {
 
   // ---------------------------------------------------------------- semantics
 
-  private onSemantics(f: number, conv: number, srcEp: number, dstEp: number, m: ImpMessage): void {
+  private onSemantics(f: number, conv: number, srcEp: number, dstEp: number, m: ImpMessage, outside: boolean): void {
     const names = this.names;
     const groups = this.membership;
     // A client speaking to the server shows which ID its address holds (captures that start
@@ -548,11 +628,12 @@ export class ConversationAnalyzer {
     switch (m.type) {
       case 0x00: {
         if (m.username !== undefined) names.pendingName.set(srcEp, m.username);
-        this.convs.txn.set(conv, this.newTxn(K_CONNECT, f, 0, 0, -1));
+        const txn = this.newTxn(K_CONNECT, f, 0, 0, -1);
         // A new session starts both links afresh; a Connection Request from an address that
         // holds a session is answered with the first Accept again, and the links go on.
-        const held = names.clientAt(srcEp, f, true);
-        if (held === 0 || groups.groupOf(held) === 0) {
+        if (outside) this.convs.sideTxn.set(conv, txn);
+        else {
+          this.convs.txn.set(conv, txn);
           const rev = this.convs.rev.get(conv);
           if (rev >= 0) this.convs.setFlag(rev, C_FRESH, true);
           this.convs.setFlag(conv, C_FRESH, true);

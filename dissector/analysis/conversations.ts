@@ -48,6 +48,15 @@ export class ConversationTable {
   readonly linkOrig = int32(0, S);
   /** Fingerprint of the last response (User List Response, ...) that moved the link on. */
   readonly respFp = int32(0, S);
+  /**
+   * A message outside the link's flow (a Connection Request from a connected client, the Accept
+   * sent again for it, a response sent again for a duplicate request): it leaves the link's last
+   * message as it is, and is kept here until its ACK or response (type 255: none).
+   */
+  readonly sideFrame = int32(0, S);
+  readonly sideType = uint8(255, S);
+  readonly sideSeq = uint8(0, S);
+  readonly sideTxn = int32(-1, S);
 
   /** Fingerprint of the last message (as a signed 32-bit number). */
   readonly fp = int32(0, S);

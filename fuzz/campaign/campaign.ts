@@ -50,6 +50,8 @@ export interface CampaignOptions {
    * set of sockets, while this case's clock is run out (default true; false: one after the other).
    */
   overlap?: boolean;
+  /** The conversation analysis as a conformance oracle (server targets; see SessionOptions.sequence). */
+  sequence?: boolean;
   /** Called with every case before it runs (determinism tests). */
   onCase?: (c: FuzzCase) => void;
 }
@@ -85,7 +87,7 @@ export interface CampaignResult {
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const target = o.target;
-  const session = createRunner(target);
+  const session = createRunner(target, { sequence: o.sequence ?? false });
   await session.start();
   const stateful = o.stateful ?? false;
   const states = target.role === "client" ? CLIENT_STATES.map((s) => s.name) : availableStates(target.capabilities.virtualClock);
@@ -295,7 +297,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
 
 /** Runs a saved case once: does it still trigger its finding? */
 export async function replayCase(target: Target, saved: SavedCase, probeMs = 1000): Promise<{ reproduced: boolean; findings: Finding[] }> {
-  const session = createRunner(target);
+  const session = createRunner(target, { sequence: saved.finding.signature.startsWith("imp.analysis.") });
   await session.start();
   const probe = saved.finding.oracle === "hang" && saved.finding.signature.startsWith("liveness probe");
   const r = await session.run(saved.case, { probe, probeMs });
@@ -305,6 +307,6 @@ export async function replayCase(target: Target, saved: SavedCase, probeMs = 100
 export { livenessProbe };
 
 /** The case runner for a target's role. */
-export function createRunner(target: Target): CaseRunner {
-  return target.role === "client" ? new ClientSession(target) : new FuzzSession(target);
+export function createRunner(target: Target, options: { sequence?: boolean } = {}): CaseRunner {
+  return target.role === "client" ? new ClientSession(target) : new FuzzSession(target, { sequence: options.sequence ?? false });
 }

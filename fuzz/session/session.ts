@@ -73,6 +73,12 @@ export interface SessionOptions {
    * lanes); a failure is reported, not handled (no restart).
    */
   lane?: { suffix: string };
+  /**
+   * The conversation analysis as a conformance oracle (oracles/sequence-oracle.ts). Off by
+   * default: from the datagrams alone the analysis cannot always tell which request the target
+   * took for a duplicate (a fuzzer sends many), and then reports a Sequence that did flip.
+   */
+  sequence?: boolean;
 }
 
 /** What run() may be told besides the case. */
@@ -105,7 +111,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
   /** What the spare bank sent for the prepared case. */
   private preparedSent: { socket: number; bytes: Uint8Array }[] = [];
   /** The conversation analysis of the exchange, every datagram in the order sent and taken. */
-  private readonly seq = new SequenceOracle(() => this.target.address);
+  private readonly seq: SequenceOracle | null;
   /** Cases that started from a prefix sent during the previous case's teardown. */
   preparedRuns = 0;
   /** The barrier that followed the prepared datagrams: the next case's first settle starts from it. */
@@ -131,6 +137,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     const freshEnd = this.spare ? spareAt : target.socketCount;
     for (let i = ROLES.length; i < freshEnd; i++) this.peers.push(new FuzzPeer("fresh", i, `fzb${i}`));
     target.logging = options.keepLog ?? false;
+    this.seq = options.sequence ? new SequenceOracle(() => this.target.address) : null;
   }
 
   /** Starts the target again and records a new baseline (between minimisation runs of a leak). */
@@ -179,7 +186,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
   private send(socket: number, bytes: Uint8Array): void {
     // The prepared next case's datagrams are its own: shown to its analysis when it starts.
     if (this.prepared && this.spare?.some((q) => q.socket === socket)) this.preparedSent.push({ socket, bytes });
-    else this.seq.sent(this.target.socketAddress(socket), bytes);
+    else this.seq?.sent(this.target.socketAddress(socket), bytes);
     this.target.send(socket, bytes);
   }
 
@@ -233,12 +240,12 @@ export class FuzzSession implements StateDriver, CaseRunner {
 
   /** Shows a datagram from the target to the conversation analysis (analysed at the next analyse()). */
   private observe(socket: number, decoded: Decoded | null, bytes: Uint8Array): void {
-    this.seq.received(this.target.socketAddress(socket), bytes, decoded);
+    this.seq?.received(this.target.socketAddress(socket), bytes, decoded);
   }
 
   /** Runs the conversation analysis over what was queued; its findings are the case's. */
   private analyse(): void {
-    for (const f of this.seq.drain()) this.addFinding(f);
+    if (this.seq) for (const f of this.seq.drain()) this.addFinding(f);
   }
 
   /** A barrier, with the analysis of what is queued done while the target works. */
@@ -378,7 +385,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     this.failed = null;
     this.lastDebug = undefined;
     for (const p of this.peers) p.reset();
-    this.seq.nextCase();
+    this.seq?.nextCase();
     this.windows = [];
     const sentBytes = cases.map((c, i) => {
       const p = batch[i]!;
@@ -504,8 +511,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
     if (this.prepared && !prepared) await this.release();
     this.prepared = null;
     // A new analysis for this case, with what its prepared prefix sent.
-    this.seq.nextCase();
-    for (const x of this.preparedSent.splice(0)) this.seq.sent(this.target.socketAddress(x.socket), x.bytes);
+    this.seq?.nextCase();
+    for (const x of this.preparedSent.splice(0)) this.seq?.sent(this.target.socketAddress(x.socket), x.bytes);
     this.upcoming = opts.next && !opts.probe && this.spare && this.target.capabilities.debug ? opts.next : null;
     this.findings = [];
     this.failed = null;

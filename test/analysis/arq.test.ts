@@ -262,6 +262,55 @@ describe("retransmissions and the packet-loss capture", () => {
     expect(valuesOf(a, same).seq_not_flipped).toBe(next);
   });
 
+  it("a datagram from an address that holds another client ID is dropped by the server: it takes no part", () => {
+    // Found by imp fuzz: a spoofed message the server dropped made the next one look unflipped.
+    const s = twoClients();
+    s.send(ALICE, SERVER, data(1, "one", 1));
+    s.ack(SERVER, ALICE, 0x05, 1);
+    const spoofed = s.send(ALICE, SERVER, data(2, "as bob", 0));
+    const next = s.send(ALICE, SERVER, data(1, "two", 0));
+    const a = s.analyze();
+    expect(a.fieldsOf(spoofed).experts).toEqual([]);
+    expect(valuesOf(a, next).seq_not_flipped).toBeUndefined();
+    expect(a.stats().ignored).toBe(1);
+  });
+
+  it("an Accept sent again while a relay awaits its ACK leaves the relay outstanding", () => {
+    const s = twoClients();
+    const relay = s.send(SERVER, ALICE, data(2, "hi", 1));
+    const [, accept, ackOfAccept] = s.connect(ALICE, "alice", 1);
+    const again = s.send(SERVER, ALICE, data(2, "hi", 1), 0.5);
+    const ack = s.ack(ALICE, SERVER, 0x05, 1, 1);
+    const a = s.analyze();
+    expect(valuesOf(a, ackOfAccept).ack_to).toBe(accept);
+    expect(valuesOf(a, ackOfAccept).stale_ack).toBeUndefined();
+    expect(valuesOf(a, again).retransmission).toBe(relay);
+    expect(valuesOf(a, again).seq_not_flipped).toBeUndefined();
+    expect(valuesOf(a, ack).ack_to).toBe(relay);
+    expect(valuesOf(a, relay, "final").unacked).toBeUndefined();
+  });
+
+  it("a response sent again for a retransmitted request is outside the link's flow", () => {
+    // alice's User List Request was answered; the server moved on (an Update List, S=1); alice
+    // sends her request again and gets the first response again (S=0): the server's next message
+    // (S=0) flips against the Update List, not against that old response.
+    const s = twoClients();
+    const req = s.send(ALICE, SERVER, { type: 0x03, seq: 0, src: 1, group: 1 });
+    const resp = s.send(SERVER, ALICE, { type: 0x04, seq: 1, src: 1, group: 1, entry: [entry(1, "alice", ALICE), entry(2, "bob", BOB)] });
+    s.ack(ALICE, SERVER, 0x04, 1, 1);
+    s.send(SERVER, ALICE, { type: 0x0e, seq: 0, group: 255, entry: [entry(2, "bob", BOB)] });
+    s.ack(ALICE, SERVER, 0x0e, 0, 1);
+    const again = s.send(ALICE, SERVER, { type: 0x03, seq: 0, src: 1, group: 1 });
+    const respAgain = s.send(SERVER, ALICE, { type: 0x04, seq: 1, src: 1, group: 1, entry: [entry(1, "alice", ALICE), entry(2, "bob", BOB)] });
+    s.ack(ALICE, SERVER, 0x04, 1, 1);
+    const next = s.send(SERVER, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(2, "bob", BOB)] });
+    const a = s.analyze();
+    expect(valuesOf(a, again).spurious_retransmission).toBe(req);
+    expect(valuesOf(a, respAgain).seq_not_flipped).toBeUndefined();
+    expect(valuesOf(a, next).seq_not_flipped).toBeUndefined();
+    expect(resp).toBeLessThan(respAgain);
+  });
+
   it("after a disconnection, a new session's links start afresh", () => {
     const s = twoClients();
     s.send(ALICE, SERVER, { type: 0x10, seq: 1, src: 1 });

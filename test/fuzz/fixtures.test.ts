@@ -92,7 +92,7 @@ describe("faulty targets", () => {
   it("list-keeps-seq: the conversation analysis (not the codec) finds a Sequence that did not flip", async () => {
     target = fixtureTarget("list-keeps-seq");
     await target.open();
-    const r = await runCampaign({ target, seed: 7, cases: 50, stateful: true, probeEvery: 100, probeMs: 300 });
+    const r = await runCampaign({ target, seed: 7, cases: 50, stateful: true, probeEvery: 100, probeMs: 300, sequence: true });
     const f = r.findings.find((x) => x.finding.signature === "imp.analysis.seq_not_flipped in User List Response");
     expect(f, r.findings.map((x) => x.finding.signature).join("; ")).toBeDefined();
     expect(f!.finding.oracle).toBe("conformance");
@@ -102,7 +102,7 @@ describe("faulty targets", () => {
   it("the correct twin gives no finding", async () => {
     target = fixtureTarget("correct");
     await target.open();
-    const r = await runCampaign({ target, seed: 7, cases: 50, stateful: true, probeEvery: 100, probeMs: 300 });
+    const r = await runCampaign({ target, seed: 7, cases: 600, stateful: true, probeEvery: 100, probeMs: 300, sequence: true });
     expect(r.findings.map((f) => `${f.finding.oracle}: ${f.finding.signature}`)).toEqual([]);
     expect(r.statesReached.connected).toBeGreaterThan(0);
   }, 60_000);

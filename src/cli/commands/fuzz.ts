@@ -28,6 +28,7 @@ interface FuzzOptions {
   minimise: boolean;
   hangMs: number;
   probeEvery: number;
+  sequenceOracle?: boolean;
   quiet?: boolean;
 }
 
@@ -52,6 +53,7 @@ export function fuzzCommand(io: CliIo): Command {
     .option("--coverage", "collect V8 coverage of a bundled target; keep cases that reach new code")
     .option("--no-minimise", "save findings as found")
     .option("--hang-ms <ms>", "a target that does not answer within this bound is hung", parseIntInRange("--hang-ms", 10, 600_000), 1000)
+    .option("--sequence-oracle", "also run the conversation analysis over each case: a Sequence the target did not flip is a finding (may report false ones, see fuzz/README.md)")
     .option("--probe-every <n>", "full liveness probe (connect, list, disconnect) every N cases", parseIntInRange("--probe-every", 1, 1e9), 500)
     .option("-q, --quiet", "no progress line")
     .action(async (opts: FuzzOptions) => {
@@ -92,6 +94,7 @@ export function fuzzCommand(io: CliIo): Command {
           coverage: opts.coverage ?? false,
           minimise: opts.minimise,
           probeEvery: opts.probeEvery,
+          sequence: opts.sequenceOracle ?? false,
           probeMs: opts.hangMs,
           progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
         });
