@@ -284,7 +284,6 @@ export class FuzzSession implements StateDriver, CaseRunner {
     let opened: Promise<BarrierResult> | null = null;
     if (next && open) {
       for (const p of this.spare!) p.reset();
-
       open(this.spareDriver());
       this.prepared = next;
       // Its barrier too: the answers are in when this round trip ends.
