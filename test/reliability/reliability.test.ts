@@ -1,7 +1,14 @@
 /**
  * Reliability suite (`npm run test:reliability`, also run by .ci/run): the reference server and
- * clients on real UDP (127.0.0.1) through the proxy with 20% loss, 5% duplication and 2±2 ms of
- * jitter in each direction.
+ * clients on real UDP (127.0.0.1) through the proxy with 20% loss, 5% duplication and a 2 ms
+ * delay in each direction.
+ *
+ * No jitter: IMP's stop-and-wait has a one-bit Sequence (the alternating-bit protocol), which is
+ * exactly-once only on a link that keeps order. With 2±2 ms of jitter, a retransmission delayed
+ * past the next message is taken for a new one (delivered twice) and the message after it for a
+ * duplicate (lost): about one run in six failed so, with a forced disconnection or a delivery
+ * that never came. That is the protocol's limit, not the implementations'; the proxy's
+ * `--reorder` and jitter still exist to show it.
  *
  * 1. 20 clients in 4 centralized groups of 5 (created through the protocol) exchange 2 000 Data
  *    Messages (100 each): every member gets every message of its group exactly once, in order per
@@ -50,7 +57,7 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-describe("reliability through the proxy: 20% loss, 5% duplication, jitter", () => {
+describe("reliability through the proxy: 20% loss, 5% duplication, 2 ms delay", () => {
   let server: ImpServer;
   let proxy: ImpProxy;
   const serverEvents: ServerEvent[] = [];
@@ -62,7 +69,7 @@ describe("reliability through the proxy: 20% loss, 5% duplication, jitter", () =
     const faults = emptyFaults(20261124);
     parseProbabilityOption(faults, "loss", "0.2");
     parseProbabilityOption(faults, "dup", "0.05");
-    parseDelayOption(faults, "2±2");
+    parseDelayOption(faults, "2");
     proxy = await startProxy({ listen: { ip: "127.0.0.1", port: 0 }, upstream: server.address, faults });
     baselineHeap = heapAfterGc();
   });
@@ -76,7 +83,12 @@ describe("reliability through the proxy: 20% loss, 5% duplication, jitter", () =
     const t0 = performance.now();
     const names = Array.from({ length: CLIENTS }, (_, i) => `c${String(i).padStart(2, "0")}`);
     clients = await Promise.all(names.map((name) => connectClient({ name, server: proxy.address, rto: RTO, retries: RETRIES, inviteTimeoutMs: 0 })));
-    await until(() => clients.every((c) => c.roster.all().length === CLIENTS), "every client to know every other", 30_000);
+    await until(() => clients.every((c) => c.roster.all().length === CLIENTS), "every client to know every other", 30_000).catch((e: Error) => {
+      // What went wrong, for the record: forced disconnections and who misses whom.
+      const forced = serverEvents.filter((x) => x.event === "disconnected" && x.forced);
+      const missing = clients.filter((c) => c.roster.all().length !== CLIENTS).map((c) => `${c.name}(${c.id}) knows ${c.roster.all().length}`);
+      throw new Error(`${e.message}; forced: ${JSON.stringify(forced)}; ${missing.join(", ")}`);
+    });
 
     // Groups through the protocol: the first of every five creates a centralized group with the other four.
     const size = CLIENTS / GROUPS;
@@ -110,7 +122,20 @@ describe("reliability through the proxy: 20% loss, 5% duplication, jitter", () =
     const sends = clients.map((c) => Promise.all(Array.from({ length: PER_CLIENT }, (_, i) => c.send(`${c.name}#${i}`))));
     const outcomes = (await Promise.all(sends)).flat(2);
     expect(outcomes.every((o) => o === "acked")).toBe(true);
-    await until(() => delivered >= expected, `${expected} deliveries`, 240_000);
+    await until(() => delivered >= expected, `${expected} deliveries`, 60_000).catch((e: Error) => {
+      // For the record: who misses which messages, and the server's links.
+      const gaps: string[] = [];
+      for (const c of clients) {
+        for (const s of clients) {
+          if (s === c || s.group !== c.group) continue;
+          const seen = got.get(c)!.get(s.id) ?? [];
+          if (seen.length !== PER_CLIENT) gaps.push(`${c.name} has ${seen.length} of ${s.name} (last ${seen[seen.length - 1]})`);
+        }
+      }
+      const snap = server.snapshot();
+      const links = snap.users.filter((u) => u.outstanding !== null || u.queued > 0).map((u) => `${u.name}: outstanding ${u.outstanding} queued ${u.queued}`);
+      throw new Error(`${e.message} (${delivered} delivered); ${gaps.slice(0, 8).join("; ")}; server links: ${links.join("; ")}`);
+    });
     await Promise.all(clients.map((c) => c.idle()));
     await sleep(4 * RTO);
     const runMs = performance.now() - t1;
