@@ -169,6 +169,9 @@ const F_INVTIMEOUT = 256;
 const F_LATE = 512;
 const F_CONNECTED = 1024;
 const F_REJECTED = 2048;
+/** Outcome of a transaction answered by a message of this type. */
+const outcomeOf = (type: number): number => (type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+
 /** The first-pass notes the summary marks in Info: known once the frame is added. */
 const F_FIRST_NOTES = F_RETX | F_SPURIOUS | F_DUPACK | F_STALE | F_SEQNF | F_LATE;
 
@@ -497,7 +500,7 @@ export class ConversationAnalyzer {
           const orig = C.orig.get(r);
           this.responseTo.set(f, orig);
           if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
-          if (open) this.resolve(txn, f, type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+          if (open) this.resolve(txn, f, outcomeOf(type));
         }
       }
     }
@@ -515,7 +518,7 @@ export class ConversationAnalyzer {
     this.ackTo.set(f, orig);
     if (this.ackedIn.get(orig) === 0) this.ackedIn.set(orig, f);
     const txn = C.sideTxn.get(r);
-    if (txn >= 0 && this.txResp.get(txn) === 0) this.resolve(txn, f, type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+    if (txn >= 0 && this.txResp.get(txn) === 0) this.resolve(txn, f, outcomeOf(type));
     // Kept until the sender's next message of its link: a duplicated request gets its answer twice.
   }
 

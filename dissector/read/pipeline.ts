@@ -139,7 +139,7 @@ export async function dissect(
   frame.view = passes === 2 ? "final" : "first";
   // First view: the analyzer's flags say which frames have a mark (fieldsOf for the others would
   // be a third of a summary line's cost, for nothing).
-  const gate = analyzer && frame.view === "first" && options.markGate !== false ? analyzer : null;
+  const markFlags = analyzer && frame.view === "first" && options.markGate !== false ? analyzer : null;
   let shown = 0;
   let stoppedEarly = false;
   const stop = () => {
@@ -176,7 +176,7 @@ export async function dissect(
     frame.decoded = d.decoded;
     frame.packet = d.packet;
     frame.fragments = d.fragments;
-    frame.mayHaveMarks = gate === null || gate.hasFirstPassNotes(d.frame);
+    frame.mayHaveMarks = markFlags === null || markFlags.hasFirstPassNotes(d.frame);
     if (filter) {
       fields.fill(frame);
       if (!filter.matches(fields)) return;

@@ -59,18 +59,11 @@ abstract class BlockSink implements TextSink {
   }
 
   write(text: string): void {
-    if (this.closed) return;
     // A UTF-16 unit is at most 3 UTF-8 bytes.
-    const worst = text.length * 3;
-    if (this.used + worst > this.buf.length) {
-      this.flush();
-      if (worst > this.buf.length) {
-        this.emit(Buffer.from(text, "utf8"));
-        return;
-      }
-    }
-    this.used += this.buf.utf8Write(text, this.used);
-    if (this.used >= FLUSH_AT) this.flush();
+    const buf = this.reserve(text.length * 3);
+    if (buf === null) return;
+    const at = buf === this.buf ? this.used : 0;
+    this.commit(at + buf.utf8Write(text, at));
   }
 
   flush(): void {

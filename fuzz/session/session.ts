@@ -114,7 +114,10 @@ export class FuzzSession implements StateDriver, CaseRunner {
   private readonly seq: SequenceOracle | null;
   /** Cases that started from a prefix sent during the previous case's teardown. */
   preparedRuns = 0;
-  /** The barrier that followed the prepared datagrams: the next case's first settle starts from it. */
+  /**
+   * A barrier already done that the next settle starts from instead of asking again: the one
+   * behind the prepared datagrams (the next case's first settle), or an advance of the clock.
+   */
   private opened: BarrierResult | null = null;
   private findings: Finding[] = [];
   private windows: Window[] = [];

@@ -58,6 +58,8 @@ export abstract class UdpTarget implements Target {
   private readonly t0 = now();
   private childInShell = false;
   logging = true;
+  /** Whether the sockets are connected to `address` (aim() was called). */
+  private connected = false;
 
   constructor(readonly socketCount: number) {}
 
@@ -142,8 +144,6 @@ export abstract class UdpTarget implements Target {
     this.connected = true;
   }
 
-  /** Whether the sockets are connected to `address` (aim() was called). */
-  private connected = false;
 
   socketAddress(socket: number): Address {
     return this.addrs[socket]!;
