@@ -3,7 +3,7 @@
  * unless the heuristic is off, any other datagram whose header is consistent with the spec
  * table (an assigned type whose Header Length fits it, and no malformed problem).
  */
-import { decode } from "../src/codec/decode.js";
+import { DecodeCache } from "./decode-cache.js";
 import type { Decoded } from "../src/codec/message.js";
 import { DEFAULT_PORT } from "../src/protocol/fields.js";
 
@@ -29,6 +29,7 @@ export function looksLikeImp(d: Decoded): boolean {
  */
 export class ImpRecognizer {
   private readonly portMap = new Uint8Array(65536);
+  private readonly decodes = new DecodeCache();
   constructor(private readonly options: Recognition = DEFAULT_RECOGNITION) {
     for (const p of options.ports) this.portMap[p] = 1;
   }
@@ -36,7 +37,7 @@ export class ImpRecognizer {
   recognize(srcPort: number, dstPort: number, payload: Uint8Array): Decoded | null {
     const onPort = this.portMap[srcPort] === 1 || this.portMap[dstPort] === 1;
     if (!onPort && !this.options.heuristic) return null;
-    const d = decode(payload);
+    const d = this.decodes.decode(payload);
     return onPort || looksLikeImp(d) ? d : null;
   }
 }

@@ -56,6 +56,8 @@ export interface ReadFrame {
   fullTree(): TreeNode;
   /** Info column with names and analysis marks (cached). */
   info(): string;
+  /** The analysis marks of the Info column (`[Retransmission of 7]`), "" when none. */
+  marks(): string;
   /** "alice" / "server" for an endpoint at this frame, when known. */
   endpointName(which: "src" | "dst"): string | undefined;
 }
@@ -133,10 +135,14 @@ export class MutableFrame implements ReadFrame {
   info(): string {
     if (this.cachedInfo === null) {
       const base = summaryInfo(this.decoded, this.analyzer ? this.nameOf : undefined);
-      const marks = this.analyzer && (this.mayHaveMarks || this.cachedAnalysis !== null) ? analysisMarks(this.analysis()) : "";
+      const marks = this.marks();
       this.cachedInfo = marks ? `${base} ${marks}` : base;
     }
     return this.cachedInfo;
+  }
+
+  marks(): string {
+    return this.analyzer && (this.mayHaveMarks || this.cachedAnalysis !== null) ? analysisMarks(this.analysis()) : "";
   }
 
   endpointName(which: "src" | "dst"): string | undefined {

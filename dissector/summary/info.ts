@@ -44,6 +44,21 @@ const FIELD_RENDER: Readonly<Record<string, Render>> = {
   },
 };
 
+/** The fields whose Info text names clients (through `nameOf`), with the IDs they hold. */
+const NAMED_FIELDS: Readonly<Record<string, (m: ImpMessage, visit: (id: number) => void) => void>> = {
+  src: (m, visit) => visit(m.src),
+  client_id: (m, visit) => visit(m.client_id ?? 0),
+  invitee: (m, visit) => visit(m.invitee ?? 0),
+  invitees: (m, visit) => {
+    for (const id of m.invitees ?? []) visit(id);
+  },
+};
+
+/** The client-naming fields of a template, in order. */
+function namedFieldsOf(template: string): ((m: ImpMessage, visit: (id: number) => void) => void)[] {
+  return [...template.matchAll(/\{(\w+)\}/g)].flatMap((match) => (NAMED_FIELDS[match[1]!] ? [NAMED_FIELDS[match[1]!]!] : []));
+}
+
 function compile(template: string): Render {
   const parts: (string | Render)[] = [];
   let last = 0;
@@ -68,6 +83,27 @@ const RENDERERS: readonly (Render | undefined)[] = (() => {
   for (const spec of MESSAGES) table[spec.code] = compile(spec.info);
   return table;
 })();
+
+const NAMED: readonly (readonly ((m: ImpMessage, visit: (id: number) => void) => void)[])[] = (() => {
+  const table: ((m: ImpMessage, visit: (id: number) => void) => void)[][] = Array.from({ length: 32 }, () => []);
+  for (const spec of MESSAGES) table[spec.code] = namedFieldsOf(spec.info);
+  return table;
+})();
+
+/**
+ * Calls `visit` with every client ID (other than 0, the server) whose name `infoText` asks
+ * `nameOf` for: a reader that shows Info elsewhere (another thread) sends these names along.
+ */
+export function visitNamedClients(m: ImpMessage, optionsRead: boolean, visit: (id: number) => void): void {
+  if (m.ack) {
+    if (m.src) visit(m.src);
+    return;
+  }
+  if (!optionsRead) return;
+  const fields = NAMED[m.type];
+  if (fields === undefined) return;
+  for (const f of fields) f(m, (id) => id !== 0 && visit(id));
+}
 
 /**
  * Info text of a decoded message, e.g. `Data Message alice(1) → group 2 "hello" seq=1`.
