@@ -1,41 +1,75 @@
 /**
- * Decoding with a memory for header-only datagrams: an ACK is 5 bytes, and a capture holds few
- * distinct ones (type, Sequence, source and group repeat), yet half its datagrams are ACKs. Each
- * distinct 5-byte datagram is decoded once; its Decoded is frozen and shared (readers only read
- * it; a write would throw in strict mode rather than change other frames). Longer datagrams are
- * decoded each time.
+ * Decoding with a memory for short datagrams. IMP repeats itself on the wire: every ACK is one
+ * of a few 5-byte datagrams, and the server relays each group message to every member with the
+ * same bytes (only the Sequence bit differs). Half a capture or more are such repeats, so each
+ * distinct short datagram is decoded once: it is found again by a hash of its bytes, checked
+ * byte for byte. Its Decoded is frozen and shared (readers only read it: a write would throw in
+ * strict mode rather than change other frames) and decoded from a copy of the bytes, so its
+ * payload view never points into a reader's reused buffer.
  */
 import { decode } from "../src/codec/decode.js";
-import { HEADER_LENGTH } from "../src/protocol/fields.js";
 import type { Decoded } from "../src/codec/message.js";
 
-/** Distinct header-only datagrams remembered (then the memory starts afresh). */
-const LIMIT = 4096;
+/** Datagrams up to this long are remembered. */
+export const CACHED_MAX_BYTES = 64;
+/** Distinct datagrams remembered (then the memory starts afresh). */
+const LIMIT = 8192;
+
+interface Entry {
+  readonly bytes: Uint8Array;
+  readonly decoded: Decoded;
+  /** Next entry with the same hash. */
+  next: Entry | undefined;
+}
 
 function deepFreeze(d: Decoded): Decoded {
-  if (d.message) Object.freeze(d.message);
-  Object.freeze(d.problems);
+  const m = d.message;
+  if (m) {
+    for (const v of Object.values(m)) if (Array.isArray(v)) Object.freeze(v);
+    Object.freeze(m);
+  }
   for (const p of d.problems) Object.freeze(p);
+  Object.freeze(d.problems);
   return Object.freeze(d);
 }
 
 export class DecodeCache {
-  private readonly headers = new Map<number, Decoded>();
+  private readonly entries = new Map<number, Entry>();
+  private count = 0;
 
-  /** decode(bytes), from memory for a header-only datagram. */
-  decode(bytes: Uint8Array): Decoded {
-    return bytes.length === HEADER_LENGTH ? this.header(bytes, 0) : decode(bytes);
+  /** decode(bytes[start, start + length)), from memory when the datagram was seen before. */
+  decodeAt(bytes: Uint8Array, start: number, length: number): Decoded {
+    if (length > CACHED_MAX_BYTES) return decode(bytes.subarray(start, start + length));
+    // FNV-1a over the bytes and the length.
+    let h = 0x811c9dc5 ^ length;
+    const end = start + length;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    const first = this.entries.get(h);
+    for (let e = first; e !== undefined; e = e.next) {
+      const b = e.bytes;
+      if (b.length !== length) continue;
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (b[i] !== bytes[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return e.decoded;
+    }
+    if (this.count >= LIMIT) {
+      this.entries.clear();
+      this.count = 0;
+    }
+    const copy = bytes.slice(start, end);
+    const entry: Entry = { bytes: copy, decoded: deepFreeze(decode(copy)), next: this.entries.get(h) };
+    this.entries.set(h, entry);
+    this.count++;
+    return entry.decoded;
   }
 
-  /** The Decoded of the 5 bytes at `at` of `bytes`, from memory or decoded now. */
-  header(bytes: Uint8Array, at: number): Decoded {
-    const key = bytes[at]! * 0x1_0000_0000 + (((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) >>> 0);
-    let d = this.headers.get(key);
-    if (d === undefined) {
-      if (this.headers.size >= LIMIT) this.headers.clear();
-      d = deepFreeze(decode(bytes.subarray(at, at + HEADER_LENGTH)));
-      this.headers.set(key, d);
-    }
-    return d;
+  /** decode(bytes), from memory when the datagram was seen before. */
+  decode(bytes: Uint8Array): Decoded {
+    return this.decodeAt(bytes, 0, bytes.length);
   }
 }

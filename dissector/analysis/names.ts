@@ -87,6 +87,9 @@ export class NameBook {
   readonly pendingName = new Map<number, string>();
   /** Per client ID 0..255. */
   private readonly clients: (Binding[] | undefined)[] = new Array(256).fill(undefined);
+  /** Client IDs bound anew since the last drainBound() (1 = bound). */
+  private readonly bound = new Uint8Array(256);
+  private boundCount = 0;
 
   constructor(private readonly serverPort: number = DEFAULT_PORT) {}
 
@@ -178,6 +181,10 @@ export class NameBook {
    */
   bind(frame: number, id: number, name: string | undefined, ep: number, fromList: boolean): BindResult {
     if (id <= 0 || id > 255) return "same";
+    if (this.bound[id] === 0) {
+      this.bound[id] = 1;
+      this.boundCount++;
+    }
     let list = this.clients[id];
     const cur = list?.[list.length - 1];
     if (cur && cur.left === 0 && cur.ep === ep) {
@@ -200,6 +207,22 @@ export class NameBook {
     const last = eps[eps.length - 1];
     if (!last || last.client !== id) eps.push({ from: frame, client: id });
     return result;
+  }
+
+  /**
+   * Calls `visit` with each client ID bound (to a name, or anew) since the last call, once each.
+   * As frames are added in order, these are the only IDs whose latest name (the first-pass
+   * name of the frames to come) may have changed.
+   */
+  drainBound(visit: (id: number) => void): void {
+    if (this.boundCount === 0) return;
+    for (let id = 1; id < 256; id++) {
+      if (this.bound[id] === 1) {
+        this.bound[id] = 0;
+        visit(id);
+      }
+    }
+    this.boundCount = 0;
   }
 
   /** The client left at `frame` (its name stays resolvable for frames about the departure). */

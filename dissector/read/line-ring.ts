@@ -4,15 +4,16 @@
  * publishes it, and goes on with the next free one; the formatting thread reads the published
  * slots in order and frees them. Nothing is copied or cloned between the threads but these bytes.
  *
- * Records (little-endian, unaligned):
- * - FRAME   kind u8, payload length u16, number u32, tsSec f64, tsNsec u32, src column u32,
- *           dst column u32, payload bytes. One shown datagram.
- * - REF     kind u8, refSec f64, refNsec u32. The time origin of the frames that follow.
- * - COLUMN  kind u8, id u32, text. What the Source/Destination column `id` shows from now on.
- * - NAME    kind u8, client u32, known u8, text. The username of a client as of the next frames.
- * - MARKS   kind u8, text. The analysis marks of the next FRAME.
- * - END     kind u8. No record follows.
- * A text is a u32 byte length and UTF-8 bytes.
+ * Records are 4-byte aligned runs of 32-bit words (the thread's byte order), so that both ends
+ * read and write them through an Int32Array. Word 0 of every record is its kind plus, from bit 8,
+ * the byte length of its bytes (payload or UTF-8 text), which follow the fixed words, padded to 4:
+ * - FRAME   number, tsSec (low, high), tsNsec, src column, dst column; the payload.
+ * - REF     refSec (low, high), refNsec. The time origin of the frames that follow.
+ * - COLUMN  id; text. What the Source/Destination column `id` shows from now on.
+ * - NAME    client, known (0/1); username. The name of a client as of the next frames.
+ * - MARKS   the analysis marks of the next FRAME.
+ * - END     no record follows.
+ * Seconds are split in 2^32 units (a pcapng time may pass 2^32 s).
  */
 import { Buffer } from "node:buffer";
 
@@ -23,8 +24,13 @@ export const R_NAME = 4;
 export const R_MARKS = 5;
 export const R_END = 6;
 
-/** FRAME record size without the payload. */
-export const FRAME_HEAD = 1 + 2 + 4 + 8 + 4 + 4 + 4;
+/** Words of a FRAME record before its payload. */
+const FRAME_WORDS = 7;
+const TWO_32 = 0x1_0000_0000;
+
+const hiOf = (sec: number) => Math.floor(sec / TWO_32) | 0;
+const loOf = (sec: number) => (sec - Math.floor(sec / TWO_32) * TWO_32) | 0;
+const secOf = (lo: number, hi: number) => hi * TWO_32 + (lo >>> 0);
 
 /** Atomics.waitAsync (Node 16+; typed only from TypeScript's es2024 library). */
 const waitAsync = (Atomics as unknown as {
@@ -55,18 +61,22 @@ export function createRing(layout: RingLayout = DEFAULT_RING): SharedArrayBuffer
 class RingView {
   readonly control: Int32Array;
   readonly bytes: Buffer;
-  readonly view: DataView;
+  readonly words: Int32Array;
   readonly stopIndex: number;
+  /** Words per slot. */
+  readonly slotWords: number;
 
   constructor(
     sab: SharedArrayBuffer,
     readonly layout: RingLayout,
   ) {
-    const words = controlWords(layout.slots);
-    this.control = new Int32Array(sab, 0, words);
-    this.bytes = Buffer.from(sab, words * 4, layout.slots * layout.slotBytes);
-    this.view = new DataView(sab, words * 4, layout.slots * layout.slotBytes);
+    if (layout.slotBytes % 4 !== 0) throw new RangeError("ring slots are whole 32-bit words");
+    const control = controlWords(layout.slots);
+    this.control = new Int32Array(sab, 0, control);
+    this.bytes = Buffer.from(sab, control * 4, layout.slots * layout.slotBytes);
+    this.words = new Int32Array(sab, control * 4, (layout.slots * layout.slotBytes) / 4);
     this.stopIndex = layout.slots * 2;
+    this.slotWords = layout.slotBytes / 4;
   }
 
   /** The formatting side asks the dissecting side to stop (its reader went away). */
@@ -79,26 +89,32 @@ class RingView {
   }
 }
 
+/** Words taken by `n` bytes. */
+const wordsFor = (n: number) => (n + 3) >>> 2;
+
 /** The dissecting thread's end: appends records, publishing each slot as it fills. */
 export class RingWriter extends RingView {
   private slot = 0;
+  /** Next free word, and the end of the current slot. */
   private at = 0;
   private end: number;
+  private fresh = true;
 
   constructor(sab: SharedArrayBuffer, layout: RingLayout = DEFAULT_RING) {
     super(sab, layout);
-    this.end = layout.slotBytes;
+    this.end = this.slotWords;
   }
 
-  /** Room for `n` bytes at `this.at` in the current slot (waits for a free slot if needed). */
+  /** Room for `n` words at the returned word index (waits for a free slot if needed). */
   private room(n: number): number {
     if (this.at + n > this.end) {
-      if (n > this.layout.slotBytes) throw new RangeError(`a record of ${n} bytes does not fit a slot of ${this.layout.slotBytes}`);
+      if (n > this.slotWords) throw new RangeError(`a record of ${n * 4} bytes does not fit a slot of ${this.layout.slotBytes}`);
       this.publish();
     }
-    if (this.at === this.slot * this.layout.slotBytes) {
+    if (this.fresh) {
       // A fresh slot: wait until the reader has freed it (blocks this thread only).
       while (Atomics.load(this.control, this.slot) !== FREE) Atomics.wait(this.control, this.slot, FULL, 1000);
+      this.fresh = false;
     }
     const at = this.at;
     this.at += n;
@@ -106,73 +122,71 @@ export class RingWriter extends RingView {
   }
 
   private publish(): void {
-    const base = this.slot * this.layout.slotBytes;
+    const base = this.slot * this.slotWords;
     Atomics.store(this.control, this.layout.slots + this.slot, this.at - base);
     Atomics.store(this.control, this.slot, FULL);
     Atomics.notify(this.control, this.slot);
     this.slot = (this.slot + 1) % this.layout.slots;
-    this.at = this.slot * this.layout.slotBytes;
-    this.end = this.at + this.layout.slotBytes;
+    this.at = this.slot * this.slotWords;
+    this.end = this.at + this.slotWords;
+    this.fresh = true;
   }
 
   frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, payload: Uint8Array): void {
-    const len = Math.min(payload.length, 0xffff);
-    const at = this.room(FRAME_HEAD + len);
-    const v = this.view;
-    v.setUint8(at, R_FRAME);
-    v.setUint16(at + 1, len, true);
-    v.setUint32(at + 3, number, true);
-    v.setFloat64(at + 7, tsSec, true);
-    v.setUint32(at + 15, tsNsec, true);
-    v.setUint32(at + 19, src, true);
-    v.setUint32(at + 23, dst, true);
+    const len = payload.length;
+    const at = this.room(FRAME_WORDS + wordsFor(len));
+    const w = this.words;
+    w[at] = R_FRAME | (len << 8);
+    w[at + 1] = number;
+    w[at + 2] = loOf(tsSec);
+    w[at + 3] = hiOf(tsSec);
+    w[at + 4] = tsNsec;
+    w[at + 5] = src;
+    w[at + 6] = dst;
     const out = this.bytes;
-    const start = at + FRAME_HEAD;
+    const start = (at + FRAME_WORDS) * 4;
     if (len <= 32) for (let i = 0; i < len; i++) out[start + i] = payload[i]!;
-    else out.set(payload.subarray(0, len), start);
+    else out.set(payload, start);
   }
 
   ref(refSec: number, refNsec: number): void {
-    const at = this.room(1 + 8 + 4);
-    this.view.setUint8(at, R_REF);
-    this.view.setFloat64(at + 1, refSec, true);
-    this.view.setUint32(at + 9, refNsec, true);
+    const at = this.room(4);
+    const w = this.words;
+    w[at] = R_REF;
+    w[at + 1] = loOf(refSec);
+    w[at + 2] = hiOf(refSec);
+    w[at + 3] = refNsec;
   }
 
   column(id: number, text: string): void {
     const bytes = Buffer.from(text, "utf8");
-    const at = this.room(1 + 4 + 4 + bytes.length);
-    this.view.setUint8(at, R_COLUMN);
-    this.view.setUint32(at + 1, id, true);
-    this.text(at + 5, bytes);
+    const at = this.room(2 + wordsFor(bytes.length));
+    this.words[at] = R_COLUMN | (bytes.length << 8);
+    this.words[at + 1] = id;
+    this.bytes.set(bytes, (at + 2) * 4);
   }
 
   name(client: number, name: string | undefined): void {
     const bytes = Buffer.from(name ?? "", "utf8");
-    const at = this.room(1 + 4 + 1 + 4 + bytes.length);
-    this.view.setUint8(at, R_NAME);
-    this.view.setUint32(at + 1, client, true);
-    this.view.setUint8(at + 5, name === undefined ? 0 : 1);
-    this.text(at + 6, bytes);
+    const at = this.room(3 + wordsFor(bytes.length));
+    this.words[at] = R_NAME | (bytes.length << 8);
+    this.words[at + 1] = client;
+    this.words[at + 2] = name === undefined ? 0 : 1;
+    this.bytes.set(bytes, (at + 3) * 4);
   }
 
   marks(text: string): void {
     const bytes = Buffer.from(text, "utf8");
-    const at = this.room(1 + 4 + bytes.length);
-    this.view.setUint8(at, R_MARKS);
-    this.text(at + 1, bytes);
+    const at = this.room(1 + wordsFor(bytes.length));
+    this.words[at] = R_MARKS | (bytes.length << 8);
+    this.bytes.set(bytes, (at + 1) * 4);
   }
 
   /** Ends the stream: the END record, and the last slot published. */
   close(): void {
     const at = this.room(1);
-    this.view.setUint8(at, R_END);
+    this.words[at] = R_END;
     this.publish();
-  }
-
-  private text(at: number, bytes: Buffer): void {
-    this.view.setUint32(at, bytes.length, true);
-    this.bytes.set(bytes, at + 4);
   }
 }
 
@@ -192,7 +206,7 @@ export class RingReader extends RingView {
 
   /**
    * Waits (without blocking the event loop) until the next slot is published; resolves false
-   * when `cancelled` resolves first.
+   * when `cancelled` resolves first and nothing was published.
    */
   async next(cancelled: Promise<unknown>): Promise<boolean> {
     for (;;) {
@@ -208,34 +222,34 @@ export class RingReader extends RingView {
 
   /** Hands the records of the published slot to `h` and frees the slot; false after END. */
   consume(h: RingHandler): boolean {
-    const base = this.slot * this.layout.slotBytes;
+    const base = this.slot * this.slotWords;
     const end = base + Atomics.load(this.control, this.layout.slots + this.slot);
-    const v = this.view;
+    const w = this.words;
     const bytes = this.bytes;
     let at = base;
     let more = true;
     while (at < end) {
-      const kind = v.getUint8(at);
+      const head = w[at]!;
+      const kind = head & 0xff;
+      const len = head >>> 8;
       if (kind === R_FRAME) {
-        const len = v.getUint16(at + 1, true);
-        const start = at + FRAME_HEAD;
-        h.frame(v.getUint32(at + 3, true), v.getFloat64(at + 7, true), v.getUint32(at + 15, true), v.getUint32(at + 19, true), v.getUint32(at + 23, true), bytes, start, len);
-        at = start + len;
+        h.frame(w[at + 1]!, secOf(w[at + 2]!, w[at + 3]!), w[at + 4]!, w[at + 5]!, w[at + 6]!, bytes, (at + FRAME_WORDS) * 4, len);
+        at += FRAME_WORDS + wordsFor(len);
       } else if (kind === R_REF) {
-        h.ref(v.getFloat64(at + 1, true), v.getUint32(at + 9, true));
-        at += 13;
+        h.ref(secOf(w[at + 1]!, w[at + 2]!), w[at + 3]!);
+        at += 4;
       } else if (kind === R_COLUMN) {
-        const len = v.getUint32(at + 5, true);
-        h.column(v.getUint32(at + 1, true), bytes.toString("utf8", at + 9, at + 9 + len));
-        at += 9 + len;
+        const start = (at + 2) * 4;
+        h.column(w[at + 1]!, bytes.toString("utf8", start, start + len));
+        at += 2 + wordsFor(len);
       } else if (kind === R_NAME) {
-        const len = v.getUint32(at + 6, true);
-        h.name(v.getUint32(at + 1, true), v.getUint8(at + 5) === 1 ? bytes.toString("utf8", at + 10, at + 10 + len) : undefined);
-        at += 10 + len;
+        const start = (at + 3) * 4;
+        h.name(w[at + 1]!, w[at + 2] === 1 ? bytes.toString("utf8", start, start + len) : undefined);
+        at += 3 + wordsFor(len);
       } else if (kind === R_MARKS) {
-        const len = v.getUint32(at + 1, true);
-        h.marks(bytes.toString("utf8", at + 5, at + 5 + len));
-        at += 5 + len;
+        const start = (at + 1) * 4;
+        h.marks(bytes.toString("utf8", start, start + len));
+        at += 1 + wordsFor(len);
       } else {
         // R_END (anything else would be a bug: treat it as the end rather than loop).
         more = false;

@@ -9,13 +9,12 @@
  * -x, and when the worker's compiled file is at hand (not when running from the TypeScript
  * sources); otherwise the caller reads on one thread.
  */
+import { Buffer } from "node:buffer";
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { decode } from "../../src/codec/decode.js";
 import type { Decoded } from "../../src/codec/message.js";
-import { HEADER_LENGTH } from "../../src/protocol/fields.js";
-import { DecodeCache } from "../decode-cache.js";
+import { CACHED_MAX_BYTES, DecodeCache } from "../decode-cache.js";
 import type { AnalyzerOptions } from "../analysis/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
 import type { ImpFrameCounters } from "../imp-frames.js";
@@ -111,29 +110,28 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
   let refNsec = 0;
   let marks = "";
   const decodes = new DecodeCache();
-  /** Info of header-only datagrams (by their shared Decoded), until a name changes. */
-  const headerInfo = new Map<Decoded, string>();
+  /** Info of remembered datagrams (by their shared Decoded) as UTF-8, until a name changes. */
+  const infoOf = new Map<Decoded, Buffer>();
   const handler: RingHandler = {
     frame(number, tsSec, tsNsec, src, dst, bytes, start, length) {
-      let d: Decoded;
-      let info: string | undefined;
-      if (length === HEADER_LENGTH) {
-        // Header-only (ACKs): decoded once per distinct datagram, and its Info kept until a name changes.
-        d = decodes.header(bytes, start);
-        info = headerInfo.get(d);
-        if (info === undefined) {
-          info = summaryInfo(d, nameOf);
-          headerInfo.set(d, info);
+      // A datagram seen before (an ACK, a relayed group message) shares its Decoded, and its
+      // Info is kept until a name changes.
+      const d = decodes.decodeAt(bytes, start, length);
+      if (marks === "") {
+        let info = infoOf.get(d);
+        if (info === undefined && length <= CACHED_MAX_BYTES) {
+          if (infoOf.size >= 16384) infoOf.clear();
+          info = Buffer.from(summaryInfo(d, nameOf), "utf8");
+          infoOf.set(d, info);
         }
-      } else {
-        d = decode(bytes.subarray(start, start + length));
-        info = summaryInfo(d, nameOf);
+        if (info !== undefined) {
+          lines.writeLineBytes(sink, number, tsSec, tsNsec, refSec, refNsec, columns[src]!, columns[dst]!, d, info);
+          return;
+        }
       }
-      if (marks !== "") {
-        info = `${info} ${marks}`;
-        marks = "";
-      }
-      lines.writeLine(sink, number, tsSec, tsNsec, refSec, refNsec, columns[src]!, columns[dst]!, d, info);
+      const info = summaryInfo(d, nameOf);
+      lines.writeLine(sink, number, tsSec, tsNsec, refSec, refNsec, columns[src]!, columns[dst]!, d, marks === "" ? info : `${info} ${marks}`);
+      marks = "";
     },
     ref(sec, nsec) {
       refSec = sec;
@@ -144,7 +142,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
     },
     name(client, name) {
       names.set(client, name);
-      headerInfo.clear();
+      infoOf.clear();
     },
     marks(text) {
       marks = text;

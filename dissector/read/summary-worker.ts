@@ -36,6 +36,7 @@ function run(job: SummaryJob): Promise<SummaryJobEnd> {
   const sentNames = new Map<number, string | undefined>();
   let frame: ReadFrame | null = null;
   const sendName = (id: number) => {
+    if (id === 0) return;
     const name = frame!.nameOf(id);
     if (!sentNames.has(id) || sentNames.get(id) !== name) {
       sentNames.set(id, name);
@@ -66,8 +67,16 @@ function run(job: SummaryJob): Promise<SummaryJobEnd> {
       }
       const src = columnOf(job.names ? (f.endpointName("src") ?? f.src) : f.src);
       const dst = columnOf(job.names ? (f.endpointName("dst") ?? f.dst) : f.dst);
-      const m = f.decoded.message;
-      if (m && f.analyzer) visitNamedClients(m, f.decoded.layout !== null, sendName);
+      if (f.analyzer) {
+        if (f.view === "first") {
+          // Frames come in order: only a client bound since the last frame can have a new name.
+          f.analyzer.names.drainBound(sendName);
+        } else {
+          // The final view (-2): names as of each frame, from the whole capture's bindings.
+          const m = f.decoded.message;
+          if (m) visitNamedClients(m, f.decoded.layout !== null, sendName);
+        }
+      }
       const marks = f.marks();
       if (marks !== "") ring.marks(marks);
       ring.frame(f.number, f.tsSec, f.tsNsec, src, dst, f.payload);

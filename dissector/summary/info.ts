@@ -91,8 +91,8 @@ const NAMED: readonly (readonly ((m: ImpMessage, visit: (id: number) => void) =>
 })();
 
 /**
- * Calls `visit` with every client ID (other than 0, the server) whose name `infoText` asks
- * `nameOf` for: a reader that shows Info elsewhere (another thread) sends these names along.
+ * Calls `visit` with every client ID whose name `infoText` may ask `nameOf` for (0, the
+ * server, too: it is never asked): a reader that shows Info elsewhere (another thread) sends these names along.
  */
 export function visitNamedClients(m: ImpMessage, optionsRead: boolean, visit: (id: number) => void): void {
   if (m.ack) {
@@ -102,7 +102,7 @@ export function visitNamedClients(m: ImpMessage, optionsRead: boolean, visit: (i
   if (!optionsRead) return;
   const fields = NAMED[m.type];
   if (fields === undefined) return;
-  for (const f of fields) f(m, (id) => id !== 0 && visit(id));
+  for (const f of fields) f(m, visit);
 }
 
 /**

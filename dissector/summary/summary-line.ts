@@ -73,17 +73,61 @@ const SPACE = 0x20;
 /** The columns around the middle (addresses and type): frame (to 16 digits), time (to 20), spaces, newline. */
 const FIXED_MAX = 16 + 1 + 20 + 1 + 1;
 
-/** Writes `n` (a non-negative integer) right-aligned in `width` columns; returns the end. */
-function putInt(buf: Uint8Array, at: number, n: number, width: number): number {
+/** "00" to "99": the ASCII digits of i at 2i and 2i + 1 (numbers are written two digits a step). */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
+
+/** Number of decimal digits of `n` (a non-negative integer). */
+function digitsOf(n: number): number {
   let digits = 1;
   for (let p = 10; p <= n; p *= 10) digits++;
-  for (let i = digits; i < width; i++) buf[at++] = SPACE;
-  let end = at + digits;
-  for (let i = end - 1; i >= at; i--) {
-    buf[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+  return digits;
+}
+
+/** Writes the `digits` last decimal digits of `n` (a non-negative integer) to buf[end - digits, end). */
+function putDigits(buf: Uint8Array, end: number, n: number, digits: number): void {
+  let i = end;
+  const stop = end - digits;
+  while (i - stop >= 2) {
+    const q = n < 0x80000000 ? ((n / 100) | 0) : Math.floor(n / 100);
+    const r = (n - q * 100) * 2;
+    buf[--i] = PAIRS[r + 1]!;
+    buf[--i] = PAIRS[r]!;
+    n = q;
   }
-  return end;
+  if (i > stop) buf[--i] = 0x30 + (n % 10);
+}
+
+/** Writes `n` (a non-negative integer) right-aligned in `width` columns; returns the end. */
+function putInt(buf: Uint8Array, at: number, n: number, width: number): number {
+  const digits = digitsOf(n);
+  for (let i = digits; i < width; i++) buf[at++] = SPACE;
+  putDigits(buf, at + digits, n, digits);
+  return at + digits;
+}
+
+/**
+ * Writes a line up to its Info at buf[at]: the frame number, the time as relativeTime() writes
+ * it (integer microseconds, 6 decimals, padded to 11) and the middle columns; returns the end.
+ */
+function writeHead(buf: Uint8Array, at: number, frame: number, tsSec: number, tsNsec: number, refSec: number, refNsec: number, middle: Uint8Array): number {
+  at = putInt(buf, at, frame, 6);
+  buf[at++] = SPACE;
+  let us = (tsSec - refSec) * 1_000_000 + Math.round((tsNsec - refNsec) / 1000);
+  const negative = us < 0;
+  if (negative) us = -us;
+  const sec = Math.floor(us / 1_000_000);
+  const frac = us - sec * 1_000_000;
+  const secDigits = digitsOf(sec);
+  for (let i = (negative ? 1 : 0) + secDigits + 7; i < 11; i++) buf[at++] = SPACE;
+  if (negative) buf[at++] = 0x2d;
+  putDigits(buf, at + secDigits, sec, secDigits);
+  at += secDigits;
+  buf[at++] = 0x2e;
+  putDigits(buf, at + 6, frac, 6);
+  at += 6;
+  buf[at++] = SPACE;
+  buf.set(middle, at);
+  return at + middle.length;
 }
 
 /**
@@ -143,32 +187,32 @@ export class SummaryFormatter {
     const middle = this.middle(src, dst, d);
     const buf = out.reserve(FIXED_MAX + middle.length + info.length * 3);
     if (buf === null) return false;
-    let at = out.used;
-    at = putInt(buf, at, frame, 6);
-    buf[at++] = SPACE;
-    // The time as relativeTime() writes it: integer microseconds, 6 decimals, padded to 11.
-    let us = (tsSec - refSec) * 1_000_000 + Math.round((tsNsec - refNsec) / 1000);
-    const negative = us < 0;
-    if (negative) us = -us;
-    const sec = Math.floor(us / 1_000_000);
-    const frac = us - sec * 1_000_000;
-    let secDigits = 1;
-    for (let p = 10; p <= sec; p *= 10) secDigits++;
-    const timeWidth = (negative ? 1 : 0) + secDigits + 7;
-    for (let i = timeWidth; i < 11; i++) buf[at++] = SPACE;
-    if (negative) buf[at++] = 0x2d;
-    at = putInt(buf, at, sec, 0);
-    buf[at++] = 0x2e;
-    let f = frac;
-    for (let i = at + 5; i >= at; i--) {
-      buf[i] = 0x30 + (f % 10);
-      f = Math.floor(f / 10);
-    }
-    at += 6;
-    buf[at++] = SPACE;
-    buf.set(middle, at);
-    at += middle.length;
+    let at = writeHead(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
     at += buf.utf8Write(info, at);
+    buf[at++] = 0x0a;
+    out.commit(at);
+    return true;
+  }
+
+  /** writeLine with the Info already encoded as UTF-8 (a reader that keeps Info texts keeps their bytes). */
+  writeLineBytes(
+    out: ByteTarget,
+    frame: number,
+    tsSec: number,
+    tsNsec: number,
+    refSec: number,
+    refNsec: number,
+    src: object | string,
+    dst: object | string,
+    d: Decoded,
+    info: Uint8Array,
+  ): boolean {
+    const middle = this.middle(src, dst, d);
+    const buf = out.reserve(FIXED_MAX + middle.length + info.length);
+    if (buf === null) return false;
+    let at = writeHead(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
+    buf.set(info, at);
+    at += info.length;
     buf[at++] = 0x0a;
     out.commit(at);
     return true;
