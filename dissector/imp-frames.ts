@@ -9,6 +9,7 @@ import { parseFrame, type UdpFrame } from "./capture/parse-frame.js";
 import { Ipv4Reassembler } from "./capture/ipv4-reassembly.js";
 import type { Endpoint } from "./capture/endpoint.js";
 import type { CapturePacket } from "./capture/packet.js";
+import type { DecodeCache } from "./decode-cache.js";
 import { ImpRecognizer, type Recognition, DEFAULT_RECOGNITION } from "./recognize.js";
 
 /** One IMP datagram of a capture. The record is reused: it and its views are valid only during the callback. */
@@ -19,6 +20,8 @@ export interface ImpDatagram {
   tsNsec: number;
   src: Endpoint;
   dst: Endpoint;
+  /** IP version of the datagram (4 for a reassembled one). */
+  ipVersion: 4 | 6;
   /** The UDP payload (view). */
   payload: Uint8Array;
   decoded: Decoded;
@@ -45,6 +48,10 @@ export interface ImpFrameOptions {
   recognition?: Recognition;
   /** Every packet, IMP or not, before the IMP callback (for listings that show all frames). */
   onPacket?: (packet: CapturePacket, udp: UdpFrame | null) => void;
+  /** Decodes through this cache (shared with a caller that decodes the same datagrams again). */
+  decodes?: DecodeCache;
+  /** The timestamp of the first packet (IMP or not), before any datagram. */
+  onStart?: (tsSec: number, tsNsec: number) => void;
 }
 
 /**
@@ -56,15 +63,22 @@ export async function readImpDatagrams(
   onDatagram: (d: ImpDatagram) => void,
   options: ImpFrameOptions = {},
 ): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
-  const recognizer = new ImpRecognizer(options.recognition ?? DEFAULT_RECOGNITION);
+  const recognizer = new ImpRecognizer(options.recognition ?? DEFAULT_RECOGNITION, options.decodes);
   const reassembler = new Ipv4Reassembler();
   const counters: ImpFrameCounters = { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
   const from = typeof source === "string" ? fileSource(source) : source;
+  // A source that replays datagrams already cut out of their frames (in another thread).
+  if (from.datagrams) return from.datagrams(onDatagram, options);
+  let started = false;
   // One record, filled anew for each datagram (no allocation per packet): like its views, it is
   // valid only during the callback.
   let record: ImpDatagram | null = null;
   const end = await from.run((packet) => {
     counters.packets++;
+    if (!started) {
+      started = true;
+      options.onStart?.(packet.tsSec, packet.tsNsec);
+    }
     const udp = parseFrame(packet.linkType, packet.data);
     options.onPacket?.(packet, udp);
     if (udp === null) {
@@ -91,7 +105,7 @@ export async function readImpDatagrams(
     }
     counters.imp++;
     if (record === null) {
-      record = { frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, payload, decoded, packet, fragments };
+      record = { frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, ipVersion: udp.ipVersion, payload, decoded, packet, fragments };
       onDatagram(record);
       return;
     }
@@ -100,6 +114,7 @@ export async function readImpDatagrams(
     record.tsNsec = packet.tsNsec;
     record.src = src;
     record.dst = dst;
+    record.ipVersion = udp.ipVersion;
     record.payload = payload;
     record.decoded = decoded;
     record.packet = packet;

@@ -29,8 +29,11 @@ export function looksLikeImp(d: Decoded): boolean {
  */
 export class ImpRecognizer {
   private readonly portMap = new Uint8Array(65536);
-  private readonly decodes = new DecodeCache();
-  constructor(private readonly options: Recognition = DEFAULT_RECOGNITION) {
+  constructor(
+    private readonly options: Recognition = DEFAULT_RECOGNITION,
+    /** Where datagrams are decoded (shared with a caller that decodes the same ones again). */
+    private readonly decodes: DecodeCache = new DecodeCache(),
+  ) {
     for (const p of options.ports) this.portMap[p] = 1;
   }
 

@@ -1,35 +1,43 @@
 /**
- * `imp read FILE` summary lines on two threads: a worker (summary-worker.ts) reads, decodes and
- * analyses the capture, applying -Y and -c; this thread decodes each shown datagram again and
- * formats and writes its line. They share a ring of records (line-ring.ts): the worker sends
- * the payload, the timestamps, the Source/Destination columns, the names the Info shows and the
- * analysis marks, so the line is byte for byte the one `runRead` writes on one thread.
+ * `imp read FILE` summary lines on two threads. This thread reads the capture (records, IP and
+ * UDP, reassembly, recognition) and sends the IMP datagrams to a worker (datagram-ring.ts); the
+ * worker (summary-worker.ts) runs the ordinary pipeline on them (analysis, -Y, -c, -2) and sends
+ * back what each shown line needs (line-ring.ts); this thread formats and writes the lines. The
+ * lines are byte for byte those `runRead` writes on one thread: the worker sends the payload,
+ * the timestamps, the Source/Destination columns, the names the Info shows and the marks, and
+ * the Info is made here by the same functions.
  *
  * Used for capture files (not standard input, not live captures) when the summary has no -V or
- * -x, and when the worker's compiled file is at hand (not when running from the TypeScript
- * sources); otherwise the caller reads on one thread.
+ * -x, when the file is big enough for a second thread to pay off, and when the worker's compiled
+ * file is at hand (not when running from the TypeScript sources); otherwise the caller reads on
+ * one thread.
  */
 import { Buffer } from "node:buffer";
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Decoded } from "../../src/codec/message.js";
-import { CACHED_MAX_BYTES, DecodeCache } from "../decode-cache.js";
 import type { AnalyzerOptions } from "../analysis/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
-import type { ImpFrameCounters } from "../imp-frames.js";
+import { CACHED_MAX_BYTES, DecodeCache } from "../decode-cache.js";
+import { readImpDatagrams, type ImpFrameCounters } from "../imp-frames.js";
 import type { Recognition } from "../recognize.js";
-import { summaryInfo } from "../summary/summary-line.js";
-import { SummaryFormatter } from "../summary/summary-line.js";
-import { createRing, DEFAULT_RING, RingReader, type RingHandler, type RingLayout } from "./line-ring.js";
+import { fileSource } from "../source.js";
+import { SummaryFormatter, summaryInfo } from "../summary/summary-line.js";
+import { DATAGRAM_RING, DatagramRingWriter } from "./datagram-ring.js";
+import { LINE_RING, LineRingReader, type LineHandler } from "./line-ring.js";
+import { needsTwoPass } from "./pipeline.js";
 import type { ReadOptions } from "./read.js";
 import type { TextSink } from "./sink.js";
+import { createRing, type RingLayout } from "./slot-ring.js";
 
 /** What the worker is asked to do (structured-cloned into it). */
 export interface SummaryJob {
-  ring: SharedArrayBuffer;
-  layout: RingLayout;
-  path: string;
+  datagramRing: SharedArrayBuffer;
+  datagramLayout: RingLayout;
+  lineRing: SharedArrayBuffer;
+  lineLayout: RingLayout;
+  description: string;
   recognition: Recognition | undefined;
   analysis: AnalyzerOptions | false | undefined;
   /** -Y text (compiled again in the worker). */
@@ -40,27 +48,30 @@ export interface SummaryJob {
   names: boolean;
 }
 
-/** What the worker posts when it is done. */
-export type SummaryJobEnd =
-  | { ok: true; shown: number; passes: number; stoppedEarly: boolean; counters: ImpFrameCounters; packets: number }
-  | { ok: false; damage?: { message: string; offset: number }; error?: string };
-
 export interface ParallelSummaryResult {
   shown: number;
   passes: number;
   stoppedEarly: boolean;
+  /** Counters of the (last) pass, as this thread read it. */
   counters: ImpFrameCounters;
 }
 
 const WORKER = new URL("./summary-worker.js", import.meta.url);
 
+/** Smaller captures are read on one thread: starting a worker (about 40 ms) would not pay off. */
+export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+
+/** If the worker neither takes datagrams nor sends lines for this long, it is taken for dead. */
+const STALL_MS = 30_000;
+
 /** True when `options` and `path` can be read in parallel (see the module comment). */
-export function canReadInParallel(path: string, options: ReadOptions): boolean {
+export function canReadInParallel(path: string, options: ReadOptions, minBytes = PARALLEL_MIN_BYTES): boolean {
   if ((options.format ?? "summary") !== "summary" || options.verbose || options.hex) return false;
   if (options.analyzer !== undefined || options.markGate === false || options.onDamage === "report") return false;
   if (!WORKER.pathname.endsWith(".js") || !existsSync(fileURLToPath(WORKER))) return false;
   try {
-    return statSync(path).isFile();
+    const st = statSync(path);
+    return st.isFile() && st.size >= minBytes;
   } catch {
     return false;
   }
@@ -74,16 +85,22 @@ class ColumnText {
   }
 }
 
+/** Thrown from the capture reader's callback to end the reading early; never escapes. */
+class StopStreaming extends Error {}
+
+const NO_COUNTERS: ImpFrameCounters = { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
+
 /**
  * Reads `path` as runRead(fileSource(path), options, sink) does (summary format), on two
  * threads. Rejects with CaptureFormatError after writing every line before the damage.
  */
-export async function readSummaryInParallel(path: string, options: ReadOptions, sink: TextSink, layout: RingLayout = DEFAULT_RING): Promise<ParallelSummaryResult> {
-  const ring = createRing(layout);
+export async function readSummaryInParallel(path: string, options: ReadOptions, sink: TextSink): Promise<ParallelSummaryResult> {
   const job: SummaryJob = {
-    ring,
-    layout,
-    path,
+    datagramRing: createRing(DATAGRAM_RING),
+    datagramLayout: DATAGRAM_RING,
+    lineRing: createRing(LINE_RING),
+    lineLayout: LINE_RING,
+    description: path,
     recognition: options.recognition,
     analysis: options.analysis,
     filter: options.filter && !options.filter.empty ? options.filter.text : undefined,
@@ -92,31 +109,122 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
     names: options.names === true,
   };
   const worker = new Worker(WORKER, { workerData: job });
-  let failed: (reason: unknown) => void = () => {};
-  const failure = new Promise<never>((_, reject) => (failed = reject));
-  failure.catch(() => {});
-  const ended = new Promise<SummaryJobEnd>((resolve) => {
-    worker.once("message", (m: SummaryJobEnd) => resolve(m));
-    worker.once("error", (e) => failed(e));
-    worker.once("exit", (code) => failed(new Error(`the read worker exited (code ${code}) before it finished`)));
+  // The worker ends by sending its END line; an error or an exit before that is a failure.
+  let workerGone = false;
+  const gone = new Promise<Error>((resolve) => {
+    worker.once("error", (e) => resolve(e));
+    worker.once("exit", (code) => resolve(new Error(`the read worker exited (code ${code}) before it finished`)));
+  }).then((e) => {
+    workerGone = true;
+    return e;
   });
 
-  const reader = new RingReader(ring, layout);
+  const lines = new LineRingReader(job.lineRing, LINE_RING);
+  const handler = lineFormatter(sink, options.analysis === false);
+  let linesEnded = false;
+  /** Formats every line slot the worker has published; false once its END came. */
+  const drain = (): void => {
+    while (!linesEnded && lines.ready()) {
+      if (!lines.consume(handler)) linesEnded = true;
+      if (sink.closed) return;
+    }
+  };
+
+  let lastChange = performance.now();
+  let seen = -1;
+  const out = new DatagramRingWriter(job.datagramRing, DATAGRAM_RING, (ring) => {
+    // The worker is behind: format what it sent meanwhile, then wait a little for a free slot.
+    drain();
+    if (sink.closed || ring.stopRequested) throw new StopStreaming();
+    ring.blockUntilFree(1);
+    const changes = ring.changes + lines.changes;
+    if (changes !== seen) {
+      seen = changes;
+      lastChange = performance.now();
+    } else if (workerGone || performance.now() - lastChange > STALL_MS) {
+      throw new Error("the read worker stopped answering");
+    }
+  });
+
+  // The passes the worker's pipeline makes (two for -2, or a filter on fields known only later).
+  const passes = options.analysis !== false && needsTwoPass(options) ? 2 : 1;
+  const decodes = new DecodeCache();
+  handler.decodes = decodes;
+  let counters = NO_COUNTERS;
+  const timer = setInterval(() => sink.flush(), 50);
+  try {
+    let sent = 0;
+    for (let pass = 0; pass < passes; pass++) {
+      let damage: CaptureFormatError | null = null;
+      let result: { end: { packets: number }; counters: ImpFrameCounters } | null = null;
+      try {
+        result = await readImpDatagrams(
+          fileSource(path),
+          (d) => {
+            if ((++sent & 1023) === 0) {
+              drain();
+              if (sink.closed || out.stopRequested) throw new StopStreaming();
+            }
+            out.datagram(d);
+          },
+          { recognition: options.recognition, decodes, onStart: (sec, nsec) => out.start(sec, nsec) },
+        );
+      } catch (e) {
+        if (e instanceof StopStreaming) {
+          if (!sink.closed) break; // the worker has all it wants (-c reached, or it failed)
+          // The reader of the output went away (EPIPE): stop the worker, quietly.
+          lines.requestStop();
+          return { shown: 0, passes, stoppedEarly: true, counters };
+        }
+        if (!(e instanceof CaptureFormatError)) throw e;
+        damage = e;
+      }
+      counters = result?.counters ?? counters;
+      out.endPass(result?.end.packets ?? 0, result?.counters ?? NO_COUNTERS, damage);
+    }
+    out.publish();
+
+    // Everything is sent: format the rest as it comes.
+    while (!linesEnded) {
+      if (!(await lines.whenReady(gone))) throw await gone;
+      drain();
+      if (sink.closed) {
+        // The reader of the output went away (EPIPE): stop the worker, quietly.
+        lines.requestStop();
+        return { shown: 0, passes, stoppedEarly: true, counters };
+      }
+    }
+    const end = lines.end!;
+    if (!end.ok) {
+      if (end.damage) throw new CaptureFormatError(end.damage.message, end.damage.offset);
+      throw new Error(`the read worker failed: ${end.error ?? "unknown error"}`);
+    }
+    return { shown: end.shown, passes: end.passes, stoppedEarly: end.stoppedEarly, counters };
+  } finally {
+    clearInterval(timer);
+    sink.flush();
+    void worker.terminate();
+  }
+}
+
+/**
+ * The LineHandler that writes the lines: decodes each payload again (through a cache shared
+ * with the capture reader of this thread) and makes its Info with the names and marks the worker
+ * sent; the Info of a datagram seen before is kept as UTF-8 until a name changes.
+ */
+function lineFormatter(sink: TextSink, noAnalysis: boolean): LineHandler & { decodes: DecodeCache } {
   const lines = new SummaryFormatter();
   const columns: ColumnText[] = [];
   const names = new Map<number, string | undefined>();
-  const nameOf = options.analysis === false ? undefined : (id: number) => names.get(id);
+  const nameOf = noAnalysis ? undefined : (id: number) => names.get(id);
+  const infoOf = new Map<Decoded, Buffer>();
   let refSec = 0;
   let refNsec = 0;
   let marks = "";
-  const decodes = new DecodeCache();
-  /** Info of remembered datagrams (by their shared Decoded) as UTF-8, until a name changes. */
-  const infoOf = new Map<Decoded, Buffer>();
-  const handler: RingHandler = {
+  return {
+    decodes: new DecodeCache(),
     frame(number, tsSec, tsNsec, src, dst, bytes, start, length) {
-      // A datagram seen before (an ACK, a relayed group message) shares its Decoded, and its
-      // Info is kept until a name changes.
-      const d = decodes.decodeAt(bytes, start, length);
+      const d = this.decodes.decodeAt(bytes, start, length);
       if (marks === "") {
         let info = infoOf.get(d);
         if (info === undefined && length <= CACHED_MAX_BYTES) {
@@ -148,29 +256,4 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
       marks = text;
     },
   };
-
-  const timer = setInterval(() => sink.flush(), 50);
-  try {
-    const stop = Promise.race([failure, ended]);
-    for (;;) {
-      if (!(await reader.next(stop))) break;
-      if (!reader.consume(handler)) break;
-      if (sink.closed) {
-        // The reader of the output went away (EPIPE): stop the worker, quietly.
-        reader.requestStop();
-        await worker.terminate();
-        return { shown: 0, passes: 1, stoppedEarly: true, counters: { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 } };
-      }
-    }
-    const end = await Promise.race([failure, ended]);
-    if (!end.ok) {
-      if (end.damage) throw new CaptureFormatError(end.damage.message, end.damage.offset);
-      throw new Error(`the read worker failed: ${end.error ?? "unknown error"}`);
-    }
-    return { shown: end.shown, passes: end.passes, stoppedEarly: end.stoppedEarly, counters: end.counters };
-  } finally {
-    clearInterval(timer);
-    sink.flush();
-    void worker.terminate();
-  }
 }

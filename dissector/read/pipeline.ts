@@ -9,8 +9,6 @@
  * A live source (or one that cannot be reopened) always gets one pass with first-pass facts.
  */
 import { CaptureFormatError } from "../capture/errors.js";
-import type { CapturePacket } from "../capture/packet.js";
-import type { UdpFrame } from "../capture/parse-frame.js";
 import { ConversationAnalyzer, type AnalysisInput, type AnalyzerOptions } from "../analysis/index.js";
 import type { DisplayFilter } from "../filter/index.js";
 import { readImpDatagrams, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
@@ -106,13 +104,9 @@ export async function dissect(
 
   let firstSec = -1;
   let firstNsec = 0;
-  let ipVersion: 4 | 6 = 4;
-  const onPacket = (p: CapturePacket, udp: UdpFrame | null) => {
-    if (firstSec < 0) {
-      firstSec = p.tsSec;
-      firstNsec = p.tsNsec;
-    }
-    if (udp) ipVersion = udp.ipVersion === 6 ? 6 : 4;
+  const onStart = (tsSec: number, tsNsec: number) => {
+    firstSec = tsSec;
+    firstNsec = tsNsec;
   };
 
   let pending: unknown = null;
@@ -123,7 +117,7 @@ export async function dissect(
       await readImpDatagrams(
         source,
         (d) => analyzer.add({ frame: d.frame, time: d.tsSec - firstSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload }),
-        { recognition, onPacket },
+        { recognition, onStart },
       );
     } catch (e) {
       if (!(e instanceof CaptureFormatError)) throw e;
@@ -171,7 +165,7 @@ export async function dissect(
     frame.refNsec = firstNsec;
     frame.src = d.src;
     frame.dst = d.dst;
-    frame.ipVersion = ipVersion;
+    frame.ipVersion = d.ipVersion === 6 ? 6 : 4;
     frame.payload = d.payload;
     frame.decoded = d.decoded;
     frame.packet = d.packet;
@@ -188,7 +182,7 @@ export async function dissect(
 
   let result: { end: SourceEnd; counters: ImpFrameCounters };
   try {
-    result = await readImpDatagrams(source, onDatagram, { recognition, onPacket });
+    result = await readImpDatagrams(source, onDatagram, { recognition, onStart });
   } catch (e) {
     if (e instanceof CaptureFormatError && options.onDamage === "report") pending = e;
     else if (!(e instanceof StopReading)) throw e;

@@ -1,24 +1,25 @@
 /**
- * The dissecting thread of a parallel summary read (see parallel-summary.ts): reads the capture
- * file, analyses it and applies -Y and -c through the ordinary pipeline (`dissect`), and writes
- * for each shown frame what its summary line needs into the ring: timestamps, the columns, the
- * payload (the formatting thread decodes it again), the names its Info shows and its marks.
+ * The dissecting thread of a parallel summary read (see parallel-summary.ts): takes the IMP
+ * datagrams the reading thread sends (datagram-ring.ts), runs the ordinary pipeline on them
+ * (`dissect`: analysis, -Y, -c, -2), and sends back for each shown frame what its summary line
+ * needs (line-ring.ts): timestamps, the columns, the payload, the names its Info shows and its
+ * marks.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
 import { compileFilter } from "../filter/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
-import { fileSource } from "../source.js";
 import { visitNamedClients } from "../summary/info.js";
+import { RingDatagramSource } from "./datagram-ring.js";
+import { LineRingWriter, type LineRingEnd } from "./line-ring.js";
 import { dissect } from "./pipeline.js";
-import { RingWriter } from "./line-ring.js";
 import type { ReadFrame } from "./frame.js";
-import type { SummaryJob, SummaryJobEnd } from "./parallel-summary.js";
+import type { SummaryJob } from "./parallel-summary.js";
+import { SlotReader } from "./slot-ring.js";
 
 /** Column keys are shared Endpoint objects (or name strings): ids are handed out once each. */
 const COLUMN_LIMIT = 65536;
 
-function run(job: SummaryJob): Promise<SummaryJobEnd> {
-  const ring = new RingWriter(job.ring, job.layout);
+async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader): Promise<LineRingEnd> {
   const filter = job.filter === undefined ? null : compileFilter(job.filter);
   if (filter !== null && !filter.ok) throw new Error(`bad display filter reached the worker: ${job.filter}`);
 
@@ -29,7 +30,7 @@ function run(job: SummaryJob): Promise<SummaryJobEnd> {
       if (columns.size >= COLUMN_LIMIT) columns.clear();
       id = columns.size;
       columns.set(key, id);
-      ring.column(id, String(key));
+      lines.column(id, String(key));
     }
     return id;
   };
@@ -40,14 +41,14 @@ function run(job: SummaryJob): Promise<SummaryJobEnd> {
     const name = frame!.nameOf(id);
     if (!sentNames.has(id) || sentNames.get(id) !== name) {
       sentNames.set(id, name);
-      ring.name(id, name);
+      lines.name(id, name);
     }
   };
   let refSec = Number.NaN;
   let refNsec = 0;
 
-  const source = fileSource(job.path);
-  return dissect(
+  let source = new RingDatagramSource(datagrams, job.description);
+  const r = await dissect(
     source,
     {
       recognition: job.recognition,
@@ -55,15 +56,15 @@ function run(job: SummaryJob): Promise<SummaryJobEnd> {
       filter: filter?.filter ?? null,
       ...(job.count !== undefined ? { count: job.count } : {}),
       twoPass: job.twoPass,
-      reopen: () => fileSource(job.path),
-      stopWhen: () => ring.stopRequested,
+      reopen: () => (source = source.next()),
+      stopWhen: () => lines.stopRequested,
     },
     (f) => {
       frame = f;
       if (f.refSec !== refSec || f.refNsec !== refNsec) {
         refSec = f.refSec;
         refNsec = f.refNsec;
-        ring.ref(refSec, refNsec);
+        lines.ref(refSec, refNsec);
       }
       const src = columnOf(job.names ? (f.endpointName("src") ?? f.src) : f.src);
       const dst = columnOf(job.names ? (f.endpointName("dst") ?? f.dst) : f.dst);
@@ -78,23 +79,24 @@ function run(job: SummaryJob): Promise<SummaryJobEnd> {
         }
       }
       const marks = f.marks();
-      if (marks !== "") ring.marks(marks);
-      ring.frame(f.number, f.tsSec, f.tsNsec, src, dst, f.payload);
-    },
-  ).then(
-    (r) => {
-      ring.close();
-      return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly, counters: r.counters, packets: r.end.packets };
-    },
-    (e: unknown) => {
-      ring.close();
-      if (e instanceof CaptureFormatError) return { ok: false, damage: { message: e.message, offset: e.offset } };
-      throw e;
+      if (marks !== "") lines.marks(marks);
+      lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, f.payload);
     },
   );
+  return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly };
 }
 
-run(workerData as SummaryJob).then(
-  (end) => parentPort!.postMessage(end),
-  (e: unknown) => parentPort!.postMessage({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies SummaryJobEnd),
-);
+const job = workerData as SummaryJob;
+const lines = new LineRingWriter(job.lineRing, job.lineLayout);
+const datagrams = new SlotReader(job.datagramRing, job.datagramLayout);
+run(job, lines, datagrams)
+  .catch((e: unknown): LineRingEnd => {
+    if (e instanceof CaptureFormatError) return { ok: false, damage: { message: e.message, offset: e.offset } };
+    // Tell the reading thread (it may be waiting for room to send more) that nothing more is taken.
+    datagrams.requestStop();
+    return { ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  })
+  .then((end) => {
+    // How it ended goes at the end of the lines (unless their reader went away).
+    if (!lines.stopRequested) lines.close(end);
+  });
