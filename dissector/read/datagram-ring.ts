@@ -5,18 +5,25 @@
  * the other. On the dissecting side a RingDatagramSource is a PacketSource whose `datagrams`
  * replays them, so the ordinary pipeline (analysis, -Y, -c, -2) runs on them unchanged.
  *
- * Records (word 0: kind, plus from bit 8 the byte length of the frame's captured bytes):
- * - START  tsSec (low, high), tsNsec: the first packet of a pass (the time origin).
- * - DGRAM  frame, tsSec (low, high), tsNsec, linkType, originalLength, interfaceId, file offset
- *          (low, high), src and dst (address, port | text flag << 16), ipVersion, payload start
- *          in the frame (-1: bytes of its own, reassembled), payload length, fragment count,
- *          IPv6 text lengths (src | dst << 16); then the frame bytes, the payload when of its
- *          own, the fragments' frame numbers and the IPv6 texts, each padded to a word.
- * - END    packets (low, high), IMP datagrams, not UDP, other UDP, fragments, damage offset
- *          (low, high; -1 when none); the damage message: the end of a pass.
+ * IMP repeats itself (ACKs, group messages relayed to every member), so a short datagram's bytes
+ * cross once: the writer gives each distinct one an id (datagram ids grow; id % ID_SLOTS is its
+ * slot, taken over by a later id), sends its bytes with the first use and only the id after.
+ * Endpoints cross once too, as ids. Records (word 0: kind, plus from bit 8 a byte length):
+ * - START     tsSec (low, high), tsNsec: the first packet of a pass (the time origin).
+ * - ENDPOINT  id, IPv4 address, port, text flag; the IPv6 address text (byte length in word 0).
+ * - DGRAM     frame, tsSec (low, high), tsNsec, originalLength, capturedLength, linkType,
+ *             interfaceId, file offset (low, high), src and dst endpoint ids, ipVersion,
+ *             datagram id (-1: not remembered), new (0/1), fragment count; the payload when new
+ *             or not remembered (byte length in word 0), then the fragments' frame numbers.
+ * - END       packets (low, high), IMP datagrams, not UDP, other UDP, fragments, damage offset
+ *             (low, high; -1 when none), packets read; the damage message: the end of a pass.
+ *
+ * The frame bytes do not cross: the summary needs none (the replayed packet says so if asked).
  */
 import { Buffer } from "node:buffer";
-import { DecodeCache } from "../decode-cache.js";
+import { decode } from "../../src/codec/decode.js";
+import type { Decoded } from "../../src/codec/message.js";
+import { CACHED_MAX_BYTES, DecodeCache } from "../decode-cache.js";
 import { endpointOf, type Endpoint } from "../capture/endpoint.js";
 import { CaptureFormatError } from "../capture/errors.js";
 import type { CapturePacket } from "../capture/packet.js";
@@ -25,18 +32,35 @@ import type { PacketSource, SourceEnd } from "../source.js";
 import { hiOf, joinWords, loOf, SlotReader, SlotWriter, wordsFor, type RingLayout } from "./slot-ring.js";
 
 const D_START = 1;
-const D_DGRAM = 2;
-const D_END = 3;
+const D_ENDPOINT = 2;
+const D_DGRAM = 3;
+const D_END = 4;
 
-const DGRAM_WORDS = 19;
+const DGRAM_WORDS = 18;
 const END_WORDS = 10;
+
+/** Remembered datagrams (by id % ID_SLOTS) on each side. */
+export const ID_SLOTS = 16384;
+/** Endpoint ids before they start afresh (and are defined again). */
+const ENDPOINT_LIMIT = 65536;
 
 export const DATAGRAM_RING: RingLayout = { slots: 8, slotBytes: 512 * 1024 };
 
-const NO_TEXT = Buffer.alloc(0);
-
 /** The reading thread's end. */
 export class DatagramRingWriter extends SlotWriter {
+  private readonly endpoints = new Map<object | string, number>();
+  private readonly ids = new Map<Decoded, number>();
+  /** The Decoded each slot holds, and its id (-1: none). */
+  private readonly byId: (Decoded | undefined)[] = new Array(ID_SLOTS).fill(undefined);
+  private readonly idOf = new Int32Array(ID_SLOTS).fill(-1);
+  private nextId = 0;
+
+  /** The Decoded of datagram `id`, while its slot still holds it (else undefined). */
+  decodedOf(id: number): Decoded | undefined {
+    const slot = id % ID_SLOTS;
+    return id >= 0 && this.idOf[slot] === id ? this.byId[slot] : undefined;
+  }
+
   /** The first packet of a pass. */
   start(tsSec: number, tsNsec: number): void {
     const at = this.room(4);
@@ -47,54 +71,85 @@ export class DatagramRingWriter extends SlotWriter {
     w[at + 3] = tsNsec;
   }
 
+  private endpoint(e: Endpoint): number {
+    const address = e.rawAddress;
+    // IPv4 endpoints are shared objects; others are keyed by their text.
+    const key = typeof address === "number" ? e : `${address}|${e.port}`;
+    let id = this.endpoints.get(key);
+    if (id !== undefined) return id;
+    if (this.endpoints.size >= ENDPOINT_LIMIT) this.endpoints.clear();
+    id = this.endpoints.size;
+    this.endpoints.set(key, id);
+    const text = typeof address === "number" ? null : Buffer.from(address, "utf8");
+    const at = this.room(5 + wordsFor(text?.length ?? 0));
+    const w = this.words;
+    w[at] = D_ENDPOINT | ((text?.length ?? 0) << 8);
+    w[at + 1] = id;
+    w[at + 2] = typeof address === "number" ? address : 0;
+    w[at + 3] = e.port;
+    w[at + 4] = text ? 1 : 0;
+    if (text) this.bytes.set(text, (at + 5) * 4);
+    return id;
+  }
+
   datagram(d: ImpDatagram): void {
     const p = d.packet;
-    const data = p.data;
-    const dataLen = data.length;
+    const src = this.endpoint(d.src);
+    const dst = this.endpoint(d.dst);
     const payload = d.payload;
     const payloadLen = payload.length;
-    // The payload is a view into the frame, unless reassembled from fragments.
+    let id = -1;
+    let fresh = true;
+    if (payloadLen <= CACHED_MAX_BYTES) {
+      // Short datagrams are decoded once each (the recognizer's DecodeCache): the same bytes, the same Decoded.
+      const known = this.ids.get(d.decoded);
+      if (known !== undefined) {
+        id = known;
+        fresh = false;
+      } else {
+        id = this.nextId;
+        this.nextId = (this.nextId + 1) & 0x3fffffff;
+        const slot = id % ID_SLOTS;
+        const old = this.byId[slot];
+        if (old !== undefined) this.ids.delete(old);
+        this.byId[slot] = d.decoded;
+        this.idOf[slot] = id;
+        this.ids.set(d.decoded, id);
+      }
+    }
+    const sent = fresh ? payloadLen : 0;
     const fragments = d.fragments;
-    const own = fragments === null ? 0 : payloadLen;
     const fragmentCount = fragments === null ? 0 : fragments.length;
-    const srcAddress = d.src.rawAddress;
-    const dstAddress = d.dst.rawAddress;
-    const srcText = typeof srcAddress === "number" ? NO_TEXT : Buffer.from(srcAddress, "utf8");
-    const dstText = typeof dstAddress === "number" ? NO_TEXT : Buffer.from(dstAddress, "utf8");
-    const at = this.room(DGRAM_WORDS + wordsFor(dataLen) + wordsFor(own) + fragmentCount + wordsFor(srcText.length) + wordsFor(dstText.length));
+    const at = this.room(DGRAM_WORDS + wordsFor(sent) + fragmentCount);
     const w = this.words;
     const tsSec = d.tsSec;
-    w[at] = D_DGRAM | (dataLen << 8);
+    w[at] = D_DGRAM | (payloadLen << 8);
     w[at + 1] = d.frame;
     w[at + 2] = loOf(tsSec);
     w[at + 3] = hiOf(tsSec);
     w[at + 4] = d.tsNsec;
-    w[at + 5] = p.linkType;
-    w[at + 6] = p.originalLength;
-    w[at + 7] = p.interfaceId;
-    w[at + 8] = loOf(p.offset);
-    w[at + 9] = hiOf(p.offset);
-    w[at + 10] = typeof srcAddress === "number" ? srcAddress : 0;
-    w[at + 11] = d.src.port | (srcText.length > 0 ? 0x10000 : 0);
-    w[at + 12] = typeof dstAddress === "number" ? dstAddress : 0;
-    w[at + 13] = d.dst.port | (dstText.length > 0 ? 0x10000 : 0);
-    w[at + 14] = d.ipVersion;
-    w[at + 15] = fragments === null ? payload.byteOffset - data.byteOffset : -1;
-    w[at + 16] = payloadLen;
-    w[at + 17] = fragmentCount;
-    w[at + 18] = srcText.length | (dstText.length << 16);
-    const out = this.bytes;
+    w[at + 5] = p.originalLength;
+    w[at + 6] = p.capturedLength;
+    w[at + 7] = p.linkType;
+    w[at + 8] = p.interfaceId;
+    w[at + 9] = loOf(p.offset);
+    w[at + 10] = hiOf(p.offset);
+    w[at + 11] = src;
+    w[at + 12] = dst;
+    w[at + 13] = d.ipVersion;
+    w[at + 14] = id;
+    w[at + 15] = fresh ? 1 : 0;
+    w[at + 16] = fragmentCount;
+    w[at + 17] = 0;
     let pos = at + DGRAM_WORDS;
-    out.set(data, pos * 4);
-    pos += wordsFor(dataLen);
-    if (own > 0) {
-      out.set(payload, pos * 4);
-      pos += wordsFor(own);
+    if (sent > 0) {
+      const out = this.bytes;
+      const start = pos * 4;
+      if (sent <= 32) for (let i = 0; i < sent; i++) out[start + i] = payload[i]!;
+      else out.set(payload, start);
+      pos += wordsFor(sent);
     }
     for (let i = 0; i < fragmentCount; i++) w[pos++] = fragments![i]!;
-    if (srcText.length > 0) out.set(srcText, pos * 4);
-    pos += wordsFor(srcText.length);
-    if (dstText.length > 0) out.set(dstText, pos * 4);
   }
 
   /** The end of a pass: what the reader counted, and the damage that ended it, if any. */
@@ -117,7 +172,7 @@ export class DatagramRingWriter extends SlotWriter {
   }
 }
 
-/** The captured packet of a replayed datagram; its bytes are a view made when asked for. */
+/** The captured packet of a replayed datagram: its header fields; the frame bytes stayed behind. */
 class RingPacket implements CapturePacket {
   frame = 0;
   tsSec = 0;
@@ -127,30 +182,35 @@ class RingPacket implements CapturePacket {
   capturedLength = 0;
   originalLength = 0;
   offset = 0;
-  /** Where the bytes are in the ring. */
-  start = 0;
-
-  constructor(private readonly ring: Uint8Array) {}
 
   get data(): Uint8Array {
-    return this.ring.subarray(this.start, this.start + this.capturedLength);
+    throw new Error("the frame bytes of a replayed datagram stay in the reading thread (summary reads need none)");
   }
+}
+
+/** A remembered datagram on the replaying side. */
+interface Remembered {
+  id: number;
+  bytes: Uint8Array;
+  decoded: Decoded;
 }
 
 /**
  * One pass of the datagrams a DatagramRingWriter sends, as a PacketSource: `datagrams` replays
  * them (views valid during the callback, as readImpDatagrams gives them); `run` (packets) is not
- * available. `next()` is the source of the following pass.
+ * available. `next()` is the source of the following pass. `currentId` is the datagram id of the
+ * datagram being replayed (-1: not remembered), for the callback.
  */
 export class RingDatagramSource implements PacketSource {
   readonly description: string;
   readonly live = false;
+  currentId = -1;
   private stopped = false;
 
   constructor(
     private readonly ring: SlotReader,
     description: string,
-    private readonly decodes: DecodeCache = new DecodeCache(),
+    private readonly state: { endpoints: Endpoint[]; remembered: (Remembered | undefined)[] } = { endpoints: [], remembered: new Array(ID_SLOTS).fill(undefined) },
   ) {
     this.description = description;
   }
@@ -165,15 +225,16 @@ export class RingDatagramSource implements PacketSource {
 
   /** The source of the next pass (the writer sends passes one after the other). */
   next(): RingDatagramSource {
-    return new RingDatagramSource(this.ring, this.description, this.decodes);
+    return new RingDatagramSource(this.ring, this.description, this.state);
   }
 
   async datagrams(onDatagram: (d: ImpDatagram) => void, options: ImpFrameOptions = {}): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
     const ring = this.ring;
     const w = ring.words;
-    const bytes = ring.bytes;
-    const packet = new RingPacket(bytes);
-    const record: ImpDatagram = { frame: 0, tsSec: 0, tsNsec: 0, src: endpointOf(0, 0), dst: endpointOf(0, 0), ipVersion: 4, payload: bytes.subarray(0, 0), decoded: this.decodes.decode(bytes.subarray(0, 0)), packet, fragments: null };
+    const packet = new RingPacket();
+    const none = endpointOf(0, 0);
+    const empty = new Uint8Array(0);
+    const record: ImpDatagram = { frame: 0, tsSec: 0, tsNsec: 0, src: none, dst: none, ipVersion: 4, payload: empty, decoded: decode(empty), packet, fragments: null };
     try {
       for (;;) {
         while (!ring.ready()) ring.blockUntilReady(1000);
@@ -182,12 +243,17 @@ export class RingDatagramSource implements PacketSource {
         while (at < end) {
           const head = w[at]!;
           const kind = head & 0xff;
-          if (kind === D_START) {
-            options.onStart?.(joinWords(w[at + 1]!, w[at + 2]!), w[at + 3]!);
-            at += 4;
-          } else if (kind === D_DGRAM) {
+          if (kind === D_DGRAM) {
             at = this.replay(at, head >>> 8, record, packet);
             if (!this.stopped) onDatagram(record);
+          } else if (kind === D_ENDPOINT) {
+            const len = head >>> 8;
+            const address = w[at + 4] === 1 ? ring.text((at + 5) * 4, (at + 5) * 4 + len) : w[at + 2]! >>> 0;
+            this.state.endpoints[w[at + 1]!] = endpointOf(address, w[at + 3]!);
+            at += 5 + wordsFor(len);
+          } else if (kind === D_START) {
+            options.onStart?.(joinWords(w[at + 1]!, w[at + 2]!), w[at + 3]!);
+            at += 4;
           } else {
             const result = this.ended(at, head >>> 8);
             ring.release();
@@ -202,64 +268,60 @@ export class RingDatagramSource implements PacketSource {
         }
       }
     } catch (e) {
-      // Stopped from inside the callback (-c): the writer must stop too.
-      if (this.stopped) ring.requestStop();
+      // Stopped from inside the callback (-c), or failed: the writer must stop too.
+      ring.requestStop();
       throw e;
     }
   }
 
   /** Fills `record` from the DGRAM record at word `at`; returns the next record's word. */
-  private replay(at: number, dataLen: number, record: ImpDatagram, packet: RingPacket): number {
+  private replay(at: number, payloadLen: number, record: ImpDatagram, packet: RingPacket): number {
     const w = this.ring.words;
-    const bytes = this.ring.bytes;
     packet.frame = w[at + 1]!;
     packet.tsSec = joinWords(w[at + 2]!, w[at + 3]!);
     packet.tsNsec = w[at + 4]!;
-    packet.linkType = w[at + 5]!;
-    packet.originalLength = w[at + 6]! >>> 0;
-    packet.interfaceId = w[at + 7]!;
-    packet.offset = joinWords(w[at + 8]!, w[at + 9]!);
-    packet.capturedLength = dataLen;
+    packet.originalLength = w[at + 5]! >>> 0;
+    packet.capturedLength = w[at + 6]! >>> 0;
+    packet.linkType = w[at + 7]!;
+    packet.interfaceId = w[at + 8]!;
+    packet.offset = joinWords(w[at + 9]!, w[at + 10]!);
+    const id = w[at + 14]!;
+    const fresh = w[at + 15] === 1;
     let pos = at + DGRAM_WORDS;
-    packet.start = pos * 4;
-    pos += wordsFor(dataLen);
-    const payloadStart = w[at + 15]!;
-    const payloadLen = w[at + 16]!;
-    let payloadAt: number;
-    if (payloadStart >= 0) payloadAt = packet.start + payloadStart;
-    else {
-      payloadAt = pos * 4;
+    const remembered = this.state.remembered;
+    if (id >= 0) {
+      const slot = id % ID_SLOTS;
+      let r = remembered[slot];
+      if (fresh) {
+        const start = pos * 4;
+        const bytes = this.ring.bytes.slice(start, start + payloadLen);
+        r = { id, bytes, decoded: decode(bytes) };
+        remembered[slot] = r;
+        pos += wordsFor(payloadLen);
+      } else if (r === undefined || r.id !== id) {
+        throw new Error(`datagram ${id} was not sent before (ring out of step)`);
+      }
+      record.payload = r.bytes;
+      record.decoded = r.decoded;
+    } else {
+      const start = pos * 4;
+      record.payload = this.ring.bytes.subarray(start, start + payloadLen);
+      record.decoded = decode(record.payload);
       pos += wordsFor(payloadLen);
     }
-    const fragmentCount = w[at + 17]!;
+    this.currentId = id;
+    const fragmentCount = w[at + 16]!;
     let fragments: number[] | null = null;
     if (fragmentCount > 0) {
       fragments = [];
       for (let i = 0; i < fragmentCount; i++) fragments.push(w[pos++]!);
     }
-    const texts = w[at + 18]!;
-    const srcTextLen = texts & 0xffff;
-    const dstTextLen = texts >>> 16;
-    const srcPort = w[at + 11]!;
-    const dstPort = w[at + 13]!;
-    let src: Endpoint;
-    let dst: Endpoint;
-    if (srcPort & 0x10000) {
-      src = endpointOf(this.ring.text(pos * 4, pos * 4 + srcTextLen), srcPort & 0xffff);
-    } else src = endpointOf(w[at + 10]! >>> 0, srcPort);
-    pos += wordsFor(srcTextLen);
-    if (dstPort & 0x10000) {
-      dst = endpointOf(this.ring.text(pos * 4, pos * 4 + dstTextLen), dstPort & 0xffff);
-    } else dst = endpointOf(w[at + 12]! >>> 0, dstPort);
-    pos += wordsFor(dstTextLen);
     record.frame = packet.frame;
     record.tsSec = packet.tsSec;
     record.tsNsec = packet.tsNsec;
-    record.src = src;
-    record.dst = dst;
-    record.ipVersion = w[at + 14] === 6 ? 6 : 4;
-    record.payload = bytes.subarray(payloadAt, payloadAt + payloadLen);
-    record.decoded = this.decodes.decodeAt(bytes, payloadAt, payloadLen);
+    record.src = this.state.endpoints[w[at + 11]!]!;
+    record.dst = this.state.endpoints[w[at + 12]!]!;
+    record.ipVersion = w[at + 13] === 6 ? 6 : 4;
     record.fragments = fragments;
     return pos;
   }

@@ -1,7 +1,8 @@
 /**
  * What a parallel summary read passes from its dissecting thread back to its formatting thread
  * (over a SlotRing): for each shown datagram, what its summary line needs. Records:
- * - FRAME   number, tsSec (low, high), tsNsec, src column, dst column; the payload bytes.
+ * - FRAME   number, tsSec (low, high), tsNsec, src column, dst column, datagram id (see
+ *           datagram-ring.ts; -1: none); the payload bytes.
  * - REF     refSec (low, high), refNsec. The time origin of the frames that follow.
  * - COLUMN  id; text. What the Source/Destination column `id` shows from now on.
  * - NAME    client, known (0/1); username. The name of a client as of the next frames.
@@ -22,13 +23,13 @@ const R_MARKS = 5;
 const R_END = 6;
 
 /** Words of a FRAME record before its payload. */
-const FRAME_WORDS = 7;
+const FRAME_WORDS = 8;
 
 export const LINE_RING: RingLayout = { slots: 8, slotBytes: 256 * 1024 };
 
 /** The dissecting thread's end. */
 export class LineRingWriter extends SlotWriter {
-  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, payload: Uint8Array): void {
+  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, payload: Uint8Array): void {
     const len = payload.length;
     const at = this.room(FRAME_WORDS + wordsFor(len));
     const w = this.words;
@@ -39,6 +40,7 @@ export class LineRingWriter extends SlotWriter {
     w[at + 4] = tsNsec;
     w[at + 5] = src;
     w[at + 6] = dst;
+    w[at + 7] = id;
     const out = this.bytes;
     const start = (at + FRAME_WORDS) * 4;
     if (len <= 32) for (let i = 0; i < len; i++) out[start + i] = payload[i]!;
@@ -100,7 +102,7 @@ export type LineRingEnd =
 /** What a line ring reader hands its handler, record by record. */
 export interface LineHandler {
   /** A shown datagram; its payload is `bytes[start, start + length)` (valid during the call). */
-  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, bytes: Uint8Array, start: number, length: number): void;
+  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, bytes: Uint8Array, start: number, length: number): void;
   ref(refSec: number, refNsec: number): void;
   column(id: number, text: string): void;
   name(client: number, name: string | undefined): void;
@@ -124,7 +126,7 @@ export class LineRingReader extends SlotReader {
       const kind = head & 0xff;
       const len = head >>> 8;
       if (kind === R_FRAME) {
-        h.frame(w[at + 1]!, joinWords(w[at + 2]!, w[at + 3]!), w[at + 4]!, w[at + 5]!, w[at + 6]!, bytes, (at + FRAME_WORDS) * 4, len);
+        h.frame(w[at + 1]!, joinWords(w[at + 2]!, w[at + 3]!), w[at + 4]!, w[at + 5]!, w[at + 6]!, w[at + 7]!, bytes, (at + FRAME_WORDS) * 4, len);
         at += FRAME_WORDS + wordsFor(len);
       } else if (kind === R_REF) {
         h.ref(joinWords(w[at + 1]!, w[at + 2]!), w[at + 3]!);

@@ -120,7 +120,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
   });
 
   const lines = new LineRingReader(job.lineRing, LINE_RING);
-  const handler = lineFormatter(sink, options.analysis === false);
+  const handler = lineFormatter(sink, options.analysis === false, (id) => out.decodedOf(id));
   let linesEnded = false;
   /** Formats every line slot the worker has published; false once its END came. */
   const drain = (): void => {
@@ -212,7 +212,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
  * with the capture reader of this thread) and makes its Info with the names and marks the worker
  * sent; the Info of a datagram seen before is kept as UTF-8 until a name changes.
  */
-function lineFormatter(sink: TextSink, noAnalysis: boolean): LineHandler & { decodes: DecodeCache } {
+function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: number) => Decoded | undefined): LineHandler & { decodes: DecodeCache } {
   const lines = new SummaryFormatter();
   const columns: ColumnText[] = [];
   const names = new Map<number, string | undefined>();
@@ -223,8 +223,8 @@ function lineFormatter(sink: TextSink, noAnalysis: boolean): LineHandler & { dec
   let marks = "";
   return {
     decodes: new DecodeCache(),
-    frame(number, tsSec, tsNsec, src, dst, bytes, start, length) {
-      const d = this.decodes.decodeAt(bytes, start, length);
+    frame(number, tsSec, tsNsec, src, dst, id, bytes, start, length) {
+      const d = decodedOf(id) ?? this.decodes.decodeAt(bytes, start, length);
       if (marks === "") {
         let info = infoOf.get(d);
         if (info === undefined && length <= CACHED_MAX_BYTES) {

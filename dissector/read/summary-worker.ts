@@ -80,7 +80,7 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
       }
       const marks = f.marks();
       if (marks !== "") lines.marks(marks);
-      lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, f.payload);
+      lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, source.currentId, f.payload);
     },
   );
   return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly };
