@@ -13,9 +13,6 @@
  * one thread.
  */
 import { Buffer } from "node:buffer";
-import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { Decoded } from "../../src/codec/message.js";
 import type { AnalyzerOptions } from "../analysis/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
@@ -30,6 +27,7 @@ import { needsTwoPass } from "./pipeline.js";
 import type { ReadOptions } from "./read.js";
 import type { TextSink } from "./sink.js";
 import { createRing, type RingLayout } from "./slot-ring.js";
+import { bigEnoughForThreads, PARALLEL_MIN_BYTES, summaryWorker, summaryWorkerAvailable } from "./summary-thread.js";
 
 /** What the worker is asked to do (structured-cloned into it). */
 export interface SummaryJob {
@@ -56,11 +54,6 @@ export interface ParallelSummaryResult {
   counters: ImpFrameCounters;
 }
 
-const WORKER = new URL("./summary-worker.js", import.meta.url);
-
-/** Smaller captures are read on one thread: starting a worker (about 40 ms) would not pay off. */
-export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
-
 /** If the worker neither takes datagrams nor sends lines for this long, it is taken for dead. */
 const STALL_MS = 30_000;
 
@@ -68,13 +61,7 @@ const STALL_MS = 30_000;
 export function canReadInParallel(path: string, options: ReadOptions, minBytes = PARALLEL_MIN_BYTES): boolean {
   if ((options.format ?? "summary") !== "summary" || options.verbose || options.hex) return false;
   if (options.analyzer !== undefined || options.markGate === false || options.onDamage === "report") return false;
-  if (!WORKER.pathname.endsWith(".js") || !existsSync(fileURLToPath(WORKER))) return false;
-  try {
-    const st = statSync(path);
-    return st.isFile() && st.size >= minBytes;
-  } catch {
-    return false;
-  }
+  return summaryWorkerAvailable() && bigEnoughForThreads(path, minBytes);
 }
 
 /** A Source/Destination column value: its text, as the formatter pads and caches it by object. */
@@ -108,7 +95,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
     twoPass: options.twoPass,
     names: options.names === true,
   };
-  const worker = new Worker(WORKER, { workerData: job });
+  const worker = summaryWorker(job);
   // The worker ends by sending its END line; an error or an exit before that is a failure.
   let workerGone = false;
   const gone = new Promise<Error>((resolve) => {

@@ -5,7 +5,7 @@
  * needs (line-ring.ts): timestamps, the columns, the payload, the names its Info shows and its
  * marks.
  */
-import { workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { compileFilter } from "../filter/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
 import { visitNamedClients } from "../summary/info.js";
@@ -86,10 +86,12 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
   return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly };
 }
 
-const job = workerData as SummaryJob;
+// The job is the first message (the thread may be started before the job is known).
+const job = (await new Promise((resolve) => parentPort!.once("message", resolve))) as SummaryJob;
+parentPort!.close();
 const lines = new LineRingWriter(job.lineRing, job.lineLayout);
 const datagrams = new SlotReader(job.datagramRing, job.datagramLayout);
-run(job, lines, datagrams)
+await run(job, lines, datagrams)
   .catch((e: unknown): LineRingEnd => {
     if (e instanceof CaptureFormatError) return { ok: false, damage: { message: e.message, offset: e.offset } };
     // Tell the reading thread (it may be waiting for room to send more) that nothing more is taken.

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { runCli } from "./program.js";
+// `imp read` may dissect on a second thread: start it now, while the CLI loads (it is only
+// taken for a big capture file; otherwise it is dropped).
+import { prestartSummaryWorker } from "../../dissector/read/summary-thread.js";
+
+if (process.argv[2] === "read") prestartSummaryWorker(process.argv.slice(3));
+const { runCli } = await import("./program.js");
 
 runCli(process.argv.slice(2)).then(
   (code) => {
