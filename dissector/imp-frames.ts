@@ -24,6 +24,8 @@ export interface ImpDatagram {
   ipVersion: 4 | 6;
   /** The UDP payload (view). */
   payload: Uint8Array;
+  /** Its fingerprint (analysis/fingerprint.ts), when the source knows it already. */
+  fingerprint?: number | undefined;
   decoded: Decoded;
   /** The captured packet (view). */
   packet: CapturePacket;
@@ -105,7 +107,7 @@ export async function readImpDatagrams(
     }
     counters.imp++;
     if (record === null) {
-      record = { frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, ipVersion: udp.ipVersion, payload, decoded, packet, fragments };
+      record = { frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, ipVersion: udp.ipVersion, payload, fingerprint: undefined, decoded, packet, fragments };
       onDatagram(record);
       return;
     }

@@ -36,6 +36,8 @@ export interface AnalysisInput {
   readonly decoded: Decoded;
   /** The UDP payload, when at hand: retransmissions are then compared byte for byte (by hash). */
   readonly bytes?: Uint8Array;
+  /** `fingerprint(decoded, bytes)`, when the caller has it already (it saw these bytes before). */
+  readonly fingerprint?: number | undefined;
 }
 
 export interface AnalyzerOptions {
@@ -361,7 +363,7 @@ export class ConversationAnalyzer {
       return;
     }
     this.learnServer(f, srcEp, dstEp, m.type);
-    const fp = fingerprint(d, input.bytes) | 0;
+    const fp = (input.fingerprint ?? fingerprint(d, input.bytes)) | 0;
     const C = this.convs;
     const state = C.state.get(conv);
     const connOutside = this.connectionInSession(conv, srcEp, m.type, f);

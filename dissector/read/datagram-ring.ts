@@ -23,7 +23,8 @@
 import { Buffer } from "node:buffer";
 import { decode } from "../../src/codec/decode.js";
 import type { Decoded } from "../../src/codec/message.js";
-import { CACHED_MAX_BYTES, DecodeCache } from "../decode-cache.js";
+import { fingerprint } from "../analysis/fingerprint.js";
+import { CACHED_MAX_BYTES } from "../decode-cache.js";
 import { endpointOf, type Endpoint } from "../capture/endpoint.js";
 import { CaptureFormatError } from "../capture/errors.js";
 import type { CapturePacket } from "../capture/packet.js";
@@ -193,6 +194,7 @@ interface Remembered {
   id: number;
   bytes: Uint8Array;
   decoded: Decoded;
+  fingerprint: number;
 }
 
 /**
@@ -234,7 +236,7 @@ export class RingDatagramSource implements PacketSource {
     const packet = new RingPacket();
     const none = endpointOf(0, 0);
     const empty = new Uint8Array(0);
-    const record: ImpDatagram = { frame: 0, tsSec: 0, tsNsec: 0, src: none, dst: none, ipVersion: 4, payload: empty, decoded: decode(empty), packet, fragments: null };
+    const record: ImpDatagram = { frame: 0, tsSec: 0, tsNsec: 0, src: none, dst: none, ipVersion: 4, payload: empty, fingerprint: undefined, decoded: decode(empty), packet, fragments: null };
     try {
       for (;;) {
         while (!ring.ready()) ring.blockUntilReady(1000);
@@ -295,7 +297,8 @@ export class RingDatagramSource implements PacketSource {
       if (fresh) {
         const start = pos * 4;
         const bytes = this.ring.bytes.slice(start, start + payloadLen);
-        r = { id, bytes, decoded: decode(bytes) };
+        const decoded = decode(bytes);
+        r = { id, bytes, decoded, fingerprint: fingerprint(decoded, bytes) };
         remembered[slot] = r;
         pos += wordsFor(payloadLen);
       } else if (r === undefined || r.id !== id) {
@@ -303,10 +306,12 @@ export class RingDatagramSource implements PacketSource {
       }
       record.payload = r.bytes;
       record.decoded = r.decoded;
+      record.fingerprint = r.fingerprint;
     } else {
       const start = pos * 4;
       record.payload = this.ring.bytes.subarray(start, start + payloadLen);
       record.decoded = decode(record.payload);
+      record.fingerprint = undefined;
       pos += wordsFor(payloadLen);
     }
     this.currentId = id;

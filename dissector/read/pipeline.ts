@@ -143,7 +143,7 @@ export async function dissect(
   };
 
   // One input object for every frame: the analyzer keeps nothing of it.
-  const input: { -readonly [K in keyof AnalysisInput]: AnalysisInput[K] } = { frame: 0, time: 0, src: { ip: "", port: 0 }, dst: { ip: "", port: 0 }, decoded: null as unknown as AnalysisInput["decoded"], bytes: new Uint8Array(0) };
+  const input: { -readonly [K in keyof AnalysisInput]: AnalysisInput[K] } = { frame: 0, time: 0, src: { ip: "", port: 0 }, dst: { ip: "", port: 0 }, decoded: null as unknown as AnalysisInput["decoded"], bytes: new Uint8Array(0), fingerprint: undefined };
   const onDatagram = (d: ImpDatagram) => {
     if (stoppedEarly) return;
     if (feed) {
@@ -154,6 +154,7 @@ export async function dissect(
       input.dst = d.dst;
       input.decoded = d.decoded;
       input.bytes = d.payload;
+      input.fingerprint = d.fingerprint;
       analyzer.add(input);
     }
     frame.reset();

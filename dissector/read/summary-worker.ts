@@ -44,6 +44,7 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
       lines.name(id, name);
     }
   };
+  let polls = 0;
   let refSec = Number.NaN;
   let refNsec = 0;
 
@@ -57,7 +58,8 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
       ...(job.count !== undefined ? { count: job.count } : {}),
       twoPass: job.twoPass,
       reopen: () => (source = source.next()),
-      stopWhen: () => lines.stopRequested,
+      // Asked after every shown frame: the shared flag is read every 256th.
+      stopWhen: () => (++polls & 255) === 0 && lines.stopRequested,
     },
     (f) => {
       frame = f;
