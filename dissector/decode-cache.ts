@@ -33,6 +33,19 @@ function deepFreeze(d: Decoded): Decoded {
   return Object.freeze(d);
 }
 
+/** Whether `a` equals `b[start, start + a.length)`, compared four bytes at a time. */
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number): boolean {
+  const n = a.length;
+  const whole = n & ~3;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    const j = start + i;
+    if ((a[i]! | (a[i + 1]! << 8) | (a[i + 2]! << 16) | (a[i + 3]! << 24)) !== (b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24))) return false;
+  }
+  for (; i < n; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+}
+
 export class DecodeCache {
   private readonly entries = new Map<number, Entry>();
   private count = 0;
@@ -40,22 +53,15 @@ export class DecodeCache {
   /** decode(bytes[start, start + length)), from memory when the datagram was seen before. */
   decodeAt(bytes: Uint8Array, start: number, length: number): Decoded {
     if (length > CACHED_MAX_BYTES) return decode(bytes.subarray(start, start + length));
-    // FNV-1a over the bytes and the length.
-    let h = 0x811c9dc5 ^ length;
+    // FNV-1a over the length and the bytes, four at a time (then byte by byte).
+    let h = Math.imul(0x811c9dc5 ^ length, 0x01000193);
     const end = start + length;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    const first = this.entries.get(h);
-    for (let e = first; e !== undefined; e = e.next) {
-      const b = e.bytes;
-      if (b.length !== length) continue;
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (b[i] !== bytes[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return e.decoded;
+    const whole = start + (length & ~3);
+    let i = start;
+    for (; i < whole; i += 4) h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
+    for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    for (let e = this.entries.get(h); e !== undefined; e = e.next) {
+      if (e.bytes.length === length && sameBytes(e.bytes, bytes, start)) return e.decoded;
     }
     if (this.count >= LIMIT) {
       this.entries.clear();

@@ -37,14 +37,25 @@ function u32(data: Uint8Array, at: number): number {
 }
 
 export function parseIpv4(data: Uint8Array, at: number): IpHeader | null {
-  if (data.length - at < 20) return null;
+  const header = emptyHeader();
+  return readIpv4(header, data, at) ? header : null;
+}
+
+/** A header to fill (readIpv4). */
+export function emptyHeader(): IpHeader {
+  return { version: 4, src: 0, dst: 0, protocol: 0, id: 0, moreFragments: false, fragmentOffset: 0, headerOffset: 0, payloadOffset: 0, payloadEnd: 0, truncated: false };
+}
+
+/** parseIpv4 into `out` (a frame parser reuses one header for every packet); false when not IPv4. */
+export function readIpv4(out: IpHeader, data: Uint8Array, at: number): boolean {
+  if (data.length - at < 20) return false;
   const first = data[at]!;
   const headerLength = (first & 0x0f) * 4;
-  if (first >> 4 !== 4 || headerLength < 20 || data.length - at < headerLength) return null;
+  if (first >> 4 !== 4 || headerLength < 20 || data.length - at < headerLength) return false;
   // A total length of 0 is what TCP segmentation offload leaves in captured outgoing packets:
   // use what was captured, as Wireshark does.
   const totalLength = u16(data, at + 2) || data.length - at;
-  if (totalLength < headerLength) return null;
+  if (totalLength < headerLength) return false;
   let end = at + totalLength;
   let truncated = false;
   if (end > data.length) {
@@ -52,19 +63,18 @@ export function parseIpv4(data: Uint8Array, at: number): IpHeader | null {
     truncated = true;
   }
   const flags = u16(data, at + 6);
-  return {
-    version: 4,
-    src: u32(data, at + 12),
-    dst: u32(data, at + 16),
-    protocol: data[at + 9]!,
-    id: u16(data, at + 4),
-    moreFragments: (flags & 0x2000) !== 0,
-    fragmentOffset: (flags & 0x1fff) * 8,
-    headerOffset: at,
-    payloadOffset: at + headerLength,
-    payloadEnd: end,
-    truncated,
-  };
+  out.version = 4;
+  out.src = u32(data, at + 12);
+  out.dst = u32(data, at + 16);
+  out.protocol = data[at + 9]!;
+  out.id = u16(data, at + 4);
+  out.moreFragments = (flags & 0x2000) !== 0;
+  out.fragmentOffset = (flags & 0x1fff) * 8;
+  out.headerOffset = at;
+  out.payloadOffset = at + headerLength;
+  out.payloadEnd = end;
+  out.truncated = truncated;
+  return true;
 }
 
 export function parseIpv6(data: Uint8Array, at: number): IpHeader | null {

@@ -3,9 +3,9 @@
  * IP id and fragmentation. Separate from file parsing: works on any frame bytes.
  */
 import { endpointOf, type Endpoint } from "./endpoint.js";
-import { parseIpv4, parseIpv6 } from "./ip.js";
-import { locateIp } from "./link-layer.js";
-import { parseUdpHeader } from "./udp.js";
+import { emptyHeader, parseIpv6, readIpv4 } from "./ip.js";
+import { locateIpPacked } from "./link-layer.js";
+import { readUdpHeader, type UdpHeader } from "./udp.js";
 
 export const IP_PROTOCOL_UDP = 17;
 
@@ -47,19 +47,25 @@ export interface UdpFrame {
   vlanTags: number;
 }
 
+/** Scratch headers: parseFrame runs to completion on one packet at a time and keeps neither. */
+const IPV4 = emptyHeader();
+const UDP: UdpHeader = { srcPort: 0, dstPort: 0, length: 0, checksum: 0, payloadOffset: 0, payloadEnd: 0, truncated: false };
+
 /**
  * The UDP datagram (or UDP fragment) in a frame; null for frames that are not IP, not UDP, or
  * too damaged to say. Never throws.
  */
 export function parseFrame(linkType: number, data: Uint8Array): UdpFrame | null {
-  const location = locateIp(linkType, data);
-  if (location === null) return null;
-  const ip = location.version === 4 ? parseIpv4(data, location.offset) : parseIpv6(data, location.offset);
+  const location = locateIpPacked(linkType, data);
+  if (location < 0) return null;
+  const offset = location & 0xfffff;
+  const vlanTags = location >>> 24;
+  const ip = ((location >>> 20) & 0xf) === 4 ? (readIpv4(IPV4, data, offset) ? IPV4 : null) : parseIpv6(data, offset);
   if (ip === null || ip.protocol !== IP_PROTOCOL_UDP) return null;
   const isFragment = ip.moreFragments || ip.fragmentOffset > 0;
   if (isFragment) {
     const first = ip.fragmentOffset === 0 && ip.payloadEnd - ip.payloadOffset >= 8;
-    const udp = first ? parseUdpHeader(data, ip.payloadOffset, ip.payloadEnd) : null;
+    const udp = first && readUdpHeader(UDP, data, ip.payloadOffset, ip.payloadEnd) ? UDP : null;
     return {
       ipVersion: ip.version,
       src: endpointOf(ip.src, udp ? udp.srcPort : 0),
@@ -71,11 +77,11 @@ export function parseFrame(linkType: number, data: Uint8Array): UdpFrame | null 
       payload: data.subarray(ip.payloadOffset, ip.payloadEnd),
       fragment: { moreFragments: ip.moreFragments, offset: ip.fragmentOffset, id: ip.id, protocol: ip.protocol },
       truncated: ip.truncated,
-      vlanTags: location.vlanTags,
+      vlanTags,
     };
   }
-  const udp = parseUdpHeader(data, ip.payloadOffset, ip.payloadEnd);
-  if (udp === null) return null;
+  if (!readUdpHeader(UDP, data, ip.payloadOffset, ip.payloadEnd)) return null;
+  const udp = UDP;
   return {
     ipVersion: ip.version,
     src: endpointOf(ip.src, udp.srcPort),
@@ -87,6 +93,6 @@ export function parseFrame(linkType: number, data: Uint8Array): UdpFrame | null 
     payload: data.subarray(udp.payloadOffset, udp.payloadEnd),
     fragment: null,
     truncated: ip.truncated || udp.truncated,
-    vlanTags: location.vlanTags,
+    vlanTags,
   };
 }

@@ -8,7 +8,8 @@
  * - NAME    client, known (0/1); username. The name of a client as of the next frames.
  * - MARKS   the analysis marks of the next FRAME, as text.
  * - END     ok (0/1), shown, passes, stopped early (0/1), damage offset (low, high; -1 when
- *           none); the damage message or the error: how the dissection ended. No record follows.
+ *           none), milliseconds the worker waited for datagrams; the damage message or the
+ *           error: how the dissection ended. No record follows.
  * Word 0 of a record is its kind plus, from bit 8, the byte length of its bytes (payload or
  * UTF-8 text), which follow its fixed words, padded to a word.
  */
@@ -71,7 +72,7 @@ export class LineRingWriter extends SlotWriter {
   /** Ends the stream with how the dissection ended: the END record, and the last slot published. */
   close(end: LineRingEnd): void {
     const text = Buffer.from(end.ok ? "" : end.damage ? end.damage.message : end.error, "utf8");
-    const at = this.room(7 + wordsFor(text.length));
+    const at = this.room(8 + wordsFor(text.length));
     const w = this.words;
     w[at] = R_END | (text.length << 8);
     w[at + 1] = end.ok ? 1 : 0;
@@ -80,7 +81,8 @@ export class LineRingWriter extends SlotWriter {
     w[at + 4] = end.ok && end.stoppedEarly ? 1 : 0;
     w[at + 5] = !end.ok && end.damage ? loOf(end.damage.offset) : -1;
     w[at + 6] = !end.ok && end.damage ? hiOf(end.damage.offset) : -1;
-    this.bytes.set(text, (at + 7) * 4);
+    w[at + 7] = end.ok ? Math.round(end.waitedMs) : 0;
+    this.bytes.set(text, (at + 8) * 4);
     this.publish();
   }
 
@@ -95,7 +97,7 @@ export class LineRingWriter extends SlotWriter {
 
 /** How the dissecting thread's work ended. */
 export type LineRingEnd =
-  | { ok: true; shown: number; passes: number; stoppedEarly: boolean }
+  | { ok: true; shown: number; passes: number; stoppedEarly: boolean; waitedMs: number }
   | { ok: false; damage: { message: string; offset: number } }
   | { ok: false; damage?: undefined; error: string };
 
@@ -156,8 +158,8 @@ export class LineRingReader extends SlotReader {
   private ended(at: number, len: number): LineRingEnd {
     const w = this.words;
     if (w[at] !== (R_END | (len << 8))) return { ok: false, error: `unexpected record ${w[at]! & 0xff} in the line ring` };
-    if (w[at + 1] === 1) return { ok: true, shown: w[at + 2]!, passes: w[at + 3]!, stoppedEarly: w[at + 4] === 1 };
-    const text = this.text((at + 7) * 4, (at + 7) * 4 + len);
+    if (w[at + 1] === 1) return { ok: true, shown: w[at + 2]!, passes: w[at + 3]!, stoppedEarly: w[at + 4] === 1, waitedMs: w[at + 7]! };
+    const text = this.text((at + 8) * 4, (at + 8) * 4 + len);
     if (w[at + 5] === -1 && w[at + 6] === -1) return { ok: false, error: text };
     return { ok: false, damage: { message: text, offset: joinWords(w[at + 5]!, w[at + 6]!) } };
   }

@@ -50,6 +50,9 @@ export interface ParallelSummaryResult {
   shown: number;
   passes: number;
   stoppedEarly: boolean;
+  /** Milliseconds each thread waited for the other (0 when unknown): which one set the pace. */
+  mainWaitedMs: number;
+  workerWaitedMs: number;
   /** Counters of the (last) pass, as this thread read it. */
   counters: ImpFrameCounters;
 }
@@ -66,11 +69,19 @@ export function canReadInParallel(path: string, options: ReadOptions, minBytes =
 
 /** A Source/Destination column value: its text, as the formatter pads and caches it by object. */
 class ColumnText {
+  /** Line tails from this source: by destination, then by datagram (valid for `generation`). */
+  readonly tails = new Map<ColumnText, Map<Decoded, Uint8Array>>();
+  generation = 0;
+
   constructor(readonly text: string) {}
+
   toString(): string {
     return this.text;
   }
 }
+
+/** Line tails kept (then they are made afresh). */
+const TAIL_LIMIT = 65536;
 
 /** Thrown from the capture reader's callback to end the reading early; never escapes. */
 class StopStreaming extends Error {}
@@ -161,7 +172,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
           if (!sink.closed) break; // the worker has all it wants (-c reached, or it failed)
           // The reader of the output went away (EPIPE): stop the worker, quietly.
           lines.requestStop();
-          return { shown: 0, passes, stoppedEarly: true, counters };
+          return { shown: 0, passes, stoppedEarly: true, counters, mainWaitedMs: 0, workerWaitedMs: 0 };
         }
         if (!(e instanceof CaptureFormatError)) throw e;
         damage = e;
@@ -178,7 +189,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
       if (sink.closed) {
         // The reader of the output went away (EPIPE): stop the worker, quietly.
         lines.requestStop();
-        return { shown: 0, passes, stoppedEarly: true, counters };
+        return { shown: 0, passes, stoppedEarly: true, counters, mainWaitedMs: 0, workerWaitedMs: 0 };
       }
     }
     const end = lines.end!;
@@ -186,7 +197,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
       if (end.damage) throw new CaptureFormatError(end.damage.message, end.damage.offset);
       throw new Error(`the read worker failed: ${end.error ?? "unknown error"}`);
     }
-    return { shown: end.shown, passes: end.passes, stoppedEarly: end.stoppedEarly, counters };
+    return { shown: end.shown, passes: end.passes, stoppedEarly: end.stoppedEarly, counters, mainWaitedMs: out.waitedMs + lines.waitedMs, workerWaitedMs: end.waitedMs };
   } finally {
     clearInterval(timer);
     sink.flush();
@@ -199,12 +210,15 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
  * with the capture reader of this thread) and makes its Info with the names and marks the worker
  * sent; the Info of a datagram seen before is kept as UTF-8 until a name changes.
  */
-function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: number) => Decoded | undefined): LineHandler & { decodes: DecodeCache } {
+export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: number) => Decoded | undefined): LineHandler & { decodes: DecodeCache } {
   const lines = new SummaryFormatter();
   const columns: ColumnText[] = [];
   const names = new Map<number, string | undefined>();
   const nameOf = noAnalysis ? undefined : (id: number) => names.get(id);
   const infoOf = new Map<Decoded, Buffer>();
+  /** Tails of lines (middle columns, Info, newline), dropped when a name changes. */
+  let generation = 0;
+  let tails = 0;
   let refSec = 0;
   let refNsec = 0;
   let marks = "";
@@ -213,6 +227,19 @@ function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: numb
     frame(number, tsSec, tsNsec, src, dst, id, bytes, start, length) {
       const d = decodedOf(id) ?? this.decodes.decodeAt(bytes, start, length);
       if (marks === "") {
+        // A datagram seen before between the same endpoints: its whole line after the time.
+        const from = columns[src]!;
+        const to = columns[dst]!;
+        if (from.generation !== generation) {
+          from.tails.clear();
+          from.generation = generation;
+        }
+        let byDatagram = from.tails.get(to);
+        let tail = byDatagram?.get(d);
+        if (tail !== undefined) {
+          lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, tail);
+          return;
+        }
         let info = infoOf.get(d);
         if (info === undefined && length <= CACHED_MAX_BYTES) {
           if (infoOf.size >= 16384) infoOf.clear();
@@ -220,7 +247,14 @@ function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: numb
           infoOf.set(d, info);
         }
         if (info !== undefined) {
-          lines.writeLineBytes(sink, number, tsSec, tsNsec, refSec, refNsec, columns[src]!, columns[dst]!, d, info);
+          if (++tails > TAIL_LIMIT) {
+            generation++;
+            tails = 0;
+          }
+          if (byDatagram === undefined) from.tails.set(to, (byDatagram = new Map()));
+          tail = lines.tail(from, to, d, info);
+          byDatagram.set(d, tail);
+          lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, tail);
           return;
         }
       }
@@ -238,6 +272,7 @@ function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: numb
     name(client, name) {
       names.set(client, name);
       infoOf.clear();
+      generation++;
     },
     marks(text) {
       marks = text;

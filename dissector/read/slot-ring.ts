@@ -53,6 +53,8 @@ export class SlotRing {
   private readonly stopIndex: number;
   /** Index of the change counter in `control`. */
   readonly changeIndex: number;
+  /** Milliseconds this end spent blocked on the other (how balanced the two threads are). */
+  waitedMs = 0;
 
   constructor(
     sab: SharedArrayBuffer,
@@ -138,7 +140,9 @@ export class SlotWriter extends SlotRing {
 
   /** Blocks this thread until the next slot is freed, or `ms` pass. */
   blockUntilFree(ms: number): void {
+    const t0 = performance.now();
     Atomics.wait(this.control, this.slot, FULL, ms);
+    this.waitedMs += performance.now() - t0;
   }
 
   /** Room for `n` words; returns the index of the first. */
@@ -179,7 +183,9 @@ export class SlotReader extends SlotRing {
 
   /** Blocks this thread until the next slot is published, or `ms` pass. */
   blockUntilReady(ms: number): void {
+    const t0 = performance.now();
     Atomics.wait(this.control, this.slot, FREE, ms);
+    this.waitedMs += performance.now() - t0;
   }
 
   /**
@@ -191,7 +197,9 @@ export class SlotReader extends SlotRing {
       if (this.ready()) return true;
       const w = waitAsync(this.control, this.slot, FREE, 1000);
       if (w.async) {
+        const t0 = performance.now();
         const woke = await Promise.race([w.value.then(() => true), cancelled.then(() => false)]);
+        this.waitedMs += performance.now() - t0;
         // Cancelled: the writer may still have published this slot (its last) just before.
         if (!woke) return this.ready();
       }

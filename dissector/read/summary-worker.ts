@@ -85,7 +85,7 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
       lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, source.currentId, f.payload);
     },
   );
-  return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly };
+  return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly, waitedMs: datagrams.waitedMs };
 }
 
 // The job is the first message (the thread may be started before the job is known).

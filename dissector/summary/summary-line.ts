@@ -106,28 +106,80 @@ function putInt(buf: Uint8Array, at: number, n: number, width: number): number {
 }
 
 /**
- * Writes a line up to its Info at buf[at]: the frame number, the time as relativeTime() writes
- * it (integer microseconds, 6 decimals, padded to 11) and the middle columns; returns the end.
+ * The start of a line (frame number, time, spaces) as the last line left it: consecutive lines
+ * have consecutive frame numbers and mostly the same whole second, so the number is counted up
+ * in place and the seconds are reused; only the microseconds are written anew each time.
  */
-function writeHead(buf: Uint8Array, at: number, frame: number, tsSec: number, tsNsec: number, refSec: number, refNsec: number, middle: Uint8Array): number {
-  at = putInt(buf, at, frame, 6);
-  buf[at++] = SPACE;
-  let us = (tsSec - refSec) * 1_000_000 + Math.round((tsNsec - refNsec) / 1000);
-  const negative = us < 0;
-  if (negative) us = -us;
-  const sec = Math.floor(us / 1_000_000);
-  const frac = us - sec * 1_000_000;
-  const secDigits = digitsOf(sec);
-  for (let i = (negative ? 1 : 0) + secDigits + 7; i < 11; i++) buf[at++] = SPACE;
-  if (negative) buf[at++] = 0x2d;
-  putDigits(buf, at + secDigits, sec, secDigits);
-  at += secDigits;
-  buf[at++] = 0x2e;
-  putDigits(buf, at + 6, frac, 6);
-  at += 6;
-  buf[at++] = SPACE;
-  buf.set(middle, at);
-  return at + middle.length;
+class LineHead {
+  /** The frame number padded to 6, and a space. */
+  private readonly number = new Uint8Array(24);
+  private numberLength = 0;
+  private lastFrame = -2;
+  /** The time up to its decimal point, padded, with its sign. */
+  private readonly seconds = new Uint8Array(32);
+  private secondsLength = 0;
+  private lastSeconds = Number.NaN;
+
+  /**
+   * Writes the frame number, the time as relativeTime() writes it (integer microseconds, 6
+   * decimals, padded to 11) and the middle columns at buf[at]; returns the end.
+   */
+  write(buf: Uint8Array, at: number, frame: number, tsSec: number, tsNsec: number, refSec: number, refNsec: number, middle: Uint8Array): number {
+    if (frame !== this.lastFrame) {
+      if (frame !== this.lastFrame + 1 || !this.countUp()) {
+        this.numberLength = putInt(this.number, 0, frame, 6);
+        this.number[this.numberLength++] = SPACE;
+      }
+      this.lastFrame = frame;
+    }
+    const number = this.number;
+    for (let i = 0; i < this.numberLength; i++) buf[at++] = number[i]!;
+    let us = (tsSec - refSec) * 1_000_000 + Math.round((tsNsec - refNsec) / 1000);
+    const negative = us < 0;
+    if (negative) us = -us;
+    const sec = Math.floor(us / 1_000_000);
+    const frac = us - sec * 1_000_000;
+    const key = negative ? -1 - sec : sec;
+    if (key !== this.lastSeconds) this.setSeconds(key, negative, sec);
+    const seconds = this.seconds;
+    for (let i = 0; i < this.secondsLength; i++) buf[at++] = seconds[i]!;
+    putDigits(buf, at + 6, frac, 6);
+    at += 6;
+    buf[at++] = SPACE;
+    buf.set(middle, at);
+    return at + middle.length;
+  }
+
+  /** Adds one to the number in place; false when it needs a wider field (then it is rewritten). */
+  private countUp(): boolean {
+    const number = this.number;
+    for (let i = this.numberLength - 2; i >= 0; i--) {
+      const c = number[i]!;
+      if (c === 0x39) {
+        number[i] = 0x30;
+        continue;
+      }
+      if (c === SPACE) {
+        number[i] = 0x31;
+        return true;
+      }
+      number[i] = c + 1;
+      return true;
+    }
+    return false;
+  }
+
+  private setSeconds(key: number, negative: boolean, sec: number): void {
+    const digits = digitsOf(sec);
+    let at = 0;
+    for (let i = (negative ? 1 : 0) + digits + 7; i < 11; i++) this.seconds[at++] = SPACE;
+    if (negative) this.seconds[at++] = 0x2d;
+    putDigits(this.seconds, at + digits, sec, digits);
+    at += digits;
+    this.seconds[at++] = 0x2e;
+    this.secondsLength = at;
+    this.lastSeconds = key;
+  }
 }
 
 /**
@@ -142,6 +194,7 @@ export class SummaryFormatter {
   /** `source → destination type ` as bytes, by source, destination and type/ACK (bounded). */
   private readonly middles = new Map<object | string, Map<object | string, (Uint8Array | undefined)[]>>();
   private middleCount = 0;
+  private readonly head = new LineHead();
 
   private middle(src: object | string, dst: object | string, d: Decoded): Uint8Array {
     let bySrc = this.middles.get(src);
@@ -187,10 +240,31 @@ export class SummaryFormatter {
     const middle = this.middle(src, dst, d);
     const buf = out.reserve(FIXED_MAX + middle.length + info.length * 3);
     if (buf === null) return false;
-    let at = writeHead(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
+    let at = this.head.write(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
     at += buf.utf8Write(info, at);
     buf[at++] = 0x0a;
     out.commit(at);
+    return true;
+  }
+
+  /**
+   * What follows the time in writeLine's line, as bytes: the middle columns, the Info and the
+   * newline (a reader that sees the same datagram between the same endpoints again keeps it).
+   */
+  tail(src: object | string, dst: object | string, d: Decoded, info: Uint8Array): Uint8Array {
+    const middle = this.middle(src, dst, d);
+    const tail = new Uint8Array(middle.length + info.length + 1);
+    tail.set(middle, 0);
+    tail.set(info, middle.length);
+    tail[tail.length - 1] = 0x0a;
+    return tail;
+  }
+
+  /** writeLine with all that follows the time given as bytes by `tail()`. */
+  writeLineTail(out: ByteTarget, frame: number, tsSec: number, tsNsec: number, refSec: number, refNsec: number, tail: Uint8Array): boolean {
+    const buf = out.reserve(FIXED_MAX + tail.length);
+    if (buf === null) return false;
+    out.commit(this.head.write(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, tail));
     return true;
   }
 
@@ -210,7 +284,7 @@ export class SummaryFormatter {
     const middle = this.middle(src, dst, d);
     const buf = out.reserve(FIXED_MAX + middle.length + info.length);
     if (buf === null) return false;
-    let at = writeHead(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
+    let at = this.head.write(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
     buf.set(info, at);
     at += info.length;
     buf[at++] = 0x0a;
