@@ -365,14 +365,14 @@ export class ConversationAnalyzer {
     this.learnServer(f, srcEp, dstEp, m.type);
     const fp = (input.fingerprint ?? fingerprint(d, input.bytes)) | 0;
     const C = this.convs;
-    const state = C.state.get(conv);
+    const state = C.state[conv]!;
     const connOutside = this.connectionInSession(conv, srcEp, m.type, f);
-    if (!connOutside && state !== S_NONE && C.type.get(conv) === m.type && C.seq.get(conv) === m.seq && C.fp.get(conv) === fp) {
+    if (!connOutside && state !== S_NONE && C.type[conv]! === m.type && C.seq[conv]! === m.seq && C.fp[conv]! === fp) {
       if (state === S_OUTSTANDING) {
         this.onRetransmission(f, t, conv, F_RETX);
         return;
       }
-      if (state !== S_GONE && t - C.lastTxTime.get(conv) <= this.spuriousWindow) {
+      if (state !== S_GONE && t - C.lastTxTime[conv]! <= this.spuriousWindow) {
         this.onRetransmission(f, t, conv, F_SPURIOUS);
         return;
       }
@@ -388,12 +388,12 @@ export class ConversationAnalyzer {
 
   private onRetransmission(f: number, t: number, conv: number, flag: number): void {
     const C = this.convs;
-    const tx = Math.min(C.tx.get(conv) + 1, 0xffff);
-    C.tx.set(conv, tx);
-    C.lastTxFrame.set(conv, f);
-    C.lastTxTime.set(conv, t);
+    const tx = Math.min(C.tx[conv]! + 1, 0xffff);
+    C.tx[conv] = tx;
+    C.lastTxFrame[conv] = f;
+    C.lastTxTime[conv] = t;
     this.flags0.or(f, flag);
-    this.retxOf.set(f, C.orig.get(conv));
+    this.retxOf.set(f, C.orig[conv]!);
     this.txNum.set(f, Math.min(tx, 255));
     if (flag === F_RETX && tx >= 1 + this.retries) {
       C.setFlag(conv, C_FORCED_PENDING, true);
@@ -411,12 +411,12 @@ export class ConversationAnalyzer {
       // Connection Request again is a retransmission: its Accept may have been lost).
       const held = this.names.clientAt(srcEp, f, true);
       if (held === 0 || this.membership.groupOf(held) === 0) return false;
-      const r = this.convs.rev.get(conv);
-      return r >= 0 && !(this.convs.type.get(r) === 0x01 && this.convs.state.get(r) === S_OUTSTANDING);
+      const r = this.convs.rev[conv]!;
+      return r >= 0 && !(this.convs.type[r]! === 0x01 && this.convs.state[r]! === S_OUTSTANDING);
     }
     if (type === 0x01 || type === 0x02) {
-      const r = this.convs.rev.get(conv);
-      return r >= 0 && this.convs.sideType.get(r) === 0x00;
+      const r = this.convs.rev[conv]!;
+      return r >= 0 && this.convs.sideType[r]! === 0x00;
     }
     return false;
   }
@@ -424,7 +424,7 @@ export class ConversationAnalyzer {
   /** A new (not retransmitted) message; true when it is outside the link's flow (see sideType). */
   private onNewMessage(f: number, t: number, conv: number, m: ImpMessage, fp: number, connOutside: boolean): boolean {
     const C = this.convs;
-    const state = C.state.get(conv);
+    const state = C.state[conv]!;
     const type = m.type;
     const spec = messageSpec(type);
     const fresh = state === S_NONE || C.hasFlag(conv, C_FRESH);
@@ -432,28 +432,28 @@ export class ConversationAnalyzer {
     // message or was a retransmission (the receiver took it for a duplicate and answers it again,
     // WIRE.md section 5). (A request after one the receiver dropped keeps the Sequence too, but
     // gets a new response: its bytes differ.)
-    const rev = C.rev.get(conv);
+    const rev = C.rev[conv]!;
     const response = spec !== undefined && spec.answers.length > 0 && type > 0x02;
     let resent = false;
-    if (!fresh && response && rev >= 0 && C.state.get(rev) !== S_NONE) {
-      const orig = C.orig.get(rev);
+    if (!fresh && response && rev >= 0 && C.state[rev]! !== S_NONE) {
+      const orig = C.orig[rev]!;
       // A retransmitted request whose first transmission was answered already; or a request
       // with its sender's previous Sequence (sent once or more), answered with the earlier
       // response's bytes.
-      const retransmitted = (this.flags0.get(C.lastTxFrame.get(rev)) & (F_RETX | F_SPURIOUS)) !== 0;
+      const retransmitted = (this.flags0.get(C.lastTxFrame[rev]!) & (F_RETX | F_SPURIOUS)) !== 0;
       resent =
-        (retransmitted && this.responseIn.get(orig) !== 0) || ((this.flags0.get(orig) & F_SEQNF) !== 0 && fp === C.respFp.get(conv));
+        (retransmitted && this.responseIn.get(orig) !== 0) || ((this.flags0.get(orig) & F_SEQNF) !== 0 && fp === C.respFp[conv]!);
     }
     if (connOutside || resent) {
       // Outside the link's flow: the link's last message stays (it may still await its ACK).
-      C.sideFrame.set(conv, f);
-      C.sideType.set(conv, type);
-      C.sideSeq.set(conv, m.seq);
-      C.sideTxn.set(conv, -1);
+      C.sideFrame[conv] = f;
+      C.sideType[conv] = type;
+      C.sideSeq[conv] = m.seq;
+      C.sideTxn[conv] = -1;
       if (spec && spec.answers.length > 0 && rev >= 0) this.answerSide(rev, f, type);
       if (resent) {
         // It answers the request the receiver took for a duplicate.
-        const orig = C.orig.get(rev);
+        const orig = C.orig[rev]!;
         this.responseTo.set(f, orig);
         if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
       }
@@ -462,44 +462,44 @@ export class ConversationAnalyzer {
     if (state === S_OUTSTANDING) {
       // The previous message was never acknowledged, and its sender moved on.
       if (C.hasFlag(conv, C_FORCED_PENDING)) this.confirmForced(conv);
-      else this.flagsL.or(C.orig.get(conv), F_UNACKED);
+      else this.flagsL.or(C.orig[conv]!, F_UNACKED);
     }
-    if (response) C.respFp.set(conv, fp);
-    C.sideType.set(conv, 255);
-    if (!fresh && type > 0x02 && m.seq === C.linkSeq.get(conv)) {
+    if (response) C.respFp[conv] = fp;
+    C.sideType[conv] = 255;
+    if (!fresh && type > 0x02 && m.seq === C.linkSeq[conv]!) {
       this.flags0.or(f, F_SEQNF);
-      this.aux.set(f, C.linkOrig.get(conv));
+      this.aux.set(f, C.linkOrig[conv]!);
     }
     // Connection messages on a running link (an Accept sent again for a retransmitted Connection
     // Request) leave its Sequence.
     if (fresh || type > 0x02) {
-      C.linkSeq.set(conv, m.seq);
-      C.linkOrig.set(conv, f);
+      C.linkSeq[conv] = m.seq;
+      C.linkOrig[conv] = f;
     }
-    C.state.set(conv, spec?.ackedBy.kind === "none" ? S_NOACK : S_OUTSTANDING);
-    C.orig.set(conv, f);
-    C.type.set(conv, type);
-    C.seq.set(conv, m.seq);
-    C.fp.set(conv, fp);
-    C.tx.set(conv, 1);
-    C.lastTxFrame.set(conv, f);
-    C.lastTxTime.set(conv, t);
-    C.settledBy.set(conv, 0);
-    C.dupAcks.set(conv, 0);
-    C.txn.set(conv, -1);
-    C.flags.set(conv, 0);
+    C.state[conv] = spec?.ackedBy.kind === "none" ? S_NOACK : S_OUTSTANDING;
+    C.orig[conv] = f;
+    C.type[conv] = type;
+    C.seq[conv] = m.seq;
+    C.fp[conv] = fp;
+    C.tx[conv] = 1;
+    C.lastTxFrame[conv] = f;
+    C.lastTxTime[conv] = t;
+    C.settledBy[conv] = 0;
+    C.dupAcks[conv] = 0;
+    C.txn[conv] = -1;
+    C.flags[conv] = 0;
 
     // Implicit acknowledgement: a response settles the request on the reverse pair.
     if (spec && spec.answers.length > 0) {
-      const r = C.rev.get(conv);
-      const rState = r < 0 ? S_NONE : C.state.get(r);
-      if (rState !== S_NONE && spec.answers.includes(C.type.get(r))) {
-        const txn = C.txn.get(r);
+      const r = C.rev[conv]!;
+      const rState = r < 0 ? S_NONE : C.state[r]!;
+      if (rState !== S_NONE && spec.answers.includes(C.type[r]!)) {
+        const txn = C.txn[r]!;
         const open = txn >= 0 && this.txResp.get(txn) === 0;
         const outstanding = rState === S_OUTSTANDING;
         if (outstanding) this.settle(r, f);
         if (outstanding || open) {
-          const orig = C.orig.get(r);
+          const orig = C.orig[r]!;
           this.responseTo.set(f, orig);
           if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
           if (open) this.resolve(txn, f, outcomeOf(type));
@@ -512,58 +512,58 @@ export class ConversationAnalyzer {
   /** A response outside the link's flow answers the request outside it on the reverse pair, if any. */
   private answerSide(r: number, f: number, type: number): void {
     const C = this.convs;
-    const side = C.sideType.get(r);
+    const side = C.sideType[r]!;
     if (side === 255 || !messageSpec(type)!.answers.includes(side)) return;
-    const orig = C.sideFrame.get(r);
+    const orig = C.sideFrame[r]!;
     this.responseTo.set(f, orig);
     if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
     this.ackTo.set(f, orig);
     if (this.ackedIn.get(orig) === 0) this.ackedIn.set(orig, f);
-    const txn = C.sideTxn.get(r);
+    const txn = C.sideTxn[r]!;
     if (txn >= 0 && this.txResp.get(txn) === 0) this.resolve(txn, f, outcomeOf(type));
     // Kept until the sender's next message of its link: a duplicated request gets its answer twice.
   }
 
   private settle(r: number, f: number): void {
     const C = this.convs;
-    const orig = C.orig.get(r);
+    const orig = C.orig[r]!;
     this.ackedIn.set(orig, f);
     this.ackTo.set(f, orig);
-    C.state.set(r, S_SETTLED);
-    C.settledBy.set(r, f);
+    C.state[r] = S_SETTLED;
+    C.settledBy[r] = f;
     C.setFlag(r, C_FORCED_PENDING, false);
   }
 
   private onAck(f: number, t: number, conv: number, m: ImpMessage): void {
     const C = this.convs;
-    const r = C.rev.get(conv);
-    const rState = r < 0 ? S_NONE : C.state.get(r);
-    if (rState === S_NONE || rState === S_GONE || C.type.get(r) !== m.type || C.seq.get(r) !== m.seq) {
+    const r = C.rev[conv]!;
+    const rState = r < 0 ? S_NONE : C.state[r]!;
+    if (rState === S_NONE || rState === S_GONE || C.type[r]! !== m.type || C.seq[r]! !== m.seq) {
       // The ACK of a message outside the link's flow (the Accept sent again).
-      if (r >= 0 && C.sideType.get(r) === m.type && C.sideSeq.get(r) === m.seq) {
-        const orig = C.sideFrame.get(r);
+      if (r >= 0 && C.sideType[r]! === m.type && C.sideSeq[r]! === m.seq) {
+        const orig = C.sideFrame[r]!;
         this.ackTo.set(f, orig);
         if (this.ackedIn.get(orig) === 0) this.ackedIn.set(orig, f);
-        C.sideType.set(r, 255);
+        C.sideType[r] = 255;
         return;
       }
       this.flags0.or(f, F_STALE);
       return;
     }
-    if (rState === S_OUTSTANDING || (rState === S_NOACK && C.settledBy.get(r) === 0)) {
+    if (rState === S_OUTSTANDING || (rState === S_NOACK && C.settledBy[r]! === 0)) {
       this.settle(r, f);
       // The invitee acknowledged an invitation: its answer is due within the time-out.
-      const txn = C.txn.get(r);
+      const txn = C.txn[r]!;
       if (txn >= 0 && this.txKind.get(txn) === K_INVITE && this.txAckFrame.get(txn) === 0) {
         this.txAckFrame.set(txn, f);
         this.addDeadline({ at: t + this.invitationTimeout, conv: -1, txn, frame: f });
       }
       return;
     }
-    const dups = Math.min(C.dupAcks.get(r) + 1, 0xffff);
-    C.dupAcks.set(r, dups);
+    const dups = Math.min(C.dupAcks[r]! + 1, 0xffff);
+    C.dupAcks[r] = dups;
     this.flags0.or(f, F_DUPACK);
-    this.dupOf.set(f, C.settledBy.get(r));
+    this.dupOf.set(f, C.settledBy[r]!);
     this.dupNum.set(f, Math.min(dups, 255));
   }
 
@@ -592,7 +592,7 @@ export class ConversationAnalyzer {
   }
 
   private deadlineLive(d: Deadline): boolean {
-    if (d.conv >= 0) return this.convs.hasFlag(d.conv, C_FORCED_PENDING) && this.convs.lastTxFrame.get(d.conv) === d.frame;
+    if (d.conv >= 0) return this.convs.hasFlag(d.conv, C_FORCED_PENDING) && this.convs.lastTxFrame[d.conv]! === d.frame;
     return this.txOutcome.get(d.txn) === O_PENDING;
   }
 
@@ -610,12 +610,12 @@ export class ConversationAnalyzer {
     const C = this.convs;
     if (!C.hasFlag(c, C_FORCED_PENDING)) return;
     C.setFlag(c, C_FORCED_PENDING, false);
-    C.state.set(c, S_GONE);
-    const last = C.lastTxFrame.get(c);
+    C.state[c] = S_GONE;
+    const last = C.lastTxFrame[c]!;
     this.flagsL.or(last, F_FORCED);
-    this.flagsL.or(C.orig.get(c), F_UNACKED);
-    if (this.names.isServer(C.a.get(c))) {
-      const client = this.names.clientAt(C.b.get(c), last, true);
+    this.flagsL.or(C.orig[c]!, F_UNACKED);
+    if (this.names.isServer(C.a[c]!)) {
+      const client = this.names.clientAt(C.b[c]!, last, true);
       if (client !== 0 && this.membership.groupOf(client) !== 0) this.clientLeft(last, client, "forced", true);
     }
   }
@@ -636,10 +636,10 @@ export class ConversationAnalyzer {
         const txn = this.newTxn(K_CONNECT, f, 0, 0, -1);
         // A new session starts both links afresh; a Connection Request from an address that
         // holds a session is answered with the first Accept again, and the links go on.
-        if (outside) this.convs.sideTxn.set(conv, txn);
+        if (outside) this.convs.sideTxn[conv] = txn;
         else {
-          this.convs.txn.set(conv, txn);
-          const rev = this.convs.rev.get(conv);
+          this.convs.txn[conv] = txn;
+          const rev = this.convs.rev[conv]!;
           if (rev >= 0) this.convs.setFlag(rev, C_FRESH, true);
           this.convs.setFlag(conv, C_FRESH, true);
         }
@@ -651,8 +651,8 @@ export class ConversationAnalyzer {
           if (this.bindClient(f, id, names.pendingName.get(dstEp), dstEp, false)) this.flags0.or(f, F_CONNECTED);
           names.pendingName.delete(dstEp);
           groups.join(f, id, PUBLIC_GROUP, "connect");
-          const r = this.convs.rev.get(conv);
-          const txn = r >= 0 ? this.convs.txn.get(r) : -1;
+          const r = this.convs.rev[conv]!;
+          const txn = r >= 0 ? this.convs.txn[r]! : -1;
           if (txn >= 0 && this.txReq.get(txn) === this.responseTo.get(f)) this.txClient.set(txn, id);
         }
         break;
@@ -662,7 +662,7 @@ export class ConversationAnalyzer {
         names.pendingName.delete(dstEp);
         break;
       case 0x03:
-        this.convs.txn.set(conv, this.newTxn(K_LIST, f, m.src, PUBLIC_GROUP, -1));
+        this.convs.txn[conv] = this.newTxn(K_LIST, f, m.src, PUBLIC_GROUP, -1);
         break;
       case 0x04:
       case 0x0e:
@@ -816,7 +816,7 @@ export class ConversationAnalyzer {
     }
     const txn = this.newTxn(K_INVITE, f, invitee, g, parent);
     this.pendingInvite.set((g << 8) | invitee, txn);
-    this.convs.txn.set(conv, txn);
+    this.convs.txn[conv] = txn;
   }
 
   private onInvitationAnswer(f: number, srcEp: number, dstEp: number, m: ImpMessage): void {
@@ -893,9 +893,9 @@ export class ConversationAnalyzer {
     this.nextDeadline = Number.POSITIVE_INFINITY;
     const C = this.convs;
     for (let c = 0; c < C.count; c++) {
-      if (C.state.get(c) !== S_OUTSTANDING) continue;
+      if (C.state[c]! !== S_OUTSTANDING) continue;
       if (C.hasFlag(c, C_FORCED_PENDING)) this.confirmForced(c);
-      else this.flagsL.or(C.orig.get(c), F_UNACKED);
+      else this.flagsL.or(C.orig[c]!, F_UNACKED);
     }
     for (let i = 0; i < this.txCount; i++) {
       if (this.txOutcome.get(i) !== O_PENDING) continue;
@@ -1012,8 +1012,8 @@ export class ConversationAnalyzer {
     }
     const out: ConversationSummary[] = [];
     for (let c = 0; c < n; c++) {
-      const a = this.convs.a.get(c);
-      const b = this.convs.b.get(c);
+      const a = this.convs.a[c]!;
+      const b = this.convs.b[c]!;
       out.push({
         index: c,
         src: this.names.address(a),
@@ -1114,8 +1114,8 @@ export class ConversationAnalyzer {
     const strict = !final;
     const names = this.names;
     const ci = this.convCol.get(frame);
-    const ca = this.convs.a.get(ci);
-    const cb = this.convs.b.get(ci);
+    const ca = this.convs.a[ci]!;
+    const cb = this.convs.b[ci]!;
     const field = (spec: AnalysisFieldSpec, value: number | string | boolean, display?: string) =>
       fields.push({ name: spec.abbrev, value, display: display ?? defaultDisplay(spec, value) });
     const expert = (spec: AnalysisExpertSpec, text: string) =>

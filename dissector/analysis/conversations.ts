@@ -1,11 +1,11 @@
 /**
  * ARQ state of every conversation (one direction: sender address -> receiver address) as a
- * struct of typed-array columns indexed by conversation number: about 50 bytes a conversation
+ * struct of typed-array columns indexed by conversation number (plain arrays, doubled when full:
+ * read and written by index, the hottest state of the analysis): about 50 bytes a conversation
  * plus its map entry, so that even a capture where every datagram comes from a new address stays
  * well under 200 bytes a frame. Each conversation keeps only the last message its sender sent.
  */
 import { NumberIndex } from "./number-index.js";
-import { SMALL_CHUNK_BITS as S, float64, int32, uint16, uint8 } from "./columns.js";
 
 // States of the last message of a conversation.
 export const S_NONE = 0;
@@ -28,48 +28,50 @@ const KEY_SCALE = 0x4000000;
 export class ConversationTable {
   private readonly keys = new NumberIndex();
   count = 0;
+  /** Room in the columns (they grow by doubling; new rows take each column's fill value). */
+  private capacity = 0;
   /** Sender and receiver endpoint ids. */
-  readonly a = int32(0, S);
-  readonly b = int32(0, S);
+  a: Int32Array = new Int32Array(0);
+  b: Int32Array = new Int32Array(0);
   /** Reverse conversation, or -1. */
-  readonly rev = int32(-1, S);
-  readonly state = uint8(S_NONE, S);
+  rev: Int32Array = new Int32Array(0);
+  state: Uint8Array = new Uint8Array(0);
   /** Frame of the original transmission of the last message. */
-  readonly orig = int32(0, S);
+  orig: Int32Array = new Int32Array(0);
   /** Type of the last message (255: none yet). */
-  readonly type = uint8(255, S);
-  readonly seq = uint8(0, S);
+  type: Uint8Array = new Uint8Array(0);
+  seq: Uint8Array = new Uint8Array(0);
   /**
    * Sequence and frame of the last message that moved the link's Sequence on (255: none). A
    * Connection Accept sent again for a retransmitted Connection Request does not: it is the first
    * Accept's bytes, outside the flow of the link (WIRE.md section 5).
    */
-  readonly linkSeq = uint8(255, S);
-  readonly linkOrig = int32(0, S);
+  linkSeq: Uint8Array = new Uint8Array(0);
+  linkOrig: Int32Array = new Int32Array(0);
   /** Fingerprint of the last response (User List Response, ...) that moved the link on. */
-  readonly respFp = int32(0, S);
+  respFp: Int32Array = new Int32Array(0);
   /**
    * A message outside the link's flow (a Connection Request from a connected client, the Accept
    * sent again for it, a response sent again for a duplicate request): it leaves the link's last
    * message as it is, and is kept here until its ACK or response (type 255: none).
    */
-  readonly sideFrame = int32(0, S);
-  readonly sideType = uint8(255, S);
-  readonly sideSeq = uint8(0, S);
-  readonly sideTxn = int32(-1, S);
+  sideFrame: Int32Array = new Int32Array(0);
+  sideType: Uint8Array = new Uint8Array(0);
+  sideSeq: Uint8Array = new Uint8Array(0);
+  sideTxn: Int32Array = new Int32Array(0);
 
   /** Fingerprint of the last message (as a signed 32-bit number). */
-  readonly fp = int32(0, S);
+  fp: Int32Array = new Int32Array(0);
   /** Transmissions of the last message. */
-  readonly tx = uint16(S);
-  readonly lastTxFrame = int32(0, S);
-  readonly lastTxTime = float64(S);
+  tx: Uint16Array = new Uint16Array(0);
+  lastTxFrame: Int32Array = new Int32Array(0);
+  lastTxTime: Float64Array = new Float64Array(0);
   /** Frame that settled the last message (first ACK, or the implicit response). */
-  readonly settledBy = int32(0, S);
-  readonly dupAcks = uint16(S);
+  settledBy: Int32Array = new Int32Array(0);
+  dupAcks: Uint16Array = new Uint16Array(0);
   /** Transaction whose request is the last message (connect, list, invite), or -1. */
-  readonly txn = int32(-1, S);
-  readonly flags = uint8(C_FRESH, S);
+  txn: Int32Array = new Int32Array(0);
+  flags: Uint8Array = new Uint8Array(0);
 
   /** Conversation number of (a -> b), created on first sight. */
   get(a: number, b: number): number {
@@ -77,13 +79,14 @@ export class ConversationTable {
     let c = this.keys.get(key);
     if (c < 0) {
       c = this.count++;
+      if (c >= this.capacity) this.grow();
       this.keys.set(key, c);
-      this.a.set(c, a);
-      this.b.set(c, b);
+      this.a[c] = a;
+      this.b[c] = b;
       const r = this.keys.get(b * KEY_SCALE + a);
       if (r >= 0) {
-        this.rev.set(c, r);
-        this.rev.set(r, c);
+        this.rev[c] = r;
+        this.rev[r] = c;
       }
     }
     return c;
@@ -95,18 +98,52 @@ export class ConversationTable {
   }
 
   hasFlag(c: number, flag: number): boolean {
-    return (this.flags.get(c) & flag) !== 0;
+    return (this.flags[c]! & flag) !== 0;
   }
 
   setFlag(c: number, flag: number, on: boolean): void {
-    const v = this.flags.get(c);
-    this.flags.set(c, on ? v | flag : v & ~flag);
+    const v = this.flags[c]!;
+    this.flags[c] = on ? v | flag : v & ~flag;
+  }
+
+  /** Doubles every column (64 rows at first); the new rows take the column's fill value. */
+  private grow(): void {
+    const size = Math.max(64, this.capacity * 2);
+    const grown = <T extends Int32Array | Uint8Array | Uint16Array | Float64Array>(old: T, fill: number): T => {
+      const next = new (old.constructor as new (n: number) => T)(size);
+      next.set(old);
+      if (fill !== 0) next.fill(fill, old.length);
+      return next;
+    };
+    this.a = grown(this.a, 0);
+    this.b = grown(this.b, 0);
+    this.rev = grown(this.rev, -1);
+    this.state = grown(this.state, S_NONE);
+    this.orig = grown(this.orig, 0);
+    this.type = grown(this.type, 255);
+    this.seq = grown(this.seq, 0);
+    this.linkSeq = grown(this.linkSeq, 255);
+    this.linkOrig = grown(this.linkOrig, 0);
+    this.respFp = grown(this.respFp, 0);
+    this.sideFrame = grown(this.sideFrame, 0);
+    this.sideType = grown(this.sideType, 255);
+    this.sideSeq = grown(this.sideSeq, 0);
+    this.sideTxn = grown(this.sideTxn, -1);
+    this.fp = grown(this.fp, 0);
+    this.tx = grown(this.tx, 0);
+    this.lastTxFrame = grown(this.lastTxFrame, 0);
+    this.lastTxTime = grown(this.lastTxTime, 0);
+    this.settledBy = grown(this.settledBy, 0);
+    this.dupAcks = grown(this.dupAcks, 0);
+    this.txn = grown(this.txn, -1);
+    this.flags = grown(this.flags, C_FRESH);
+    this.capacity = size;
   }
 
   get bytes(): number {
     const cols = [this.a, this.b, this.rev, this.state, this.orig, this.type, this.seq, this.fp, this.tx, this.lastTxFrame, this.lastTxTime, this.settledBy, this.dupAcks, this.txn, this.flags];
     let n = this.keys.bytes;
-    for (const c of cols) n += c.bytes;
+    for (const c of cols) n += c.byteLength;
     return n;
   }
 }
