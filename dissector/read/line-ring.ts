@@ -2,7 +2,10 @@
  * What a parallel summary read passes from its dissecting thread back to its formatting thread
  * (over a SlotRing): for each shown datagram, what its summary line needs. Records:
  * - FRAME   number, tsSec (low, high), tsNsec, src column, dst column, datagram id (see
- *           datagram-ring.ts; -1: none); the payload bytes.
+ *           datagram-ring.ts; -1: none), tail id (-1: none), tail new (0/1); the payload bytes
+ *           unless the tail is a known one. A tail is all a line holds after its time (columns,
+ *           Info, newline): the dissecting side numbers the distinct ones (a datagram between two
+ *           endpoints, with the names as they are) and the formatting side keeps them by number.
  * - REF     refSec (low, high), refNsec. The time origin of the frames that follow.
  * - COLUMN  id; text. What the Source/Destination column `id` shows from now on.
  * - NAME    client, known (0/1); username. The name of a client as of the next frames.
@@ -24,14 +27,59 @@ const R_MARKS = 5;
 const R_END = 6;
 
 /** Words of a FRAME record before its payload. */
-const FRAME_WORDS = 8;
+const FRAME_WORDS = 10;
 
 export const LINE_RING: RingLayout = { slots: 8, slotBytes: 256 * 1024 };
 
+/** Tails each side keeps (by tail id % TAIL_SLOTS). */
+export const TAIL_SLOTS = 65536;
+
+/**
+ * The dissecting side's numbering of tails: the same datagram (by datagram id) between the same
+ * columns has the same tail until a name changes (`forget()`). Ids grow; id % TAIL_SLOTS is the
+ * slot the formatting side keeps it in, taken over by a later id (which forgets the earlier).
+ */
+export class TailIds {
+  private readonly byPair = new Map<number, Map<number, number>>();
+  /** The (pair, datagram) of each slot's id, to forget it when the slot is taken over. */
+  private readonly slotPair = new Float64Array(TAIL_SLOTS).fill(-1);
+  private readonly slotDatagram = new Int32Array(TAIL_SLOTS);
+  private next = 0;
+  /** Whether the last `of()` gave a new id. */
+  fresh = false;
+
+  /** The tail id of datagram `id` from column `src` to `dst`. */
+  of(src: number, dst: number, id: number): number {
+    const pair = src * 65536 + dst;
+    let byDatagram = this.byPair.get(pair);
+    const known = byDatagram?.get(id);
+    if (known !== undefined) {
+      this.fresh = false;
+      return known;
+    }
+    const tail = this.next;
+    this.next = (this.next + 1) & 0x3fffffff;
+    const slot = tail % TAIL_SLOTS;
+    if (this.slotPair[slot]! >= 0) this.byPair.get(this.slotPair[slot]!)?.delete(this.slotDatagram[slot]!);
+    this.slotPair[slot] = pair;
+    this.slotDatagram[slot] = id;
+    if (byDatagram === undefined) this.byPair.set(pair, (byDatagram = new Map()));
+    byDatagram.set(id, tail);
+    this.fresh = true;
+    return tail;
+  }
+
+  /** Every tail changes (a name did): new ids from now on. */
+  forget(): void {
+    this.byPair.clear();
+    this.slotPair.fill(-1);
+  }
+}
+
 /** The dissecting thread's end. */
 export class LineRingWriter extends SlotWriter {
-  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, payload: Uint8Array): void {
-    const len = payload.length;
+  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, tail: number, tailNew: boolean, payload: Uint8Array): void {
+    const len = tail >= 0 && !tailNew ? 0 : payload.length;
     const at = this.room(FRAME_WORDS + wordsFor(len));
     const w = this.words;
     w[at] = R_FRAME | (len << 8);
@@ -42,6 +90,8 @@ export class LineRingWriter extends SlotWriter {
     w[at + 5] = src;
     w[at + 6] = dst;
     w[at + 7] = id;
+    w[at + 8] = tail;
+    w[at + 9] = tailNew ? 1 : 0;
     const out = this.bytes;
     const start = (at + FRAME_WORDS) * 4;
     if (len <= 32) for (let i = 0; i < len; i++) out[start + i] = payload[i]!;
@@ -104,7 +154,7 @@ export type LineRingEnd =
 /** What a line ring reader hands its handler, record by record. */
 export interface LineHandler {
   /** A shown datagram; its payload is `bytes[start, start + length)` (valid during the call). */
-  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, bytes: Uint8Array, start: number, length: number): void;
+  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, tail: number, tailNew: boolean, bytes: Uint8Array, start: number, length: number): void;
   ref(refSec: number, refNsec: number): void;
   column(id: number, text: string): void;
   name(client: number, name: string | undefined): void;
@@ -128,7 +178,7 @@ export class LineRingReader extends SlotReader {
       const kind = head & 0xff;
       const len = head >>> 8;
       if (kind === R_FRAME) {
-        h.frame(w[at + 1]!, joinWords(w[at + 2]!, w[at + 3]!), w[at + 4]!, w[at + 5]!, w[at + 6]!, w[at + 7]!, bytes, (at + FRAME_WORDS) * 4, len);
+        h.frame(w[at + 1]!, joinWords(w[at + 2]!, w[at + 3]!), w[at + 4]!, w[at + 5]!, w[at + 6]!, w[at + 7]!, w[at + 8]!, w[at + 9] === 1, bytes, (at + FRAME_WORDS) * 4, len);
         at += FRAME_WORDS + wordsFor(len);
       } else if (kind === R_REF) {
         h.ref(joinWords(w[at + 1]!, w[at + 2]!), w[at + 3]!);

@@ -16,13 +16,13 @@ import { Buffer } from "node:buffer";
 import type { Decoded } from "../../src/codec/message.js";
 import type { AnalyzerOptions } from "../analysis/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
-import { CACHED_MAX_BYTES, DecodeCache } from "../decode-cache.js";
+import { DecodeCache } from "../decode-cache.js";
 import { readImpDatagrams, type ImpFrameCounters } from "../imp-frames.js";
 import type { Recognition } from "../recognize.js";
 import { fileSource } from "../source.js";
 import { SummaryFormatter, summaryInfo } from "../summary/summary-line.js";
 import { DATAGRAM_RING, DatagramRingWriter } from "./datagram-ring.js";
-import { LINE_RING, LineRingReader, type LineHandler } from "./line-ring.js";
+import { LINE_RING, LineRingReader, TAIL_SLOTS, type LineHandler } from "./line-ring.js";
 import { needsTwoPass } from "./pipeline.js";
 import type { ReadOptions } from "./read.js";
 import type { TextSink } from "./sink.js";
@@ -69,19 +69,12 @@ export function canReadInParallel(path: string, options: ReadOptions, minBytes =
 
 /** A Source/Destination column value: its text, as the formatter pads and caches it by object. */
 class ColumnText {
-  /** Line tails from this source: by destination, then by datagram (valid for `generation`). */
-  readonly tails = new Map<ColumnText, Map<Decoded, Uint8Array>>();
-  generation = 0;
-
   constructor(readonly text: string) {}
 
   toString(): string {
     return this.text;
   }
 }
-
-/** Line tails kept (then they are made afresh). */
-const TAIL_LIMIT = 65536;
 
 /** Thrown from the capture reader's callback to end the reading early; never escapes. */
 class StopStreaming extends Error {}
@@ -215,48 +208,32 @@ export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (i
   const columns: ColumnText[] = [];
   const names = new Map<number, string | undefined>();
   const nameOf = noAnalysis ? undefined : (id: number) => names.get(id);
+  /** Info of remembered datagrams as UTF-8, until a name changes. */
   const infoOf = new Map<Decoded, Buffer>();
-  /** Tails of lines (middle columns, Info, newline), dropped when a name changes. */
-  let generation = 0;
-  let tails = 0;
+  /** Tails by tail id % TAIL_SLOTS (see line-ring.ts). */
+  const tails: (Uint8Array | undefined)[] = new Array(TAIL_SLOTS).fill(undefined);
   let refSec = 0;
   let refNsec = 0;
   let marks = "";
   return {
     decodes: new DecodeCache(),
-    frame(number, tsSec, tsNsec, src, dst, id, bytes, start, length) {
+    frame(number, tsSec, tsNsec, src, dst, id, tail, tailNew, bytes, start, length) {
+      if (tail >= 0 && !tailNew) {
+        lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, tails[tail % TAIL_SLOTS]!);
+        return;
+      }
       const d = decodedOf(id) ?? this.decodes.decodeAt(bytes, start, length);
-      if (marks === "") {
-        // A datagram seen before between the same endpoints: its whole line after the time.
-        const from = columns[src]!;
-        const to = columns[dst]!;
-        if (from.generation !== generation) {
-          from.tails.clear();
-          from.generation = generation;
-        }
-        let byDatagram = from.tails.get(to);
-        let tail = byDatagram?.get(d);
-        if (tail !== undefined) {
-          lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, tail);
-          return;
-        }
+      if (tail >= 0) {
         let info = infoOf.get(d);
-        if (info === undefined && length <= CACHED_MAX_BYTES) {
+        if (info === undefined) {
           if (infoOf.size >= 16384) infoOf.clear();
           info = Buffer.from(summaryInfo(d, nameOf), "utf8");
           infoOf.set(d, info);
         }
-        if (info !== undefined) {
-          if (++tails > TAIL_LIMIT) {
-            generation++;
-            tails = 0;
-          }
-          if (byDatagram === undefined) from.tails.set(to, (byDatagram = new Map()));
-          tail = lines.tail(from, to, d, info);
-          byDatagram.set(d, tail);
-          lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, tail);
-          return;
-        }
+        const made = lines.tail(columns[src]!, columns[dst]!, d, info);
+        tails[tail % TAIL_SLOTS] = made;
+        lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, made);
+        return;
       }
       const info = summaryInfo(d, nameOf);
       lines.writeLine(sink, number, tsSec, tsNsec, refSec, refNsec, columns[src]!, columns[dst]!, d, marks === "" ? info : `${info} ${marks}`);
@@ -272,7 +249,6 @@ export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (i
     name(client, name) {
       names.set(client, name);
       infoOf.clear();
-      generation++;
     },
     marks(text) {
       marks = text;

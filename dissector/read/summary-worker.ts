@@ -10,7 +10,7 @@ import { compileFilter } from "../filter/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
 import { visitNamedClients } from "../summary/info.js";
 import { RingDatagramSource } from "./datagram-ring.js";
-import { LineRingWriter, type LineRingEnd } from "./line-ring.js";
+import { LineRingWriter, TailIds, type LineRingEnd } from "./line-ring.js";
 import { dissect } from "./pipeline.js";
 import type { ReadFrame } from "./frame.js";
 import type { SummaryJob } from "./parallel-summary.js";
@@ -35,6 +35,7 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
     return id;
   };
   const sentNames = new Map<number, string | undefined>();
+  const tails = new TailIds();
   let frame: ReadFrame | null = null;
   const sendName = (id: number) => {
     if (id === 0) return;
@@ -42,6 +43,7 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
     if (!sentNames.has(id) || sentNames.get(id) !== name) {
       sentNames.set(id, name);
       lines.name(id, name);
+      tails.forget();
     }
   };
   let polls = 0;
@@ -81,8 +83,15 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
         }
       }
       const marks = f.marks();
-      if (marks !== "") lines.marks(marks);
-      lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, source.currentId, f.payload);
+      const id = source.currentId;
+      if (marks !== "") {
+        lines.marks(marks);
+        lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, id, -1, false, f.payload);
+      } else if (id >= 0) {
+        // A remembered datagram: its line after the time is known to the formatter by number.
+        const tail = tails.of(src, dst, id);
+        lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, id, tail, tails.fresh, f.payload);
+      } else lines.frame(f.number, f.tsSec, f.tsNsec, src, dst, id, -1, false, f.payload);
     },
   );
   return { ok: true, shown: r.shown, passes: r.passes, stoppedEarly: r.stoppedEarly, waitedMs: datagrams.waitedMs };
