@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCodec } from "./codec.js";
-import { generateSessionCapture } from "./gen-capture.js";
+import { sessionCapture } from "./gen-capture.js";
 import { benchPipeline } from "./pipeline.js";
 import { runRelayBench } from "./relay.js";
 import { printRows } from "./report.js";
@@ -29,12 +29,7 @@ const run = (name: string) => wanted.length === 0 || wanted.includes(name);
 async function capture(): Promise<string> {
   const dir = join(tmpdir(), "impkit-bench");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `session-${n}.pcap`);
-  if (!existsSync(file)) {
-    console.log(`generating ${file} (${n} datagrams of a realistic session mix)...`);
-    await generateSessionCapture(file, n);
-  }
-  return file;
+  return sessionCapture(join(dir, "session"), n, console.log);
 }
 
 /** Imports an optional section's module; undefined (with a note) when it does not exist yet. */

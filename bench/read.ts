@@ -130,11 +130,9 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { generateSessionCapture } = await import("./gen-capture.js");
+  const { sessionCapture } = await import("./gen-capture.js");
   const n = Number(process.argv[2] ?? 1_000_000);
-  const file = `/tmp/impkit-bench-read-${n}.pcap`;
-  const small = `/tmp/impkit-bench-read-${Math.floor(n / 10)}.pcap`;
-  if (!existsSync(file)) await generateSessionCapture(file, n);
-  if (!existsSync(small)) await generateSessionCapture(small, Math.floor(n / 10));
+  const file = await sessionCapture("/tmp/impkit-bench-read", n, console.log);
+  const small = await sessionCapture("/tmp/impkit-bench-read", Math.floor(n / 10), console.log);
   await benchRead(file, small);
 }
