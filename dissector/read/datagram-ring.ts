@@ -231,6 +231,14 @@ export class RingDatagramSource implements PacketSource {
   }
 
   async datagrams(onDatagram: (d: ImpDatagram) => void, options: ImpFrameOptions = {}): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
+    const result = this.replayPass(onDatagram, options);
+    // A damaged capture: the pass ends with the damage (after every datagram before it).
+    if (result instanceof CaptureFormatError) throw result;
+    return result;
+  }
+
+  /** Replays the datagrams of this pass; its end: the counts, or the damage that ended it. */
+  private replayPass(onDatagram: (d: ImpDatagram) => void, options: ImpFrameOptions): { end: SourceEnd; counters: ImpFrameCounters } | CaptureFormatError {
     const ring = this.ring;
     const w = ring.words;
     const packet = new RingPacket();
@@ -257,9 +265,9 @@ export class RingDatagramSource implements PacketSource {
             options.onStart?.(joinWords(w[at + 1]!, w[at + 2]!), w[at + 3]!);
             at += 4;
           } else {
+            // The end of the pass (its damage, if any, is the pass's own end, not a failure).
             const result = this.ended(at, head >>> 8);
             ring.release();
-            if (result instanceof CaptureFormatError) throw result;
             return result;
           }
         }

@@ -123,18 +123,22 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
 
   let lastChange = performance.now();
   let seen = -1;
-  const out = new DatagramRingWriter(job.datagramRing, DATAGRAM_RING, (ring) => {
-    // The worker is behind: format what it sent meanwhile, then wait a little for a free slot.
-    drain();
-    if (sink.closed || ring.stopRequested) throw new StopStreaming();
-    ring.blockUntilFree(1);
-    const changes = ring.changes + lines.changes;
+  /** Throws when neither ring moved for STALL_MS (a worker that hangs, or died unseen). */
+  const stalled = () => {
+    const changes = out.changes + lines.changes;
     if (changes !== seen) {
       seen = changes;
       lastChange = performance.now();
     } else if (workerGone || performance.now() - lastChange > STALL_MS) {
       throw new Error("the read worker stopped answering");
     }
+  };
+  const out: DatagramRingWriter = new DatagramRingWriter(job.datagramRing, DATAGRAM_RING, (ring) => {
+    // The worker is behind: format what it sent meanwhile, then wait a little for a free slot.
+    drain();
+    if (sink.closed || ring.stopRequested) throw new StopStreaming();
+    ring.blockUntilFree(1);
+    stalled();
   });
 
   // The passes the worker's pipeline makes (two for -2, or a filter on fields known only later).
@@ -175,9 +179,15 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
     }
     out.publish();
 
-    // Everything is sent: format the rest as it comes.
+    // Everything is sent: format the rest as it comes (the worker is alive as long as it takes
+    // datagrams or sends lines).
     while (!linesEnded) {
-      if (!(await lines.whenReady(gone))) throw await gone;
+      const slice = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+      if (!(await lines.whenReady(Promise.race([gone, slice])))) {
+        if (workerGone) throw await gone;
+        stalled();
+        continue;
+      }
       drain();
       if (sink.closed) {
         // The reader of the output went away (EPIPE): stop the worker, quietly.

@@ -10,7 +10,13 @@ import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
-export const SUMMARY_WORKER = new URL("./summary-worker.js", import.meta.url);
+/** Running from the TypeScript sources (tests), the worker's source runs through tsx. */
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+export const SUMMARY_WORKER = new URL(FROM_SOURCES ? "./summary-worker-tsx.mjs" : "./summary-worker.js", import.meta.url);
+
+function startWorker(): Worker {
+  return new Worker(SUMMARY_WORKER);
+}
 
 /** Smaller captures are read on one thread: a worker (about 40 ms to start) would not pay off. */
 export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
@@ -27,9 +33,9 @@ export function bigEnoughForThreads(path: string, minBytes = PARALLEL_MIN_BYTES)
   }
 }
 
-/** Whether the worker's compiled file is there (not when running from the TypeScript sources). */
+/** Whether the worker's file is there. */
 export function summaryWorkerAvailable(): boolean {
-  return SUMMARY_WORKER.pathname.endsWith(".js") && existsSync(fileURLToPath(SUMMARY_WORKER));
+  return existsSync(fileURLToPath(SUMMARY_WORKER));
 }
 
 /**
@@ -40,13 +46,13 @@ export function summaryWorkerAvailable(): boolean {
 export function prestartSummaryWorker(args: readonly string[]): void {
   if (ready !== null || !summaryWorkerAvailable()) return;
   if (!args.some((a) => !a.startsWith("-") && bigEnoughForThreads(a))) return;
-  ready = new Worker(SUMMARY_WORKER);
+  ready = startWorker();
   ready.unref();
 }
 
 /** A started worker for a job (posted to it as its first message). */
 export function summaryWorker(job: unknown): Worker {
-  const worker = ready ?? new Worker(SUMMARY_WORKER);
+  const worker = ready ?? startWorker();
   ready = null;
   worker.ref();
   worker.postMessage(job);
