@@ -45,8 +45,17 @@ function mainJs(): string {
   return found;
 }
 
-/** Runs a command with stdout to /dev/null under /usr/bin/time -v: wall seconds and peak RSS. */
-function measure(name: string, argv: readonly string[], packets: number): ReadBenchRow {
+/**
+ * Runs a command with stdout to /dev/null under /usr/bin/time -v: wall seconds and peak RSS; with
+ * `repeats`, the run of median wall time (the rows the targets compare run 3 times each).
+ */
+function measure(name: string, argv: readonly string[], packets: number, repeats = 1): ReadBenchRow {
+  const runs = Array.from({ length: repeats }, () => measureOnce(name, argv, packets)).sort((a, b) => a.seconds - b.seconds);
+  const median = runs[Math.floor(runs.length / 2)]!;
+  return repeats > 1 ? { ...median, name: `${name}, median of ${repeats}` } : median;
+}
+
+function measureOnce(name: string, argv: readonly string[], packets: number): ReadBenchRow {
   const out = openSync("/dev/null", "w");
   const t0 = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-v", ...argv], { stdio: ["ignore", out, "pipe"], maxBuffer: 64 << 20 });
@@ -81,14 +90,14 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
   const node = process.execPath;
   const packets = await countPackets(file);
   const rows: ReadBenchRow[] = [];
-  rows.push(measure("imp read (summary)", [node, main, "read", file], packets));
+  rows.push(measure("imp read (summary)", [node, main, "read", file], packets, 3));
   rows.push(measure("imp read -T json", [node, main, "read", file, "-T", "json"], packets));
   rows.push(measure("imp read -2 (two passes, final view)", [node, main, "read", file, "-2"], packets));
   rows.push(measure('imp read -Y "imp.type == 5 && imp.ack == 0"', [node, main, "read", file, "-Y", "imp.type == 5 && imp.ack == 0"], packets));
   rows.push(measure("imp read --no-analysis (summary)", [node, main, "read", file, "--no-analysis"], packets));
   const haveTshark = hasTool("tshark");
   if (haveTshark) {
-    rows.push(measure("tshark -r (summary, UDP only)", ["tshark", "-r", file], packets));
+    rows.push(measure("tshark -r (summary, UDP only)", ["tshark", "-r", file], packets, 3));
     rows.push(measure("tshark -r -T json (UDP only)", ["tshark", "-r", file, "-T", "json"], packets));
   }
   let luaRow: ReadBenchRow | undefined;
