@@ -38,8 +38,8 @@ export const wordsFor = (n: number): number => (n + 3) >>> 2;
 
 const TWO_32 = 0x1_0000_0000;
 /** A number up to 2^53 as two words (a pcapng time or a file offset may pass 2^32). */
-export const hiOf = (n: number): number => Math.floor(n / TWO_32) | 0;
-export const loOf = (n: number): number => (n - Math.floor(n / TWO_32) * TWO_32) | 0;
+export const hiOf = (n: number): number => (n >= 0 && n < TWO_32 ? 0 : Math.floor(n / TWO_32) | 0);
+export const loOf = (n: number): number => (n >= 0 && n < TWO_32 ? n | 0 : (n - Math.floor(n / TWO_32) * TWO_32) | 0);
 export const joinWords = (lo: number, hi: number): number => hi * TWO_32 + (lo >>> 0);
 
 export class SlotRing {

@@ -76,6 +76,13 @@ const FIXED_MAX = 16 + 1 + 20 + 1 + 1;
 /** "00" to "99": the ASCII digits of i at 2i and 2i + 1 (numbers are written two digits a step). */
 const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
 
+/** "000" to "999": the ASCII digits of i at 3i, 3i + 1, 3i + 2 (for the microseconds). */
+const TRIPLES = Uint8Array.from({ length: 3000 }, (_, k) => {
+  const i = Math.floor(k / 3);
+  const digit = k % 3 === 0 ? Math.floor(i / 100) : k % 3 === 1 ? Math.floor(i / 10) % 10 : i % 10;
+  return 0x30 + digit;
+});
+
 /** Number of decimal digits of `n` (a non-negative integer). */
 function digitsOf(n: number): number {
   let digits = 1;
@@ -134,16 +141,36 @@ class LineHead {
     }
     const number = this.number;
     for (let i = 0; i < this.numberLength; i++) buf[at++] = number[i]!;
-    let us = (tsSec - refSec) * 1_000_000 + Math.round((tsNsec - refNsec) / 1000);
-    const negative = us < 0;
-    if (negative) us = -us;
-    const sec = Math.floor(us / 1_000_000);
-    const frac = us - sec * 1_000_000;
+    // Integer microseconds since the reference, as whole seconds and the microseconds within.
+    let sec = tsSec - refSec;
+    let frac = Math.round((tsNsec - refNsec) / 1000);
+    if (frac < 0) {
+      frac += 1_000_000;
+      sec -= 1;
+    } else if (frac >= 1_000_000) {
+      frac -= 1_000_000;
+      sec += 1;
+    }
+    let negative = false;
+    if (sec < 0) {
+      // Before the reference: the magnitude of the whole time, with a minus sign.
+      const us = -(sec * 1_000_000 + frac);
+      negative = true;
+      sec = Math.floor(us / 1_000_000);
+      frac = us - sec * 1_000_000;
+    }
     const key = negative ? -1 - sec : sec;
     if (key !== this.lastSeconds) this.setSeconds(key, negative, sec);
     const seconds = this.seconds;
     for (let i = 0; i < this.secondsLength; i++) buf[at++] = seconds[i]!;
-    putDigits(buf, at + 6, frac, 6);
+    const high = ((frac / 1000) | 0) * 3;
+    const low = (frac - (high / 3) * 1000) * 3;
+    buf[at] = TRIPLES[high]!;
+    buf[at + 1] = TRIPLES[high + 1]!;
+    buf[at + 2] = TRIPLES[high + 2]!;
+    buf[at + 3] = TRIPLES[low]!;
+    buf[at + 4] = TRIPLES[low + 1]!;
+    buf[at + 5] = TRIPLES[low + 2]!;
     at += 6;
     buf[at++] = SPACE;
     buf.set(middle, at);
