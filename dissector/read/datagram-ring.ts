@@ -37,7 +37,7 @@ const D_ENDPOINT = 2;
 const D_DGRAM = 3;
 const D_END = 4;
 
-const DGRAM_WORDS = 18;
+const DGRAM_WORDS = 17;
 const END_WORDS = 10;
 
 /** Remembered datagrams (by id % ID_SLOTS) on each side. */
@@ -141,7 +141,6 @@ export class DatagramRingWriter extends SlotWriter {
     w[at + 14] = id;
     w[at + 15] = fresh ? 1 : 0;
     w[at + 16] = fragmentCount;
-    w[at + 17] = 0;
     let pos = at + DGRAM_WORDS;
     if (sent > 0) {
       const out = this.bytes;

@@ -113,7 +113,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
   const lines = new LineRingReader(job.lineRing, LINE_RING);
   const handler = lineFormatter(sink, options.analysis === false, (id) => out.decodedOf(id));
   let linesEnded = false;
-  /** Formats every line slot the worker has published; false once its END came. */
+  /** Formats every line slot the worker has published (until its END, or the output closes). */
   const drain = (): void => {
     while (!linesEnded && lines.ready()) {
       if (!lines.consume(handler)) linesEnded = true;
@@ -146,6 +146,11 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
   const decodes = new DecodeCache();
   handler.decodes = decodes;
   let counters = NO_COUNTERS;
+  /** The reader of the output went away (EPIPE): the worker is stopped, quietly. */
+  const outputGone = (): ParallelSummaryResult => {
+    lines.requestStop();
+    return { shown: 0, passes, stoppedEarly: true, counters, mainWaitedMs: 0, workerWaitedMs: 0 };
+  };
   const timer = setInterval(() => sink.flush(), 50);
   try {
     let sent = 0;
@@ -167,9 +172,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
       } catch (e) {
         if (e instanceof StopStreaming) {
           if (!sink.closed) break; // the worker has all it wants (-c reached, or it failed)
-          // The reader of the output went away (EPIPE): stop the worker, quietly.
-          lines.requestStop();
-          return { shown: 0, passes, stoppedEarly: true, counters, mainWaitedMs: 0, workerWaitedMs: 0 };
+          return outputGone();
         }
         if (!(e instanceof CaptureFormatError)) throw e;
         damage = e;
@@ -189,11 +192,7 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
         continue;
       }
       drain();
-      if (sink.closed) {
-        // The reader of the output went away (EPIPE): stop the worker, quietly.
-        lines.requestStop();
-        return { shown: 0, passes, stoppedEarly: true, counters, mainWaitedMs: 0, workerWaitedMs: 0 };
-      }
+      if (sink.closed) return outputGone();
     }
     const end = lines.end!;
     if (!end.ok) {

@@ -295,30 +295,6 @@ export class SummaryFormatter {
     return true;
   }
 
-  /** writeLine with the Info already encoded as UTF-8 (a reader that keeps Info texts keeps their bytes). */
-  writeLineBytes(
-    out: ByteTarget,
-    frame: number,
-    tsSec: number,
-    tsNsec: number,
-    refSec: number,
-    refNsec: number,
-    src: object | string,
-    dst: object | string,
-    d: Decoded,
-    info: Uint8Array,
-  ): boolean {
-    const middle = this.middle(src, dst, d);
-    const buf = out.reserve(FIXED_MAX + middle.length + info.length);
-    if (buf === null) return false;
-    let at = this.head.write(buf, out.used, frame, tsSec, tsNsec, refSec, refNsec, middle);
-    buf.set(info, at);
-    at += info.length;
-    buf[at++] = 0x0a;
-    out.commit(at);
-    return true;
-  }
-
   private endpoint(e: object | string): string {
     let p = this.padded.get(e);
     if (p === undefined) {
