@@ -21,6 +21,7 @@ import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisCategory, type Analysis
 import { fingerprint } from "./fingerprint.js";
 import { Membership, type GroupEvent, type MembershipReason } from "./groups.js";
 import { NameBook, type Endpoint } from "./names.js";
+import { Endpoint as CaptureEndpoint } from "../capture/endpoint.js";
 import type { Severity } from "../../src/protocol/problems.js";
 
 export type { Endpoint } from "./names.js";
@@ -254,6 +255,8 @@ export class ConversationAnalyzer {
   private readonly pendingJoin = new Map<number, number[]>();
 
   private deadlines: Deadline[] = [];
+  /** Endpoint ids of the capture layer's shared endpoints (see endpointId). */
+  private readonly endpointIds = new Map<CaptureEndpoint, number>();
   private nextDeadline = Number.POSITIVE_INFINITY;
 
   private lastFrameNo = 0;
@@ -329,8 +332,8 @@ export class ConversationAnalyzer {
     if (t > this.nextDeadline) this.expire(t);
 
     const names = this.names;
-    const srcEp = names.endpoint(input.src.ip, input.src.port);
-    const dstEp = names.endpoint(input.dst.ip, input.dst.port);
+    const srcEp = this.endpointId(input.src);
+    const dstEp = this.endpointId(input.dst);
     const conv = this.convs.get(srcEp, dstEp);
     this.convCol.set(f, conv);
     this.timeCol.set(f, t);
@@ -379,6 +382,21 @@ export class ConversationAnalyzer {
     }
     const outside = this.onNewMessage(f, t, conv, m, fp, connOutside);
     this.onSemantics(f, conv, srcEp, dstEp, m, outside);
+  }
+
+  /**
+   * The endpoint id of an address. The capture layer shares one immutable Endpoint per IPv4
+   * address and port: those are looked up by identity (no address text to make and parse).
+   */
+  private endpointId(e: Endpoint): number {
+    if (!(e instanceof CaptureEndpoint) || typeof e.rawAddress !== "number") return this.names.endpoint(e.ip, e.port);
+    let id = this.endpointIds.get(e);
+    if (id === undefined) {
+      id = this.names.endpoint(e.ip, e.port);
+      if (this.endpointIds.size >= 65536) this.endpointIds.clear();
+      this.endpointIds.set(e, id);
+    }
+    return id;
   }
 
   private learnServer(f: number, src: number, dst: number, type: number): void {

@@ -43,7 +43,7 @@ const END_WORDS = 10;
 /** Remembered datagrams (by id % ID_SLOTS) on each side. */
 export const ID_SLOTS = 16384;
 /** Endpoint ids before they start afresh (and are defined again). */
-const ENDPOINT_LIMIT = 65536;
+export const ENDPOINT_LIMIT = 65536;
 
 export const DATAGRAM_RING: RingLayout = { slots: 8, slotBytes: 512 * 1024 };
 
@@ -199,13 +199,17 @@ interface Remembered {
 /**
  * One pass of the datagrams a DatagramRingWriter sends, as a PacketSource: `datagrams` replays
  * them (views valid during the callback, as readImpDatagrams gives them); `run` (packets) is not
- * available. `next()` is the source of the following pass. `currentId` is the datagram id of the
+ * available. `next()` is the source of the following pass. `currentSrc` and `currentDst` are the
+ * endpoint ids of the datagram being replayed (ids < ENDPOINT_LIMIT; an id is defined again with
+ * another endpoint once the writer ran out of them); `currentId` is the datagram id of the
  * datagram being replayed (-1: not remembered), for the callback.
  */
 export class RingDatagramSource implements PacketSource {
   readonly description: string;
   readonly live = false;
   currentId = -1;
+  currentSrc = 0;
+  currentDst = 0;
   private stopped = false;
 
   constructor(
@@ -331,8 +335,10 @@ export class RingDatagramSource implements PacketSource {
     record.frame = packet.frame;
     record.tsSec = packet.tsSec;
     record.tsNsec = packet.tsNsec;
-    record.src = this.state.endpoints[w[at + 11]!]!;
-    record.dst = this.state.endpoints[w[at + 12]!]!;
+    this.currentSrc = w[at + 11]!;
+    this.currentDst = w[at + 12]!;
+    record.src = this.state.endpoints[this.currentSrc]!;
+    record.dst = this.state.endpoints[this.currentDst]!;
     record.ipVersion = w[at + 13] === 6 ? 6 : 4;
     record.fragments = fragments;
     return pos;

@@ -50,7 +50,7 @@ export class TailIds {
 
   /** The tail id of datagram `id` from column `src` to `dst`. */
   of(src: number, dst: number, id: number): number {
-    const pair = src * 65536 + dst;
+    const pair = src * 0x20000 + dst;
     let byDatagram = this.byPair.get(pair);
     const known = byDatagram?.get(id);
     if (known !== undefined) {

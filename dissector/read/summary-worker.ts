@@ -9,33 +9,51 @@ import { parentPort } from "node:worker_threads";
 import { compileFilter } from "../filter/index.js";
 import { CaptureFormatError } from "../capture/errors.js";
 import { visitNamedClients } from "../summary/info.js";
-import { RingDatagramSource } from "./datagram-ring.js";
+import type { Endpoint } from "../capture/endpoint.js";
+import { ENDPOINT_LIMIT, RingDatagramSource } from "./datagram-ring.js";
 import { LineRingWriter, TailIds, type LineRingEnd } from "./line-ring.js";
 import { dissect } from "./pipeline.js";
 import type { ReadFrame } from "./frame.js";
 import type { SummaryJob } from "./parallel-summary.js";
 import { SlotReader } from "./slot-ring.js";
 
-/** Column keys are shared Endpoint objects (or name strings): ids are handed out once each. */
-const COLUMN_LIMIT = 65536;
+/** Column ids of names (-N) come after those of endpoints (the endpoint ids of the datagrams). */
+const NAME_COLUMNS = ENDPOINT_LIMIT;
+const NAME_LIMIT = 65536;
 
 async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader): Promise<LineRingEnd> {
   const filter = job.filter === undefined ? null : compileFilter(job.filter);
   if (filter !== null && !filter.ok) throw new Error(`bad display filter reached the worker: ${job.filter}`);
 
-  const columns = new Map<object | string, number>();
-  const columnOf = (key: object | string): number => {
-    let id = columns.get(key);
+  const tails = new TailIds();
+  // Source/Destination columns: an endpoint's column is its endpoint id; its text is sent when
+  // the id is first used, and again when the id stands for another endpoint (then every known
+  // line tail is forgotten: the texts in them may have changed).
+  const columnSent: (Endpoint | undefined)[] = [];
+  const endpointColumn = (id: number, e: Endpoint): number => {
+    const sent = columnSent[id];
+    if (sent !== e) {
+      if (sent !== undefined) tails.forget();
+      columnSent[id] = e;
+      lines.column(id, String(e));
+    }
+    return id;
+  };
+  const nameColumns = new Map<string, number>();
+  const nameColumn = (name: string): number => {
+    let id = nameColumns.get(name);
     if (id === undefined) {
-      if (columns.size >= COLUMN_LIMIT) columns.clear();
-      id = columns.size;
-      columns.set(key, id);
-      lines.column(id, String(key));
+      if (nameColumns.size >= NAME_LIMIT) {
+        nameColumns.clear();
+        tails.forget();
+      }
+      id = NAME_COLUMNS + nameColumns.size;
+      nameColumns.set(name, id);
+      lines.column(id, name);
     }
     return id;
   };
   const sentNames = new Map<number, string | undefined>();
-  const tails = new TailIds();
   let frame: ReadFrame | null = null;
   const sendName = (id: number) => {
     if (id === 0) return;
@@ -70,8 +88,18 @@ async function run(job: SummaryJob, lines: LineRingWriter, datagrams: SlotReader
         refNsec = f.refNsec;
         lines.ref(refSec, refNsec);
       }
-      const src = columnOf(job.names ? (f.endpointName("src") ?? f.src) : f.src);
-      const dst = columnOf(job.names ? (f.endpointName("dst") ?? f.dst) : f.dst);
+      let src: number;
+      let dst: number;
+      if (job.names) {
+        // -N: a name when known, else the address.
+        const srcName = f.endpointName("src");
+        const dstName = f.endpointName("dst");
+        src = srcName === undefined ? endpointColumn(source.currentSrc, f.src) : nameColumn(srcName);
+        dst = dstName === undefined ? endpointColumn(source.currentDst, f.dst) : nameColumn(dstName);
+      } else {
+        src = endpointColumn(source.currentSrc, f.src);
+        dst = endpointColumn(source.currentDst, f.dst);
+      }
       if (f.analyzer) {
         if (f.view === "first") {
           // Frames come in order: only a client bound since the last frame can have a new name.
