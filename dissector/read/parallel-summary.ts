@@ -111,7 +111,9 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
   });
 
   const lines = new LineRingReader(job.lineRing, LINE_RING);
-  const handler = lineFormatter(sink, options.analysis === false, (id) => out.decodedOf(id));
+  // One DecodeCache for this thread: the capture reader decodes through it, the formatter finds there what it needs again.
+  const decodes = new DecodeCache();
+  const handler = lineFormatter(sink, options.analysis === false, (id) => out.decodedOf(id), decodes);
   let linesEnded = false;
   /** Formats every line slot the worker has published (until its END, or the output closes). */
   const drain = (): void => {
@@ -143,8 +145,6 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
 
   // The passes the worker's pipeline makes (two for -2, or a filter on fields known only later).
   const passes = options.analysis !== false && needsTwoPass(options) ? 2 : 1;
-  const decodes = new DecodeCache();
-  handler.decodes = decodes;
   let counters = NO_COUNTERS;
   /** The reader of the output went away (EPIPE): the worker is stopped, quietly. */
   const outputGone = (): ParallelSummaryResult => {
@@ -208,11 +208,12 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
 }
 
 /**
- * The LineHandler that writes the lines: decodes each payload again (through a cache shared
- * with the capture reader of this thread) and makes its Info with the names and marks the worker
- * sent; the Info of a datagram seen before is kept as UTF-8 until a name changes.
+ * The LineHandler that writes the lines. A known tail (see line-ring.ts) is written as it is;
+ * for a new one the datagram is found again (by its id, or decoded through `decodes`, shared
+ * with the capture reader of this thread) and its Info made with the names the worker sent. A
+ * line with marks, or of a long datagram, is made whole.
  */
-export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: number) => Decoded | undefined): LineHandler & { decodes: DecodeCache } {
+export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: number) => Decoded | undefined, decodes: DecodeCache): LineHandler {
   const lines = new SummaryFormatter();
   const columns: ColumnText[] = [];
   const names = new Map<number, string | undefined>();
@@ -225,13 +226,12 @@ export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (i
   let refNsec = 0;
   let marks = "";
   return {
-    decodes: new DecodeCache(),
     frame(number, tsSec, tsNsec, src, dst, id, tail, tailNew, bytes, start, length) {
       if (tail >= 0 && !tailNew) {
         lines.writeLineTail(sink, number, tsSec, tsNsec, refSec, refNsec, tails[tail % TAIL_SLOTS]!);
         return;
       }
-      const d = decodedOf(id) ?? this.decodes.decodeAt(bytes, start, length);
+      const d = decodedOf(id) ?? decodes.decodeAt(bytes, start, length);
       if (tail >= 0) {
         let info = infoOf.get(d);
         if (info === undefined) {
