@@ -44,21 +44,6 @@ const FIELD_RENDER: Readonly<Record<string, Render>> = {
   },
 };
 
-/** The fields whose Info text names clients (through `nameOf`), with the IDs they hold. */
-const NAMED_FIELDS: Readonly<Record<string, (m: ImpMessage, visit: (id: number) => void) => void>> = {
-  src: (m, visit) => visit(m.src),
-  client_id: (m, visit) => visit(m.client_id ?? 0),
-  invitee: (m, visit) => visit(m.invitee ?? 0),
-  invitees: (m, visit) => {
-    for (const id of m.invitees ?? []) visit(id);
-  },
-};
-
-/** The client-naming fields of a template, in order. */
-function namedFieldsOf(template: string): ((m: ImpMessage, visit: (id: number) => void) => void)[] {
-  return [...template.matchAll(/\{(\w+)\}/g)].flatMap((match) => (NAMED_FIELDS[match[1]!] ? [NAMED_FIELDS[match[1]!]!] : []));
-}
-
 function compile(template: string): Render {
   const parts: (string | Render)[] = [];
   let last = 0;
@@ -84,25 +69,20 @@ const RENDERERS: readonly (Render | undefined)[] = (() => {
   return table;
 })();
 
-const NAMED: readonly (readonly ((m: ImpMessage, visit: (id: number) => void) => void)[])[] = (() => {
-  const table: ((m: ImpMessage, visit: (id: number) => void) => void)[][] = Array.from({ length: 32 }, () => []);
-  for (const spec of MESSAGES) table[spec.code] = namedFieldsOf(spec.info);
-  return table;
-})();
-
 /**
- * Calls `visit` with every client ID whose name `infoText` may ask `nameOf` for (0, the
- * server, too: it is never asked): a reader that shows Info elsewhere (another thread) sends these names along.
+ * Calls `visit` with every client ID whose name `infoText` asks `nameOf` for: a reader that
+ * shows Info elsewhere (another thread) sends these names along. Derived from infoText itself
+ * (it is run with a `nameOf` that only records), so the two cannot disagree.
  */
 export function visitNamedClients(m: ImpMessage, optionsRead: boolean, visit: (id: number) => void): void {
-  if (m.ack) {
-    if (m.src) visit(m.src);
-    return;
-  }
-  if (!optionsRead) return;
-  const fields = NAMED[m.type];
-  if (fields === undefined) return;
-  for (const f of fields) f(m, visit);
+  infoText(
+    m,
+    (id) => {
+      visit(id);
+      return undefined;
+    },
+    optionsRead,
+  );
 }
 
 /**
