@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 // `npm ci` refuses a lock that lacks an entry for any optional dependency, even one for another
@@ -17,5 +19,14 @@ describe("package-lock.json", () => {
       }
     }
     expect(missing, "run: node scripts/complete-lockfile.mjs").toEqual([]);
+  });
+
+  // npm writes the lock with its own key order; a lock written otherwise (by hand, or by an older
+  // complete-lockfile.mjs) is rewritten by every `npm install`, which leaves a clone's tree dirty.
+  it("is written as npm writes it, so that npm install leaves it unchanged", () => {
+    const script = fileURLToPath(new URL("../../scripts/complete-lockfile.mjs", import.meta.url));
+    const r = spawnSync(process.execPath, [script, "--check"], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
   });
 });
