@@ -61,7 +61,7 @@ interface Vector {
 }
 
 export function vectorPayloads(): Uint8Array[] {
-  const vectors = JSON.parse(readFileSync(new URL("../../../shared/spec/vectors.json", import.meta.url), "utf8")) as Vector[];
+  const vectors = JSON.parse(readFileSync(new URL("../fixtures/spec/vectors.json", import.meta.url), "utf8")) as Vector[];
   return vectors.map((v) => Buffer.from(v.hex, "hex"));
 }
 
