@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode } from "../../src/codec/index.js";
 import { CaptureParser, type CapturePacket, type CaptureSummary, type ImpDatagram } from "../../dissector/capture/index.js";
+import { skipOrFail } from "../needs.js";
 
-export const inCI = process.env.CI === "true";
+export { inCI } from "../needs.js";
 
 export function tempDir(): { dir: string; path: (name: string) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "impkit-capture-test-"));
@@ -70,9 +71,7 @@ export function missingTools(names: readonly string[]): string[] {
  */
 export function needTools(ctx: { skip: (note?: string) => never }, names: readonly string[]): void {
   const missing = missingTools(names);
-  if (missing.length === 0) return;
-  if (inCI) throw new Error(`CI=true but ${missing.join(", ")} not installed (apt-get install tshark tcpdump)`);
-  ctx.skip(`${missing.join(", ")} not installed`);
+  skipOrFail(ctx, missing.length === 0 ? null : `${missing.join(", ")} not installed`);
 }
 
 /** Runs tshark on a file; returns stdout lines (throws with stderr on failure). */

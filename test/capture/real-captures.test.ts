@@ -6,12 +6,14 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseFrame, readCapture } from "../../dissector/capture/index.js";
-import { hex, inCI, missingTools, needTools, tempDir, tshark } from "./helpers.js";
+import { skipOrFail } from "../needs.js";
+import { hex, needTools, tempDir, tshark } from "./helpers.js";
 import { captureLive, isRoot, LIVE_TOOLS, livePayloads, type LiveTool } from "./live-capture.js";
 
 const fixtures = new URL("../fixtures/capture/", import.meta.url).pathname;
 
-async function check(path: string, tool: LiveTool): Promise<void> {
+/** Checks the file against what was sent, then against tshark (the test is skipped, or fails in CI, without it). */
+async function check(path: string, tool: LiveTool, ctx: { skip: (note?: string) => never }): Promise<void> {
   const payloads: string[] = [];
   const times: string[] = [];
   const linkTypes = new Set<number>();
@@ -32,10 +34,7 @@ async function check(path: string, tool: LiveTool): Promise<void> {
   if (tool.copies === 1) expect(payloads).toEqual(sent);
   else expect([...payloads].sort()).toEqual(sent.flatMap((p) => new Array<string>(tool.copies).fill(p)).sort());
 
-  if (missingTools(["tshark"]).length > 0) {
-    if (inCI) throw new Error("CI=true but tshark is not installed");
-    return;
-  }
+  needTools(ctx, ["tshark"]);
   const rows = tshark(path, ["-Y", "udp", "-T", "fields", "-E", "separator=|", "-e", "udp.payload", "-e", "frame.time_epoch"]).map((l) => l.split("|"));
   expect(rows.map((r) => r[0])).toEqual(payloads);
   expect(rows.map((r) => r[1])).toEqual(times);
@@ -43,20 +42,20 @@ async function check(path: string, tool: LiveTool): Promise<void> {
 
 describe("captures written by tcpdump and dumpcap", () => {
   for (const tool of LIVE_TOOLS) {
-    it(`fixture ${tool.file}`, async () => {
+    it(`fixture ${tool.file}`, async (ctx) => {
       const path = fixtures + tool.file;
       expect(existsSync(path), `${path} (make it with: npx tsx test/capture/make-fixtures.ts)`).toBe(true);
-      await check(path, tool);
+      await check(path, tool, ctx);
     });
 
     it(`live: ${tool.tool} ${tool.args("FILE", 0).join(" ")}`, async (ctx) => {
       needTools(ctx, [tool.tool]);
-      if (!isRoot) ctx.skip("capturing on lo needs root");
+      skipOrFail(ctx, isRoot ? null : "capturing on lo needs root");
       const tmp = tempDir();
       try {
         const path = tmp.path(tool.file);
         await captureLive(tool, path);
-        await check(path, tool);
+        await check(path, tool, ctx);
       } finally {
         tmp.cleanup();
       }

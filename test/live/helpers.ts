@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCap, type CapBinding, type CapHandle, type CapLoader } from "../../dissector/live/index.js";
+import { inCI, skipOrFail } from "../needs.js";
 
-export const inCI = process.env.CI === "true";
+export { inCI };
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
 /** Why live capture cannot run here, or null when it can. */
@@ -27,10 +28,7 @@ export async function liveUnavailable(): Promise<string | null> {
 
 /** Skips the test (outside CI) or fails it (in CI) when live capture cannot run. */
 export async function needLive(ctx: { skip: (note?: string) => never }): Promise<void> {
-  const why = await liveUnavailable();
-  if (why === null) return;
-  if (inCI) throw new Error(`CI=true but ${why}`);
-  ctx.skip(why);
+  skipOrFail(ctx, await liveUnavailable());
 }
 
 export function tempDir(): { path: (name: string) => string; cleanup: () => void } {

@@ -16,7 +16,8 @@ import { runCli } from "../../src/cli/program.js";
 import { sniffCommand } from "../../src/cli/commands/sniff.js";
 import { encode } from "../../src/codec/index.js";
 import { findScenario, runScenario } from "../../src/scenario/index.js";
-import { canRunAsNobody, delay, fakeCap, freePort, inCI, needLive, reservePort, sendUdp, tempDir, tsharkCount, until } from "./helpers.js";
+import { skipOrFail } from "../needs.js";
+import { canRunAsNobody, delay, fakeCap, freePort, needLive, reservePort, sendUdp, tempDir, tsharkCount, until } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const tmp = tempDir();
@@ -84,10 +85,7 @@ Module._resolveFilename = function (request, ...rest) {
 
   it("no permission, for real: run as nobody", async (ctx) => {
     await needLive(ctx);
-    if (!canRunAsNobody()) {
-      if (inCI) throw new Error("CI=true but runuser -u nobody does not work");
-      ctx.skip("runuser -u nobody is not available");
-    }
+    skipOrFail(ctx, canRunAsNobody() ? null : "runuser -u nobody is not available");
     const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, "--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-c", "1"], {
       cwd: ROOT,
       encoding: "utf8",

@@ -6,9 +6,10 @@ import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type ImpClient } from "../../src/client/index.js";
 import { startServer, type ImpServer } from "../../src/server/index.js";
+import { suiteName, suiteSkipReason } from "../needs.js";
 import { hasTmux, TmuxTui } from "../tui/tmux.js";
 
-const tmuxMissing = !hasTmux();
+const noTmux = suiteSkipReason(hasTmux() ? null : "tmux is not installed");
 
 async function freePort(): Promise<number> {
   const s = dgram.createSocket("udp4");
@@ -18,7 +19,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui --proxy", () => {
+describe.skipIf(noTmux !== null)(suiteName("imp tui --proxy", noTmux), () => {
   let tui: TmuxTui | null = null;
   let server: ImpServer | null = null;
   let zoe: ImpClient | null = null;

@@ -11,7 +11,8 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decode } from "../../src/codec/index.js";
 import { findScenario, runScenario, writeScenarioCapture } from "../../src/scenario/index.js";
-import { inCI, needTools } from "../capture/helpers.js";
+import { needTools } from "../capture/helpers.js";
+import { skipOrFail } from "../needs.js";
 import { isRoot, LIVE_TOOLS, livePayloads, type LiveTool } from "../capture/live-capture.js";
 import { FIXTURES, imp, lines, tempDir } from "./helpers.js";
 
@@ -75,10 +76,7 @@ async function startCapture(tool: LiveTool, path: string, port: number): Promise
 describe("a live reference session", () => {
   it("captured by tcpdump -i any (SLL2, ns) and dumpcap -i lo (pcapng) decodes to the same IMP messages as recorded", async (ctx) => {
     needTools(ctx, ["tcpdump", "dumpcap"]);
-    if (!isRoot) {
-      if (inCI) throw new Error("CI=true but not root: capturing on lo needs root");
-      ctx.skip("capturing on lo needs root");
-    }
+    skipOrFail(ctx, isRoot ? null : "capturing on lo needs root");
     const any = LIVE_TOOLS.find((t) => t.file === "tcpdump-any-ns.pcap")!;
     // A bigger kernel buffer (-B, KiB): with the default one, tcpdump -i any drops packets here
     // when the machine is busy (a capture problem, not a dissection one).

@@ -1,36 +1,29 @@
 /**
  * Live mode through libpcap (`imp tui -i lo`, imp sniff's back end): a reference session on a
- * free port shows in the TUI as it happens. Needs dissector/live, the cap module and root (or
+ * free port shows in the TUI as it happens. Needs tmux, the cap module and root (or
  * CAP_NET_RAW); skipped with the reason otherwise, except in CI where they are required.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { loadCap } from "../../dissector/live/index.js";
 import { DEFAULT_SETTINGS, ScenarioContext } from "../../src/scenario/index.js";
+import { suiteName, suiteSkipReason } from "../needs.js";
 import { hasTmux, TmuxTui } from "./tmux.js";
 
-/** Why the test cannot run here, and whether that is the machine's fault (CI must not skip). */
-async function liveProblem(): Promise<{ reason: string; environment: boolean } | null> {
-  let live: { loadCap(): Promise<unknown> };
+/** What this machine lacks for the test, or null. */
+async function liveProblem(): Promise<string | null> {
+  if (!hasTmux()) return "tmux is not installed";
+  if (process.getuid?.() !== 0) return "live capture needs root";
   try {
-    const specifier = "../../dissector/live/index.js";
-    live = (await import(specifier)) as { loadCap(): Promise<unknown> };
-  } catch {
-    return { reason: "dissector/live is not in this tree", environment: false };
-  }
-  if (!hasTmux()) return { reason: "tmux is not installed", environment: true };
-  if (process.getuid?.() !== 0) return { reason: "live capture needs root", environment: true };
-  try {
-    await live.loadCap();
+    await loadCap();
   } catch (e) {
-    return { reason: `libpcap support is not available: ${e instanceof Error ? e.message : String(e)}`, environment: true };
+    return `libpcap support is not available: ${e instanceof Error ? e.message : String(e)}`;
   }
   return null;
 }
 
-const found = await liveProblem();
-if (found?.environment && process.env.CI === "true") throw new Error(`the live TUI test cannot run in CI: ${found.reason}`);
-const problem = found?.reason ?? null;
+const problem = suiteSkipReason(await liveProblem());
 
-describe.skipIf(problem !== null)(`imp tui -i lo${problem ? ` (skipped: ${problem})` : ""}`, () => {
+describe.skipIf(problem !== null)(suiteName("imp tui -i lo", problem), () => {
   let tui: TmuxTui | null = null;
   let ctx: ScenarioContext | null = null;
   afterEach(async () => {

@@ -9,13 +9,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { buildUdpPackets, encodePcapHeader, encodePcapRecord, LinkType } from "../../dissector/capture/index.js";
 import { readImpDatagrams } from "../../dissector/imp-frames.js";
 import { DEFAULT_SETTINGS, ScenarioContext } from "../../src/scenario/index.js";
+import { suiteName, suiteSkipReason } from "../needs.js";
 import { hasTmux, TmuxTui } from "./tmux.js";
 
-const tmuxMissing = !hasTmux();
+const noTmux = suiteSkipReason(hasTmux() ? null : "tmux is not installed");
 
 /** Streams what a scenario's recorder sees to a pcap writer, as it happens. */
 class PcapTap {
@@ -53,14 +54,11 @@ class PcapTap {
   }
 }
 
-describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui, live from a pipe", () => {
+describe.skipIf(noTmux !== null)(suiteName("imp tui, live from a pipe", noTmux), () => {
   let dir = "";
   let tui: TmuxTui | null = null;
   let ctx: ScenarioContext | null = null;
   let fifo: FileHandle | null = null;
-  beforeAll(() => {
-    if (tmuxMissing) throw new Error("tmux is required in CI (.ci/run installs it)");
-  });
   afterEach(async () => {
     tui?.kill();
     await ctx?.close().catch(() => undefined);
@@ -156,7 +154,7 @@ describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui, live from a 
   });
 });
 
-describe.skipIf(tmuxMissing && process.env.CI !== "true")("imp tui --demo", () => {
+describe.skipIf(noTmux !== null)(suiteName("imp tui --demo", noTmux), () => {
   let tui: TmuxTui | null = null;
   afterEach(() => tui?.kill());
 
