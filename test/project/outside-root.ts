@@ -39,9 +39,9 @@ const NAMED_OUTSIDE = /^\/(work|tmp|var\/tmp)(\/|$)/;
 const SHARED_SPEC = /(^|\/)shared\/spec(\/|$)/;
 const EXCUSE = /outside-root-ok:\s*\S/;
 
+/** Whether a join/resolve base is the file's own folder (so a later "../x" is resolved from it). */
 function isFileFolder(node: ts.Expression): boolean {
-  const text = node.getText();
-  return /^import\.meta\.(dirname|url)$|^__dirname$/.test(text) || /^(fileURLToPath|dirname)\(\s*(new URL\([^)]*import\.meta\.url\s*\)|import\.meta\.url)\s*\)$/.test(text);
+  return /^(import\.meta\.dirname|__dirname|dirname\(fileURLToPath\(import\.meta\.url\)\))$/.test(node.getText().replace(/\s+/g, ""));
 }
 
 function callName(node: ts.CallExpression): string {
