@@ -7,7 +7,7 @@
  * (imp read vs tshark), tui, fuzz, lua (tshark with the generated dissector). Sections whose
  * module is not there yet are skipped with a note.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCodec } from "./codec.js";

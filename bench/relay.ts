@@ -104,11 +104,9 @@ export async function benchEcho(k: number, seconds: number): Promise<number> {
     })),
   );
   const payload = Buffer.from("2802010007000568656c6c6f", "hex");
-  let replies = 0;
   let running = true;
   for (const s of sockets) {
     s.on("message", () => {
-      replies++;
       if (running) s.send(payload, echo.port, "127.0.0.1");
     });
   }

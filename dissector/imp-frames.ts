@@ -94,7 +94,7 @@ export async function readImpDatagrams(
     if (udp.fragment) {
       counters.fragments++;
       const whole = udp.ipVersion === 4 ? reassembler.push(packet.frame, udp, packet.tsSec) : null;
-      if (!whole || !whole.udp) return;
+      if (!whole?.udp) return;
       payload = whole.payload;
       src = whole.src;
       dst = whole.dst;

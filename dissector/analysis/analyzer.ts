@@ -345,7 +345,7 @@ export class ConversationAnalyzer {
       this.info.set(f, I_PRESENT | I_MALFORMED);
       return;
     }
-    let info = I_PRESENT | (m.type & I_TYPE) | (m.seq ? I_SEQ : 0) | (m.ack ? I_ACK : 0);
+    const info = I_PRESENT | (m.type & I_TYPE) | (m.seq ? I_SEQ : 0) | (m.ack ? I_ACK : 0);
     if (d.layout === null || (d.problems.length > 0 && isDropped(d))) {
       this.info.set(f, info | I_DROPPED);
       return;

@@ -15,4 +15,4 @@ export {
   type TransactionOutcome,
 } from "./analyzer.js";
 export * from "./fields.js";
-export { type GroupEvent, type MembershipReason } from "./groups.js";
+export type { GroupEvent, MembershipReason } from "./groups.js";

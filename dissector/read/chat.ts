@@ -108,7 +108,7 @@ export class ChatCollector {
     }
     const direct = dst !== "server";
     const last = this.open.get(key);
-    if (direct && last && last.direct && last.from === from && f.time - last.time <= COPY_WINDOW && !last.copies.some((c) => c.to === to)) {
+    if (direct && last?.direct && last.from === from && f.time - last.time <= COPY_WINDOW && !last.copies.some((c) => c.to === to)) {
       last.copies.push({ frame: f.number, to });
       return;
     }

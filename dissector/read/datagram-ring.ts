@@ -30,7 +30,7 @@ import { CaptureFormatError } from "../capture/errors.js";
 import type { CapturePacket } from "../capture/packet.js";
 import type { ImpDatagram, ImpFrameCounters, ImpFrameOptions } from "../imp-frames.js";
 import type { PacketSource, SourceEnd } from "../source.js";
-import { hiOf, joinWords, loOf, SlotReader, SlotWriter, wordsFor, type RingLayout } from "./slot-ring.js";
+import { hiOf, joinWords, loOf, type SlotReader, SlotWriter, wordsFor, type RingLayout } from "./slot-ring.js";
 
 const D_START = 1;
 const D_ENDPOINT = 2;

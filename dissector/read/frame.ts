@@ -108,7 +108,7 @@ export class MutableFrame implements ReadFrame {
 
   analysis(): FrameAnalysis {
     if (this.cachedAnalysis === null) {
-      this.cachedAnalysis = this.analyzer && this.analyzer.has(this.number) ? this.analyzer.fieldsOf(this.number, this.view) : NO_ANALYSIS;
+      this.cachedAnalysis = this.analyzer?.has(this.number) ? this.analyzer.fieldsOf(this.number, this.view) : NO_ANALYSIS;
     }
     return this.cachedAnalysis;
   }

@@ -17,6 +17,7 @@ export function clientText(id: number, nameOf: NameOf | undefined): string {
   return name === undefined ? String(id) : `${name}(${id})`;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters (to escape them) is the point.
 const NEEDS_ESCAPE = /["\\\x00-\x1f\u2028\u2029]/;
 
 function quoteData(text: string): string {

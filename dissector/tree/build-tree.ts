@@ -55,7 +55,7 @@ function rootText(m: ImpMessage | null, d: Decoded): string {
   return `Instant Messenger Protocol, ${name}, Src: ${m.src}, Group: ${m.group}, Seq: ${m.seq}`;
 }
 
-export function buildTree(d: Decoded, bytes: Uint8Array, opts: TreeOptions = {}): TreeNode {
+export function buildTree(d: Decoded, _bytes: Uint8Array, opts: TreeOptions = {}): TreeNode {
   const m = d.message;
   const root = node(rootText(m, d), 0, d.length, { abbrev: "imp" });
   if (!m) {
@@ -83,7 +83,9 @@ export function buildTree(d: Decoded, bytes: Uint8Array, opts: TreeOptions = {})
       const list = node(`Invitees: ${m.invitees.map((id) => displayValue(f, id, opts)).join(", ")}`, offset, m.invitees.length, {
         abbrev: f.abbrev,
       });
-      m.invitees.forEach((id, i) => list.children.push(fieldNode({ ...f, label: "Invitee", kind: "uint" }, id, offset + i, opts)));
+      m.invitees.forEach((id, i) => {
+        list.children.push(fieldNode({ ...f, label: "Invitee", kind: "uint" }, id, offset + i, opts));
+      });
       root.children.push(list);
       offset += m.invitees.length;
     } else if (d.layout.repeat?.field === "entry" && m.entry) {

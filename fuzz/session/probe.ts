@@ -35,7 +35,7 @@ export class ProbeClient {
         if (!fresh) return;
       }
       const w = this.waiter;
-      if (w && w.match(m)) {
+      if (w?.match(m)) {
         this.waiter = null;
         w.resolve(m);
       }

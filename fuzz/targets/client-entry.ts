@@ -39,6 +39,12 @@ function violations(c: ImpClient | null): string[] {
   return v;
 }
 
+/** Heap in use, after a full collection when node runs with --expose-gc. */
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
 const transport = debugTransport(udp, { ip: "127.0.0.1", port: Number(arg("control-port")) }, async (cmd) => {
   if (cmd.op === "advance") clock.advance(Number(cmd.ms) || 0);
   if (cmd.op === "coverage") return coverage ? await coverage.take() : { newBlocks: 0, covered: 0, total: 0 };
@@ -55,7 +61,7 @@ const transport = debugTransport(udp, { ip: "127.0.0.1", port: Number(arg("contr
     violations: violations(c),
     state: c?.state ?? (failure ? `failed: ${failure}` : "connecting"),
     extra: { id: c?.id ?? 0, group: c?.group ?? 1, roster: c?.roster.size ?? 0 },
-    ...(cmd.op === "memory" ? { heapUsed: ((globalThis as { gc?: () => void }).gc?.(), process.memoryUsage().heapUsed) } : {}),
+    ...(cmd.op === "memory" ? { heapUsed: heapUsed() } : {}),
   };
 });
 process.stdout.write(`READY ${udp.local.port}\n`);

@@ -46,6 +46,7 @@ const modeText = (m: GroupMode) => m;
 
 /** Received text as one safe line: control characters (terminal escapes, newlines) are shown escaped. */
 export function displayText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters (to escape them) is the point.
   return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => {
     if (c === "\n") return "\\n";
     if (c === "\r") return "\\r";
@@ -173,7 +174,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     });
 
   /** Runs one line; returns "quit" to stop. */
-  const run = async (raw: string): Promise<"quit" | void> => {
+  const run = async (raw: string): Promise<"quit" | undefined> => {
     const line = raw.replace(/\r$/, "");
     if (line.trim() === "") return;
     if (!line.startsWith("/") || line.startsWith("//")) {

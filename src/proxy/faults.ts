@@ -147,20 +147,20 @@ export function parseRules(json: string, where = "rules"): { rules: FaultRule[];
   if (!Array.isArray(list)) throw new FaultSyntaxError(`${where}: expected { "rules": [ ... ] }`);
   const rules = list.map((r: Record<string, unknown>, i): FaultRule => {
     const at = `${where}: rule ${i + 1}`;
-    const typeText = r["type"];
+    const typeText = r.type;
     const type = typeof typeText === "number" ? typeText : TYPE_BY_NAME.get(String(typeText ?? "").toLowerCase());
     if (type === undefined || !MESSAGES.some((m) => m.code === type)) {
       throw new FaultSyntaxError(`${at}: unknown type ${JSON.stringify(typeText)} (names as in the spec table: ${MESSAGES.map((m) => m.name).join(", ")})`);
     }
-    const direction = (r["direction"] ?? "both") as FaultRule["direction"];
+    const direction = (r.direction ?? "both") as FaultRule["direction"];
     if (!["c2s", "s2c", "both"].includes(direction)) throw new FaultSyntaxError(`${at}: direction must be c2s, s2c or both`);
-    const action = r["action"] as RuleAction;
+    const action = r.action as RuleAction;
     if (!["drop", "dup", "corrupt", "delay"].includes(action)) throw new FaultSyntaxError(`${at}: action must be drop, dup, corrupt or delay`);
-    const nth = r["nth"];
+    const nth = r.nth;
     if (nth !== undefined && !(Number.isInteger(nth) && (nth as number) >= 1)) throw new FaultSyntaxError(`${at}: nth must be a whole number from 1`);
-    const delayMs = r["delayMs"];
+    const delayMs = r.delayMs;
     if (action === "delay" && !(typeof delayMs === "number" && delayMs >= 0)) throw new FaultSyntaxError(`${at}: a delay rule needs "delayMs" (milliseconds)`);
-    const ack = r["ack"];
+    const ack = r.ack;
     if (ack !== undefined && typeof ack !== "boolean") throw new FaultSyntaxError(`${at}: ack must be true or false`);
     return {
       type, direction, action,

@@ -248,7 +248,7 @@ export class ServerState {
       if (linksOpen && u.link.isClosed) v.push(`user ${id} has a closed link`);
     }
     const pub = this.groups.get(PUBLIC_GROUP);
-    if (!pub || pub.mode !== 0 || !pub.created) v.push("the Public Group is missing or not centralized");
+    if (pub?.mode !== 0 || !pub.created) v.push("the Public Group is missing or not centralized");
     for (const g of this.groups.values()) {
       if (g.id !== PUBLIC_GROUP && (g.id < FIRST_PRIVATE_GROUP || g.id > LAST_PRIVATE_GROUP)) v.push(`group ${g.id} is not a private group ID`);
       for (const m of g.members) {
@@ -276,7 +276,7 @@ export class ServerState {
       if (!g || g.id === PUBLIC_GROUP) v.push(`invitation of ${i.invitee} into group ${i.group}, which is not a private group`);
       else if (i.kind === "create" && !g.creation?.pending.has(i.invitee)) v.push(`creation invitation of ${i.invitee} not awaited by group ${i.group}`);
       else if (i.kind === "join" && !g.created) v.push(`invitation of ${i.invitee} into group ${i.group}, which is only reserved`);
-      if (g && g.members.has(i.invitee)) v.push(`invitation of ${i.invitee} into group ${i.group}, which it is already in`);
+      if (g?.members.has(i.invitee)) v.push(`invitation of ${i.invitee} into group ${i.group}, which it is already in`);
     }
     return v;
   }

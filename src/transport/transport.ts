@@ -17,6 +17,7 @@ export function addressKey(a: Address): string {
 export type Direction = "in" | "out";
 
 /** Sees every datagram; returning false drops it (an "out" datagram is then never sent, an "in" one never delivered). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a tap that returns nothing keeps the datagram; `undefined` would refuse taps written as plain `void` functions.
 export type Tap = (dir: Direction, local: Address, remote: Address, bytes: Uint8Array) => boolean | void;
 
 export interface DatagramTransport {

@@ -63,7 +63,9 @@ describe("tshark reads what the writer writes", () => {
       try {
         const path = tmp.path(`out.${c.options.format}`);
         const writer = createCaptureWriter({ ...c.options, path });
-        c.datagrams.forEach((d, i) => writer.writeDatagram(d, c.interfaceOf?.(i) ?? 0));
+        c.datagrams.forEach((d, i) => {
+          writer.writeDatagram(d, c.interfaceOf?.(i) ?? 0);
+        });
         await writer.close();
         expect(tshark(path, ["-T", "fields", "-e", "frame.number"])).toHaveLength(writer.frames);
         const rows = tshark(path, [...CHECK, "-Y", "udp", ...FIELDS]).map((line) => line.split("|"));

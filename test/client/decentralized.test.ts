@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/arq/index.js";
-import { connectClient, type ImpClient } from "../../src/client/client.js";
+import { connectClient } from "../../src/client/client.js";
 import type { ClientEvents } from "../../src/client/events.js";
-import type { Address } from "../../src/transport/index.js";
 import { acceptConnection, entry, fakeEndpoint, type FakeEndpoint } from "./fake-server.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];

@@ -38,7 +38,8 @@ async function join(s: ImpServer, name: string, extra: Partial<ClientOptions> = 
     "groupCreateRejected", "joined", "left", "invitationAccepted", "invitationRejected", "dissolved", "serverGone",
     "peerGone", "disconnected",
   ];
-  for (const e of events) c.on(e, (p: never) => seen.push([e, p] as Seen));
+  const watch = <K extends keyof ClientEvents>(e: K) => c.on(e, (p) => seen.push([e, p] as Seen));
+  for (const e of events) watch(e);
   return { c, seen, messages: () => seen.flatMap((s) => (s[0] === "message" ? [`${s[1].fromName}@${s[1].group}${s[1].direct ? "!" : ""}: ${s[1].text}`] : [])) };
 }
 

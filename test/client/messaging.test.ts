@@ -30,7 +30,12 @@ async function setup(others = [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 }
     "message", "userJoined", "userChanged", "userLeft", "invitation", "groupCreated", "groupCreateRejected",
     "invitationAccepted", "invitationRejected", "dissolved", "joined", "left", "dropped", "disconnected",
   ];
-  for (const n of names) c.on(n, (p: never) => void ((events[n] ??= [] as never[]) as unknown[]).push(p));
+  const record = <K extends keyof ClientEvents>(n: K) =>
+    c.on(n, (p) => {
+      const seen: ClientEvents[K][] = (events[n] ??= []);
+      seen.push(p);
+    });
+  for (const n of names) record(n);
   let last = 0;
   return { s, c, addr, events, seq: () => (last ^= 1) };
 }

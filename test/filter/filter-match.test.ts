@@ -198,7 +198,12 @@ describe("compiled filter", () => {
     const asked = new Set<string>();
     const c = compileFilter("ip.addr == 127.0.0.1 or udp.port == 1");
     if (!c.ok) throw new Error(c.error.message);
-    c.filter.matches({ values: (f) => (asked.add(f), undefined) });
+    c.filter.matches({
+      values: (f) => {
+        asked.add(f);
+        return undefined;
+      },
+    });
     expect([...asked].sort()).toEqual(["ip.dst", "ip.src", "udp.dstport", "udp.srcport"]);
   });
 

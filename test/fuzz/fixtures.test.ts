@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCase, replayCase, runCampaign, type CampaignResult, type FoundFinding } from "../../fuzz/index.js";
-import type { RemoteTarget } from "../../fuzz/targets/remote.js";
 import { spawn } from "node:child_process";
 import { fixturePath, fixtureTarget, mutationsOf } from "./helpers.js";
 import { RemoteTarget, freeUdpPort } from "../../fuzz/targets/remote.js";

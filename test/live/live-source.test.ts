@@ -72,7 +72,7 @@ describe("liveSource against a stand-in for cap", () => {
   it("stamps packets with a wall clock that never goes backwards", async () => {
     const cap = fakeCap();
     const source = liveSource({ loader: cap.loader, maxPackets: 20 });
-    source.onOpen(() => setImmediate(() => messages(20).forEach((m) => cap.emit(frameOf(m)))));
+    source.onOpen(() => setImmediate(() => messages(20).forEach((m) => void cap.emit(frameOf(m)))));
     const stamps: [number, number][] = [];
     const before = Date.now();
     await source.run((p) => stamps.push([p.tsSec, p.tsNsec]));
@@ -94,7 +94,7 @@ describe("liveSource against a stand-in for cap", () => {
   it("stops by itself after maxPackets, even when more arrive in the same dispatch", async () => {
     const cap = fakeCap();
     const source = liveSource({ loader: cap.loader, maxPackets: 3 });
-    source.onOpen(() => setImmediate(() => messages(10).forEach((m) => cap.emit(frameOf(m)))));
+    source.onOpen(() => setImmediate(() => messages(10).forEach((m) => void cap.emit(frameOf(m)))));
     const frames: number[] = [];
     const end = await source.run((p) => frames.push(p.frame));
     expect(frames).toEqual([1, 2, 3]);
@@ -144,7 +144,7 @@ describe("liveSource against a stand-in for cap", () => {
   it("an error thrown by the callback ends the run with it and closes the handle", async () => {
     const cap = fakeCap();
     const source = liveSource({ loader: cap.loader });
-    source.onOpen(() => setImmediate(() => messages(5).forEach((m) => cap.emit(frameOf(m)))));
+    source.onOpen(() => setImmediate(() => messages(5).forEach((m) => void cap.emit(frameOf(m)))));
     let calls = 0;
     await expect(
       source.run(() => {
@@ -193,7 +193,7 @@ describe("liveSource against a stand-in for cap", () => {
     const file = tmp.path("fake.pcapng");
     const source = recordLive(liveSource({ loader: cap.loader, maxPackets: 4 }), { path: file });
     const sent = messages(6);
-    source.onOpen(() => setImmediate(() => sent.forEach((m) => cap.emit(frameOf(m)))));
+    source.onOpen(() => setImmediate(() => sent.forEach((m) => void cap.emit(frameOf(m)))));
     const delivered: CapturePacket[] = [];
     await source.run((p) => delivered.push(p));
     expect(source.file?.frames).toBe(4);

@@ -163,7 +163,9 @@ describe("faults", () => {
       if (x.applied.includes("corrupt")) {
         corrupted++;
         let bits = 0;
-        x.out[0]!.bytes.forEach((v, j) => (bits += popcount(v ^ bytes[j]!)));
+        x.out[0]!.bytes.forEach((v, j) => {
+          bits += popcount(v ^ bytes[j]!);
+        });
         expect(bits).toBe(1);
       }
     }
@@ -200,7 +202,7 @@ describe("faults", () => {
     await alice.send("anyone?");
     await left;
     expect(server.counters.forcedDisconnections).toBe(1);
-    expect(proxy.stats.faults["blackhole"]).toBeGreaterThanOrEqual(6);
+    expect(proxy.stats.faults.blackhole).toBeGreaterThanOrEqual(6);
   });
 
   it("duplication, delay with jitter and reordering do not break delivery", async () => {
@@ -218,8 +220,8 @@ describe("faults", () => {
     await bob.idle();
     await settle(500);
     expect(texts).toEqual(sent);
-    expect(proxy.stats.faults["dup"]).toBeGreaterThan(0);
-    expect(proxy.stats.faults["reorder"]).toBeGreaterThan(0);
+    expect(proxy.stats.faults.dup).toBeGreaterThan(0);
+    expect(proxy.stats.faults.reorder).toBeGreaterThan(0);
   });
 });
 
@@ -250,7 +252,7 @@ describe("imp proxy (CLI)", () => {
     expect(await run).toBe(0);
     const lines = out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThanOrEqual(8);
-    expect(lines.some((l) => (l["imp"] as Record<string, unknown>)["imp.data"] === "json me")).toBe(true);
+    expect(lines.some((l) => (l.imp as Record<string, unknown>)["imp.data"] === "json me")).toBe(true);
     expect(err).toMatch(/proxy: 1 client; c2s \d+ in/);
     let frames = 0;
     await readCapture(file, () => frames++);
@@ -271,7 +273,7 @@ describe("imp demo", () => {
     const demo = runDemo({ rto: 100, onStep: (s) => steps.push(s) });
     const summary = await demo.done;
     expect(summary.datagrams).toBeGreaterThan(100);
-    expect(summary.proxyStats.faults["loss"]).toBeGreaterThan(0);
+    expect(summary.proxyStats.faults.loss).toBeGreaterThan(0);
     expect(summary.serverCounters.retransmissions).toBeGreaterThan(0);
     expect(summary.serverCounters).toMatchObject({ connections: 3, disconnections: 3, forcedDisconnections: 0, groupsCreated: 2, invitationsRejected: 1 });
     expect(steps[0]).toBe("alice connects");

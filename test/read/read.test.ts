@@ -106,9 +106,9 @@ describe("imp read -V and -x", () => {
     const ls = r.out.split("\n");
     expect(ls[0]).toMatch(/Connection Request "alice"/);
     expect(ls[1]).toBe("");
-    expect(ls[2]).toMatch(/^0000  ([0-9a-f]{2} ){16}  .{16}$/);
+    expect(ls[2]).toMatch(/^0000 {2}([0-9a-f]{2} ){16} {2}.{16}$/);
     // 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 13 (IMP) = 55 bytes: 4 lines, the last of 7 bytes.
-    expect(ls[5]).toMatch(/^0030  ([0-9a-f]{2} ){7} {27}  lice {3}$/);
+    expect(ls[5]).toMatch(/^0030 {2}([0-9a-f]{2} ){7} {27} {2}lice {3}$/);
   });
 });
 

@@ -21,7 +21,11 @@ function flow(r: ScenarioResult): string[] {
   const names = new Map<number, string>([[r.ports.server, "server"]]);
   for (const [n, p] of Object.entries(r.ports.clients)) names.set(p, n);
   let anonymous = 0;
-  const name = (port: number) => names.get(port) ?? (names.set(port, `rejected${++anonymous}`), names.get(port)!);
+  const name = (port: number) => {
+    let n = names.get(port);
+    if (n === undefined) names.set(port, (n = `rejected${++anonymous}`));
+    return n;
+  };
   const nameOfId = new Map<number, string>();
   for (const u of r.final.users) nameOfId.set(u.id, u.name);
   return r.datagrams.map((d) => {

@@ -19,7 +19,7 @@ import { MAX_DATAGRAM, startServer, totalDropped, type ImpServer, type ServerOpt
 import { openUdp, type Address, type DatagramTransport } from "../../src/transport/index.js";
 import { seededRandom } from "../../src/util/random.js";
 
-let cleanup: (() => Promise<unknown> | void)[] = [];
+let cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
   cleanup = [];
@@ -210,7 +210,7 @@ describe("security: resources", () => {
     const flooders: Raw[] = [];
     for (let a = 0; a < 10; a++) for (let p = 0; p < 10; p++) flooders.push(await Raw.open(s.address, `127.0.1.${a + 1}`));
     const t0 = performance.now();
-    flooders.forEach((f, i) => f.send({ type: 0x00, src: 0, username: `f${i}` }));
+    for (const [i, f] of flooders.entries()) f.send({ type: 0x00, src: 0, username: `f${i}` });
     // Retransmitting the request within the window gets the same Accept again and extends nothing.
     await sleep(rto / 2);
     flooders.forEach((f, i) => {
@@ -275,7 +275,11 @@ describe("security: resources", () => {
       await done;
     });
     await until(() => s !== undefined, "the server");
-    const at = (name: string, host: string) => connectClient({ name, server: s!.address, rto: 50, host }).then((c) => (cleanup.push(() => c.close()), c));
+    const at = async (name: string, host: string) => {
+      const c = await connectClient({ name, server: s!.address, rto: 50, host });
+      cleanup.push(() => c.close());
+      return c;
+    };
     await at("a1", "127.0.0.1");
     await at("a2", "127.0.0.1");
     await expect(at("a3", "127.0.0.1")).rejects.toMatchObject({ reason: "server-full" }); // per address

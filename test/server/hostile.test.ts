@@ -11,7 +11,7 @@ afterEach(async () => {
   await net.close();
 });
 
-async function twoClients(): Promise<RawPeer[]> {
+async function twoClients(): Promise<[RawPeer, RawPeer]> {
   net = await testNet();
   const a = await net.peer();
   await a.connect("alice");

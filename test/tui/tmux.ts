@@ -102,6 +102,7 @@ export function cells(line: string): Cell[] {
   let bg: number | null = null;
   let inverse = false;
   let underline = false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the SGR sequences this parses.
   const re = /\x1b\[([0-9;]*)m|([\s\S])/gu;
   for (const m of line.matchAll(re)) {
     if (m[2] !== undefined) {
@@ -139,7 +140,7 @@ export function highlightedHex(screenWithEscapes: string): string[] {
   for (const line of screenWithEscapes.split("\n")) {
     const cs = cells(line);
     const text = cs.map((c) => c.ch).join("");
-    if (!/^[0-9a-f]{4}  /.test(text)) continue;
+    if (!/^[0-9a-f]{4} {2}/.test(text)) continue;
     // Hex column: offset (4) + 2 spaces, 16 pairs separated by spaces, an extra space after 8.
     for (let k = 0; k < 16; k++) {
       const at = 6 + k * 3 + (k >= 8 ? 1 : 0);

@@ -23,7 +23,7 @@ import {
   type LiveSource,
 } from "../../../dissector/live/index.js";
 import { runRead } from "../../../dissector/read/read.js";
-import { DiscardSink, flushingSink, type TextSink } from "../../../dissector/read/sink.js";
+import { DiscardSink, flushingSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { parseChoice, parseIntInRange } from "../parse-options.js";

@@ -6,7 +6,7 @@
  */
 import type { ImpMessage, MessageInput } from "../../codec/index.js";
 import { FIRST_PRIVATE_GROUP, LAST_PRIVATE_GROUP, PUBLIC_GROUP } from "../../protocol/index.js";
-import { type ServerCore } from "../core.js";
+import type { ServerCore } from "../core.js";
 import { MSG as T } from "../../protocol/messages.js";
 import type { Group, Invitation, Mode, User } from "../state.js";
 import { forgetInvitation, moveUser, rejectToInviter } from "./membership.js";

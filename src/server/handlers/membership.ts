@@ -4,7 +4,7 @@
  */
 import type { ImpMessage } from "../../codec/index.js";
 import { PUBLIC_GROUP } from "../../protocol/index.js";
-import { type ServerCore } from "../core.js";
+import type { ServerCore } from "../core.js";
 import { MSG as T } from "../../protocol/messages.js";
 import type { Invitation, User } from "../state.js";
 
@@ -25,7 +25,7 @@ export function moveUser(core: ServerCore, user: User, group: number): User[] {
 export function shrink(core: ServerCore, groupId: number): User[] {
   if (groupId === PUBLIC_GROUP) return [];
   const g = core.state.groups.get(groupId);
-  if (!g || !g.created || g.members.size >= 2) return [];
+  if (!g?.created || g.members.size >= 2) return [];
   const moved: User[] = [];
   for (const id of g.members) {
     const last = core.state.users.get(id)!;

@@ -4,7 +4,7 @@
  */
 import { SharedMessage } from "../../arq/link.js";
 import type { ImpMessage } from "../../codec/index.js";
-import { type ServerCore } from "../core.js";
+import type { ServerCore } from "../core.js";
 import { MSG as T } from "../../protocol/messages.js";
 import type { User } from "../state.js";
 

@@ -44,7 +44,7 @@ export class TreePane {
     this.root = root;
     this.flatten();
     const i = key ? this.lines.findIndex((l) => l.key === key) : -1;
-    this.cursor = i >= 0 ? i : 0;
+    this.cursor = Math.max(i, 0);
   }
 
   private flatten(): void {
