@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { DURATIONS, durationOption, formatDuration, isDurationOption, parseDuration, retriesOption } from "../../src/cli/parse-options.js";
+import { DURATIONS, durationOption, formatDuration, isDurationOption, parseDuration, retriesOption, type DurationQuantity } from "../../src/cli/parse-options.js";
 
 /** The message parseDuration throws for `text`, or null when it parses. */
-function refusal(text: string, q = DURATIONS.rto, bounds = {}): string | null {
+function refusal(text: string, q: DurationQuantity = DURATIONS.rto, bounds = {}): string | null {
   try {
     parseDuration(text, q, bounds);
     return null;
