@@ -266,7 +266,7 @@ describe("security: resources", () => {
     let stop!: (s: string) => void;
     let s: ImpServer | undefined;
     const done = runServer(
-      { host: "127.0.0.1", port: "0", maxUsers: "3", maxPerAddress: "2", rto: "50", retries: "5", inviteTimeout: "15", log: "json", ids: "lowest" },
+      { host: "127.0.0.1", port: 0, maxUsers: 3, maxPerAddress: 2, rto: 50, retries: 5, inviteTimeout: 15_000, log: "json", ids: "lowest" },
       io,
       { stop: () => new Promise((r) => (stop = r)), started: (x) => (s = x) },
     );

@@ -12,7 +12,7 @@ import { until } from "./helpers.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const defaults: ServerCommandOptions = {
-  host: "127.0.0.1", port: "0", maxUsers: "255", rto: "500", retries: "5", inviteTimeout: "15", log: "text", ids: "lowest",
+  host: "127.0.0.1", port: 0, maxUsers: 255, rto: 500, retries: 5, inviteTimeout: 15_000, log: "text", ids: "lowest",
 };
 
 /** Sends a Connection Request and resolves with the decoded answer. */
@@ -39,7 +39,9 @@ describe("imp server (in process)", () => {
     [["--rto", "-5"], "--rto"],
     [["--retries", "-1"], "--retries"],
     [["--invite-timeout", "0"], "--invite-timeout"],
-    [["--host", "localhost"], "--host"],
+    [["--host", "256.1.1.1"], "--host"],
+    [["--host", "::1"], "--host"],
+    [["--host", "nowhere.invalid"], "--host"],
   ])("rejects %j with exit 2", async (args, name) => {
     const io = bufferIo();
     expect(await runCli(["server", ...args], io)).toBe(2);

@@ -1,11 +1,10 @@
 /**
- * `imp client --name alice [--server host:port] [--rto ms] [--retries N]`: the line-mode chat of
+ * `imp client --name alice [--server host:port] [--rto 500ms] [--retries N]`: the line-mode chat of
  * the reference client, reading commands from stdin (a terminal or a pipe). Exit codes: 0 after
  * /quit or end of input, 1 when the connection is rejected or the server is unreachable or goes
  * away, 2 for bad options.
  */
-import { Command, InvalidArgumentError } from "commander";
-import { DEFAULT_ARQ } from "../../arq/link.js";
+import { Command } from "commander";
 import { isValidUsername } from "../../codec/field-codec.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { ConnectError, DEFAULT_INVITE_TIMEOUT_MS, connectClient } from "../../client/client.js";
@@ -13,10 +12,13 @@ import { runRepl } from "../../client/chat-repl.js";
 import type { Address } from "../../transport/transport.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { addressOption, hostOption, resolveHosts } from "../parse-address.js";
+import { DURATIONS, durationOption, retriesOption } from "../parse-options.js";
 
 export interface ClientCommandOptions {
   name: string;
   server: Address;
+  /** Durations in milliseconds, as the CLI parses every one. */
   rto: number;
   retries: number;
   bind?: string;
@@ -24,33 +26,17 @@ export interface ClientCommandOptions {
   inviteTimeout: number;
 }
 
-/** Parses `host:port`, `host` or `:port` (default host 127.0.0.1, default port 1313). */
-export function parseServer(value: string): Address {
-  const m = /^(?<host>[^:]*)(?::(?<port>\d+))?$/.exec(value);
-  const host = m?.groups?.host || "127.0.0.1";
-  const port = m?.groups?.port === undefined ? DEFAULT_PORT : Number(m.groups.port);
-  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError("expected host:port (port 1..65535)");
-  return { ip: host, port };
-}
-
-function nonNegativeInt(label: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min) throw new InvalidArgumentError(`${label} must be an integer ≥ ${min}`);
-    return n;
-  };
-}
-
 export function clientCommand(io: CliIo): Command {
   return new Command("client")
     .description("interactive line-mode IMP chat client; also reads commands piped on stdin (try /help)")
     .requiredOption("-n, --name <name>", "username (1 to 8 printable ASCII characters, no spaces)")
-    .option("-s, --server <host:port>", `server address (default 127.0.0.1:${DEFAULT_PORT})`, parseServer, { ip: "127.0.0.1", port: DEFAULT_PORT })
-    .option("--rto <ms>", "retransmission timeout in ms", nonNegativeInt("--rto", 1), DEFAULT_ARQ.rto)
-    .option("--retries <n>", "retransmissions before the peer is considered gone", nonNegativeInt("--retries"), DEFAULT_ARQ.retries)
-    .option("--bind <host>", "local address to bind (default 127.0.0.1 for a loopback server, else 0.0.0.0)")
-    .option("--wait-timeout <ms>", "longest a /wait waits", nonNegativeInt("--wait-timeout"), 30_000)
-    .option("--invite-timeout <ms>", "how long an invitation stays pending (0: forever)", nonNegativeInt("--invite-timeout"), DEFAULT_INVITE_TIMEOUT_MS)
+    .addOption(addressOption("-s, --server <host:port>", "server address", { host: "127.0.0.1", port: DEFAULT_PORT }))
+    .addOption(durationOption(DURATIONS.rto, "retransmission timeout"))
+    .addOption(retriesOption("retransmissions before the peer is considered gone"))
+    .addOption(hostOption("--bind <host>", "local address to bind (default 127.0.0.1 for a loopback server, else 0.0.0.0)"))
+    .addOption(durationOption(DURATIONS.waitTimeout, "longest a /wait waits", { default: 30_000 }))
+    .addOption(durationOption(DURATIONS.inviteTimeout, "how long an unanswered invitation stays pending (0: forever)", { default: DEFAULT_INVITE_TIMEOUT_MS, min: 0 }))
+    .hook("preAction", resolveHosts)
     .action(async (opts: ClientCommandOptions) => {
       if (!isValidUsername(opts.name)) throw new CliError(`invalid --name "${opts.name}": 1 to 8 printable ASCII characters, no spaces`);
       let client;

@@ -2,12 +2,12 @@
  * `imp decode`: one datagram given as hex, or every IMP datagram of a capture file, as a
  * Wireshark-style tree (default) or JSON keyed by the `imp.*` names.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { decode } from "../../codec/decode.js";
 import { buildTree, renderTreeText, treeToJson } from "../../../dissector/tree/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { parseChoice, parseHex } from "../parse-options.js";
+import { impPortsOption, parseChoice, parseHex } from "../parse-options.js";
 import { decodeCaptureFile } from "./decode-file.js";
 
 export interface DecodeOptions {
@@ -27,7 +27,7 @@ export function decodeCommand(io: CliIo): Command {
         .argParser(parseChoice("-T", ["text", "json"] as const))
         .default("text"),
     )
-    .option("--port <port>", "UDP port that carries IMP (repeatable)", collectPort, [] as number[])
+    .addOption(impPortsOption())
     .option("--no-heuristic", "only decode the IMP ports, do not detect IMP on other ports")
     .action(async (file: string | undefined, opts: DecodeOptions) => {
       if (opts.hex !== undefined) {
@@ -40,10 +40,4 @@ export function decodeCommand(io: CliIo): Command {
       }
       await decodeCaptureFile(file, opts, io);
     });
-}
-
-function collectPort(value: string, previous: number[]): number[] {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a UDP port from 1 to 65535");
-  return [...previous, n];
 }

@@ -4,11 +4,12 @@
  * disjoint, some loss), shown live: in the TUI on a terminal (as `imp tui --demo`), otherwise as
  * imp read's output (summary lines, -T json...). -w writes the capture.
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { runRead } from "../../../dissector/read/read.js";
 import { demoSource } from "../../demo/index.js";
 import { formatProxyEvent } from "../../proxy/index.js";
 import type { CliIo } from "../io.js";
+import { DURATIONS, durationOption, seedOption } from "../parse-options.js";
 import { readCommand, sinkFor } from "./read.js";
 import { readOptionsOf, type ProxyCommandOptions } from "./proxy.js";
 import { tuiCommand } from "./tui.js";
@@ -17,6 +18,7 @@ const SHARED_READ_OPTIONS = ["displayFilter", "outputFormat", "verbose", "hex", 
 
 interface DemoCommandOptions extends Omit<ProxyCommandOptions, "listen" | "upstream" | "blackhole" | "seed"> {
   tui: boolean;
+  /** Milliseconds. */
   pace?: number;
   seed: number;
   write?: string;
@@ -26,14 +28,8 @@ export function demoCommand(io: CliIo): Command {
   const cmd = new Command("demo")
     .description("reference server, proxy and three scripted clients in a rich session, shown live (the TUI on a terminal, else imp read's output)")
     .option("--no-tui", "print the packets as imp read does, even on a terminal")
-    .option("--pace <ms>", "pause between steps of the printed session (default 0; the TUI paces at 600 ms)", (v: string) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("--pace must be a whole number of milliseconds");
-      return Number(v);
-    })
-    .option("--seed <n>", "seed of the injected loss", (v: string) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("--seed must be a whole number");
-      return Number(v);
-    }, 1)
+    .addOption(durationOption(DURATIONS.pace, "pause between steps of the printed session (the TUI paces at 600ms)", { default: 0 }))
+    .addOption(seedOption("seed of the injected loss", 1))
     .option("-w, --write <file>", "also write the capture (pcapng)");
   const shared = new Set<string>(SHARED_READ_OPTIONS);
   for (const option of readCommand(io).options) if (shared.has(option.attributeName())) cmd.addOption(option);

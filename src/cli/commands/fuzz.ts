@@ -8,24 +8,33 @@
  * its finding, 0 when it no longer does (a fixed bug), so a saved case is a regression test.
  */
 
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { BundledServerTarget, type Target, loadCase, replayCase, runCampaign, describeCase, RemoteTarget } from "../../../fuzz/index.js";
 import { BundledClientTarget } from "../../../fuzz/targets/bundled-client.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { parseIntInRange } from "../parse-options.js";
+import { resolveHosts, resolvedWith, resolveIPv4 } from "../parse-address.js";
+import { DURATIONS, durationOption, parseIntInRange, seedOption } from "../parse-options.js";
+
+/** The host of a udp://HOST:PORT target, resolved to IPv4 (other targets, and the port, as given). */
+async function resolveTargetHost(value: unknown, what: string): Promise<unknown> {
+  const m = /^(udp:\/\/)([^:/]+)(:.*)$/.exec(value as string);
+  return m ? `${m[1]}${await resolveIPv4(m[2]!, what)}${m[3]}` : value;
+}
 
 interface FuzzOptions {
   target: string;
   exec?: string;
   seed?: number;
   cases?: number;
+  /** Milliseconds, as every duration of the CLI. */
   duration?: number;
   stateful?: boolean;
   out: string;
   replay?: string;
   coverage?: boolean;
   minimise: boolean;
+  /** Milliseconds. */
   hangMs: number;
   probeEvery: number;
   sequenceOracle?: boolean;
@@ -42,20 +51,21 @@ export function makeTarget(spec: string, o: { exec?: string; hangMs: number; cov
 export function fuzzCommand(io: CliIo): Command {
   return new Command("fuzz")
     .description("fuzz an IMP implementation: seeded, stateful cases built from the spec table, with crash, hang, conformance, state and resource oracles")
-    .option("-t, --target <target>", "bundled-server, bundled-client or udp://host:port", "bundled-server")
+    .addOption(resolvedWith(new Option("-t, --target <target>", "bundled-server, bundled-client or udp://HOST:PORT (an IPv4 address or a host name)").default("bundled-server"), resolveTargetHost))
     .option("--exec <command>", "command that starts the udp:// target ({port} is replaced by its port); lets the fuzzer restart it")
-    .option("--seed <n>", "campaign seed (default: random, printed)", parseIntInRange("--seed", 0, 0xffffffff))
+    .addOption(seedOption("campaign seed (default: random, printed)"))
     .option("-n, --cases <n>", "number of cases", parseIntInRange("--cases", 1, 1e12))
-    .option("-d, --duration <s>", "stop after this many seconds", parseIntInRange("--duration", 1, 1e7))
+    .addOption(durationOption(DURATIONS.duration, "stop after this long", { short: "-d" }))
     .option("--stateful", "bring the target into states first (connected, in a group, invitation pending, ...)")
     .option("-o, --out <dir>", "folder for findings and the report", "fuzz-out")
     .option("--replay <case.json>", "run one saved case again")
     .option("--coverage", "collect V8 coverage of a bundled target; keep cases that reach new code")
     .option("--no-minimise", "save findings as found")
-    .option("--hang-ms <ms>", "a target that does not answer within this bound is hung", parseIntInRange("--hang-ms", 10, 600_000), 1000)
+    .addOption(durationOption(DURATIONS.hang, "a target that does not answer within this bound is hung", { default: 1000 }))
     .option("--sequence-oracle", "also run the conversation analysis over each case: a Sequence the target did not flip is a finding (may report false ones, see fuzz/README.md)")
     .option("--probe-every <n>", "full liveness probe (connect, list, disconnect) every N cases", parseIntInRange("--probe-every", 1, 1e9), 500)
     .option("-q, --quiet", "no progress line")
+    .hook("preAction", resolveHosts)
     .action(async (opts: FuzzOptions) => {
       if (opts.replay) {
         let saved;
@@ -88,7 +98,7 @@ export function fuzzCommand(io: CliIo): Command {
           target,
           seed,
           cases: opts.cases,
-          durationMs: opts.duration === undefined ? undefined : opts.duration * 1000,
+          durationMs: opts.duration,
           stateful: opts.stateful ?? false,
           out: opts.out,
           coverage: opts.coverage ?? false,

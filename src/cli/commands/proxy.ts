@@ -7,10 +7,10 @@
  *   imp proxy --loss 0.2 --dup 0.05 --delay 20±5 -w out.pcapng
  *   imp proxy --loss c2s:0.1,s2c:0.3 --blackhole alice@10 --script rules.json -T json
  *
- * Runs until SIGINT/SIGTERM or -a duration:S; then prints the proxy's counters on stderr.
+ * Runs until SIGINT/SIGTERM or --duration; then prints the proxy's counters on stderr.
  */
 import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, Option } from "commander";
 import { runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
 import { DiscardSink, flushingSink, type TextSink } from "../../../dissector/read/sink.js";
 import {
@@ -30,10 +30,13 @@ import {
 import type { Address } from "../../transport/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { addressOption, resolveHosts } from "../parse-address.js";
+import { DURATIONS, durationOption, seedOption } from "../parse-options.js";
+import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { readCommand, readOptionsFrom, sinkFor, type CaptureCommandOptions } from "./read.js";
 
 /** imp read's options that imp proxy takes as they are. */
-const SHARED_READ_OPTIONS = ["displayFilter", "outputFormat", "verbose", "hex", "field", "fieldsOption", "names", "analysis", "rto", "retries", "invitationTimeout"] as const;
+const SHARED_READ_OPTIONS = ["displayFilter", "outputFormat", "verbose", "hex", "field", "fieldsOption", "names", "analysis", "rto", "retries", "inviteTimeout", "invitationTimeout"] as const;
 
 export interface ProxyCommandOptions extends CaptureCommandOptions {
   listen: Address;
@@ -49,6 +52,7 @@ export interface ProxyCommandOptions extends CaptureCommandOptions {
   write?: string;
   quiet?: boolean;
   logFaults?: boolean;
+  /** Milliseconds. */
   duration?: number;
   // imp read's
   displayFilter?: string;
@@ -59,16 +63,6 @@ export interface ProxyCommandOptions extends CaptureCommandOptions {
   fieldsOption?: string[];
   names?: boolean;
   analysis: boolean;
-}
-
-/** "127.0.0.1:1414", ":1414", "1414" (127.0.0.1), "host:port" with an IPv4 address. */
-export function parseAddress(defaultIp: string): (value: string) => Address {
-  return (value) => {
-    const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})?:)?(\d{1,5})$/.exec(value.trim());
-    const port = m ? Number(m[2]) : NaN;
-    if (!m || port > 65535) throw new InvalidArgumentError("must be IPv4:PORT (e.g. 127.0.0.1:1414) or PORT");
-    return { ip: m[1] ?? defaultIp, port };
-  };
 }
 
 /** The fault options of a command into a FaultSpec (CliError on bad syntax). */
@@ -107,27 +101,24 @@ export function addFaultOptions(cmd: Command): Command {
     .option("--delay <ms>", "delay datagrams MS[±J] milliseconds, jitter uniform in ±J (or c2s:MS±J,s2c:MS±J; +- for ±)")
     .option("--reorder <p>", "hold a datagram until the next one of its direction has gone, with probability P")
     .option("--corrupt <p>", "flip one random bit (header or payload) with probability P")
-    .option("--blackhole <client@t>", "cut a client (username or client ID) off from T seconds on (CLIENT@T or CLIENT@T1-T2; repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(
+      new Option("--blackhole <client@t>", "cut a client (username or client ID) off from T seconds on (CLIENT@T or CLIENT@T1-T2; repeatable)")
+        .argParser((v: string, prev: string[]) => [...prev, v])
+        .default([] as string[], "none"),
+    )
     .option("--script <file>", 'scripted faults: JSON { "rules": [{ "type": "Data Message", "direction": "s2c", "action": "drop", "nth": 3 }] }')
-    .option("--seed <n>", "seed of the fault decisions", (v: string) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError("--seed must be a whole number");
-      return Number(v);
-    }, 1);
+    .addOption(seedOption("seed of the fault decisions", 1));
 }
 
 export function proxyCommand(io: CliIo): Command {
   const cmd = new Command("proxy")
     .description("relay IMP between clients and a server, show the traffic live (as imp read), write it (-w), inject faults; no root needed")
-    .option("-l, --listen <addr>", "address the clients send to", parseAddress("127.0.0.1"), { ip: "127.0.0.1", port: 1414 })
-    .option("-u, --upstream <addr>", "the IMP server", parseAddress("127.0.0.1"), { ip: "127.0.0.1", port: 1313 })
+    .addOption(addressOption("-l, --listen <host:port>", "address the clients send to", { host: "127.0.0.1", port: 1414, anyPort: true }))
+    .addOption(addressOption("-u, --upstream <host:port>", "the IMP server", { host: "127.0.0.1", port: DEFAULT_PORT }))
     .option("-w, --write <file>", "also write the relayed traffic to a pcapng file (real client and server addresses)")
     .option("-q, --quiet", "do not print the packets")
     .option("--log-faults", "one line on stderr per fault applied")
-    .option("--duration <seconds>", "stop after this many seconds", (v: string) => {
-      const n = Number(v);
-      if (!(n > 0)) throw new InvalidArgumentError("--duration must be a positive number of seconds");
-      return n;
-    });
+    .addOption(durationOption(DURATIONS.duration, "stop after this long"));
   addFaultOptions(cmd);
   const shared = new Set<string>(SHARED_READ_OPTIONS);
   for (const option of readCommand(io).options) if (shared.has(option.attributeName())) cmd.addOption(option);
@@ -146,6 +137,7 @@ Examples:
   imp proxy --loss 0.2 --dup 0.05 --delay 20±5 -w out.pcapng
   imp proxy --loss s2c:0.3 --blackhole bob@30 -T json`,
   );
+  cmd.hook("preAction", resolveHosts);
   return cmd.action(async (opts: ProxyCommandOptions) => {
     await runProxy(opts, io);
   });
@@ -180,7 +172,7 @@ async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
   const stop = () => feed.end();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  const timer = opts.duration !== undefined ? setTimeout(stop, opts.duration * 1000) : undefined;
+  const timer = opts.duration !== undefined ? setTimeout(stop, opts.duration) : undefined;
   const sink: TextSink = opts.quiet ? new DiscardSink() : flushingSink(sinkFor(io));
   try {
     await runRead(feed.source, read, sink);

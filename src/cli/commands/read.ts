@@ -29,51 +29,49 @@ import { bundledCapture } from "../../paths.js";
 import { captureError } from "../capture-errors.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { parseIntInRange } from "../parse-options.js";
+import { DURATIONS, durationOption, impPortsOption, parseIntInRange, renamedOption, retriesOption } from "../parse-options.js";
 
 /** Options every capture-reading command shares. */
 export interface CaptureCommandOptions {
-  /** Undefined when no --port was given. */
+  /** Empty when no --port was given. */
   port?: number[];
   heuristic: boolean;
+  /** Milliseconds, as every duration of the CLI. */
   rto?: number;
   retries?: number;
-  invitationTimeout?: number;
+  /** Milliseconds. */
+  inviteTimeout?: number;
 }
 
-export function collectPort(value: string, previous: number[] | undefined): number[] {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a UDP port from 1 to 65535");
-  return [...(previous ?? []), n];
-}
-
-function parseSeconds(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number of seconds`);
-    return n;
-  };
-}
-
-/** Adds --port, --no-heuristic and the analysis timers to a command. */
+/** Adds --port, --no-heuristic and the timers the analysis assumes (as the server's, in the same units). */
 export function addCaptureOptions(cmd: Command): Command {
-  return cmd
-    .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort)
-    .option("--no-heuristic", "only the IMP ports: do not recognise IMP on other ports by its header")
-    .option("--rto <seconds>", "retransmission time-out the analysis assumes (default 0.5)", parseSeconds("--rto"))
-    .option("--retries <n>", "retransmissions before a forced disconnection (default 5)", parseIntInRange("--retries", 0, 255))
-    .option("--invitation-timeout <seconds>", "invitation answer time-out (default 15)", parseSeconds("--invitation-timeout"));
+  cmd
+    .addOption(impPortsOption())
+    .option("--no-heuristic", "only the IMP ports: do not recognise IMP on other ports by its header");
+  for (const option of analysisTimerOptions()) cmd.addOption(option);
+  return cmd;
+}
+
+/** --rto, --retries and --invite-timeout as the analysis takes them (imp read, stats, flow, chat, sniff, proxy). */
+export function analysisTimerOptions(): Option[] {
+  return [
+    durationOption(DURATIONS.rto, "retransmission timeout the analysis assumes"),
+    retriesOption("retransmissions before the analysis reports a forced disconnection"),
+    durationOption(DURATIONS.inviteTimeout, "invitation answer time-out the analysis assumes"),
+    renamedOption("--invitation-timeout", "--invite-timeout (seconds, as before)"),
+  ];
 }
 
 export function recognitionOf(opts: CaptureCommandOptions): Recognition {
   return { ports: opts.port && opts.port.length > 0 ? opts.port : [DEFAULT_PORT], heuristic: opts.heuristic };
 }
 
+/** The analysis timers of the command line; the analysis counts in seconds, the CLI in milliseconds. */
 export function analyzerOptionsOf(opts: CaptureCommandOptions): AnalyzerOptions {
   return {
-    ...(opts.rto !== undefined ? { rto: opts.rto } : {}),
+    ...(opts.rto !== undefined ? { rto: opts.rto / 1000 } : {}),
     ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
-    ...(opts.invitationTimeout !== undefined ? { invitationTimeout: opts.invitationTimeout } : {}),
+    ...(opts.inviteTimeout !== undefined ? { invitationTimeout: opts.inviteTimeout / 1000 } : {}),
   };
 }
 

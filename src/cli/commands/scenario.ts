@@ -8,13 +8,15 @@ import { Command } from "commander";
 import { findScenario, runScenario, SCENARIOS, writeScenarioCapture, type Scenario } from "../../scenario/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { parseIntInRange } from "../parse-options.js";
+import { DEFAULT_PORT } from "../../protocol/fields.js";
+import { DURATIONS, durationOption, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
 
 interface ScenarioOptions {
   list?: boolean;
   write?: string;
   dir?: string;
   port: number;
+  /** Durations in milliseconds, as the CLI parses every one. */
   rto: number;
   retries: number;
   inviteTimeout: number;
@@ -28,11 +30,11 @@ export function scenarioCommand(io: CliIo): Command {
     .option("--list", "list the scenarios")
     .option("-w, --write <file>", "capture file to write (.pcap or .pcapng; default <name>.pcapng)")
     .option("-d, --dir <folder>", "folder for the captures (with 'all': one <name>.pcapng each)")
-    .option("--port <port>", "server UDP port (0: any free port)", parseIntInRange("--port", 0, 65535), 1313)
-    .option("--rto <ms>", "retransmission timeout", parseIntInRange("--rto", 1, 60_000), 500)
-    .option("--retries <n>", "retransmissions before a peer is gone", parseIntInRange("--retries", 0, 100), 5)
-    .option("--invite-timeout <s>", "invitation timer in seconds", parseIntInRange("--invite-timeout", 1, 3600), 15)
-    .option("--seed <n>", "seed of the injected loss", parseIntInRange("--seed", 0, 2 ** 31), 1)
+    .option("--port <port>", "server UDP port (0 picks a free one)", parseIntInRange("--port", 0, 65535), DEFAULT_PORT)
+    .addOption(durationOption(DURATIONS.rto, "retransmission timeout"))
+    .addOption(retriesOption("retransmissions before a peer is gone"))
+    .addOption(durationOption(DURATIONS.inviteTimeout, "time an invitee has to answer, from its ACK of the invitation"))
+    .addOption(seedOption("seed of the injected loss", 1))
     .action(async (name: string | undefined, opts: ScenarioOptions) => {
       if (opts.list) {
         for (const s of SCENARIOS) io.out(`${s.name.padEnd(32)} ${s.section.padEnd(6)} ${s.description}\n`);
@@ -48,7 +50,7 @@ export function scenarioCommand(io: CliIo): Command {
           port: opts.port,
           rto: opts.rto,
           retries: opts.retries,
-          inviteTimeoutMs: opts.inviteTimeout * 1000,
+          inviteTimeoutMs: opts.inviteTimeout,
           seed: opts.seed,
         }).catch((e: unknown) => {
           const code = (e as NodeJS.ErrnoException).code;

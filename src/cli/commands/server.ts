@@ -5,20 +5,24 @@
  */
 import { Command, Option } from "commander";
 import { formatJson, formatText, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
+import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { hostOption, resolveHosts } from "../parse-address.js";
+import { DURATIONS, durationOption, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
 
+/** The options as parsed (durations in milliseconds; the host an IPv4 address once resolved). */
 export interface ServerCommandOptions {
   host: string;
-  port: string;
-  maxUsers: string;
-  maxPerAddress?: string;
-  rto: string;
-  retries: string;
-  inviteTimeout: string;
+  port: number;
+  maxUsers: number;
+  maxPerAddress?: number;
+  rto: number;
+  retries: number;
+  inviteTimeout: number;
   log: string;
   ids: string;
-  seed?: string;
+  seed?: number;
 }
 
 export interface ServerCommandHooks {
@@ -31,31 +35,20 @@ export interface ServerCommandHooks {
 export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Command {
   return new Command("server")
     .description("run the reference IMP server (one log line per event; counters on SIGINT/SIGTERM)")
-    .option("--host <ip>", "IPv4 address to listen on", "127.0.0.1")
-    .option("--port <port>", "UDP port (0 picks a free one)", "1313")
-    .option("--max-users <n>", "maximum connected clients (1-255)", "255")
-    .option("--max-per-address <n>", "maximum connected clients per IP address (default unlimited)")
-    .option("--rto <ms>", "retransmission timeout in milliseconds", "500")
-    .option("--retries <n>", "retransmissions before a client is declared gone", "5")
-    .option("--invite-timeout <s>", "seconds an invitee has to answer, from its ACK of the invitation", "15")
+    .addOption(hostOption("--host <host>", "IPv4 address or host name to listen on (a name is resolved to IPv4)", "127.0.0.1"))
+    .option("--port <port>", "UDP port (0 picks a free one)", parseIntInRange("--port", 0, 65535), DEFAULT_PORT)
+    .option("--max-users <n>", "maximum connected clients (1-255)", parseIntInRange("--max-users", 1, 255), 255)
+    .option("--max-per-address <n>", "maximum connected clients per IP address (1-255; default unlimited)", parseIntInRange("--max-per-address", 1, 255))
+    .addOption(durationOption(DURATIONS.rto, "retransmission timeout"))
+    .addOption(retriesOption("retransmissions before a client is declared gone"))
+    .addOption(durationOption(DURATIONS.inviteTimeout, "time an invitee has to answer, from its ACK of the invitation"))
     .addOption(new Option("--log <format>", "log line format").choices(["text", "json"]).default("text"))
     .addOption(new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)").choices(["lowest", "random"]).default("lowest"))
-    .option("--seed <n>", "seed of the random client ID allocation")
+    .addOption(seedOption("seed of the random client ID allocation (default: random)"))
+    .hook("preAction", resolveHosts)
     .action(async (opts: ServerCommandOptions) => {
       await runServer(opts, io, hooks);
     });
-}
-
-function intOption(name: string, value: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new CliError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function positiveOption(name: string, value: string): number {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${name} must be a number above 0, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 function waitForSignal(): Promise<string> {
@@ -71,14 +64,8 @@ function waitForSignal(): Promise<string> {
 }
 
 export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: ServerCommandHooks = {}): Promise<void> {
-  const port = intOption("--port", opts.port, 0, 65535);
-  const maxUsers = intOption("--max-users", opts.maxUsers, 1, 255);
-  const maxPerAddress = opts.maxPerAddress === undefined ? undefined : intOption("--max-per-address", opts.maxPerAddress, 1, 255);
-  const rto = positiveOption("--rto", opts.rto);
-  const retries = intOption("--retries", opts.retries, 0, 1000);
-  const inviteTimeoutMs = positiveOption("--invite-timeout", opts.inviteTimeout) * 1000;
-  const seed = opts.seed === undefined ? undefined : intOption("--seed", opts.seed, 0, 0xffffffff);
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.host)) throw new CliError(`--host must be an IPv4 address, got ${JSON.stringify(opts.host)}`);
+  const { port, maxUsers, maxPerAddress, rto, retries, seed } = opts;
+  const inviteTimeoutMs = opts.inviteTimeout;
   const format = opts.log === "json" ? formatJson : formatText;
   const log = (e: ServerEvent) => io.out(format(e) + "\n");
   // Listen for the signal before binding, so a signal right after start-up is not missed.

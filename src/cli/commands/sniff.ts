@@ -26,7 +26,7 @@ import { runRead } from "../../../dissector/read/read.js";
 import { DiscardSink, flushingSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { parseChoice, parseIntInRange } from "../parse-options.js";
+import { DURATIONS, parseChoice, parseDuration, parseIntInRange } from "../parse-options.js";
 import { readCommand, readOptionsFrom, sinkFor, type ReadOutputFlags } from "./read.js";
 
 /** What tests (and embedders) can replace. */
@@ -50,7 +50,8 @@ const SHARED_READ_OPTIONS = [
   "heuristic",
   "rto",
   "retries",
-  "invitationTimeout",
+  "inviteTimeout",
+  "invitationTimeout", // the former name, refused with the new one
 ] as const;
 
 interface SniffOptions extends ReadOutputFlags {
@@ -75,7 +76,11 @@ export function sniffCommand(io: CliIo, deps: SniffDeps = {}): Command {
     .option("-w, --write <file>", "also write every captured packet (all that pass -f, whatever -Y says) to FILE; prints nothing unless -P")
     .addOption(new Option("-F, --file-format <format>", "format of the -w file: pcapng or pcap").argParser(parseChoice("-F", ["pcapng", "pcap"] as const)).default("pcapng"))
     .option("-P, --print", "print the packets even when writing a file with -w")
-    .option("-a, --autostop <condition>", "stop after packets:N captured packets or duration:SECONDS (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(
+      new Option("-a, --autostop <condition>", "stop after packets:N captured packets or duration:SECONDS (a bare number is seconds; or 500ms, 2m) (repeatable)")
+        .argParser((v: string, prev: string[]) => [...prev, v])
+        .default([] as string[], "none"),
+    )
     .option("-s, --snaplen <bytes>", `bytes kept of each packet (1 to ${CAP_SNAPLEN})`, parseIntInRange("-s", 1, CAP_SNAPLEN))
     .option("-B, --buffer-size <MiB>", "kernel capture buffer in MiB (default 2)", parseIntInRange("-B", 1, 4095));
   const shared = new Set<string>(SHARED_READ_OPTIONS);
@@ -125,7 +130,7 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   let timer: NodeJS.Timeout | undefined;
   source.onOpen((info) => {
     io.err(`Capturing on '${info.interface}' (capture filter: ${info.filter || "none"})${opts.write ? `, writing ${opts.write}` : ""}\n`);
-    if (autostop.seconds !== undefined) timer = setTimeout(() => source.stop(), autostop.seconds * 1000);
+    if (autostop.ms !== undefined) timer = setTimeout(() => source.stop(), autostop.ms);
   });
   const printing = opts.write === undefined || opts.print === true;
   const sink = printing ? flushingSink(sinkFor(io)) : new DiscardSink();
@@ -147,16 +152,21 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
 
 
 
-function autostopOf(list: readonly string[]): { packets?: number; seconds?: number } {
-  const out: { packets?: number; seconds?: number } = {};
+/** -a packets:N and -a duration:D (D as every --duration: seconds, or with a unit). */
+function autostopOf(list: readonly string[]): { packets?: number; ms?: number } {
+  const out: { packets?: number; ms?: number } = {};
   for (const item of list) {
-    const m = /^(packets|duration):(\d+(?:\.\d+)?)$/.exec(item);
-    const n = m ? Number(m[2]) : NaN;
-    if (!m || !(n > 0) || (m[1] === "packets" && !Number.isInteger(n))) {
+    const m = /^(packets|duration):(.+)$/.exec(item);
+    const n = m?.[1] === "packets" && /^\d+$/.test(m[2]!) ? Number(m[2]) : NaN;
+    if (m?.[1] === "duration") {
+      try {
+        out.ms = parseDuration(m[2]!, DURATIONS.duration);
+      } catch (e) {
+        throw new CliError(`-a ${item}: ${(e as Error).message}`);
+      }
+    } else if (!m || !(n > 0)) {
       throw new CliError(`-a ${item}: expected packets:N (a whole number) or duration:SECONDS`);
-    }
-    if (m[1] === "packets") out.packets = n;
-    else out.seconds = n;
+    } else out.packets = n;
   }
   return out;
 }

@@ -12,7 +12,7 @@
  */
 import { openSync } from "node:fs";
 import { ReadStream } from "node:tty";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { compileFilter, formatFilterError } from "../../../dissector/filter/index.js";
 import type { PacketSource } from "../../../dissector/source.js";
 import { liveSource, type LiveSource } from "../../../dissector/live/index.js";
@@ -20,7 +20,8 @@ import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { bundledCapture } from "../../paths.js";
 import { demoSource } from "../../demo/index.js";
 import { proxySource } from "../../proxy/index.js";
-import { parseAddress } from "./proxy.js";
+import { addressOption, resolveHosts } from "../parse-address.js";
+import { impPortsOption } from "../parse-options.js";
 import type { Address } from "../../transport/index.js";
 import { TuiSession } from "../../tui/model/session.js";
 import { TuiApp } from "../../tui/view/app.js";
@@ -44,13 +45,14 @@ export function tuiCommand(io: CliIo): Command {
     .description("terminal inspector: packet list, tree and hex, display filters, expert info, flow, chat, statistics; files, stdin or a live interface")
     .argument("[file]", "capture file (pcap or pcapng), or - for standard input; defaults to the bundled demo capture")
     .option("--demo", "run the reference server, the proxy and three scripted clients (imp demo) and show their traffic live")
-    .option("--proxy <listen>", "run an IMP proxy listening on IPv4:PORT in front of --upstream and show its traffic live (no root needed)", parseAddress("127.0.0.1"))
-    .option("--upstream <addr>", "the server behind --proxy", parseAddress("127.0.0.1"), { ip: "127.0.0.1", port: DEFAULT_PORT })
+    .addOption(addressOption("--proxy <host:port>", "run an IMP proxy listening on HOST:PORT in front of --upstream and show its traffic live (no root needed)", { host: "127.0.0.1", port: 1414, anyPort: true }, false))
+    .addOption(addressOption("--upstream <host:port>", "the server behind --proxy", { host: "127.0.0.1", port: DEFAULT_PORT }))
     .option("-i, --interface <name>", "capture live on this interface through libpcap (root or CAP_NET_RAW), as imp sniff")
     .option("-f, --capture-filter <filter>", "libpcap capture filter for -i (BPF syntax)", "udp")
     .option("-Y, --display-filter <filter>", "display filter applied from the start (Wireshark syntax)")
-    .option("--port <port>", "UDP port that carries IMP (repeatable; default 1313)", collectPort, [] as number[])
+    .addOption(impPortsOption())
     .option("--no-heuristic", "only decode the IMP ports, do not detect IMP on other ports")
+    .hook("preAction", resolveHosts)
     .action(async (file: string | undefined, opts: TuiOptions) => {
       if ([file !== undefined, opts.interface !== undefined, opts.demo === true, opts.proxy !== undefined].filter(Boolean).length > 1) throw new CliError("give one of a file, -i, --demo or --proxy");
       if (opts.displayFilter !== undefined) {
@@ -114,10 +116,4 @@ function liveSourceFor(iface: string, filter: string): LiveSource {
   } catch (e) {
     throw new CliError(e instanceof Error ? e.message : String(e));
   }
-}
-
-function collectPort(value: string, previous: number[]): number[] {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError("must be a UDP port from 1 to 65535");
-  return [...previous, n];
 }
