@@ -16,7 +16,7 @@ import { startServer, type ImpServer } from "../../src/server/index.js";
 import { bundled, imp, lines, tempDir } from "../read/helpers.js";
 import { until } from "../server/helpers.js";
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
+const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
