@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { generateLua, installLua, personalPluginsDir } from "../../../dissector/lua/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { writeFileError } from "../output-file.js";
 
 export interface LuaOptions {
   output?: string;
@@ -47,7 +48,7 @@ export function luaCommand(io: CliIo): Command {
       try {
         writeFileSync(opts.output, text);
       } catch (e) {
-        throw new CliError(`cannot write ${opts.output} (${reason(e)})`);
+        throw writeFileError(opts.output, e) ?? new CliError(`cannot write ${opts.output} (${reason(e)})`);
       }
     });
 }

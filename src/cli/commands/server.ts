@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { formatJson, formatText, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { listenError } from "../listen-errors.js";
 
 export interface ServerCommandOptions {
   host: string;
@@ -98,7 +99,7 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
       seed,
     });
   } catch (e) {
-    throw new CliError(`cannot listen on ${opts.host}:${port}: ${e instanceof Error ? e.message : String(e)}`, 1);
+    throw listenError({ ip: opts.host, port }, e);
   }
   hooks.started?.(server);
   const signal = await stop;

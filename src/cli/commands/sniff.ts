@@ -26,6 +26,7 @@ import { runRead } from "../../../dissector/read/read.js";
 import { DiscardSink, flushingSink, type TextSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { writeFileError } from "../output-file.js";
 import { parseChoice, parseIntInRange } from "../parse-options.js";
 import { readCommand, readOptionsFrom, sinkFor, type ReadOutputFlags } from "./read.js";
 
@@ -135,7 +136,7 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   try {
     await runRead(source, options, sink);
   } catch (e) {
-    throw writeError(opts.write, e) ?? e;
+    throw writeFileError(opts.write, e) ?? e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -160,13 +161,3 @@ function autostopOf(list: readonly string[]): { packets?: number; seconds?: numb
   }
   return out;
 }
-
-/** A -w file that cannot be written, as one sentence. */
-function writeError(path: string | undefined, e: unknown): CliError | null {
-  if (path === undefined) return null;
-  const err = e as NodeJS.ErrnoException | undefined;
-  if (!err || typeof err.code !== "string" || err.syscall === undefined) return null;
-  const why = err.code === "ENOENT" ? "no such directory" : err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EISDIR" ? "is a directory" : err.code;
-  return new CliError(`cannot write ${path}: ${why}`);
-}
-
