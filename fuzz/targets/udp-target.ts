@@ -302,16 +302,19 @@ export abstract class UdpTarget implements Target {
     this.stderrRead = 0;
     this.inCount = 0;
     this.inbox = [];
+    // In a process group of its own: Ctrl-C at the terminal reaches the fuzzer only, which ends
+    // the campaign and then kills the group (a target killed by the terminal would look like a
+    // crash); the group also holds whatever an --exec shell starts.
     const child = spawn(spec.command, spec.args, {
       shell: spec.shell ?? false,
       cwd: spec.cwd,
       env: spec.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
-      detached: spec.shell ?? false,
+      detached: true,
     });
     this.child = child;
     this.childInShell = spec.shell ?? false;
-    trackChild(child, this.childInShell);
+    trackChild(child, true);
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (t: string) => {
       if (this.stderr.length < 64 * 1024) this.stderr += t;
@@ -362,10 +365,10 @@ export abstract class UdpTarget implements Target {
     });
   }
 
-  /** Kills the child (and its process group when it ran in a shell) and waits for its exit (2 s at most). */
+  /** Kills the child and its process group, and waits for its exit (2 s at most). */
   protected async stopChild(): Promise<void> {
     const child = this.child;
-    if (child) await killChild(child, this.childInShell);
+    if (child) await killChild(child, true);
     this.child = null;
   }
 
@@ -373,7 +376,7 @@ export abstract class UdpTarget implements Target {
     const child = this.child;
     this.child = null;
     // A bundled target being profiled (IMPKIT_FUZZ_NODE_ARGS) gets SIGINT, to write its profile.
-    if (child) await killChild(child, this.childInShell, !this.childInShell && process.env.IMPKIT_FUZZ_NODE_ARGS ? "SIGINT" : "SIGKILL");
+    if (child) await killChild(child, true, !this.childInShell && process.env.IMPKIT_FUZZ_NODE_ARGS ? "SIGINT" : "SIGKILL");
     for (const s of this.sockets) s.close();
     this.sockets = [];
     this.control?.close();

@@ -83,6 +83,8 @@ export interface RunOptions {
 
 export interface StartedImp {
   child: ChildProcess;
+  /** The run's tag: processesTagged(tag) lists the run's processes. */
+  tag: string;
   /** stdout and stderr so far. */
   output: () => { stdout: string; stderr: string };
   done: Promise<ImpRun>;
@@ -97,6 +99,17 @@ export function running(pid: number): boolean {
     return state !== undefined && state !== "Z" && state !== "X";
   } catch {
     return false;
+  }
+}
+
+/** The process group of process `pid` (null when it is gone). */
+export function processGroup(pid: number): number | null {
+  try {
+    // Fields after the command name (in parentheses): state, ppid, pgrp.
+    const fields = readFileSync(`/proc/${pid}/stat`, "latin1").replace(/^.*\) /s, "").split(" ");
+    return Number(fields[2]);
+  } catch {
+    return null;
   }
 }
 
@@ -181,7 +194,7 @@ export function startImp(cli: CompiledCli, args: readonly string[], options: Run
       });
     });
   });
-  return { child, output: () => ({ stdout, stderr }), done };
+  return { child, tag, output: () => ({ stdout, stderr }), done };
 }
 
 /** Runs `imp ARGS` to its end. */

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileCli, describeRun, ROOT, running, startImp, type CompiledCli, type ImpRun, type RunOptions, type StartedImp } from "./cli-process.js";
+import { compileCli, describeRun, processesTagged, processGroup, ROOT, running, startImp, type CompiledCli, type ImpRun, type RunOptions, type StartedImp } from "./cli-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "imp-fuzz-children-"));
 const TARGET = join(ROOT, "test/fixtures/fuzz-targets/pid-file.mjs");
@@ -67,11 +67,13 @@ describe.concurrent("imp fuzz --exec: no child outlives the fuzzer", () => {
     expectGone(pid, r, why);
   });
 
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    it(`${signal} during a campaign: it stops after the case under way, writes its report, exit ${code}`, async () => {
+  // SIGINT as Ctrl-C at a terminal sends it, to the whole foreground process group; SIGTERM as
+  // `kill PID` does, to the fuzzer alone.
+  for (const [signal, code, to] of [["SIGINT", 130, "group"], ["SIGTERM", 143, "process"]] as const) {
+    it(`${signal} during a campaign (to the ${to}): it stops after the case under way, writes its report, exit ${code}`, async () => {
       const { args, pidFile, out, started } = campaign("answers", ["--duration", "60"]);
       const pid = await targetPid(pidFile, started, (stderr) => stderr.includes("imp fuzz: udp://"));
-      started.child.kill(signal);
+      process.kill(to === "group" ? -started.child.pid! : started.child.pid!, signal);
       const r = await started.done;
       const why = describeRun(args, r);
       expect(r.code, why).toBe(code);
@@ -81,6 +83,27 @@ describe.concurrent("imp fuzz --exec: no child outlives the fuzzer", () => {
       expectGone(pid, r, why);
     });
   }
+
+  it("Ctrl-C against the bundled server: its process, in a group of its own, is not hit (no crash finding), and is killed", async () => {
+    const out = join(dir, "out-bundled");
+    const args = ["fuzz", "--seed", "1", "--duration", "60", "--out", out];
+    const started = startImp(cli, args, { cwd: dir, timeoutMs: 30_000 });
+    const end = Date.now() + 20_000;
+    // Cases are under way once the first progress line is out (about a second in).
+    while (!/\rcases \d+/.test(started.output().stderr) && Date.now() < end && started.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
+    // The target's process is in a process group of its own, which Ctrl-C does not reach.
+    const fuzzer = started.child.pid!;
+    const others = processesTagged(started.tag).map((p) => Number(p.split(" ")[0])).filter((pid) => pid !== fuzzer);
+    expect(others.length, started.output().stderr).toBeGreaterThan(0);
+    for (const pid of others) expect(processGroup(pid), `pid ${pid}`).not.toBe(processGroup(fuzzer));
+    process.kill(-fuzzer, "SIGINT");
+    const r = await started.done;
+    const why = describeRun(args, r);
+    expect(r.code, why).toBe(130);
+    expect(r.stdout, why).toMatch(/ 0 findings$/m);
+    expect(r.stdout, why).toMatch(/^stopped: interrupted by SIGINT$/m);
+    expect(r.leftovers, why).toEqual([]);
+  });
 
   it("an internal crash of the fuzzer mid-campaign: one line, exit 1, the target killed with it", async () => {
     // The preload throws once the target has written its pid: the campaign is under way.
