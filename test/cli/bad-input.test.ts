@@ -70,6 +70,8 @@ interface Case {
   partialOutput?: boolean;
   /** Lines on stderr (default 1). */
   lines?: number;
+  /** Standard input (default: none). */
+  stdin?: string;
 }
 
 const c = (args: Case["args"], says: RegExp, more: Omit<Case, "args" | "says"> = {}): Case => ({ args, says, ...more });
@@ -179,6 +181,14 @@ for (const name of CAPTURE_READERS) {
     c([name, TRUNCATED], /^imp: .*truncated\.pcapng: truncated block at byte 228/, { partialOutput: true }),
   );
 }
+TABLE.read!.push(c(["read", "-"], /^imp: stdin: not a pcap or pcapng file/, { stdin: "not a capture\n" }));
+TABLE.stats!.push(c(["stats", "-"], /^imp: stdin: not a pcap or pcapng file \(empty\)/, { stdin: "" }));
+
+/** The program itself: no such command, no such option. */
+const PROGRAM: Case[] = [
+  c(["no-such-command"], /^imp: unknown command 'no-such-command' \(see imp --help\)$/),
+  c(["--no-such-option"], /^imp: unknown option '--no-such-option' \(see imp --help\)$/),
+];
 
 const args = (k: Case) => k.args.map((a) => a.replace(BUSY, String(busyPort)));
 
@@ -209,13 +219,15 @@ describe("every sub-command has its bad inputs in the table", () => {
   });
 });
 
-const ALL = Object.entries(TABLE).flatMap(([name, cases]) => cases.map((k) => [`${name}: ${k.args.join(" ").replaceAll(dir, "TMP").replaceAll(ROOT, "")}`, k] as const));
+const ALL = [...Object.entries(TABLE), ["imp", PROGRAM] as const].flatMap(([name, cases]) =>
+  cases.map((k) => [`${name}: ${k.args.join(" ").replaceAll(dir, "TMP").replaceAll(ROOT, "")}`, k] as const),
+);
 
 describe.concurrent("bad input: one line, the documented exit code, nothing left running", () => {
   it.each(ALL)("%s", async (_, k) => {
     const a = args(k);
     // From a folder of its own: whatever a run would write by default (fuzz-out/...) stays out of the repository.
-    const options: RunOptions = { cwd: dir, ...(k.tty ? { tty: true } : {}), timeoutMs: 20_000 };
+    const options: RunOptions = { cwd: dir, ...(k.tty ? { tty: true } : {}), ...(k.stdin !== undefined ? { stdin: k.stdin } : {}), timeoutMs: 20_000 };
     expectClean(k, await runImp(cli, a, options), a);
   });
 });
