@@ -8,8 +8,8 @@
  *   process quietly with exit code 0, as the end of the output it wanted;
  * - standard error closed early is ignored (nothing can be said there any more).
  *
- * Exit hooks (`process.on("exit")`, e.g. the fuzzer's killing of its --exec children) run on
- * each of these paths, since they all end in process.exit.
+ * The first two end in process.exit, so exit hooks (`process.on("exit")`: the fuzzer kills the
+ * processes its targets started) run on them too.
  */
 
 import { oneLine } from "./errors.js";
@@ -30,26 +30,40 @@ export function internalErrorText(e: unknown, debug = debugEnabled()): string {
 
 /** Reports an internal error and ends the process with exit code 1 (its state is unknown). */
 export function dieOfInternalError(e: unknown): never {
-  try {
-    process.stderr.write(internalErrorText(e));
-  } catch {
-    // stderr is gone: the exit code still tells.
-  }
+  guardStderr();
+  process.stderr.write(internalErrorText(e));
   process.exit(1);
 }
 
-let installed = false;
+let stdoutGuarded = false;
+let stderrGuarded = false;
 
-/** Installs the process-wide handlers described above (once). */
-export function installProcessGuards(): void {
-  if (installed) return;
-  installed = true;
-  process.on("uncaughtException", (e) => dieOfInternalError(e));
+/**
+ * From the first write through process.stdout on, the reader going away (EPIPE) ends the process
+ * quietly with exit code 0. Installed on first use, not at start-up: creating process.stdout puts
+ * a pipe in non-blocking mode, which imp read, writing fd 1 directly, does without.
+ */
+export function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
     dieOfInternalError(e);
   });
-  process.stderr.on("error", () => {
-    // EPIPE or worse on stderr: keep going silently; the exit code still tells.
-  });
+}
+
+/** stderr closed early (EPIPE or worse): nothing can be said there any more; the exit code still tells. */
+export function guardStderr(): void {
+  if (stderrGuarded) return;
+  stderrGuarded = true;
+  process.stderr.on("error", () => undefined);
+}
+
+let installed = false;
+
+/** Makes any exception nobody caught an internal error (one line, exit 1); once. */
+export function installProcessGuards(): void {
+  if (installed) return;
+  installed = true;
+  process.on("uncaughtException", (e) => dieOfInternalError(e));
 }

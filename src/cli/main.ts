@@ -4,7 +4,7 @@
 import { prestartSummaryWorker } from "../../dissector/read/summary-thread.js";
 import { dieOfInternalError, installProcessGuards } from "./fatal.js";
 
-// Internal errors in one line (IMP_DEBUG=1: with the stack), a closed output ends quietly.
+// An exception nobody caught is an internal error: one line (IMP_DEBUG=1: with the stack), exit 1.
 installProcessGuards();
 if (process.argv[2] === "read") prestartSummaryWorker(process.argv.slice(3));
 const { runCli } = await import("./program.js");
