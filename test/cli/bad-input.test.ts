@@ -90,7 +90,7 @@ const TABLE: Record<string, Case[]> = {
     c(["client", "--name", "much-too-long-a-name"], /invalid --name "much-too-long-a-name"/),
     c(["client"], /required option '-n, --name <name>' not specified/),
     // Nothing answers at the server's address: documented as exit code 1 (src/cli/commands/client.ts).
-    c(["client", "--name", "alice", "--server", `127.0.0.1:${BUSY}`], /^imp: server 127\.0\.0\.1:\d+ did not answer \(\d+ transmissions, \d+ ms apart\)$/, { code: 1 }),
+    c(["client", "--name", "alice", "--server", `127.0.0.1:${BUSY}`], /^imp: server 127\.0\.0\.1:\d+ did not answer/, { code: 1 }),
   ],
   server: [
     c(["server", "--port", "99999"], /--port must be a whole number from 0 to 65535, got "99999"/),

@@ -152,9 +152,9 @@ async function reapLeftovers(tag: string, boundMs = 3000): Promise<string[]> {
 /** Starts `imp ARGS` as a process of its own (own process group); `done` resolves once it ended and its leftovers were looked for. */
 export function startImp(cli: CompiledCli, args: readonly string[], options: RunOptions = {}): StartedImp {
   const tag = randomBytes(8).toString("hex");
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, [TAG_VAR]: tag };
   // IMP_DEBUG only when the run asks for it (not from the shell the tests run in).
-  const { IMP_DEBUG: _debug, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = { ...inherited, ...options.env, [TAG_VAR]: tag };
+  if (options.env?.IMP_DEBUG === undefined) delete env.IMP_DEBUG;
   const node = [process.execPath, ...(options.nodeArgs ?? []), cli.main, ...args];
   let errFile: string | null = null;
   let child: ChildProcess;
