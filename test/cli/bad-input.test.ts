@@ -120,7 +120,8 @@ const TABLE: Record<string, Case[]> = {
     c(["sniff", "-i", "lo", "-c", "1", "-w", join(NO_FOLDER, "x.pcapng")], /no such directory|libpcap|root|CAP_NET_RAW/),
   ],
   lua: [
-    c(["lua", "-o", join(NO_FOLDER, "imp.lua")], /^imp: cannot write .*no-such-folder\/imp\.lua: no such directory$/),
+    // Worded as test/lua pins it: the errno code and Node's sentence.
+    c(["lua", "-o", join(NO_FOLDER, "imp.lua")], /^imp: cannot write .*no-such-folder\/imp\.lua \(ENOENT: no such file or directory, open '.*'\)$/),
     c(["lua", "--plugins-dir", dir], /--plugins-dir only goes with --install/),
     c(["lua", "--install", "--plugins-dir", join(NOT_CAPTURE, "plugins")], /^imp: cannot install into /),
   ],

@@ -7,7 +7,6 @@ import { Command } from "commander";
 import { generateLua, installLua, personalPluginsDir } from "../../../dissector/lua/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { writeFileError } from "../output-file.js";
 
 export interface LuaOptions {
   output?: string;
@@ -17,7 +16,8 @@ export interface LuaOptions {
 
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message}` : String(e);
+  // Node's message already starts with the code ("ENOENT: no such file or directory, open ..."): once is enough.
+  return err.code ? `${err.code}: ${err.message.replace(`${err.code}: `, "")}` : String(e);
 }
 
 export function luaCommand(io: CliIo): Command {
@@ -48,7 +48,7 @@ export function luaCommand(io: CliIo): Command {
       try {
         writeFileSync(opts.output, text);
       } catch (e) {
-        throw writeFileError(opts.output, e) ?? new CliError(`cannot write ${opts.output} (${reason(e)})`);
+        throw new CliError(`cannot write ${opts.output} (${reason(e)})`);
       }
     });
 }
