@@ -23,5 +23,5 @@ export function checkCaptureFile(file: string): void {
   } catch (e) {
     throw captureError(file, e) ?? new CliError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  if (directory) throw captureError(file, Object.assign(new Error("directory"), { code: "EISDIR" }))!;
+  if (directory) throw new CliError(`${file}: is a directory, not a capture file`);
 }

@@ -78,7 +78,10 @@ function onInterrupt(stop: (signal: NodeJS.Signals) => void, graceMs = 5000): ()
     process.exit(SIGNAL_CODES[signal]);
   };
   const handler = (signal: keyof typeof SIGNAL_CODES) => {
-    if (timer) now(signal);
+    if (timer) {
+      now(signal);
+      return;
+    }
     timer = setTimeout(() => now(signal), graceMs);
     stop(signal);
   };
