@@ -9,7 +9,7 @@ import { findingKey, type Finding, type FuzzCase, type SavedCase } from "../case
 import { Rng } from "../rng.js";
 import { FuzzSession, livenessProbe, type CaseRunner } from "../session/session.js";
 import { ClientSession, CLIENT_STATES } from "../session/client-session.js";
-import type { Target } from "../targets/target.js";
+import { TargetError, type Target } from "../targets/target.js";
 import { memoryOracle } from "../oracles/oracles.js";
 import { availableStates, generateCase, mutateCorpusCase } from "./generate.js";
 import { minimise } from "./minimise.js";
@@ -54,6 +54,11 @@ export interface CampaignOptions {
   sequence?: boolean;
   /** Called with every case before it runs (determinism tests). */
   onCase?: (c: FuzzCase) => void;
+  /**
+   * Ends the campaign after the case under way (Ctrl-C): the result and the report cover the
+   * cases run, and say why it stopped (`stopped`: "interrupted", or the signal's reason).
+   */
+  signal?: AbortSignal;
 }
 
 export interface FoundFinding {
@@ -202,76 +207,87 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     for (let k = 0; k < batch.length; k++) if (results[k]!.reached) statesReached[batch[k]!.state] = (statesReached[batch[k]!.state] ?? 0) + 1;
     return true;
   };
-  while (i < maxCases && stopped === undefined) {
-    if (o.durationMs !== undefined && performance.now() - t0 >= o.durationMs) break;
-    let batched = false;
-    if (lanes && i + laneCount <= maxCases) {
-      let due = false;
-      for (let k = 0; k < laneCount && !due; k++) due = checkDue(i + k);
-      if (!due) {
-        const batch: FuzzCase[] = [];
-        for (let k = 0; k < laneCount; k++) batch.push(generateCase(o.seed, i + k, gen));
-        if (await runLanes(batch)) {
-          for (const c of batch) o.onCase?.(c);
-        } else {
-          // Case by case from a clean target: what the lanes left is run out, or the target restarted.
-          lanes.clear();
-          const b = target.exitInfo() ? null : await target.advance!(120_000);
-          lanes.clear();
-          const d = b?.debug;
-          if (!b?.ok || !d || d.sessions !== (session as FuzzSession).baseline.sessions || d.groups || d.invitations || d.queued || d.violations.length) await session.fresh();
-          for (const c of batch) await runOne(c);
-        }
-        i += laneCount;
-        batched = true;
+  try {
+    while (i < maxCases && stopped === undefined) {
+      if (o.durationMs !== undefined && performance.now() - t0 >= o.durationMs) break;
+      if (o.signal?.aborted) {
+        stopped = typeof o.signal.reason === "string" ? o.signal.reason : "interrupted";
+        break;
       }
-    }
-    if (batchSize > 1 && i + batchSize <= maxCases) {
-      let due = false;
-      for (let k = 0; k < batchSize && !due; k++) due = checkDue(i + k);
-      if (!due) {
-        const batch: FuzzCase[] = [];
-        for (let k = 0; k < batchSize; k++) batch.push(generateCase(o.seed, i + k, gen));
-        if (await (session as FuzzSession).runBatch(batch)) {
-          for (const c of batch) o.onCase?.(c);
-          statesReached.fresh = (statesReached.fresh ?? 0) + batchSize;
-        } else {
-          for (const c of batch) await runOne(c);
-        }
-        i += batchSize;
-        batched = true;
-      }
-    }
-    if (!batched) {
-      let c = upcoming?.id === i ? upcoming : generateCase(o.seed, i, gen);
-      if (o.coverage && corpus.length > 0) {
-        const rng = Rng.forCase(o.seed ^ 0x5bd1e995, i);
-        if (rng.chance(0.3)) c = mutateCorpusCase(rng, rng.pick(corpus), i);
-      }
-      // The next case's prefix starts during this case's teardown (one round trip less a case).
-      upcoming = prepareNext && i + 1 < maxCases ? generateCase(o.seed, i + 1, gen) : null;
-      await runOne(c, upcoming ?? undefined);
-      if (o.coverage && target.coverage) {
-        const cov = await target.coverage();
-        coverage = { covered: cov.covered, total: cov.total };
-        if (cov.newBlocks > 0 && i > 0) corpus.push(c);
-      }
-      if (memTarget.memory && memoryEvery > 0 && (i + 1) % memoryEvery === 0) {
-        const m = await memTarget.memory();
-        const heap = m.debug?.heapUsed;
-        if (heapBaseline === undefined) heapBaseline = heap;
-        else {
-          const f = memoryOracle(heap, heapBaseline, 64 * 1024 * 1024);
-          if (f) await record(c, [f], false);
+      let batched = false;
+      if (lanes && i + laneCount <= maxCases) {
+        let due = false;
+        for (let k = 0; k < laneCount && !due; k++) due = checkDue(i + k);
+        if (!due) {
+          const batch: FuzzCase[] = [];
+          for (let k = 0; k < laneCount; k++) batch.push(generateCase(o.seed, i + k, gen));
+          if (await runLanes(batch)) {
+            for (const c of batch) o.onCase?.(c);
+          } else {
+            // Case by case from a clean target: what the lanes left is run out, or the target restarted.
+            lanes.clear();
+            const b = target.exitInfo() ? null : await target.advance!(120_000);
+            lanes.clear();
+            const d = b?.debug;
+            if (!b?.ok || !d || d.sessions !== (session as FuzzSession).baseline.sessions || d.groups || d.invitations || d.queued || d.violations.length) await session.fresh();
+            for (const c of batch) await runOne(c);
+          }
+          i += laneCount;
+          batched = true;
         }
       }
-      i++;
+      if (batchSize > 1 && i + batchSize <= maxCases) {
+        let due = false;
+        for (let k = 0; k < batchSize && !due; k++) due = checkDue(i + k);
+        if (!due) {
+          const batch: FuzzCase[] = [];
+          for (let k = 0; k < batchSize; k++) batch.push(generateCase(o.seed, i + k, gen));
+          if (await (session as FuzzSession).runBatch(batch)) {
+            for (const c of batch) o.onCase?.(c);
+            statesReached.fresh = (statesReached.fresh ?? 0) + batchSize;
+          } else {
+            for (const c of batch) await runOne(c);
+          }
+          i += batchSize;
+          batched = true;
+        }
+      }
+      if (!batched) {
+        let c = upcoming?.id === i ? upcoming : generateCase(o.seed, i, gen);
+        if (o.coverage && corpus.length > 0) {
+          const rng = Rng.forCase(o.seed ^ 0x5bd1e995, i);
+          if (rng.chance(0.3)) c = mutateCorpusCase(rng, rng.pick(corpus), i);
+        }
+        // The next case's prefix starts during this case's teardown (one round trip less a case).
+        upcoming = prepareNext && i + 1 < maxCases ? generateCase(o.seed, i + 1, gen) : null;
+        await runOne(c, upcoming ?? undefined);
+        if (o.coverage && target.coverage) {
+          const cov = await target.coverage();
+          coverage = { covered: cov.covered, total: cov.total };
+          if (cov.newBlocks > 0 && i > 0) corpus.push(c);
+        }
+        if (memTarget.memory && memoryEvery > 0 && (i + 1) % memoryEvery === 0) {
+          const m = await memTarget.memory();
+          const heap = m.debug?.heapUsed;
+          if (heapBaseline === undefined) heapBaseline = heap;
+          else {
+            const f = memoryOracle(heap, heapBaseline, 64 * 1024 * 1024);
+            if (f) await record(c, [f], false);
+          }
+        }
+        i++;
+      }
+      const now = performance.now();
+      if (o.progress && now - lastProgress >= 1000) {
+        lastProgress = now;
+        progress();
+      }
     }
-    const now = performance.now();
-    if (o.progress && now - lastProgress >= 1000) {
-      lastProgress = now;
-      progress();
-    }
+  } catch (e) {
+    // A target that cannot be restarted after a crash or a hang (its --exec command no longer
+    // starts, it no longer answers): the campaign ends with what it found.
+    if (!(e instanceof TargetError)) throw e;
+    stopped = e.message;
   }
   const durationMs = performance.now() - t0;
   if (session instanceof FuzzSession) await session.release();

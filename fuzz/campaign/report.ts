@@ -31,6 +31,7 @@ export function reportMarkdown(r: CampaignResult, outDir?: string): string {
     `| findings | ${r.findings.length} |`,
     `| target restarts | ${r.restarts} |`,
   ];
+  if (r.stopped) lines.push(`| stopped early | ${r.stopped} |`);
   if (r.stateful) lines.push(`| prefix overlapped with the previous teardown | ${r.overlapped} cases |`);
   if (r.coverage) lines.push(`| coverage | ${r.coverage.covered} of ${r.coverage.total} blocks (${((100 * r.coverage.covered) / Math.max(1, r.coverage.total)).toFixed(1)} %), corpus ${r.corpus} |`);
   lines.push("", "## States reached", "", "| state | cases |", "|---|---|");

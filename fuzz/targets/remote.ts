@@ -6,9 +6,10 @@
  * that processes datagrams in order has then handled everything the fuzz clients sent before.
  */
 import dgram from "node:dgram";
+import { lookup } from "node:dns/promises";
 import { ProbeClient } from "../session/probe.js";
-import type { BarrierResult, TargetCapabilities } from "./target.js";
-import { UdpTarget } from "./udp-target.js";
+import { TargetError, type BarrierResult, type TargetCapabilities } from "./target.js";
+import { stderrGist, UdpTarget } from "./udp-target.js";
 
 export interface RemoteOptions {
   /** udp://host:port (port 0 with --exec: a free port is chosen and put in {port}). */
@@ -18,11 +19,42 @@ export interface RemoteOptions {
   hangMs?: number;
 }
 
-export function parseTargetUrl(url: string): { ip: string; port: number } {
-  const m = /^udp:\/\/([^:/]+):(\d+)\/?$/.exec(url);
-  if (!m) throw new Error(`target must be udp://host:port, got ${JSON.stringify(url)}`);
-  return { ip: m[1] === "localhost" ? "127.0.0.1" : m[1]!, port: Number(m[2]) };
+/**
+ * udp://host:port as a target address ("localhost" is 127.0.0.1). The port may be 0 or the
+ * placeholder {port} only with --exec (`exec`): the fuzzer then picks a free port and starts the
+ * command on it. TargetError (one line) for anything else.
+ */
+export function parseTargetUrl(url: string, exec = false): { ip: string; port: number } {
+  const m = /^udp:\/\/([^:/]+):(\d{1,5}|\{port\})\/?$/.exec(url);
+  if (!m) throw new TargetError(`--target must be udp://host:port, got ${JSON.stringify(url)}`);
+  const port = m[2] === "{port}" ? 0 : Number(m[2]);
+  if (port > 65535) throw new TargetError(`--target ${url}: the port must be from 1 to 65535`);
+  if (port === 0 && !exec) {
+    throw new TargetError(`--target ${url}: give the port the target listens on (${m[2] === "{port}" ? "{port} is filled in" : "port 0 means a free port"} only with --exec, which starts the target)`);
+  }
+  return { ip: m[1] === "localhost" ? "127.0.0.1" : m[1]!, port };
 }
+
+/** An IPv4 address for `host` (a literal as it is, a name looked up within `boundMs`); TargetError when there is none. */
+export async function resolveHost(host: string, boundMs = 5000): Promise<string> {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return host;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const found = await Promise.race([
+      lookup(host, { family: 4 }),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), boundMs))),
+    ]);
+    if (!found) throw new TargetError(`cannot resolve ${host}: no answer within ${boundMs / 1000} s`);
+    return found.address;
+  } catch (e) {
+    if (e instanceof TargetError) throw e;
+    throw new TargetError(`cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
 
 export async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket("udp4");
@@ -42,13 +74,14 @@ export class RemoteTarget extends UdpTarget {
 
   constructor(private readonly options: RemoteOptions) {
     super(options.sockets ?? 4);
-    this.address = parseTargetUrl(options.url);
+    this.address = parseTargetUrl(options.url, options.exec !== undefined);
     this.name = options.exec ? `${options.url} (exec)` : options.url;
     this.hangMs = options.hangMs ?? 500;
     this.capabilities = { debug: false, virtualClock: false, restartable: options.exec !== undefined, coverage: false };
   }
 
   async open(): Promise<void> {
+    this.address = { ...this.address, ip: await resolveHost(this.address.ip) };
     if (this.options.exec && this.address.port === 0) this.address = { ...this.address, port: await freeUdpPort() };
     await this.openSockets();
     await this.aim(this.address);
@@ -59,10 +92,17 @@ export class RemoteTarget extends UdpTarget {
     if (this.options.exec) {
       await this.startChild({ command: this.options.exec.replaceAll("{port}", String(this.address.port)), args: [], shell: true }, null);
     }
-    const end = Date.now() + 10_000;
+    // A target started here may take a while to listen (10 hang bounds, 5 to 30 s); one that is
+    // already running answers at once or not at all (3 hang bounds, 2 to 10 s): nothing
+    // listening ends the campaign within seconds.
+    const boundMs = this.options.exec ? clamp(10 * this.hangMs, 5_000, 30_000) : clamp(3 * this.hangMs, 2_000, 10_000);
+    const end = Date.now() + boundMs;
     while (!(await this.connectProbe(200))) {
-      if (this.exit) throw new Error(`${this.name} exited during start-up: ${this.exit.stderr.slice(0, 300)}`);
-      if (Date.now() > end) throw new Error(`${this.name} does not accept a connection`);
+      if (this.exit) throw new TargetError(`${this.name} exited during start-up (${this.exit.signal ?? `code ${this.exit.code}`})${stderrGist(this.exit.stderr)}`);
+      if (Date.now() > end) {
+        const hint = this.options.exec ? "does the --exec command start an IMP server on {port}?" : "is an IMP server listening there?";
+        throw new TargetError(`${this.name} does not answer: no Connection Accept and User List Response within ${boundMs / 1000} s (${hint})`);
+      }
     }
   }
 

@@ -116,6 +116,18 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/**
+ * The target cannot be used at all: its address does not parse or resolve, it does not answer,
+ * its --exec command does not start. Not a finding: the campaign cannot run (the CLI says so in
+ * one line, exit 2). The message is one line.
+ */
+export class TargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TargetError";
+  }
+}
+
 /** Finds the first uncaught-exception report in a process's stderr. */
 export function findException(stderr: string): string | null {
   const lines = stderr.split("\n");

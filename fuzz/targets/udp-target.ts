@@ -9,7 +9,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
 import type { Address } from "../../src/transport/index.js";
-import { findException, type BarrierResult, type CoverageReport, type Datagram, type DebugState, type ExitInfo, type Target, type TargetCapabilities } from "./target.js";
+import { killChild, trackChild } from "./child-processes.js";
+import { findException, TargetError, type BarrierResult, type CoverageReport, type Datagram, type DebugState, type ExitInfo, type Target, type TargetCapabilities } from "./target.js";
 
 export interface ChildSpec {
   command: string;
@@ -31,6 +32,12 @@ function bind(s: dgram.Socket, port: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** What a child's stderr says, for a one-line error: its exception, else its last line; "" when silent. */
+export function stderrGist(stderr: string): string {
+  const said = findException(stderr) ?? stderr.trim().split("\n").pop()?.trim() ?? "";
+  return said ? `: ${said.slice(0, 300)}` : "";
 }
 
 export abstract class UdpTarget implements Target {
@@ -295,15 +302,19 @@ export abstract class UdpTarget implements Target {
     this.stderrRead = 0;
     this.inCount = 0;
     this.inbox = [];
+    // In a process group of its own: Ctrl-C at the terminal reaches the fuzzer only, which ends
+    // the campaign and then kills the group (a target killed by the terminal would look like a
+    // crash); the group also holds whatever an --exec shell starts.
     const child = spawn(spec.command, spec.args, {
       shell: spec.shell ?? false,
       cwd: spec.cwd,
       env: spec.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
-      detached: spec.shell ?? false,
+      detached: true,
     });
     this.child = child;
     this.childInShell = spec.shell ?? false;
+    trackChild(child, true);
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (t: string) => {
       if (this.stderr.length < 64 * 1024) this.stderr += t;
@@ -314,7 +325,7 @@ export abstract class UdpTarget implements Target {
       const timer = setTimeout(() => {
         if (done) return;
         done = true;
-        reject(new Error(`${this.name}: not ready after ${timeoutMs} ms; stderr: ${this.stderr.slice(0, 500)}`));
+        reject(new TargetError(`${this.name}: not ready after ${timeoutMs} ms${stderrGist(this.stderr)}`));
       }, timeoutMs);
       child.stdout!.setEncoding("utf8");
       child.stdout!.on("data", (t: string) => {
@@ -332,6 +343,13 @@ export abstract class UdpTarget implements Target {
         clearTimeout(timer);
         resolve(null);
       }
+      child.on("error", (e) => {
+        // The command could not be started at all (spawn failed): as an exit during start-up.
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        reject(new TargetError(`${this.name}: cannot start ${spec.command}: ${e.message}`));
+      });
       child.on("exit", (code, signal) => {
         if (this.child === child) {
           this.exit = { code, signal, exception: findException(this.stderr), stderr: this.stderr };
@@ -341,43 +359,24 @@ export abstract class UdpTarget implements Target {
         if (!done) {
           done = true;
           clearTimeout(timer);
-          reject(new Error(`${this.name} exited during start-up (code ${code}); stderr: ${this.stderr.slice(0, 500)}`));
+          reject(new TargetError(`${this.name} exited during start-up (${signal ?? `code ${code}`})${stderrGist(this.stderr)}`));
         }
       });
     });
   }
 
-  /** Kills the child (and its process group when it ran in a shell) and waits for its exit. */
+  /** Kills the child and its process group, and waits for its exit (2 s at most). */
   protected async stopChild(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      this.child = null;
-      return;
-    }
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    try {
-      if (child.pid && this.childInShell) process.kill(-child.pid, "SIGKILL");
-      else child.kill("SIGKILL");
-    } catch {
-      child.kill("SIGKILL");
-    }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    if (child) await killChild(child, true);
     this.child = null;
   }
 
   async close(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      try {
-        if (child.pid && this.childInShell) process.kill(-child.pid, "SIGKILL");
-        else child.kill(process.env.IMPKIT_FUZZ_NODE_ARGS ? "SIGINT" : "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    }
+    // A bundled target being profiled (IMPKIT_FUZZ_NODE_ARGS) gets SIGINT, to write its profile.
+    if (child) await killChild(child, true, !this.childInShell && process.env.IMPKIT_FUZZ_NODE_ARGS ? "SIGINT" : "SIGKILL");
     for (const s of this.sockets) s.close();
     this.sockets = [];
     this.control?.close();

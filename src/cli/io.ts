@@ -1,4 +1,6 @@
 /** Where commands write, and the exit code they ask for; tests pass their own. */
+import { guardStderr, guardStdout } from "./fatal.js";
+
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -8,10 +10,17 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
+/** The process's own streams; a reader of stdout that goes away ends the process quietly (src/cli/fatal.ts). */
 export function processIo(): CliIo {
   return {
-    out: (text) => void process.stdout.write(text),
-    err: (text) => void process.stderr.write(text),
+    out: (text) => {
+      guardStdout();
+      process.stdout.write(text);
+    },
+    err: (text) => {
+      guardStderr();
+      process.stderr.write(text);
+    },
     exitCode: 0,
     stdin: process.stdin,
   };

@@ -4,7 +4,7 @@
  * library code and set process.exitCode.
  */
 import { Command, CommanderError } from "commander";
-import { CliError } from "./errors.js";
+import { CliError, oneLine } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
 type CommandFactory = (io: CliIo) => Command;
@@ -43,14 +43,21 @@ export async function buildProgram(io: CliIo, only?: string): Promise<Command> {
     .description("impkit: dissector, inspector, fuzzer and reference implementation for IMP (Instant Messenger Protocol)")
     .version("0.1.0")
     .enablePositionalOptions() // program options before the command: `imp read -V` is read's -V, not --version
-    .showHelpAfterError("(run 'imp --help' for usage)")
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: usageErrorLine("imp --help") });
   const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
   const factories = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
   for (const factory of factories) program.addCommand(factory(io));
-  for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
+  for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err, outputError: usageErrorLine(`imp ${c.name()} --help`) }).exitOverride();
   program.exitOverride();
   return program;
+}
+
+/**
+ * Commander's usage errors ("error: unknown option '--x'", with "(Did you mean --y?)" on a line
+ * of its own) as one line in the form of the CLI's other errors, with where to read the usage.
+ */
+function usageErrorLine(help: string): (text: string, write: (text: string) => void) => void {
+  return (text, write) => write(`imp: ${oneLine(text.replace(/^error: /, ""))} (see ${help})\n`);
 }
 
 /** Runs the program on `argv` (user arguments only); returns the exit code instead of exiting. */

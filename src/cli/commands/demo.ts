@@ -10,6 +10,7 @@ import { demoSource } from "../../demo/index.js";
 import { formatProxyEvent } from "../../proxy/index.js";
 import type { CliIo } from "../io.js";
 import { DURATIONS, durationOption, seedOption } from "../parse-options.js";
+import { checkWritableFile } from "../output-file.js";
 import { readCommand, sinkFor } from "./read.js";
 import { readOptionsOf, type ProxyCommandOptions } from "./proxy.js";
 import { tuiCommand } from "./tui.js";
@@ -47,6 +48,7 @@ Examples:
   imp demo -T json -w demo.pcapng`,
   );
   return cmd.action(async (opts: DemoCommandOptions) => {
+    if (opts.write !== undefined) checkWritableFile(opts.write);
     const plain = !opts.tui || !process.stdout.isTTY || opts.write !== undefined || opts.outputFormat !== "summary";
     if (!plain) {
       await tuiCommand(io).parseAsync(["--demo"], { from: "user" });

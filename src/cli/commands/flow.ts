@@ -40,6 +40,8 @@ export function flowCommand(io: CliIo): Command {
       // Pass 1: the analysis, over every frame. Pass 2 (only with -Y or -c): the endpoints of the
       // rows shown, with the filter in the final view. Pass 3: the rows.
       const first = await dissect(capture.source, { recognition, analysis: analyzerOptionsOf(opts), onDamage: "report" }, () => {});
+      // No capture at all (or damaged before its first IMP datagram): the error alone, no empty ladder.
+      if (first.damage && first.shown === 0) throw first.damage;
       const analyzer = first.analyzer!;
       const seen = new Map<string, Endpoint>();
       const note = (e: Endpoint) => {

@@ -6,14 +6,21 @@
  *
  * `imp fuzz --replay case.json` runs one saved case again: exit code 1 when it still triggers
  * its finding, 0 when it no longer does (a fixed bug), so a saved case is a regression test.
+ *
+ * A target that cannot be used (bad address, no answer within seconds, an --exec command that
+ * does not start): one line, exit 2. SIGINT/SIGTERM end a campaign after the case under way,
+ * with its report, and exit 130/143. No process a target started outlives the fuzzer.
  */
 
 import { Command, Option } from "commander";
 import { BundledServerTarget, type Target, loadCase, replayCase, runCampaign, describeCase, RemoteTarget } from "../../../fuzz/index.js";
 import { BundledClientTarget } from "../../../fuzz/targets/bundled-client.js";
-import { CliError } from "../errors.js";
+import { killAllChildren } from "../../../fuzz/targets/child-processes.js";
+import { TargetError } from "../../../fuzz/targets/target.js";
+import { CliError, readErrorReason } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { resolveHosts, resolvedWith, resolveIPv4 } from "../parse-address.js";
+import { checkWritableFolder } from "../output-file.js";
 import { DURATIONS, durationOption, parseIntInRange, seedOption } from "../parse-options.js";
 
 /** The host of a udp://HOST:PORT target, resolved to IPv4 (other targets, and the port, as given). */
@@ -42,10 +49,58 @@ interface FuzzOptions {
 }
 
 export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
+  if (o.exec !== undefined && !spec.startsWith("udp://")) throw new CliError(`--exec starts a udp:// target; it does not go with --target ${spec}`);
   if (spec === "bundled-server") return new BundledServerTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
   if (spec === "bundled-client") return new BundledClientTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
-  if (spec.startsWith("udp://")) return new RemoteTarget({ url: spec, exec: o.exec, hangMs: o.hangMs });
+  if (spec.startsWith("udp://")) {
+    try {
+      return new RemoteTarget({ url: spec, exec: o.exec, hangMs: o.hangMs });
+    } catch (e) {
+      throw e instanceof TargetError ? new CliError(e.message) : e;
+    }
+  }
   throw new CliError(`--target must be bundled-server, bundled-client or udp://host:port, got ${JSON.stringify(spec)}`);
+}
+
+/** Opens the target; when it cannot be (no answer, an --exec command that does not start), closes what was opened and says why in one line. */
+async function openTarget(target: Target): Promise<void> {
+  try {
+    await target.open();
+  } catch (e) {
+    await target.close();
+    throw e instanceof TargetError ? new CliError(e.message) : e;
+  }
+}
+
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM while the fuzzer runs: `stop` is called (a campaign ends after the
+ * case under way and writes its report). A second signal, or no end within `graceMs`: the
+ * target's processes are killed and the fuzzer exits at once with 128 + the signal's number.
+ * Returns what removes the handlers.
+ */
+function onInterrupt(stop: (signal: NodeJS.Signals) => void, graceMs = 5000): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const now = (signal: keyof typeof SIGNAL_CODES) => {
+    killAllChildren();
+    process.exit(SIGNAL_CODES[signal]);
+  };
+  const handler = (signal: keyof typeof SIGNAL_CODES) => {
+    if (timer) {
+      now(signal);
+      return;
+    }
+    timer = setTimeout(() => now(signal), graceMs);
+    stop(signal);
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    clearTimeout(timer);
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
 }
 
 export function fuzzCommand(io: CliIo): Command {
@@ -72,53 +127,70 @@ export function fuzzCommand(io: CliIo): Command {
         try {
           saved = loadCase(opts.replay);
         } catch (e) {
-          throw new CliError(`cannot read ${opts.replay}: ${e instanceof Error ? e.message : String(e)}`);
+          throw new CliError(`cannot read ${opts.replay}: ${readErrorReason(e)}`);
         }
         const target = makeTarget(opts.target, opts);
-        await target.open();
+        // One case: a signal ends it at once (the target's processes with it).
+        const release = onInterrupt(() => undefined, 0);
         try {
-          const r = await replayCase(target, saved, opts.hangMs);
-          io.out(`case: ${describeCase(saved.case)}\n`);
-          io.out(`finding: ${saved.finding.oracle}: ${saved.finding.signature}\n`);
-          io.out(r.reproduced ? "reproduced\n" : "not reproduced\n");
-          for (const f of r.findings) io.out(`  ${f.oracle}: ${f.signature} (${f.detail})\n`);
-          io.exitCode = r.reproduced ? 1 : 0;
+          await openTarget(target);
+          try {
+            const r = await replayCase(target, saved, opts.hangMs);
+            io.out(`case: ${describeCase(saved.case)}\n`);
+            io.out(`finding: ${saved.finding.oracle}: ${saved.finding.signature}\n`);
+            io.out(r.reproduced ? "reproduced\n" : "not reproduced\n");
+            for (const f of r.findings) io.out(`  ${f.oracle}: ${f.signature} (${f.detail})\n`);
+            io.exitCode = r.reproduced ? 1 : 0;
+          } finally {
+            await target.close();
+          }
         } finally {
-          await target.close();
+          release();
         }
         return;
       }
       if (opts.cases === undefined && opts.duration === undefined) throw new CliError("bound the campaign with --cases or --duration");
       const seed = opts.seed ?? (Math.random() * 0xffffffff) >>> 0;
       const target = makeTarget(opts.target, opts);
-      await target.open();
+      checkWritableFolder(opts.out);
+      const interrupted = new AbortController();
+      let signal: keyof typeof SIGNAL_CODES | undefined;
+      const release = onInterrupt((s) => {
+        signal = s as keyof typeof SIGNAL_CODES;
+        interrupted.abort(`interrupted by ${s}`);
+      });
       try {
-        if (!opts.quiet) io.err(`imp fuzz: ${target.name}, seed ${seed}\n`);
-        const r = await runCampaign({
-          target,
-          seed,
-          cases: opts.cases,
-          durationMs: opts.duration,
-          stateful: opts.stateful ?? false,
-          out: opts.out,
-          coverage: opts.coverage ?? false,
-          minimise: opts.minimise,
-          probeEvery: opts.probeEvery,
-          sequence: opts.sequenceOracle ?? false,
-          probeMs: opts.hangMs,
-          progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
-        });
-        const files = { md: `${opts.out}/report.md` };
-        io.out(`${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`);
-        for (const f of r.findings) io.out(`  ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
-        if (r.stopped) io.out(`stopped: ${r.stopped}\n`);
-        if (r.coverage) io.out(`coverage: ${r.coverage.covered} of ${r.coverage.total} blocks, corpus ${r.corpus}\n`);
-        io.out(`report: ${files.md}\n`);
-        if (r.findings.length > 0) io.exitCode = 1;
+        await openTarget(target);
+        try {
+          if (!opts.quiet) io.err(`imp fuzz: ${target.name}, seed ${seed}\n`);
+          const r = await runCampaign({
+            target,
+            seed,
+            cases: opts.cases,
+            durationMs: opts.duration,
+            stateful: opts.stateful ?? false,
+            out: opts.out,
+            coverage: opts.coverage ?? false,
+            minimise: opts.minimise,
+            probeEvery: opts.probeEvery,
+            sequence: opts.sequenceOracle ?? false,
+            probeMs: opts.hangMs,
+            progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
+            signal: interrupted.signal,
+          });
+          const files = { md: `${opts.out}/report.md` };
+          io.out(`${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`);
+          for (const f of r.findings) io.out(`  ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
+          if (r.stopped) io.out(`stopped: ${r.stopped}\n`);
+          if (r.coverage) io.out(`coverage: ${r.coverage.covered} of ${r.coverage.total} blocks, corpus ${r.corpus}\n`);
+          io.out(`report: ${files.md}\n`);
+          if (r.findings.length > 0) io.exitCode = 1;
+        } finally {
+          await target.close();
+        }
       } finally {
-        await target.close();
+        release();
       }
+      if (signal) io.exitCode = SIGNAL_CODES[signal];
     });
 }
-
-

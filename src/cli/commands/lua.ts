@@ -16,7 +16,8 @@ export interface LuaOptions {
 
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message}` : String(e);
+  // Node's message already starts with the code ("ENOENT: no such file or directory, open ..."): once is enough.
+  return err.code ? `${err.code}: ${err.message.replace(`${err.code}: `, "")}` : String(e);
 }
 
 export function luaCommand(io: CliIo): Command {

@@ -28,11 +28,13 @@ import {
   type ProxyStats,
 } from "../../proxy/index.js";
 import type { Address } from "../../transport/index.js";
-import { CliError } from "../errors.js";
+import { CliError, readErrorReason } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { addressOption, resolveHosts } from "../parse-address.js";
 import { DURATIONS, durationOption, seedOption } from "../parse-options.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
+import { listenError } from "../listen-errors.js";
+import { checkWritableFile } from "../output-file.js";
 import { readCommand, readOptionsFrom, sinkFor, type CaptureCommandOptions } from "./read.js";
 
 /** imp read's options that imp proxy takes as they are. */
@@ -80,7 +82,7 @@ export function faultSpecOf(opts: Pick<ProxyCommandOptions, "loss" | "dup" | "de
       try {
         text = readFileSync(opts.script, "utf8");
       } catch (e) {
-        throw new CliError(`cannot read ${opts.script}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        throw new CliError(`cannot read ${opts.script}: ${readErrorReason(e)}`);
       }
       const { rules, seed } = parseRules(text, opts.script);
       spec.rules = rules;
@@ -151,6 +153,7 @@ export function readOptionsOf(opts: ProxyCommandOptions): ReadOptions {
 async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
   const faults = faultSpecOf(opts);
   const read = readOptionsOf(opts);
+  if (opts.write) checkWritableFile(opts.write);
   const feed = proxyFeed({ description: `imp proxy ${opts.listen.ip}:${opts.listen.port} -> ${opts.upstream.ip}:${opts.upstream.port}`, ...(opts.write ? { write: opts.write } : {}) });
   let proxy;
   try {
@@ -165,8 +168,7 @@ async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
       },
     });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot listen on ${opts.listen.ip}:${opts.listen.port}: ${code === "EADDRINUSE" ? "address in use" : code === "EADDRNOTAVAIL" ? "no such local address" : String(code ?? e)}`);
+    throw listenError(opts.listen, e);
   }
   io.err(`proxy: faults: ${describeFaults(faults)}${opts.write ? `; writing ${opts.write}` : ""}\n`);
   const stop = () => feed.end();

@@ -257,7 +257,8 @@ async function openCaptureOrFail(file: string | undefined, io: CliIo, twoPass: b
 
 /**
  * imp stats and imp chat: one pass of the capture with analysis into a collector (`add`), then
- * one report (`report`). A damaged capture reports what came before the damage, then exits 2.
+ * one report (`report`). A damaged capture reports what came before the damage, then exits 2;
+ * a file that is no capture (or damaged before its first IMP datagram) has no report, only the error.
  */
 export async function writeCaptureReport(
   file: string | undefined,
@@ -269,6 +270,7 @@ export async function writeCaptureReport(
   const capture = await openCaptureOrFail(file, io, false);
   try {
     const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, add);
+    if (r.damage && r.shown === 0) throw r.damage;
     const sink = sinkFor(io);
     sink.write(report(r, capture.path));
     sink.flush();

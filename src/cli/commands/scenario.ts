@@ -2,7 +2,6 @@
  * `imp scenario`: runs the reference server and scripted clients on 127.0.0.1 through one flow
  * of the specification and records every datagram in a capture file.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { findScenario, runScenario, SCENARIOS, writeScenarioCapture, type Scenario } from "../../scenario/index.js";
@@ -10,6 +9,7 @@ import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import { DURATIONS, durationOption, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
+import { checkWritableFile, makeOutputFolder, writeFileError } from "../output-file.js";
 
 interface ScenarioOptions {
   list?: boolean;
@@ -43,9 +43,12 @@ export function scenarioCommand(io: CliIo): Command {
       if (!name) throw new CliError("name a scenario, or 'all' (imp scenario --list shows them)");
       const chosen: Scenario[] = name === "all" ? [...SCENARIOS] : [findScenario(name) ?? unknown(name)];
       if (opts.write && chosen.length > 1) throw new CliError("-w names one file; use -d for 'all'");
-      if (opts.dir) mkdirSync(opts.dir, { recursive: true });
+      if (opts.dir) makeOutputFolder(opts.dir);
+      const fileOf = (s: Scenario) => opts.write ?? join(opts.dir ?? ".", `${s.name}.pcapng`);
+      // Before any scenario runs: a capture that cannot be written is an error now, not after the run.
+      for (const s of chosen) checkWritableFile(fileOf(s));
       for (const s of chosen) {
-        const file = opts.write ?? join(opts.dir ?? ".", `${s.name}.pcapng`);
+        const file = fileOf(s);
         const result = await runScenario(s, {
           port: opts.port,
           rto: opts.rto,
@@ -57,7 +60,9 @@ export function scenarioCommand(io: CliIo): Command {
           if (code === "EADDRINUSE") throw new CliError(`port ${opts.port} is in use: stop what listens there or pass --port 0`);
           throw e;
         });
-        await writeScenarioCapture(file, result.datagrams);
+        await writeScenarioCapture(file, result.datagrams).catch((e: unknown) => {
+          throw writeFileError(file, e) ?? e;
+        });
         io.out(`${s.name}: ${result.datagrams.length} datagrams${result.dropped ? ` (${result.dropped} dropped by injected loss)` : ""} -> ${file}\n`);
       }
     });

@@ -10,6 +10,7 @@ import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { hostOption, resolveHosts } from "../parse-address.js";
 import { DURATIONS, durationOption, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
+import { listenError } from "../listen-errors.js";
 
 /** The options as parsed (durations in milliseconds; the host an IPv4 address once resolved). */
 export interface ServerCommandOptions {
@@ -85,7 +86,7 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
       seed,
     });
   } catch (e) {
-    throw new CliError(`cannot listen on ${opts.host}:${port}: ${e instanceof Error ? e.message : String(e)}`, 1);
+    throw listenError({ ip: opts.host, port }, e);
   }
   hooks.started?.(server);
   const signal = await stop;

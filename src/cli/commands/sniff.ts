@@ -27,6 +27,7 @@ import { DiscardSink, flushingSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { DURATIONS, parseChoice, parseDuration, parseIntInRange } from "../parse-options.js";
+import { writeFileError } from "../output-file.js";
 import { readCommand, readOptionsFrom, sinkFor, type ReadOutputFlags } from "./read.js";
 
 /** What tests (and embedders) can replace. */
@@ -140,7 +141,7 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   try {
     await runRead(source, options, sink);
   } catch (e) {
-    throw writeError(opts.write, e) ?? e;
+    throw writeFileError(opts.write, e) ?? e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -170,13 +171,3 @@ function autostopOf(list: readonly string[]): { packets?: number; ms?: number } 
   }
   return out;
 }
-
-/** A -w file that cannot be written, as one sentence. */
-function writeError(path: string | undefined, e: unknown): CliError | null {
-  if (path === undefined) return null;
-  const err = e as NodeJS.ErrnoException | undefined;
-  if (!err || typeof err.code !== "string" || err.syscall === undefined) return null;
-  const why = err.code === "ENOENT" ? "no such directory" : err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EISDIR" ? "is a directory" : err.code;
-  return new CliError(`cannot write ${path}: ${why}`);
-}
-

@@ -25,9 +25,10 @@ import { impPortsOption } from "../parse-options.js";
 import type { Address } from "../../transport/index.js";
 import { TuiSession } from "../../tui/model/session.js";
 import { TuiApp } from "../../tui/view/app.js";
-import { captureError } from "../capture-errors.js";
+import { captureError, checkCaptureFile } from "../capture-errors.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { checkListen } from "../listen-errors.js";
 
 interface TuiOptions {
   demo?: boolean;
@@ -59,6 +60,10 @@ export function tuiCommand(io: CliIo): Command {
         const c = compileFilter(opts.displayFilter);
         if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
       }
+      // A file that is missing or a directory, a proxy address that cannot be bound: one line
+      // before the screen opens, terminal or not.
+      if (file !== undefined && file !== "-") checkCaptureFile(file);
+      if (opts.proxy) await checkListen(opts.proxy);
       if (!process.stdout.isTTY) throw new CliError("imp tui needs a terminal (use imp read for a pipe)");
       const live = opts.interface !== undefined ? liveSourceFor(opts.interface, opts.captureFilter ?? "udp") : undefined;
       const source: PacketSource | undefined = opts.demo ? demoSource({ pace: 600 }) : opts.proxy ? proxySource({ listen: opts.proxy, upstream: opts.upstream }) : live;
