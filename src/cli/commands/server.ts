@@ -6,7 +6,6 @@
 import { Command, Option } from "commander";
 import { formatJson, formatText, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
-import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { hostOption, resolveHosts } from "../parse-address.js";
 import { DURATIONS, durationOption, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
