@@ -18,7 +18,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -188,7 +188,7 @@ export function startImp(cli: CompiledCli, args: readonly string[], options: Run
       void reapLeftovers(tag).then((leftovers) => {
         if (errFile) {
           stderr = existsSync(errFile) ? readFileSync(errFile, "utf8") : "";
-          rmSync(join(errFile, ".."), { recursive: true, force: true });
+          rmSync(dirname(errFile), { recursive: true, force: true });
         }
         resolve({ code, signal, stdout, stderr, ms, timedOut, leftovers });
       });
