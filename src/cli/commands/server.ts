@@ -4,7 +4,7 @@
  * prints its counters as a last "stopped" event, and the command exits 0.
  */
 import { Command, Option } from "commander";
-import { formatJson, formatText, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
+import { BoundedLineWriter, formatJson, formatText, SERVER_DEFAULTS, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
@@ -19,6 +19,12 @@ export interface ServerCommandOptions {
   log: string;
   ids: string;
   seed?: string;
+  maxQueue?: string;
+  maxQueueBytes?: string;
+  queueBudget?: string;
+  halfOpenShare?: string;
+  logRate?: string;
+  maxQueuedInvitations?: string;
 }
 
 export interface ServerCommandHooks {
@@ -26,6 +32,8 @@ export interface ServerCommandHooks {
   stop?: () => Promise<string>;
   /** Called once the server listens (tests read its address). */
   started?: (server: ImpServer) => void;
+  /** Bytes of log output not yet taken by standard output (default: process.stdout's backlog). */
+  backlog?: () => number;
 }
 
 export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Command {
@@ -39,8 +47,15 @@ export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Comman
     .option("--retries <n>", "retransmissions before a client is declared gone", "5")
     .option("--invite-timeout <s>", "seconds an invitee has to answer, from its ACK of the invitation", "15")
     .addOption(new Option("--log <format>", "log line format").choices(["text", "json"]).default("text"))
-    .addOption(new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)").choices(["lowest", "random"]).default("lowest"))
+    .addOption(new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)").choices(["lowest", "random"]).default("random"))
     .option("--seed <n>", "seed of the random client ID allocation")
+    // Bounds (docs/PROTOCOL.md 5.1).
+    .option("--max-queue <n>", `most messages waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedMessages})`)
+    .option("--max-queue-bytes <n>", `most bytes waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedBytes})`)
+    .option("--queue-budget <n>", `most bytes waiting for all clients together (default ${SERVER_DEFAULTS.queueBudgetBytes})`)
+    .option("--half-open-share <f>", `share of --max-users that unacknowledged connections may hold (default ${SERVER_DEFAULTS.halfOpenShare})`)
+    .option("--log-rate <n>", "log lines per second per kind of event, 0 for no limit (default 20)")
+    .option("--max-queued-invitations <n>", `invitations that may wait behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`)
     .action(async (opts: ServerCommandOptions) => {
       await runServer(opts, io, hooks);
     });
@@ -79,8 +94,11 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
   const inviteTimeoutMs = positiveOption("--invite-timeout", opts.inviteTimeout) * 1000;
   const seed = opts.seed === undefined ? undefined : intOption("--seed", opts.seed, 0, 0xffffffff);
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.host)) throw new CliError(`--host must be an IPv4 address, got ${JSON.stringify(opts.host)}`);
+  const bounds = boundOptions(opts);
   const format = opts.log === "json" ? formatJson : formatText;
-  const log = (e: ServerEvent) => io.out(format(e) + "\n");
+  // Never blocks, never holds more than 1 MiB the output has not taken (a pipe nobody reads).
+  const writer = new BoundedLineWriter(io.out, hooks.backlog ?? (() => process.stdout.writableLength), (lines) => format({ event: "log-lines-dropped", lines }) + "\n");
+  const log = (e: ServerEvent) => writer.line(format(e) + "\n", e.event === "stopped");
   // Listen for the signal before binding, so a signal right after start-up is not missed.
   const stop = (hooks.stop ?? waitForSignal)();
   let server: ImpServer;
@@ -96,6 +114,7 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
       log,
       idAllocation: opts.ids === "random" ? "random" : "lowest",
       seed,
+      ...bounds,
     });
   } catch (e) {
     throw new CliError(`cannot listen on ${opts.host}:${port}: ${e instanceof Error ? e.message : String(e)}`, 1);
@@ -104,4 +123,21 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
   const signal = await stop;
   await server.close();
   log({ event: "stopped", signal, counters: server.counters });
+}
+
+function boundOptions(opts: ServerCommandOptions) {
+  const fraction = (name: string, value: string) => {
+    const n = positiveOption(name, value);
+    if (n > 1) throw new CliError(`${name} must be a number above 0 and at most 1, got ${JSON.stringify(value)}`);
+    return n;
+  };
+  const queueBytes = opts.maxQueueBytes === undefined ? SERVER_DEFAULTS.maxQueuedBytes : intOption("--max-queue-bytes", opts.maxQueueBytes, 65_507, 2 ** 40);
+  return {
+    maxQueuedMessages: opts.maxQueue === undefined ? undefined : intOption("--max-queue", opts.maxQueue, 1, 1_000_000),
+    maxQueuedBytes: queueBytes,
+    queueBudgetBytes: opts.queueBudget === undefined ? Math.max(queueBytes, SERVER_DEFAULTS.queueBudgetBytes) : intOption("--queue-budget", opts.queueBudget, queueBytes, 2 ** 40),
+    halfOpenShare: opts.halfOpenShare === undefined ? undefined : fraction("--half-open-share", opts.halfOpenShare),
+    logRate: opts.logRate === undefined ? 20 : intOption("--log-rate", opts.logRate, 0, 1_000_000),
+    maxQueuedInvitations: opts.maxQueuedInvitations === undefined ? undefined : intOption("--max-queued-invitations", opts.maxQueuedInvitations, 0, 254),
+  };
 }
