@@ -34,9 +34,9 @@ export interface ServerOptions {
   seed?: number;
   /** Most messages one client's link may hold (outstanding + queued). Default 1024. */
   maxQueuedMessages?: number;
-  /** Most encoded bytes one client's link may hold. Default 8 MiB. */
+  /** Most encoded bytes one client's link may hold. Default 4 MiB. */
   maxQueuedBytes?: number;
-  /** Most encoded bytes all links together may hold (a relay shared by many counts once). Default 64 MiB. */
+  /** Most encoded bytes all links together may hold (a relay shared by many counts once). Default 32 MiB. */
   queueBudgetBytes?: number;
   /**
    * Share of `maxUsers` that connections whose Accept is not acknowledged yet (half-open) may
@@ -81,8 +81,8 @@ export const SERVER_DEFAULTS = {
   inviteTimeoutMs: 15_000,
   idAllocation: "random",
   maxQueuedMessages: 1024,
-  maxQueuedBytes: 8 * 1024 * 1024,
-  queueBudgetBytes: 64 * 1024 * 1024,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  queueBudgetBytes: 32 * 1024 * 1024,
   halfOpenShare: 0.25,
   amplificationFactor: 3,
   logRate: 0,
