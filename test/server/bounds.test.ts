@@ -170,6 +170,20 @@ describe("server bounds: anti-amplification and address validation", () => {
     expect(victim.take()).toEqual([]);
   });
 
+  it("relays nothing to a half-open member: what others say waits for no unvalidated address", async () => {
+    const [a, b] = await connected(2);
+    const h = await net.peer();
+    h.autoAck = false;
+    h.send({ type: 0x00, src: 0, username: "half" });
+    await net.settle();
+    a!.send({ type: 0x05, group: 1, data: "hi" });
+    await net.settle();
+    expect(briefs(b!.take())).toEqual(["Data(1>1:hi)"]);
+    expect(briefs(h.take())).toEqual(["ConnAccept(3)"]);
+    expect(net.server.snapshot().users.find((u) => u.name === "half")).toMatchObject({ validated: false, heldBytes: 6 });
+    expect(net.server.counters.dataRelayed).toBe(1);
+  });
+
   it("assigns random IDs by default (seeded)", async () => {
     net = await testNet({ idAllocation: "random", seed: 1 });
     const ids: number[] = [];

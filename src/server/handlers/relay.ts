@@ -31,8 +31,12 @@ export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
   const users = core.state.users;
   for (const id of group.members) {
     if (id === sender.id) continue;
+    const to = users.get(id)!;
+    // A half-open client is not sent what others say (docs/PROTOCOL.md 5.1): it could not be sent
+    // under the amplification limit anyway, and would only fill its queue.
+    if (!to.validated) continue;
     // A member whose link is at its cap is disconnected at the end of this turn (core.afterTurn).
-    core.send(users.get(id)!, relay);
+    core.send(to, relay);
     relayed++;
   }
   c.dataRelayed += relayed;
