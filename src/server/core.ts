@@ -29,7 +29,7 @@ export interface LinkHooks {
   onGone(user: User, unacked: MessageInput): void;
   onSettled(user: User, message: MessageInput): void;
   /** Disconnects a client as if forced, without a time-out (its link passed a cap). */
-  evict(user: User, reason: string, budget: boolean): void;
+  evict(user: User, reason: string): void;
 }
 
 export class ServerCore {
@@ -173,14 +173,14 @@ export class ServerCore {
         if (this.state.users.get(user.id) !== user) continue;
         const link = user.link;
         this.counters.queueOverflows++;
-        this.hooks.evict(user, `queue full (${link.held} messages, ${link.heldBytes} bytes held)`, false);
+        this.hooks.evict(user, `queue full (${link.held} messages, ${link.heldBytes} bytes held)`);
         continue;
       }
       let largest: User | null = null;
       for (const u of this.state.users.values()) if (!largest || u.link.heldBytes > largest.link.heldBytes) largest = u;
       if (!largest || largest.link.heldBytes === 0) break;
       this.counters.budgetEvictions++;
-      this.hooks.evict(largest, `queue budget passed (${this.budget.bytes} bytes held by all; this client ${largest.link.heldBytes})`, true);
+      this.hooks.evict(largest, `queue budget passed (${this.budget.bytes} bytes held by all; this client ${largest.link.heldBytes})`);
     }
   }
 
