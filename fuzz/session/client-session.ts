@@ -142,7 +142,14 @@ export class ClientSession {
       return (await this.settle()) && this.lastDebug?.invitations === 1;
     }
     if (state === "in-private-group") {
-      this.send(server, { type: MSG.createAccept, src: 0, group: 0, mode: 0, new_group: 2 });
+      // The client takes no Group Creation Accept it did not ask for: it is invited, and accepts.
+      this.send(server, { type: MSG.inviteRequest, src: OTHER_ID, group: 0, mode: 0, invite_group: 2, invitee: CLIENT_ID });
+      if (!(await this.settle()) || !this.target.acceptInvitation) return false;
+      const b = await this.target.acceptInvitation();
+      if (!b.ok) {
+        this.failed = b;
+        return false;
+      }
       return (await this.settle()) && Number(this.lastDebug?.extra?.group) === 2;
     }
     return true;

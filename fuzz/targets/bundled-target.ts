@@ -55,6 +55,10 @@ export abstract class BundledTarget extends UdpTarget {
     return this.debugBarrier({ op: "advance", ms }, this.hangMs);
   }
 
+  acceptInvitation(): Promise<BarrierResult> {
+    return this.debugBarrier({ op: "accept" }, this.hangMs);
+  }
+
   memory(): Promise<BarrierResult> {
     return this.debugBarrier({ op: "memory" }, this.hangMs * 5);
   }

@@ -47,6 +47,8 @@ function heapUsed(): number {
 
 const transport = debugTransport(udp, { ip: "127.0.0.1", port: Number(arg("control-port")) }, async (cmd) => {
   if (cmd.op === "advance") clock.advance(Number(cmd.ms) || 0);
+  // The client answers only what it asked: the fuzzer enters a private group the way a user does.
+  if (cmd.op === "accept" && client && client.pendingInvitations.length > 0) void client.accept().catch(() => undefined);
   if (cmd.op === "coverage") return coverage ? await coverage.take() : { newBlocks: 0, covered: 0, total: 0 };
   const c = client;
   return {

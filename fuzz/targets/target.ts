@@ -105,6 +105,8 @@ export interface Target {
   restart(): Promise<void>;
   /** Advances the target's virtual clock (targets with virtualClock). */
   advance?(ms: number): Promise<BarrierResult>;
+  /** Asks the client under test to accept its latest pending invitation (bundled client target). */
+  acceptInvitation?(): Promise<BarrierResult>;
   coverage?(): Promise<CoverageReport>;
   /**
    * After datagrams the target sent elsewhere (to a liveness probe's own socket): barriers that

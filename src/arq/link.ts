@@ -9,6 +9,7 @@ import { encode } from "../codec/encode.js";
 import type { ImpMessage, MessageInput } from "../codec/message.js";
 import { messageSpec } from "../protocol/messages.js";
 import type { Clock, TimerHandle } from "./clock.js";
+import { messageSize, type SendBudget } from "./budget.js";
 
 export interface ArqOptions {
   /** Retransmission timeout in ms (WIRE.md: 500). */
@@ -16,6 +17,20 @@ export interface ArqOptions {
   /** Retransmissions after the first transmission (WIRE.md: 5). */
   retries: number;
   clock: Clock;
+  /** Caps on what this link holds (queued plus outstanding); default: none. */
+  limits?: LinkLimits;
+}
+
+/**
+ * What one link may hold before `send` refuses a message (the caller decides what a refusal
+ * means: the server disconnects the slow receiver, the client reports an error). Held = the
+ * outstanding message and the queue behind it; bytes are encoded sizes (`messageSize`).
+ */
+export interface LinkLimits {
+  maxMessages: number;
+  maxBytes: number;
+  /** The sum over many links (a SharedMessage counts once however many links hold it). */
+  budget?: SendBudget;
 }
 
 export const DEFAULT_ARQ = { rto: 500, retries: 5 } as const;
@@ -41,6 +56,8 @@ interface Outgoing {
   asResponse: boolean;
   bytes?: Uint8Array;
   shared?: SharedMessage;
+  /** Encoded size, counted against the link's limits and the budget. */
+  size: number;
 }
 
 /**
@@ -49,7 +66,15 @@ interface Outgoing {
  */
 export class SharedMessage {
   private readonly bySeq: (Uint8Array | undefined)[] = [undefined, undefined];
+  /** Links holding it now (a budget counts its bytes once while this is above 0). */
+  holders = 0;
+  private sizeCache = -1;
   constructor(readonly message: MessageInput) {}
+  /** Encoded size in bytes. */
+  get size(): number {
+    if (this.sizeCache < 0) this.sizeCache = messageSize(this.message);
+    return this.sizeCache;
+  }
   bytes(seq: number): Uint8Array {
     return (this.bySeq[seq] ??= encode({ ...this.message, seq, ack: 0 }));
   }
@@ -75,18 +100,40 @@ export class ArqLink {
   private attempts = 0;
   private lastResponse: Uint8Array | null = null;
   private closed = false;
+  /** Messages and bytes held (outstanding + queued). */
+  private heldMessages = 0;
+  private heldBytesCount = 0;
 
   constructor(
     private readonly options: ArqOptions,
     private readonly events: LinkEvents,
   ) {}
 
-  /** Queues a reliable message; its Sequence is set when it is first transmitted. */
-  send(message: MessageInput | SharedMessage, opts: { asResponse?: boolean } = {}): void {
-    if (this.closed) return;
+  /**
+   * Queues a reliable message; its Sequence is set when it is first transmitted. Returns false,
+   * and queues nothing, when the link is closed or the message would take it past its limits.
+   */
+  send(message: MessageInput | SharedMessage, opts: { asResponse?: boolean } = {}): boolean {
+    if (this.closed) return false;
     const asResponse = opts.asResponse ?? false;
-    this.queue.push(message instanceof SharedMessage ? { message: message.message, shared: message, asResponse } : { message, asResponse });
+    const out: Outgoing =
+      message instanceof SharedMessage ? { message: message.message, shared: message, asResponse, size: message.size } : { message, asResponse, size: messageSize(message) };
+    const limits = this.options.limits;
+    if (limits && (this.heldMessages + 1 > limits.maxMessages || this.heldBytesCount + out.size > limits.maxBytes)) return false;
+    this.hold(out);
+    this.queue.push(out);
     if (!this.outstanding) this.transmitNext();
+    return true;
+  }
+
+  /** Messages held: the outstanding one and the queue behind it. */
+  get held(): number {
+    return this.heldMessages;
+  }
+
+  /** Encoded bytes held: the outstanding message and the queue behind it. */
+  get heldBytes(): number {
+    return this.heldBytesCount;
   }
 
   /**
@@ -152,8 +199,24 @@ export class ArqLink {
     this.closed = true;
     if (this.timer) this.options.clock.clearTimer(this.timer);
     this.timer = null;
+    if (this.outstanding) this.release(this.outstanding);
     this.outstanding = null;
+    for (const q of this.queue) this.release(q);
     this.queue.length = 0;
+  }
+
+  private hold(o: Outgoing): void {
+    this.heldMessages++;
+    this.heldBytesCount += o.size;
+    const budget = this.options.limits?.budget;
+    if (budget && (!o.shared || o.shared.holders++ === 0)) budget.add(o.size);
+  }
+
+  private release(o: Outgoing): void {
+    this.heldMessages--;
+    this.heldBytesCount -= o.size;
+    const budget = this.options.limits?.budget;
+    if (budget && (!o.shared || --o.shared.holders === 0)) budget.remove(o.size);
   }
 
   private transmitNext(): void {
@@ -192,6 +255,7 @@ export class ArqLink {
     if (this.timer) this.options.clock.clearTimer(this.timer);
     this.timer = null;
     this.outstanding = null;
+    if (out) this.release(out);
     if (out) this.events.onSettled?.(out.message);
     if (!this.closed) this.transmitNext();
   }

@@ -13,6 +13,15 @@ export function parseIntInRange(name: string, min: number, max: number): (value:
   };
 }
 
+/** A number above 0 and at most 1 (a share). */
+export function parseFraction(name: string): (value: string) => number {
+  return (value) => {
+    const n = /^\d*\.?\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a number above 0 and at most 1`);
+    return n;
+  };
+}
+
 export function parseChoice<T extends string>(name: string, choices: readonly T[]): (value: string) => T {
   return (value) => {
     if (!(choices as readonly string[]).includes(value)) {

@@ -6,6 +6,7 @@
 import { ArqLink, type ArqOptions } from "../arq/link.js";
 import type { MessageInput } from "../codec/message.js";
 import type { Address, DatagramTransport } from "../transport/transport.js";
+import { ClientError } from "./errors.js";
 
 /** How a reliable send ended: acknowledged, peer gone after every retransmission, or channel closed. */
 export type Outcome = "acked" | "gone" | "closed";
@@ -31,12 +32,19 @@ export class Channel {
     });
   }
 
-  /** Sends reliably; resolves when acknowledged (explicitly or implicitly), or gone/closed. */
+  /**
+   * Sends reliably; resolves when acknowledged (explicitly or implicitly), or gone/closed. Throws
+   * a ClientError, and sends nothing, when the link already holds as much as its limits allow.
+   */
   send(message: MessageInput): Promise<Outcome> {
     if (this.link.isClosed) return Promise.resolve("closed");
+    // The waiter goes first: a transport may settle the message before link.send returns.
     const p = new Promise<Outcome>((resolve) => this.waiters.push(resolve));
+    if (!this.link.send(message)) {
+      this.waiters.pop();
+      throw new ClientError(`too many messages waiting for acknowledgement (${this.link.held} messages, ${this.link.heldBytes} bytes): try again later`);
+    }
     this.tail = p;
-    this.link.send(message);
     return p;
   }
 

@@ -44,13 +44,23 @@ export const HELP = [
 
 const modeText = (m: GroupMode) => m;
 
-/** Received text as one safe line: control characters (terminal escapes, newlines) are shown escaped. */
+/**
+ * Characters a received text or name may not put on the terminal as they are: C0 and C1 controls
+ * (terminal escapes, newlines; tab stays), the bidirectional controls (U+061C, U+200E/200F,
+ * U+202A-202E, U+2066-2069: they reorder what follows on the line, so a name or text could
+ * disguise itself or the next line), zero-width characters (U+200B-200D, U+2060, U+FEFF: invisible
+ * differences between look-alike names) and the line and paragraph separators U+2028/2029.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters (to escape them) is the point.
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+/** Received text (or a name) as one safe line: every UNSAFE character is shown escaped (\n, \r, \xHH, \u{HHHH}). */
 export function displayText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters (to escape them) is the point.
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => {
+  return text.replace(UNSAFE, (c) => {
     if (c === "\n") return "\\n";
     if (c === "\r") return "\\r";
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16).padStart(4, "0")}}`;
   });
 }
 
@@ -60,7 +70,7 @@ const KEEP_LINES = 10_000;
 /** Formats one roster line. */
 export function rosterLine(e: RosterEntry, selfId: number): string {
   const group = e.group === 1 ? "public" : `group ${e.group}`;
-  return `  ${String(e.id).padStart(3)}  ${e.name.padEnd(8)}  ${group.padEnd(9)}  ${e.ip}:${e.port}${e.id === selfId ? "  (you)" : ""}`;
+  return `  ${String(e.id).padStart(3)}  ${displayText(e.name).padEnd(8)}  ${group.padEnd(9)}  ${e.ip}:${e.port}${e.id === selfId ? "  (you)" : ""}`;
 }
 
 /** Runs the chat until /quit, end of input, or the end of the session; returns the exit code. */
@@ -92,23 +102,24 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   };
 
   const offs = [
-    client.on("message", (m) => say(`[group ${m.group}] ${m.fromName}: ${displayText(m.text)}`)),
-    client.on("userJoined", ({ user }) => say(`* ${user.name} joined`)),
+    client.on("message", (m) => say(`[group ${m.group}] ${displayText(m.fromName)}: ${displayText(m.text)}`)),
+    client.on("userJoined", ({ user }) => say(`* ${displayText(user.name)} joined`)),
     client.on("userChanged", ({ user, previous }) => {
       if (user.group === previous.group) return;
-      say(user.group === 1 ? `* ${user.name} is back in the public group` : `* ${user.name} joined group ${user.group}`);
+      const name = displayText(user.name);
+      say(user.group === 1 ? `* ${name} is back in the public group` : `* ${name} joined group ${user.group}`);
     }),
-    client.on("userLeft", ({ id, user }) => say(`* ${user?.name ?? `#${id}`} left`)),
-    client.on("invitation", (i) => say(`* invitation from ${i.fromName} to group ${i.group} (${modeText(i.mode)}): /accept or /reject`)),
-    client.on("invitationExpired", (i) => say(`* invitation from ${i.fromName} to group ${i.group} expired`)),
+    client.on("userLeft", ({ id, user }) => say(`* ${user ? displayText(user.name) : `#${id}`} left`)),
+    client.on("invitation", (i) => say(`* invitation from ${displayText(i.fromName)} to group ${i.group} (${modeText(i.mode)}): /accept or /reject`)),
+    client.on("invitationExpired", (i) => say(`* invitation from ${displayText(i.fromName)} to group ${i.group} expired`)),
     client.on("groupCreated", (g) => say(`* group ${g.group} created (${modeText(g.mode)}); you are in it`)),
     client.on("groupCreateRejected", () => warn("group creation rejected: nobody accepted")),
     client.on("joined", (g) => say(`* you joined group ${g.group} (${modeText(g.mode)})`)),
     client.on("left", (g) => say(`* you left group ${g.group}`)),
-    client.on("invitationAccepted", (a) => say(`* ${a.byName} accepted the invitation to group ${a.group}`)),
-    client.on("invitationRejected", (a) => say(`* ${a.byName} rejected the invitation to group ${a.group}`)),
+    client.on("invitationAccepted", (a) => say(`* ${displayText(a.byName)} accepted the invitation to group ${a.group}`)),
+    client.on("invitationRejected", (a) => say(`* ${displayText(a.byName)} rejected the invitation to group ${a.group}`)),
     client.on("dissolved", (d) => say(`* group ${d.group} dissolved; back in the public group`)),
-    client.on("peerGone", (p) => warn(`${p.name} did not acknowledge: removed from the list`)),
+    client.on("peerGone", (p) => warn(`${displayText(p.name)} did not acknowledge: removed from the list`)),
     client.on("serverGone", () => {
       exitCode = 1;
       warn("server not answering: disconnected");

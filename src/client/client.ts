@@ -24,6 +24,7 @@ import { MSG as T } from "../protocol/messages.js";
 import { PROBLEMS } from "../protocol/problems.js";
 import { addressKey, openUdp, type Address, type DatagramTransport, type Tap } from "../transport/transport.js";
 import { Channel, type Outcome } from "./channel.js";
+import { ClientError } from "./errors.js";
 import { TypedEmitter, type ClientEvents, type GroupMode, type Invitation } from "./events.js";
 import { Roster, type RosterEntry } from "./roster.js";
 
@@ -61,7 +62,13 @@ export interface ClientOptions {
   tap?: Tap;
   /** How long an unanswered invitation stays pending (default 15 s, as the server's timer; 0: forever). */
   inviteTimeoutMs?: number;
+  /** Most messages waiting on one link (to the server or a peer) before a request is refused with a ClientError. Default 1024. */
+  maxQueuedMessages?: number;
+  /** Most encoded bytes waiting on one link. Default 8 MiB. */
+  maxQueuedBytes?: number;
 }
+
+export const CLIENT_QUEUE_DEFAULTS = { maxQueuedMessages: 1024, maxQueuedBytes: 8 * 1024 * 1024 } as const;
 
 export type ConnectFailure = "server-full" | "name-taken" | "unreachable" | "invalid-name";
 
@@ -76,13 +83,7 @@ export class ConnectError extends Error {
   }
 }
 
-/** A request the client cannot make in its current state (unknown user, not in a group...). */
-export class ClientError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ClientError";
-  }
-}
+export { ClientError };
 
 export type ClientState = "connecting" | "listing" | "connected" | "disconnecting" | "closed";
 
@@ -134,6 +135,13 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
   private connectSettle: { resolve: () => void; reject: (e: ConnectError) => void } | null = null;
   private rejectGrace: TimerHandle | null = null;
   private ended = false;
+  /** Group Creation Requests sent whose answer (Accept or Reject) has not come. */
+  private creationsAwaited = 0;
+  /**
+   * Invitees this client invited whose answer may still be forwarded: invitee ID -> group (0 while
+   * the group of a creation is not known yet). Answers from anyone else are not for this client.
+   */
+  private readonly invited = new Map<number, number>();
 
   /** Use `connectClient`. */
   constructor(
@@ -144,7 +152,15 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     super();
     this.name = options.name;
     this.server = server;
-    this.arq = { rto: options.rto ?? DEFAULT_ARQ.rto, retries: options.retries ?? DEFAULT_ARQ.retries, clock: options.clock ?? systemClock };
+    this.arq = {
+      rto: options.rto ?? DEFAULT_ARQ.rto,
+      retries: options.retries ?? DEFAULT_ARQ.retries,
+      clock: options.clock ?? systemClock,
+      limits: {
+        maxMessages: options.maxQueuedMessages ?? CLIENT_QUEUE_DEFAULTS.maxQueuedMessages,
+        maxBytes: options.maxQueuedBytes ?? CLIENT_QUEUE_DEFAULTS.maxQueuedBytes,
+      },
+    };
     this.inviteTimeoutMs = options.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS;
     this.serverChannel = new Channel(this.arq, server, transport, (m) => this.onServerGone(m));
     transport.onDatagram((bytes, from) => this.onDatagram(bytes, from));
@@ -209,7 +225,10 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       if (!ids.includes(id)) ids.push(id);
     }
     if (ids.length === 0) throw new ClientError("a group needs at least one invitee");
-    return this.serverChannel.send({ type: T.createRequest, src: this.id, group: 0, mode: modeBit(opts.mode), invitees: ids });
+    const sent = this.serverChannel.send({ type: T.createRequest, src: this.id, group: 0, mode: modeBit(opts.mode), invitees: ids });
+    this.creationsAwaited++;
+    for (const id of ids) this.invited.set(id, 0);
+    return sent;
   }
 
   /** Group Invitation Request into the current private group; the answer is an event. */
@@ -217,9 +236,11 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     this.requireConnected();
     if (this.group === PUBLIC_GROUP) throw new ClientError("not in a private group: /create one first");
     const invitee = this.resolveUser(who);
-    return this.serverChannel.send({
+    const sent = this.serverChannel.send({
       type: T.inviteRequest, src: this.id, group: 0, mode: modeBit(this.mode), invite_group: this.group, invitee: invitee.id,
     });
+    this.invited.set(invitee.id, this.group);
+    return sent;
   }
 
   /** Accepts the pending invitation (the latest, or the one to `group`) and moves into its group. */
@@ -306,6 +327,13 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       return;
     }
     if (!FROM_SERVER.has(m.type)) return this.drop(from, `type 0x${m.type.toString(16)} is not sent by a server`);
+    // An answer to a request this client did not make is dropped before it touches the link: not
+    // acknowledged, not applied (a forged User List Response cannot rewrite the roster). A
+    // retransmission of an answer already taken is a duplicate and is acknowledged again.
+    if (m.seq !== link.lastReceived) {
+      const unasked = this.unsolicited(m);
+      if (unasked) return this.drop(from, unasked);
+    }
     if (link.receive(m) !== "new") return;
     link.ack(m, this.id);
     this.onServerMessage(m);
@@ -342,6 +370,28 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     void this.serverChannel.send({ type: T.listRequest, src: this.id, group: PUBLIC_GROUP });
   }
 
+  /** Why `m` answers nothing this client asked (null: it does, or it is not an answer). */
+  private unsolicited(m: ImpMessage): string | null {
+    switch (m.type) {
+      case T.listResponse:
+        // Implicit answer: the request is the message outstanding on the link.
+        return this.serverChannel.link.pending?.type === T.listRequest ? null : "User List Response to no User List Request";
+      case T.createAccept:
+      case T.createReject:
+        return this.creationsAwaited > 0 ? null : "answer to no Group Creation Request";
+      case T.inviteAccept:
+      case T.inviteReject: {
+        const by = m.src !== 0 ? m.src : (m.invitee ?? 0);
+        const group = this.invited.get(by);
+        return group !== undefined && (group === 0 || group === m.invite_group) ? null : `invitation answer from ${by}, who was not invited by this client`;
+      }
+      case T.dissolution:
+        return this.group !== PUBLIC_GROUP && (m.group === this.group || m.group === PUBLIC_GROUP) ? null : `Group Dissolution of group ${m.group}, which this client is not in`;
+      default:
+        return null;
+    }
+  }
+
   private onServerMessage(m: ImpMessage): void {
     switch (m.type) {
       case T.listResponse: {
@@ -371,11 +421,16 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
         const mode = modeOf(m.mode);
         // Only a private group can be created (2..254; 255 from the 2017 server). Found by imp fuzz.
         if (group < FIRST_PRIVATE_GROUP) return this.drop(this.server, `Group Creation Accept for group ${group}`);
+        this.creationsAwaited--;
+        // The other invitees of the creation may still accept: their answers name this group.
+        for (const [id, g] of this.invited) if (g === 0) this.invited.set(id, group);
         this.enterGroup(group, mode);
         this.emit("groupCreated", { group, mode });
         return;
       }
       case T.createReject:
+        this.creationsAwaited--;
+        if (this.creationsAwaited === 0) for (const [id, g] of [...this.invited]) if (g === 0) this.invited.delete(id);
         this.emit("groupCreateRejected", {});
         return;
       case T.inviteRequest:
@@ -384,6 +439,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       case T.inviteAccept:
       case T.inviteReject: {
         const by = m.src !== 0 ? m.src : (m.invitee ?? 0);
+        this.invited.delete(by);
         const payload = { by, byName: this.roster.nameOf(by), group: m.invite_group ?? 0, mode: modeOf(m.mode) };
         this.emit(m.type === T.inviteAccept ? "invitationAccepted" : "invitationRejected", payload);
         return;
@@ -417,6 +473,7 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
         if (id === this.id) return;
         const user = this.roster.remove(id);
         this.closePeer(id);
+        this.invited.delete(id);
         this.emit("userLeft", { id, user });
         return;
       }

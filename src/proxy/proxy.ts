@@ -51,6 +51,12 @@ export interface ProxyOptions {
   idleTimeoutMs?: number;
   /** Most clients at once; datagrams from further addresses are dropped (default 4096). */
   maxClients?: number;
+  /**
+   * Most datagrams held back by --delay/--jitter at once, and their bytes (default 10 000 and
+   * 16 MiB): a copy that would pass either is dropped and counted as the fault "overflow".
+   */
+  maxDelayed?: number;
+  maxDelayedBytes?: number;
   /** Every delivered datagram (after faults). */
   onDatagram?: (d: ProxiedDatagram) => void;
   /** Events (new client, names learned, faults applied, the decentralized note). */
@@ -79,8 +85,11 @@ export interface ProxyStats {
   refused: number;
   /** User-list datagrams whose entries were rewritten. */
   rewritten: number;
-  /** Faults applied, by kind ("loss", "dup", "delay", "reorder", "corrupt", "blackhole", "rule:drop"...). */
+  /** Faults applied, by kind ("loss", "dup", "delay", "reorder", "corrupt", "blackhole", "rule:drop"..., and "overflow": a delayed copy dropped because maxDelayed or maxDelayedBytes was reached). */
   faults: Record<string, number>;
+  /** Datagrams held back by a delay now, and their bytes. */
+  delayed: number;
+  delayedBytes: number;
 }
 
 export interface ImpProxy {
@@ -136,6 +145,8 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
   const rewrite = options.rewriteLists ?? true;
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
   const maxClients = options.maxClients ?? 4096;
+  const maxDelayed = options.maxDelayed ?? 10_000;
+  const maxDelayedBytes = options.maxDelayedBytes ?? 16 * 1024 * 1024;
   const onDatagram = options.onDatagram;
   const log = options.log;
   const upstreamHost = upstream.ip.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
@@ -145,7 +156,7 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
   const byUpstreamPort = new Map<number, Session>();
   const timers = new Set<NodeJS.Timeout>();
   const held: Record<ProxyDirection, { release: () => void; timer: NodeJS.Timeout } | null> = { c2s: null, s2c: null };
-  const stats: ProxyStats = { c2s: newDirectionStats(), s2c: newDirectionStats(), clients: 0, clientsSeen: 0, refused: 0, rewritten: 0, faults: {} };
+  const stats: ProxyStats = { c2s: newDirectionStats(), s2c: newDirectionStats(), clients: 0, clientsSeen: 0, refused: 0, rewritten: 0, faults: {}, delayed: 0, delayedBytes: 0 };
   let decentralizedSaid = false;
   let closed = false;
 
@@ -184,8 +195,18 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
     const send = () => {
       for (const copy of d.out) {
         if (copy.delayMs > 0) {
+          const n = copy.bytes.length;
+          if (stats.delayed + 1 > maxDelayed || stats.delayedBytes + n > maxDelayedBytes) {
+            stats.faults.overflow = (stats.faults.overflow ?? 0) + 1;
+            stats[dir].dropped++;
+            continue;
+          }
+          stats.delayed++;
+          stats.delayedBytes += n;
           const timer = setTimeout(() => {
             timers.delete(timer);
+            stats.delayed--;
+            stats.delayedBytes -= n;
             deliver(dir, s, copy.bytes);
           }, copy.delayMs);
           timers.add(timer);
@@ -328,6 +349,8 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
       clearInterval(sweep);
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      stats.delayed = 0;
+      stats.delayedBytes = 0;
       for (const dir of ["c2s", "s2c"] as const) {
         const h = held[dir];
         if (h) clearTimeout(h.timer);

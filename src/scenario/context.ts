@@ -44,6 +44,8 @@ export class ScenarioContext {
       rto: this.settings.rto,
       retries: this.settings.retries,
       inviteTimeoutMs: this.settings.inviteTimeoutMs,
+      // The recorded sequences name client IDs: lowest free, not the server's default (random).
+      idAllocation: "lowest",
       ...options,
     });
     return this.server;

@@ -56,6 +56,20 @@ export interface Counters {
   invitationsRefused: number;
   /** Invitation answers with no matching pending invitation (acknowledged, ignored). */
   unsolicitedAnswers: number;
+  /** Invitations queued behind another one pending for the same invitee (sent when it is settled). */
+  invitationsQueued: number;
+  /** Clients disconnected as if forced because their link hit its cap (messages or bytes); in forcedDisconnections too. */
+  queueOverflows: number;
+  /** Clients disconnected as if forced because all links together passed the budget (the largest first); in forcedDisconnections too. */
+  budgetEvictions: number;
+  /** Half-open connections (Accept not acknowledged) dropped to make room for a newer request. */
+  halfOpenEvicted: number;
+  /** Half-open connections dropped because their address sent a datagram with a Source ID other than the one assigned. */
+  halfOpenCancelled: number;
+  /** Datagrams not sent to an unvalidated address because they would pass the amplification limit. */
+  amplificationLimited: number;
+  /** Log events not written because of the rate limit (the log says how many, once a second). */
+  logSuppressed: number;
 }
 
 export function newCounters(): Counters {
@@ -85,6 +99,13 @@ export function newCounters(): Counters {
     invitationsTimedOut: 0,
     invitationsRefused: 0,
     unsolicitedAnswers: 0,
+    invitationsQueued: 0,
+    queueOverflows: 0,
+    budgetEvictions: 0,
+    halfOpenEvicted: 0,
+    halfOpenCancelled: 0,
+    amplificationLimited: 0,
+    logSuppressed: 0,
   };
 }
 

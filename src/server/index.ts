@@ -14,7 +14,8 @@
  *   bytes again (whatever its S); with another username, Connection Reject 1 (sent through a
  *   throwaway link so the client's own sequence state is untouched). Checks run in this order:
  *   invalid username (1), taken (1), server full (0), per-address limit (0).
- * - The ACK of a Connection Accept is accepted with Source ID 0 as well as the new ID.
+ * - The ACK of a Connection Accept must carry the assigned ID (the 2017 client's does); any other
+ *   Source ID from a half-open address drops that connection (docs/PROTOCOL.md 5.1).
  * - Update List and Update Disconnection go only to clients whose User List Response has been
  *   queued (the FIFO puts every update behind the list), and only about clients that acknowledged
  *   their Accept. A client whose own entry is the only one in an update does not get it.
@@ -31,10 +32,15 @@
  * - Answers of a created group to the creator/inviter are sent before the Update List.
  * - Data to a decentralized group is ACKed and not relayed; data to a group the sender is not
  *   in is ACKed and dropped (both counted in dataNotRelayed).
- * - Group IDs: lowest free 2..254. Client IDs: lowest free, or random (seeded) like 2017.
+ * - Group IDs: lowest free 2..254. Client IDs: random (seeded) like 2017 by default, or lowest free.
+ * - Bounds (docs/PROTOCOL.md 5.1): link caps and a queue budget (core.afterTurn), the amplification
+ *   limit (core.mayAmplify), the half-open share (handlers/connection.ts), the log's rate limit
+ *   (log-limit.ts) and its bounded output (log-output.ts), queued invitations (handlers/invitations.ts).
  */
 export { startServer, MAX_DATAGRAM, type ImpServer, type ServerSnapshot } from "./server.js";
 export { SERVER_DEFAULTS, seededRandom, type ServerOptions } from "./options.js";
 export { DROP_REASONS, totalDropped, type Counters, type DropReason } from "./counters.js";
+export { BoundedLineWriter } from "./log-output.js";
+export { LogLimiter } from "./log-limit.js";
 export { formatCountersText, formatJson, formatText, type LogFormat, type ServerEvent, type ServerLogger } from "./log.js";
 export type { DepartureSnapshot, GroupSnapshot, InvitationSnapshot, StateSnapshot, UserSnapshot } from "./state.js";

@@ -17,6 +17,7 @@ export type ServerEvent =
   | { event: "group-created"; group: number; creator: number; accepter: number; mode: number }
   | { event: "group-creation-rejected"; group: number; creator: number; reason: string }
   | { event: "invited"; group: number; inviter: number; invitee: number; kind: "create" | "join" }
+  | { event: "invitation-queued"; group: number; inviter: number; invitee: number; kind: "create" | "join"; position: number }
   | { event: "invitation-refused"; group: number; inviter: number; invitee: number; reason: string }
   | { event: "invitation-accepted"; group: number; inviter: number; invitee: number }
   | { event: "invitation-rejected"; group: number; inviter: number; invitee: number }
@@ -26,9 +27,21 @@ export type ServerEvent =
   | { event: "joined"; id: number; group: number }
   | { event: "left"; id: number; group: number }
   | { event: "dissolved"; group: number; last: number }
-  | { event: "disconnected"; id: number; name: string; forced: boolean; /** Type of the message never acknowledged (forced). */ unacked?: number }
+  | {
+      event: "disconnected";
+      id: number;
+      name: string;
+      forced: boolean;
+      /** Type of the message never acknowledged (forced). */
+      unacked?: number;
+      /** Why a client was disconnected as if forced without a time-out (its queue hit a cap). */
+      reason?: string;
+    }
+  | { event: "half-open-dropped"; id: number; name: string; ip: string; port: number; reason: string }
   | { event: "disconnection-reacked"; id: number; ip: string; port: number }
   | { event: "dropped"; reason: string; ip: string; port: number; bytes: number; detail: string }
+  | { event: "suppressed"; /** Events of each kind held back by the log's rate limit since the last such line. */ counts: Record<string, number> }
+  | { event: "log-lines-dropped"; /** Lines not written because the output did not take them fast enough. */ lines: number }
   | { event: "stopped"; signal: string; counters: Counters };
 
 export type ServerLogger = (event: ServerEvent) => void;

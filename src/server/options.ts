@@ -24,10 +24,31 @@ export interface ServerOptions {
   transport?: DatagramTransport;
   /** Called once per event; no event is built when this is not set. */
   log?: ServerLogger;
-  /** "lowest" free client ID (default) or "random" (as the 2017 implementation does). */
+  /**
+   * "random" free client ID (default, as the 2017 implementation does: an address proves that it
+   * receives the server's datagrams by acknowledging the Accept with an ID it could not guess),
+   * or "lowest" (deterministic; scenarios and tests).
+   */
   idAllocation?: "lowest" | "random";
   /** Seed of the PRNG behind random ID allocation. */
   seed?: number;
+  /** Most messages one client's link may hold (outstanding + queued). Default 1024. */
+  maxQueuedMessages?: number;
+  /** Most encoded bytes one client's link may hold. Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /** Most encoded bytes all links together may hold (a relay shared by many counts once). Default 32 MiB. */
+  queueBudgetBytes?: number;
+  /**
+   * Share of `maxUsers` that connections whose Accept is not acknowledged yet (half-open) may
+   * hold; past it the oldest half-open connection is dropped. Default 0.25 (at least 1).
+   */
+  halfOpenShare?: number;
+  /** Until an address is validated the server sends it at most this many times the bytes it received from it. Default 3. */
+  amplificationFactor?: number;
+  /** Log lines per second per kind of event (0: no limit, the library's default; `imp server` uses 20). */
+  logRate?: number;
+  /** Invitations an invitee may have waiting behind the one it was sent (at most one per inviter). Default 8. */
+  maxQueuedInvitations?: number;
 }
 
 export interface ResolvedOptions {
@@ -41,6 +62,13 @@ export interface ResolvedOptions {
   clock: Clock;
   idAllocation: "lowest" | "random";
   seed: number;
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+  queueBudgetBytes: number;
+  halfOpenShare: number;
+  amplificationFactor: number;
+  logRate: number;
+  maxQueuedInvitations: number;
 }
 
 export const SERVER_DEFAULTS = {
@@ -51,7 +79,14 @@ export const SERVER_DEFAULTS = {
   rto: DEFAULT_ARQ.rto,
   retries: DEFAULT_ARQ.retries,
   inviteTimeoutMs: 15_000,
-  idAllocation: "lowest",
+  idAllocation: "random",
+  maxQueuedMessages: 1024,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  queueBudgetBytes: 32 * 1024 * 1024,
+  halfOpenShare: 0.25,
+  amplificationFactor: 3,
+  logRate: 0,
+  maxQueuedInvitations: 8,
 } as const;
 
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
@@ -66,6 +101,13 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     clock: o.clock ?? systemClock,
     idAllocation: o.idAllocation ?? SERVER_DEFAULTS.idAllocation,
     seed: o.seed ?? Date.now() >>> 0,
+    maxQueuedMessages: o.maxQueuedMessages ?? SERVER_DEFAULTS.maxQueuedMessages,
+    maxQueuedBytes: o.maxQueuedBytes ?? SERVER_DEFAULTS.maxQueuedBytes,
+    queueBudgetBytes: o.queueBudgetBytes ?? SERVER_DEFAULTS.queueBudgetBytes,
+    halfOpenShare: o.halfOpenShare ?? SERVER_DEFAULTS.halfOpenShare,
+    amplificationFactor: o.amplificationFactor ?? SERVER_DEFAULTS.amplificationFactor,
+    logRate: o.logRate ?? SERVER_DEFAULTS.logRate,
+    maxQueuedInvitations: o.maxQueuedInvitations ?? SERVER_DEFAULTS.maxQueuedInvitations,
   };
   const bad = (what: string) => {
     throw new RangeError(`server option ${what}`);
@@ -76,7 +118,20 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   if (!(r.rto > 0)) bad(`rto must be above 0, got ${r.rto}`);
   if (!Number.isInteger(r.retries) || r.retries < 0) bad(`retries must be a whole number >= 0, got ${r.retries}`);
   if (!(r.inviteTimeoutMs > 0)) bad(`inviteTimeoutMs must be above 0, got ${r.inviteTimeoutMs}`);
+  if (!Number.isInteger(r.maxQueuedMessages) || r.maxQueuedMessages < 1) bad(`maxQueuedMessages must be a whole number >= 1, got ${r.maxQueuedMessages}`);
+  // The largest message is a 65 507-byte datagram; a smaller cap could never hold one.
+  if (!(r.maxQueuedBytes >= 65_507)) bad(`maxQueuedBytes must be at least 65507, got ${r.maxQueuedBytes}`);
+  if (!(r.queueBudgetBytes >= r.maxQueuedBytes)) bad(`queueBudgetBytes must be at least maxQueuedBytes (${r.maxQueuedBytes}), got ${r.queueBudgetBytes}`);
+  if (!(r.halfOpenShare > 0 && r.halfOpenShare <= 1)) bad(`halfOpenShare must be above 0 and at most 1, got ${r.halfOpenShare}`);
+  if (!(r.amplificationFactor >= 1)) bad(`amplificationFactor must be at least 1, got ${r.amplificationFactor}`);
+  if (!(r.logRate >= 0)) bad(`logRate must be 0 (no limit) or above, got ${r.logRate}`);
+  if (!Number.isInteger(r.maxQueuedInvitations) || r.maxQueuedInvitations < 0) bad(`maxQueuedInvitations must be a whole number >= 0, got ${r.maxQueuedInvitations}`);
   return r;
+}
+
+/** Most half-open connections at once: `halfOpenShare` of `maxUsers`, at least 1. */
+export function halfOpenLimit(r: ResolvedOptions): number {
+  return Math.max(1, Math.floor(r.maxUsers * r.halfOpenShare));
 }
 
 export { seededRandom } from "../util/random.js";

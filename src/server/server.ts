@@ -10,6 +10,7 @@ import { ServerCore } from "./core.js";
 import { MSG as T } from "../protocol/messages.js";
 import { copyCounters, type Counters, type DropReason } from "./counters.js";
 import {
+  dropHalfOpen,
   onConnectionRequest,
   onConnectionRequestFromClient,
   onDepartedRetransmission,
@@ -69,10 +70,17 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
   const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port }));
   const core = new ServerCore(opts, transport, options.log, seededRandom(opts.seed));
   core.hooks = {
-    onGone: (user, unacked) => removeUser(core, user, true, unacked.type),
+    onGone: (user, unacked) => {
+      removeUser(core, user, "forced", unacked.type);
+      core.afterTurn();
+    },
     onSettled: (user, m) => settled(core, user, m),
+    evict: (user, reason) => removeUser(core, user, "evicted", undefined, reason),
   };
-  transport.onDatagram((bytes, from) => onDatagram(core, bytes, from));
+  transport.onDatagram((bytes, from) => {
+    onDatagram(core, bytes, from);
+    core.afterTurn();
+  });
   core.emit({ event: "listening", ip: transport.local.ip, port: transport.local.port });
   let closed = false;
   return {
@@ -102,24 +110,32 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
       }
       for (const inv of core.state.invitations.values()) if (inv.timer) core.clock.clearTimer(inv.timer);
       for (const d of core.departures.values()) core.clock.clearTimer(d.timer);
+      core.flushLog();
       await transport.close();
     },
   };
 }
 
-function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8Array, detail: string): void {
+function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8Array, detail: string | (() => string)): void {
   core.counters.dropped[reason]++;
-  if (core.log) core.emit({ event: "dropped", reason, ip: from.ip, port: from.port, bytes: bytes.length, detail });
+  if (core.logs("dropped")) {
+    core.write({ event: "dropped", reason, ip: from.ip, port: from.port, bytes: bytes.length, detail: typeof detail === "string" ? detail : detail() });
+  }
 }
 
 function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
   const c = core.counters;
   c.received++;
+  // Every byte from a half-open address counts toward what the server may send there.
+  if (core.halfOpen.size > 0) {
+    const u = core.state.userAt(from.ip, from.port);
+    if (u && !u.validated) u.bytesIn += bytes.length;
+  }
   if (bytes.length < HEADER_LENGTH) return drop(core, "undersize", from, bytes, "shorter than the header");
   if (bytes.length > MAX_DATAGRAM) return drop(core, "oversize", from, bytes, "longer than 65507 bytes");
   const d = decode(bytes);
   const reason = dropReason(d);
-  if (reason) return drop(core, reason, from, bytes, core.log ? d.problems.map((p) => p.text).join("; ") : "");
+  if (reason) return drop(core, reason, from, bytes, () => d.problems.map((p) => p.text).join("; "));
   const m = d.message!;
   const user = core.state.userAt(from.ip, from.port);
 
@@ -137,10 +153,17 @@ function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
     const claimed = m.src !== 0 && core.state.users.has(m.src);
     return drop(core, claimed ? "spoofedSource" : "unknownAddress", from, bytes, claimed ? `Source ID ${m.src} belongs to another address` : "no session");
   }
-  // The ACK of a Connection Accept may carry Source ID 0 (the client had no ID when it was sent).
-  if (m.src !== user.id && !(m.ack === 1 && m.type === T.connAccept && m.src === 0)) {
-    return drop(core, "spoofedSource", from, bytes, `Source ID ${m.src} from the address of client ${user.id}`);
+  if (m.src !== user.id) {
+    // A half-open address that names another ID guessed it blind: the connection is dropped, so
+    // each guess costs a new Connection Request (docs/PROTOCOL.md 5.1). The ACK of a Connection
+    // Reject (Source ID 0, as the 2017 client sends it) is only dropped.
+    if (!user.validated && !(m.ack === 1 && m.type === T.connReject)) {
+      dropHalfOpen(core, user, `Source ID ${m.src} instead of the assigned ID`, true);
+    }
+    return drop(core, "spoofedSource", from, bytes, () => `Source ID ${m.src} from the address of client ${user.id}`);
   }
+  // The assigned ID could only be read from the Accept: the address receives what is sent there.
+  if (!user.validated) core.validate(user);
   if (m.ack === 0 && !FROM_CLIENT[m.type]) return drop(core, "direction", from, bytes, "server-to-client type");
   // An invitation into a group that cannot be private names no group a Group Invitation Reject
   // could carry (docs/PROTOCOL.md, section 7): it is not accepted, so it gets no answer at all.

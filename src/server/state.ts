@@ -25,6 +25,14 @@ export interface User {
   readonly accept: MessageInput;
   /** Bytes of the first Connection Accept, sent again for a retransmitted Connection Request. */
   acceptBytes: Uint8Array | null;
+  /**
+   * The address proved that it receives what the server sends there: a datagram from it carried
+   * the assigned (random) client ID. Until then it is half-open and under the amplification limit.
+   */
+  validated: boolean;
+  /** Bytes received from the address / sent to it while it was not validated. */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** A private group whose creation is still collecting answers. */
@@ -56,6 +64,7 @@ export interface Invitation {
   timer: TimerHandle | null;
 }
 
+
 export interface UserSnapshot {
   id: number;
   name: string;
@@ -68,6 +77,10 @@ export interface UserSnapshot {
   outstanding: number | null;
   /** Messages queued behind it. */
   queued: number;
+  /** Encoded bytes the link holds (outstanding + queued). */
+  heldBytes: number;
+  /** The address proved it receives the server's datagrams (see User.validated). */
+  validated: boolean;
 }
 
 export interface GroupSnapshot {
@@ -86,6 +99,8 @@ export interface InvitationSnapshot {
   mode: Mode;
   kind: "create" | "join";
   timerRunning: boolean;
+  /** Waiting behind another invitation of the same invitee (not sent yet). */
+  queued: boolean;
 }
 
 export interface DepartureSnapshot {
@@ -106,8 +121,10 @@ export class ServerState {
   private readonly byAddress = new Map<string, Map<number, User>>();
   /** Every group, the Public Group (id 1) included; private groups also while reserved. */
   readonly groups = new Map<number, Group>();
-  /** Pending invitations by invitee (at most one each). */
+  /** Invitations sent and not settled, by invitee (at most one each). */
   readonly invitations = new Map<number, Invitation>();
+  /** Invitations waiting behind the one sent, by invitee, oldest first (never an empty array). */
+  readonly waiting = new Map<number, Invitation[]>();
 
   constructor(readonly maxUsers: number) {
     this.groups.set(PUBLIC_GROUP, { id: PUBLIC_GROUP, mode: 0, members: new Set(), created: true, creation: null });
@@ -123,6 +140,24 @@ export class ServerState {
 
   userNamed(name: string): User | undefined {
     return this.byName.get(name);
+  }
+
+  /** The invitation of `invitee` into `group`, sent or waiting. */
+  invitationOf(invitee: number, group: number): Invitation | undefined {
+    const sent = this.invitations.get(invitee);
+    if (sent?.group === group) return sent;
+    return this.waiting.get(invitee)?.find((i) => i.group === group);
+  }
+
+  /** The invitation is sent or waiting (not settled yet). */
+  isPending(inv: Invitation): boolean {
+    return this.invitations.get(inv.invitee) === inv || (this.waiting.get(inv.invitee)?.includes(inv) ?? false);
+  }
+
+  /** Every invitation of `invitee`: the one sent first, then those waiting. */
+  invitationsOf(invitee: number): Invitation[] {
+    const sent = this.invitations.get(invitee);
+    return sent ? [sent, ...(this.waiting.get(invitee) ?? [])] : [...(this.waiting.get(invitee) ?? [])];
   }
 
   /** Number of users connected from this IP address. */
@@ -205,6 +240,8 @@ export class ServerState {
         hasList: u.hasList,
         outstanding: u.link.pending?.type ?? null,
         queued: u.link.queued,
+        heldBytes: u.link.heldBytes,
+        validated: u.validated,
       });
     }
     const groups: GroupSnapshot[] = [];
@@ -221,7 +258,10 @@ export class ServerState {
     groups.sort((a, b) => a.id - b.id);
     const invitations: InvitationSnapshot[] = [];
     for (const i of this.invitations.values()) {
-      invitations.push({ invitee: i.invitee, inviter: i.inviter, group: i.group, mode: i.mode, kind: i.kind, timerRunning: i.timer !== null });
+      invitations.push({ invitee: i.invitee, inviter: i.inviter, group: i.group, mode: i.mode, kind: i.kind, timerRunning: i.timer !== null, queued: false });
+    }
+    for (const list of this.waiting.values()) {
+      for (const i of list) invitations.push({ invitee: i.invitee, inviter: i.inviter, group: i.group, mode: i.mode, kind: i.kind, timerRunning: false, queued: true });
     }
     return { users, groups, invitations };
   }
@@ -264,11 +304,18 @@ export class ServerState {
         else if (!this.users.has(g.creation.creator)) v.push(`reserved group ${g.id}: creator ${g.creation.creator} is not connected`);
       }
       for (const p of g.creation?.pending ?? []) {
-        const inv = this.invitations.get(p);
-        if (!inv || inv.group !== g.id || inv.kind !== "create") v.push(`group ${g.id} awaits ${p}, who has no creation invitation for it`);
+        const inv = this.invitationOf(p, g.id);
+        if (inv?.kind !== "create") v.push(`group ${g.id} awaits ${p}, who has no creation invitation for it`);
       }
     }
-    for (const [invitee, i] of this.invitations) {
+    for (const [invitee, list] of this.waiting) {
+      if (list.length === 0) v.push(`invitee ${invitee} has an empty waiting list`);
+      if (!this.invitations.has(invitee)) v.push(`invitee ${invitee} has invitations waiting but none sent`);
+      const inviters = new Set(this.invitationsOf(invitee).map((i) => i.inviter));
+      if (inviters.size !== list.length + 1) v.push(`invitee ${invitee} has two invitations from one inviter`);
+    }
+    const all = [...this.invitations].concat([...this.waiting].flatMap(([k, l]) => l.map((i) => [k, i] as [number, Invitation])));
+    for (const [invitee, i] of all) {
       if (invitee !== i.invitee) v.push(`invitation indexed as ${invitee} is for ${i.invitee}`);
       if (!this.users.has(i.invitee)) v.push(`invitation for ${i.invitee}, who is not connected`);
       if (i.invitee === i.inviter) v.push(`client ${i.invitee} invited itself`);

@@ -24,7 +24,8 @@ interface Watched {
 }
 
 async function server(extra: ServerOptions = {}): Promise<ImpServer> {
-  const s = await startServer({ host: "127.0.0.1", port: 0, rto: 50, retries: 5, ...extra });
+  // Lowest free IDs: the transcripts below name them (the default is random).
+  const s = await startServer({ host: "127.0.0.1", port: 0, rto: 50, retries: 5, idAllocation: "lowest", ...extra });
   cleanup.push(() => s.close());
   return s;
 }

@@ -40,6 +40,42 @@ async function setup(others = [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 }
   return { s, c, addr, events, seq: () => (last ^= 1) };
 }
 
+describe("the client's queues are bounded", () => {
+  it("refuses a request with a ClientError when its link holds maxQueuedMessages, and takes requests again once they are acknowledged", async () => {
+    const s = await fakeEndpoint();
+    cleanup.push(() => s.close());
+    const connecting = connectClient({ name: "alice", server: s.address, rto: 10_000, maxQueuedMessages: 3 });
+    const { client: addr } = await acceptConnection(s, { id: 42, others: [] });
+    const c = await connecting;
+    cleanup.push(() => c.close());
+    const sent = [c.send("1"), c.send("2"), c.send("3")];
+    await expect(c.send("4")).rejects.toThrow(/too many messages waiting for acknowledgement \(3 messages, \d+ bytes\)/);
+    for (let i = 0; i < 3; i++) {
+      const d = await s.take((m) => m.type === 5);
+      s.send(addr, { type: 5, seq: d.m.seq, ack: 1, src: 0, group: 0 });
+      expect(await sent[i]).toEqual(["acked"]);
+    }
+    const again = c.send("5");
+    const d = await s.take((m) => m.type === 5 && m.data === "5");
+    s.send(addr, { type: 5, seq: d.m.seq, ack: 1, src: 0, group: 0 });
+    expect(await again).toEqual(["acked"]);
+  });
+
+  it("refuses text that would pass maxQueuedBytes", async () => {
+    const s = await fakeEndpoint();
+    cleanup.push(() => s.close());
+    const connecting = connectClient({ name: "alice", server: s.address, rto: 10_000, maxQueuedBytes: 100_000 });
+    await acceptConnection(s, { id: 42, others: [] });
+    const c = await connecting;
+    cleanup.push(() => c.close());
+    void c.send("x".repeat(60_000));
+    await expect(c.send("y".repeat(60_000))).rejects.toThrow(/too many messages waiting/);
+    // A short text still fits: queued (neither refused nor settled, nobody ACKs here).
+    const short = c.send("short").then(() => "settled", () => "refused");
+    expect(await Promise.race([short, new Promise((r) => setTimeout(() => r("queued"), 50))])).toBe("queued");
+  });
+});
+
 describe("messaging through the server", () => {
   it("sends text to the server and resolves on its ACK", async () => {
     const { s, c, addr } = await setup();
@@ -125,9 +161,70 @@ describe("messaging through the server", () => {
     await expect(c.createGroup({ mode: "centralized", invitees: [] })).rejects.toThrow(/at least one/);
     await expect(c.invite("bob")).rejects.toThrow(/not in a private group/);
     await expect(c.leave()).rejects.toThrow(/public group/);
+    const created = c.createGroup({ mode: "centralized", invitees: ["bob"] });
+    const req = await s.take((m) => m.type === 6);
+    s.send(addr, { type: 6, seq: req.m.seq, ack: 1, src: 0, group: 0 });
+    expect(await created).toBe("acked");
     s.send(addr, { type: 8, seq: seq(), src: 0, group: 0 });
     await s.take((m) => m.ack === 1 && m.type === 8);
     expect(events.groupCreateRejected).toHaveLength(1);
+  });
+
+  it("ignores answers to requests it did not make: not acknowledged, not applied, the sequence state untouched", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    const rosterBefore = c.roster.all();
+    const inboxBefore = s.inbox.length;
+    // Each forged answer carries the Sequence the server's next message would carry.
+    const next = seq();
+    const forged = [
+      { type: 4, seq: next, src: 42, group: 1, entry: [entry(66, "mallory", 1, { ip: "10.6.6.6", port: 6666 })] },
+      { type: 7, seq: next, src: 0, group: 0, mode: 0, new_group: 9 },
+      { type: 8, seq: next, src: 0, group: 0 },
+      { type: 10, seq: next, src: 7, group: 0, mode: 0, invite_group: 9 },
+      { type: 11, seq: next, src: 9, group: 0, mode: 0, invite_group: 9 },
+      { type: 13, seq: next, src: 0, group: 9 },
+    ];
+    for (const m of forged) s.send(addr, m);
+    // A real message with that Sequence is still taken as new: the forged ones changed nothing.
+    s.send(addr, { type: 5, seq: next, src: 7, group: 1, data: "real" });
+    await s.take((m) => m.ack === 1 && m.type === 5);
+    expect(s.inbox.slice(inboxBefore).filter((r) => r.m.ack === 1 && r.m.type !== 5).map((r) => r.hex)).toEqual([]);
+    expect(events.dropped?.map((d) => d.reason)).toEqual([
+      "User List Response to no User List Request",
+      "answer to no Group Creation Request",
+      "answer to no Group Creation Request",
+      "invitation answer from 7, who was not invited by this client",
+      "invitation answer from 9, who was not invited by this client",
+      "Group Dissolution of group 9, which this client is not in",
+    ]);
+    expect(c.roster.all()).toEqual(rosterBefore);
+    expect(c.group).toBe(1);
+    expect(events.groupCreated ?? []).toEqual([]);
+    expect(events.groupCreateRejected ?? []).toEqual([]);
+    expect(events.invitationAccepted ?? []).toEqual([]);
+    expect(events.dissolved ?? []).toEqual([]);
+    expect(events.message?.map((m) => m.text)).toEqual(["real"]);
+  });
+
+  it("takes a User List Response that answers its own request, and the answers of the invitees it invited", async () => {
+    const { s, c, addr, events, seq } = await setup();
+    const listed = c.list();
+    const req = await s.take((m) => m.type === 3);
+    s.send(addr, { type: 4, seq: seq(), src: 42, group: 1, entry: [entry(42, "alice", 1, c.local), entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 })] });
+    expect((await listed).map((u) => u.name)).toEqual(["alice", "bob"]);
+    expect(req.m.type).toBe(3);
+    const created = c.createGroup({ mode: "centralized", invitees: ["bob"] });
+    const creq = await s.take((m) => m.type === 6);
+    s.send(addr, { type: 6, seq: creq.m.seq, ack: 1, src: 0, group: 0 });
+    await created;
+    s.send(addr, { type: 7, seq: seq(), src: 0, group: 0, mode: 0, new_group: 3 });
+    await s.take((m) => m.ack === 1 && m.type === 7);
+    // A later invitee of the creation (bob) rejects: forwarded, and taken.
+    s.send(addr, { type: 11, seq: seq(), src: 7, group: 0, mode: 0, invite_group: 3 });
+    await s.take((m) => m.ack === 1 && m.type === 11);
+    expect(events.groupCreated).toEqual([{ group: 3, mode: "centralized" }]);
+    expect(events.invitationRejected).toEqual([{ by: 7, byName: "bob", group: 3, mode: "centralized" }]);
+    expect(events.dropped ?? []).toEqual([]);
   });
 
   it("answers invitations: HL 7 Accept/Reject, joins the group, invites into it, leaves, accepts Dissolution with group 1", async () => {

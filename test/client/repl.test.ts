@@ -155,6 +155,25 @@ describe("imp client (piped input)", () => {
     expect(b.stdout()).toContain("[group 1] bob: \\x1b]0;owned\\x07two\\nlines\n");
   });
 
+  it("escapes bidi controls, zero-width characters and line separators like the other control characters", async () => {
+    const unsafe = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u2028", "\u2029"];
+    for (const c of unsafe) expect(displayText(`a${c}b`)).toBe(`a\\u{${c.charCodeAt(0).toString(16).padStart(4, "0")}}b`);
+    // Ordinary non-ASCII text stays as it is (accents, other scripts, emoji, the Arabic letters around U+061C).
+    expect(displayText("café Ωμέγα 日本 🙂 \u061b\u061d \u2027\u2030")).toBe("café Ωμέγα 日本 🙂 \u061b\u061d \u2027\u2030");
+    const s = await server();
+    autoServer(s, {
+      extra: [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 })],
+      onMessage: (m, from, auto) => {
+        if (m.type === 5) auto.push(from, { type: 5, src: 7, group: 1, data: "pay \u202eevil\u202c to \u200bbob\u2028next line" });
+      },
+    });
+    const b = io("x\n/wait bob\n");
+    expect(await runCli(["client", "--name", "alice", "--server", at(s)], b)).toBe(0);
+    const out = b.stdout();
+    expect(out).toContain("[group 1] bob: pay \\u{202e}evil\\u{202c} to \\u{200b}bob\\u{2028}next line\n");
+    expect(out).not.toMatch(/[\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/);
+  });
+
   it("warns when a decentralized group has nobody else to send to", async () => {
     const s = await server();
     autoServer(s, {

@@ -85,17 +85,22 @@ describe("imp server (spawned)", () => {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    let id = 0;
     try {
       await until(() => /listening ip=127\.0\.0\.1 port=\d+/.test(out), `the listening line (stderr: ${err})`, 20_000);
       const port = Number(/port=(\d+)/.exec(out)![1]);
-      expect(await connectOnce(port, "bob")).toMatchObject({ type: 1, client_id: 1 });
+      const accept = await connectOnce(port, "bob");
+      // Random client IDs by default (docs/PROTOCOL.md 5.1).
+      expect(accept).toMatchObject({ type: 1 });
+      id = accept!.client_id!;
+      expect(id).toBeGreaterThanOrEqual(1);
       await until(() => out.includes("established"), "the established line");
       child.kill(signal);
       expect(await exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-    expect(out).toMatch(/connected id=1 name=bob ip=127\.0\.0\.1 port=\d+/);
+    expect(out).toMatch(new RegExp(`connected id=${id} name=bob ip=127\\.0\\.0\\.1 port=\\d+`));
     expect(out).toContain(`stopped signal=${signal}\n`);
     expect(out).toMatch(/^ {2}received 2$/m);
     expect(out).toMatch(/^ {2}connections 1$/m);

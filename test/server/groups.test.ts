@@ -101,14 +101,36 @@ describe("server: group creation", () => {
     expect(net.server.snapshot().groups).toHaveLength(1);
   });
 
-  it("does not invite an invitee that has an invitation pending", async () => {
+  it("queues an invitation behind the one pending for the same invitee and sends it once that one is settled", async () => {
     const [a, b, c] = await connected(3);
     a!.send({ type: 0x06, mode: 0, invitees: [3] });
     await net.settle();
     b!.send({ type: 0x06, mode: 0, invitees: [3] });
     await net.settle();
-    expect(briefs(b!.take())).toEqual(["ACK(CreateReq)", "CreateReject"]);
+    expect(briefs(a!.take())).toEqual(["ACK(CreateReq)"]);
+    expect(briefs(b!.take())).toEqual(["ACK(CreateReq)"]);
     expect(briefs(c!.take())).toEqual(["InviteReq(1>3,g2,m0)"]);
+    expect(net.server.snapshot().invitations.map((i) => [i.inviter, i.group, i.queued])).toEqual([[1, 2, false], [2, 3, true]]);
+    expect(net.server.counters.invitationsQueued).toBe(1);
+    c!.send({ type: 0x0b, mode: 0, invite_group: 2 });
+    await net.settle();
+    expect(briefs(a!.take())).toEqual(["CreateReject"]);
+    expect(briefs(c!.take())).toEqual(["ACK(InviteReject)", "InviteReq(2>3,g3,m0)"]);
+    c!.send({ type: 0x0a, mode: 0, invite_group: 3 });
+    await net.settle();
+    expect(briefs(b!.take())).toEqual(["CreateAccept(g3,m0)", "Update(2:u2@3,3:u3@3)"]);
+    expect(net.server.checkInvariants()).toEqual([]);
+  });
+
+  it("refuses a second Group Creation Request while the creator's first is pending, and a second invitation of the same invitee by the same inviter", async () => {
+    const [a, , c] = await connected(3);
+    a!.send({ type: 0x06, mode: 0, invitees: [3] });
+    await net.settle();
+    a!.send({ type: 0x06, mode: 0, invitees: [2] });
+    await net.settle();
+    expect(briefs(a!.take())).toEqual(["ACK(CreateReq)", "ACK(CreateReq)", "CreateReject"]);
+    expect(briefs(c!.take())).toEqual(["InviteReq(1>3,g2,m0)"]);
+    expect(net.server.snapshot().groups.map((g) => g.id)).toEqual([1, 2]);
   });
 
   it("cancels a pending creation when its creator disconnects; a late accept is acknowledged and ignored", async () => {
@@ -188,12 +210,20 @@ describe("server: invitations into an existing group", () => {
     expect(await refuse(c!, 2, 4)).toEqual(["ACK(InviteReq)", "InviteReject(4,g2)"]); // not in the group
     expect(await refuse(a!, 3, 4)).toEqual(["ACK(InviteReq)", "InviteReject(4,g3)"]); // no such group
     expect(await refuse(a!, 2, 2)).toEqual(["ACK(InviteReq)", "InviteReject(2,g2)"]); // already a member
-    // Pending: the second inviter is refused at once.
+    // Pending: the same inviter again is refused at once; another inviter's invitation waits.
     a!.send({ type: 0x09, mode: 0, invite_group: 2, invitee: 4 });
     await net.settle();
-    expect(await refuse(b!, 2, 4)).toEqual(["ACK(InviteReq)", "InviteReject(4,g2)"]);
+    expect(await refuse(a!, 2, 4)).toEqual(["ACK(InviteReq)", "ACK(InviteReq)", "InviteReject(4,g2)"]);
+    expect(await refuse(b!, 2, 4)).toEqual(["ACK(InviteReq)"]);
     expect(briefs(d!.take())).toEqual(["InviteReq(1>4,g2,m0)"]);
     expect(net.server.counters.invitationsRefused).toBe(6);
+    expect(net.server.counters.invitationsQueued).toBe(1);
+    // d accepts a's invitation: b's, into the group d is now in, is moot and refused.
+    d!.send({ type: 0x0a, mode: 0, invite_group: 2 });
+    await net.settle();
+    expect(briefs(b!.take())).toContain("InviteReject(4,g2)");
+    expect(net.server.snapshot().invitations).toEqual([]);
+    expect(net.server.checkInvariants()).toEqual([]);
   });
 });
 

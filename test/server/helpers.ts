@@ -42,6 +42,8 @@ export class RawPeer {
       const m = decode(bytes).message!;
       this.received.push(m);
       this.receivedBytes.push(bytes);
+      // The ACK of a Connection Accept carries the assigned ID, as the 2017 client's does.
+      if (m.ack === 0 && m.type === 0x01 && this.id === 0) this.id = m.client_id ?? 0;
       if (this.autoAck && m.ack === 0 && m.type !== 0x02) this.ackOf(m);
     });
   }
@@ -137,7 +139,8 @@ export async function testNet(
     return true;
   };
   const transport = await openUdp({ host: "127.0.0.1", port: 0, tap });
-  const server = await startServer({ log: (e) => events.push(e), ...options, clock, transport });
+  // Lowest free IDs unless a test asks for the default (random) allocation: sequences are asserted by ID.
+  const server = await startServer({ log: (e) => events.push(e), idAllocation: "lowest", ...options, clock, transport });
   const peers: RawPeer[] = [];
   const net: TestNet = {
     server,

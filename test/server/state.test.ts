@@ -7,7 +7,7 @@ import { testNet } from "./helpers.js";
 const clock = new ManualClock();
 function user(id: number, name = `u${id}`, port = 1000 + id): User {
   const link = new ArqLink({ rto: 500, retries: 5, clock }, { transmit: () => {} });
-  return { id, name, ip: "127.0.0.1", port, group: 1, link, established: true, hasList: true, accept: { type: 1 }, acceptBytes: null };
+  return { id, name, ip: "127.0.0.1", port, group: 1, link, established: true, hasList: true, accept: { type: 1 }, acceptBytes: null, validated: true, bytesIn: 0, bytesOut: 0 };
 }
 
 describe("ServerState invariants", () => {

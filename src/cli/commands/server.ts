@@ -4,11 +4,12 @@
  * prints its counters as a last "stopped" event, and the command exits 0.
  */
 import { Command, Option } from "commander";
-import { formatJson, formatText, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
+import { BoundedLineWriter, formatJson, formatText, SERVER_DEFAULTS, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import type { CliIo } from "../io.js";
 import { hostOption, resolveHosts } from "../parse-address.js";
-import { DURATIONS, durationOption, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
+import { DURATIONS, durationOption, parseFraction, parseIntInRange, retriesOption, seedOption } from "../parse-options.js";
+import { CliError } from "../errors.js";
 import { listenError } from "../listen-errors.js";
 
 /** The options as parsed (durations in milliseconds; the host an IPv4 address once resolved). */
@@ -23,6 +24,12 @@ export interface ServerCommandOptions {
   log: string;
   ids: string;
   seed?: number;
+  maxQueue?: number;
+  maxQueueBytes?: number;
+  queueBudget?: number;
+  halfOpenShare?: number;
+  logRate?: number;
+  maxQueuedInvitations?: number;
 }
 
 export interface ServerCommandHooks {
@@ -30,6 +37,8 @@ export interface ServerCommandHooks {
   stop?: () => Promise<string>;
   /** Called once the server listens (tests read its address). */
   started?: (server: ImpServer) => void;
+  /** Bytes of log output not yet taken by standard output (default: process.stdout's backlog). */
+  backlog?: () => number;
 }
 
 export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Command {
@@ -43,8 +52,15 @@ export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Comman
     .addOption(retriesOption("retransmissions before a client is declared gone"))
     .addOption(durationOption(DURATIONS.inviteTimeout, "time an invitee has to answer, from its ACK of the invitation"))
     .addOption(new Option("--log <format>", "log line format").choices(["text", "json"]).default("text"))
-    .addOption(new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)").choices(["lowest", "random"]).default("lowest"))
+    .addOption(new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)").choices(["lowest", "random"]).default("random"))
     .addOption(seedOption("seed of the random client ID allocation (default: random)"))
+    // Bounds (docs/PROTOCOL.md 5.1).
+    .option("--max-queue <n>", `most messages waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedMessages})`, parseIntInRange("--max-queue", 1, 1_000_000))
+    .option("--max-queue-bytes <n>", `most bytes waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedBytes})`, parseIntInRange("--max-queue-bytes", 65_507, 2 ** 40))
+    .option("--queue-budget <n>", `most bytes waiting for all clients together (default ${SERVER_DEFAULTS.queueBudgetBytes})`, parseIntInRange("--queue-budget", 65_507, 2 ** 40))
+    .option("--half-open-share <f>", `share of --max-users that unacknowledged connections may hold, above 0 and at most 1 (default ${SERVER_DEFAULTS.halfOpenShare})`, parseFraction("--half-open-share"))
+    .option("--log-rate <n>", "log lines per second per kind of event, 0 for no limit", parseIntInRange("--log-rate", 0, 1_000_000), 20)
+    .option("--max-queued-invitations <n>", `invitations that may wait behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`, parseIntInRange("--max-queued-invitations", 0, 254))
     .hook("preAction", resolveHosts)
     .action(async (opts: ServerCommandOptions) => {
       await runServer(opts, io, hooks);
@@ -66,8 +82,11 @@ function waitForSignal(): Promise<string> {
 export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: ServerCommandHooks = {}): Promise<void> {
   const { port, maxUsers, maxPerAddress, rto, retries, seed } = opts;
   const inviteTimeoutMs = opts.inviteTimeout;
+  const bounds = boundOptions(opts);
   const format = opts.log === "json" ? formatJson : formatText;
-  const log = (e: ServerEvent) => io.out(format(e) + "\n");
+  // Never blocks, never holds more than 1 MiB the output has not taken (a pipe nobody reads).
+  const writer = new BoundedLineWriter(io.out, hooks.backlog ?? (() => process.stdout.writableLength), (lines) => format({ event: "log-lines-dropped", lines }) + "\n");
+  const log = (e: ServerEvent) => writer.line(format(e) + "\n", e.event === "stopped");
   // Listen for the signal before binding, so a signal right after start-up is not missed.
   const stop = (hooks.stop ?? waitForSignal)();
   let server: ImpServer;
@@ -83,6 +102,7 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
       log,
       idAllocation: opts.ids === "random" ? "random" : "lowest",
       seed,
+      ...bounds,
     });
   } catch (e) {
     throw listenError({ ip: opts.host, port }, e);
@@ -91,4 +111,19 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
   const signal = await stop;
   await server.close();
   log({ event: "stopped", signal, counters: server.counters });
+}
+
+function boundOptions(opts: ServerCommandOptions) {
+  const queueBytes = opts.maxQueueBytes ?? SERVER_DEFAULTS.maxQueuedBytes;
+  if (opts.queueBudget !== undefined && opts.queueBudget < queueBytes) {
+    throw new CliError(`--queue-budget must be at least --max-queue-bytes (${queueBytes}), got ${opts.queueBudget}`);
+  }
+  return {
+    maxQueuedMessages: opts.maxQueue,
+    maxQueuedBytes: queueBytes,
+    queueBudgetBytes: opts.queueBudget ?? Math.max(queueBytes, SERVER_DEFAULTS.queueBudgetBytes),
+    halfOpenShare: opts.halfOpenShare,
+    logRate: opts.logRate ?? 20,
+    maxQueuedInvitations: opts.maxQueuedInvitations,
+  };
 }

@@ -1,5 +1,9 @@
 /**
- * Connection, establishment, disconnection and forced disconnection (WIRE.md section 5).
+ * Connection, establishment, disconnection and forced disconnection (WIRE.md section 5), with
+ * the half-open bounds of docs/PROTOCOL.md 5.1: a connection whose Accept the client has not
+ * acknowledged with its assigned ID holds its ID and name only while no newer request needs the
+ * room (oldest dropped first, like a SYN cache), and is dropped at once when its address sends
+ * another Source ID (a blind guess of the random ID).
  */
 import type { Decoded, ImpMessage, MessageInput } from "../../codec/index.js";
 import { PROBLEMS, PUBLIC_GROUP } from "../../protocol/index.js";
@@ -21,10 +25,19 @@ export function onConnectionRequest(core: ServerCore, d: Decoded, m: ImpMessage,
   link.receive(m, { byState: true });
   let error: 0 | 1 | null = null;
   let reason = "";
+  const holder = state.userNamed(name);
+  // A half-open connection holds nothing against a request from another address: its name...
+  if (holder && !holder.validated) dropHalfOpen(core, holder, "its name was requested from another address");
   if (d.problems.some((p) => p.id === USERNAME_PROBLEM)) [error, reason] = [1, "invalid username"];
   else if (state.userNamed(name)) [error, reason] = [1, "username taken"];
-  else if (state.size >= options.maxUsers) [error, reason] = [0, "maximum number of users reached"];
   else if (state.usersFrom(from.ip) >= options.maxPerAddress) [error, reason] = [0, "maximum number of users from this address reached"];
+  else {
+    // ...nor its ID: the oldest gives way when the half-open share or the server is full.
+    while (core.halfOpen.size > 0 && (core.halfOpen.size >= core.halfOpenMax || state.size >= options.maxUsers)) {
+      dropHalfOpen(core, core.halfOpen.values().next().value!, "oldest half-open connection, room needed");
+    }
+    if (state.size >= options.maxUsers) [error, reason] = [0, "maximum number of users reached"];
+  }
   const id = error === null ? allocateId(core) : null;
   if (error === null && id === null) [error, reason] = [0, "no free client ID"];
   if (error !== null || id === null) {
@@ -40,9 +53,11 @@ export function onConnectionRequest(core: ServerCore, d: Decoded, m: ImpMessage,
   const user: User = {
     id, name, ip: from.ip, port: from.port, group: PUBLIC_GROUP, link,
     established: false, hasList: false, accept, acceptBytes: null,
+    validated: false, bytesIn: d.length, bytesOut: 0,
   };
   owner.user = user;
   state.addUser(user);
+  core.halfOpen.set(id, user);
   core.counters.connections++;
   core.emit({ event: "connected", id, name, ip: from.ip, port: from.port });
   link.send(accept, { asResponse: true });
@@ -54,7 +69,7 @@ export function onConnectionRequestFromClient(core: ServerCore, user: User, m: I
   if (m.username === user.name && user.acceptBytes) {
     core.counters.duplicates++;
     core.emit({ event: "accept-resent", id: user.id });
-    core.put(user.acceptBytes, user.ip, user.port);
+    core.put(user.acceptBytes, user.ip, user.port, user);
     return;
   }
   // A throwaway link: the client's own link keeps its sequence state.
@@ -107,7 +122,7 @@ export function onDisconnectionRequest(core: ServerCore, user: User, m: ImpMessa
   const old = core.departures.get(key);
   if (old) core.clock.clearTimer(old.timer);
   core.departures.set(key, { id: user.id, seq: m.seq, ackBytes, timer });
-  removeUser(core, user, false);
+  removeUser(core, user, "request");
 }
 
 /** A datagram from an address with no session: a retransmitted Disconnection Request is ACKed again. */
@@ -121,17 +136,40 @@ export function onDepartedRetransmission(core: ServerCore, m: ImpMessage, from: 
   return true;
 }
 
-/** Removes a client (disconnection or forced): Update Disconnection, groups shrink or dissolve. */
-export function removeUser(core: ServerCore, user: User, forced: boolean, unacked?: number): void {
+/**
+ * Drops a half-open connection (its Accept not acknowledged by the assigned ID): no one else
+ * knew of it, so nobody is told; its ID and name are free again.
+ */
+export function dropHalfOpen(core: ServerCore, user: User, reason: string, cancelled = false): void {
+  if (cancelled) core.counters.halfOpenCancelled++;
+  else core.counters.halfOpenEvicted++;
+  if (core.logs("half-open-dropped")) core.write({ event: "half-open-dropped", id: user.id, name: user.name, ip: user.ip, port: user.port, reason });
+  removeUser(core, user, "half-open");
+}
+
+/**
+ * Removes a client: on its request, forced (never acknowledged), evicted as if forced (its queue
+ * passed a cap; `reason` says which), or a half-open connection dropped (not counted as a
+ * disconnection). Update Disconnection follows when others knew of it; groups shrink or dissolve.
+ */
+export function removeUser(core: ServerCore, user: User, how: "request" | "forced" | "evicted" | "half-open", unacked?: number, reason?: string): void {
   if (core.state.users.get(user.id) !== user) return;
   core.retransmissionsOfClosedLinks += user.link.retransmissions;
   user.link.close();
+  core.halfOpen.delete(user.id);
   onUserLeaving(core, user);
   const group = user.group;
   core.state.removeUser(user);
+  if (how === "half-open") {
+    core.updateList(shrink(core, group));
+    return;
+  }
+  const forced = how !== "request";
   if (forced) core.counters.forcedDisconnections++;
   else core.counters.disconnections++;
-  if (core.log) core.emit({ event: "disconnected", id: user.id, name: user.name, forced, ...(unacked === undefined ? {} : { unacked }) });
+  if (core.logs("disconnected")) {
+    core.write({ event: "disconnected", id: user.id, name: user.name, forced, ...(unacked === undefined ? {} : { unacked }), ...(reason === undefined ? {} : { reason }) });
+  }
   if (user.established) core.updateDisconnection(user.id);
   core.updateList(shrink(core, group));
 }

@@ -3,6 +3,12 @@
  * group and invites each valid invitee; an invitation into an existing group is forwarded to
  * the invitee; each invitee's answer timer starts when it acknowledges the Group Invitation
  * Request; answers, time-outs and departures settle the invitation.
+ *
+ * The invitation rule (docs/PROTOCOL.md 5.1): an invitee is sent one invitation at a time; a
+ * second one, from another inviter, waits behind it (FIFO, at most `maxQueuedInvitations`, one
+ * per inviter) and is sent when the first is settled. So one client that keeps inviting everyone
+ * delays the others' invitations by at most one answer time each, and never blocks them. A
+ * creator has at most one creation pending.
  */
 import type { ImpMessage, MessageInput } from "../../codec/index.js";
 import { FIRST_PRIVATE_GROUP, LAST_PRIVATE_GROUP, PUBLIC_GROUP } from "../../protocol/index.js";
@@ -15,11 +21,29 @@ function inviteRequest(inviter: number, group: number, mode: Mode, invitee: numb
   return { type: T.inviteRequest, src: inviter, group: 0, mode, invite_group: group, invitee };
 }
 
+/** Why `inviter` may not add an invitation for `invitee` now (null: it may, sent or queued). */
+function cannotInvite(core: ServerCore, inviter: number, invitee: number): string | null {
+  const mine = core.state.invitationsOf(invitee);
+  if (mine.some((i) => i.inviter === inviter)) return "invitee has an invitation from this inviter pending";
+  if (mine.length > core.options.maxQueuedInvitations) return "invitee has too many invitations pending";
+  return null;
+}
+
+/** Sends the invitation, or queues it behind the one the invitee has (cannotInvite was null). */
 function invite(core: ServerCore, kind: "create" | "join", inviter: number, invitee: User, group: Group): void {
   const request = inviteRequest(inviter, group.id, group.mode, invitee.id);
   const inv: Invitation = { invitee: invitee.id, inviter, group: group.id, mode: group.mode, kind, request, timer: null };
-  core.state.invitations.set(invitee.id, inv);
+  const state = core.state;
   group.creation?.pending.add(invitee.id);
+  if (state.invitations.has(invitee.id)) {
+    let list = state.waiting.get(invitee.id);
+    if (!list) state.waiting.set(invitee.id, (list = []));
+    list.push(inv);
+    core.counters.invitationsQueued++;
+    core.emit({ event: "invitation-queued", group: group.id, inviter, invitee: invitee.id, kind, position: list.length });
+    return;
+  }
+  state.invitations.set(invitee.id, inv);
   core.counters.invitationsSent++;
   core.emit({ event: "invited", group: group.id, inviter, invitee: invitee.id, kind });
   core.send(invitee, request);
@@ -35,7 +59,7 @@ export function onCreate(core: ServerCore, creator: User, m: ImpMessage): void {
     if (seen.has(id)) continue;
     seen.add(id);
     const u = core.state.users.get(id);
-    if (!u || u === creator || core.state.invitations.has(id)) continue;
+    if (!u || u === creator || cannotInvite(core, creator.id, id) !== null) continue;
     invitees.push(u);
   }
   const reject = (reason: string) => {
@@ -45,6 +69,7 @@ export function onCreate(core: ServerCore, creator: User, m: ImpMessage): void {
   };
   // As the 2017 client, which only asks from the Public Group: a member of a private group disjoins first.
   if (creator.group !== PUBLIC_GROUP) return reject("creator is in a private group");
+  for (const g of core.state.groups.values()) if (!g.created && g.creation?.creator === creator.id) return reject("a creation of this client is pending");
   if (invitees.length === 0) return reject("no valid invitee");
   const group = core.state.reserveGroup(mode, creator.id);
   if (!group) return reject("no free group ID");
@@ -65,7 +90,7 @@ export function onInvite(core: ServerCore, inviter: User, m: ImpMessage): void {
   else if (!invitee) reason = "unknown invitee";
   else if (invitee === inviter) reason = "invitee is the inviter";
   else if (invitee.group === groupId) reason = "invitee already in the group";
-  else if (core.state.invitations.has(inviteeId)) reason = "invitee has an invitation pending";
+  else reason = cannotInvite(core, inviter.id, inviteeId);
   if (reason !== null || !group || !invitee) {
     core.counters.invitationsRefused++;
     core.emit({ event: "invitation-refused", group: groupId, inviter: inviter.id, invitee: inviteeId, reason: reason ?? "" });
@@ -85,12 +110,14 @@ export function onInvitationAcked(core: ServerCore, invitee: User, request: Mess
     core.counters.invitationsTimedOut++;
     core.emit({ event: "invitation-timeout", group: inv.group, inviter: inv.inviter, invitee: inv.invitee });
     settle(core, inv, false);
+    core.afterTurn();
   });
 }
 
 /** Group Invitation Accept or Reject from an invitee: ACK, then settle its invitation. */
 export function onAnswer(core: ServerCore, invitee: User, m: ImpMessage): void {
   core.ack(invitee, m);
+  // Only the invitation sent can be answered (those waiting behind it are unknown to the invitee).
   const inv = core.state.invitations.get(invitee.id);
   if (!inv || inv.group !== m.invite_group) {
     core.counters.unsolicitedAnswers++;
@@ -106,15 +133,16 @@ export function onAnswer(core: ServerCore, invitee: User, m: ImpMessage): void {
 
 /** The invitee is leaving: its invitation counts as rejected. A creator leaving cancels its reserved groups. */
 export function onUserLeaving(core: ServerCore, user: User): void {
-  const own = core.state.invitations.get(user.id);
-  if (own) {
+  // Those waiting first, so that settling the one sent does not send the next.
+  for (const own of core.state.invitationsOf(user.id).reverse()) {
+    if (!core.state.isPending(own)) continue;
     core.emit({ event: "invitation-cancelled", group: own.group, inviter: own.inviter, invitee: own.invitee, reason: "invitee left" });
     settle(core, own, false);
   }
   for (const g of [...core.state.groups.values()]) {
     if (g.created || g.creation?.creator !== user.id) continue;
     for (const id of [...g.creation.pending]) {
-      const inv = core.state.invitations.get(id);
+      const inv = core.state.invitationOf(id, g.id);
       if (!inv) continue;
       forgetInvitation(core, inv);
       core.emit({ event: "invitation-cancelled", group: g.id, inviter: user.id, invitee: id, reason: "creator left" });

@@ -16,6 +16,13 @@ export function moveUser(core: ServerCore, user: User, group: number): User[] {
   const from = user.group;
   if (from === group) return [];
   core.state.setGroup(user, group);
+  // Other invitations of this client into the group it is now in are moot: their inviters get a Reject.
+  for (const inv of core.state.invitationsOf(user.id)) {
+    if (inv.group !== group) continue;
+    forgetInvitation(core, inv);
+    core.emit({ event: "invitation-cancelled", group, inviter: inv.inviter, invitee: inv.invitee, reason: "invitee already in the group" });
+    if (inv.kind === "join") rejectToInviter(core, inv.inviter, inv.invitee, group, inv.mode);
+  }
   if (from !== PUBLIC_GROUP) core.emit({ event: "left", id: user.id, group: from });
   if (group !== PUBLIC_GROUP) core.emit({ event: "joined", id: user.id, group });
   return [user, ...shrink(core, from)];
@@ -41,12 +48,40 @@ export function shrink(core: ServerCore, groupId: number): User[] {
   return moved;
 }
 
-/** Stops an invitation's timer and forgets it (and the creation's wait for it). */
+/**
+ * Stops an invitation's timer and forgets it (and the creation's wait for it). When it was the
+ * one sent to its invitee, the next one waiting for that invitee is sent.
+ */
 export function forgetInvitation(core: ServerCore, inv: Invitation): void {
   if (inv.timer) core.clock.clearTimer(inv.timer);
   inv.timer = null;
-  core.state.invitations.delete(inv.invitee);
-  core.state.groups.get(inv.group)?.creation?.pending.delete(inv.invitee);
+  const state = core.state;
+  state.groups.get(inv.group)?.creation?.pending.delete(inv.invitee);
+  if (state.invitations.get(inv.invitee) === inv) {
+    state.invitations.delete(inv.invitee);
+    sendNextInvitation(core, inv.invitee);
+    return;
+  }
+  const list = state.waiting.get(inv.invitee);
+  const at = list ? list.indexOf(inv) : -1;
+  if (!list || at < 0) return;
+  list.splice(at, 1);
+  if (list.length === 0) state.waiting.delete(inv.invitee);
+}
+
+/** Sends `invitee` the first invitation waiting for it, if it is still connected. */
+function sendNextInvitation(core: ServerCore, inviteeId: number): void {
+  const state = core.state;
+  const invitee = state.users.get(inviteeId);
+  const list = state.waiting.get(inviteeId);
+  // An invitee that is leaving (its link is closed) has its waiting invitations settled by onUserLeaving.
+  if (!list || !invitee || invitee.link.isClosed) return;
+  const next = list.shift()!;
+  if (list.length === 0) state.waiting.delete(inviteeId);
+  state.invitations.set(inviteeId, next);
+  core.counters.invitationsSent++;
+  core.emit({ event: "invited", group: next.group, inviter: next.inviter, invitee: inviteeId, kind: next.kind });
+  core.send(invitee, next.request);
 }
 
 /** Group Invitation Reject to the inviter, in the invitee's name (HL 7). */
@@ -57,7 +92,8 @@ export function rejectToInviter(core: ServerCore, inviter: number, invitee: numb
 
 /** Every pending invitation into a group that no longer exists; join inviters get a Reject. */
 export function cancelInvitationsInto(core: ServerCore, groupId: number, reason: string): void {
-  for (const inv of [...core.state.invitations.values()]) {
+  const all = [...core.state.waiting.values()].flat().concat([...core.state.invitations.values()]);
+  for (const inv of all) {
     if (inv.group !== groupId) continue;
     forgetInvitation(core, inv);
     core.emit({ event: "invitation-cancelled", group: groupId, inviter: inv.inviter, invitee: inv.invitee, reason });

@@ -15,14 +15,14 @@ export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
   const groupId = m.group;
   if (sender.group !== groupId) {
     c.dataNotRelayed++;
-    if (core.log) core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "not a member" });
+    core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "not a member" });
     return;
   }
   const group = core.state.groups.get(groupId)!;
   if (group.mode === 1) {
     // Members of a decentralized group send to each other directly.
     c.dataNotRelayed++;
-    if (core.log) core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "decentralized group" });
+    core.emit({ event: "data-not-relayed", id: sender.id, group: groupId, reason: "decentralized group" });
     return;
   }
   // The server is the sender of the relayed copy: its Reserved bit is 0 (WIRE.md section 2; found by imp fuzz).
@@ -31,9 +31,14 @@ export function onData(core: ServerCore, sender: User, m: ImpMessage): void {
   const users = core.state.users;
   for (const id of group.members) {
     if (id === sender.id) continue;
-    users.get(id)!.link.send(relay);
+    const to = users.get(id)!;
+    // A half-open client is not sent what others say (docs/PROTOCOL.md 5.1): it could not be sent
+    // under the amplification limit anyway, and would only fill its queue.
+    if (!to.validated) continue;
+    // A member whose link is at its cap is disconnected at the end of this turn (core.afterTurn).
+    core.send(to, relay);
     relayed++;
   }
   c.dataRelayed += relayed;
-  if (core.log) core.emit({ event: "data", id: sender.id, group: groupId, bytes: m.payload!.length, relayed });
+  if (core.logs("data")) core.write({ event: "data", id: sender.id, group: groupId, bytes: m.payload!.length, relayed });
 }
