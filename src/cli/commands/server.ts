@@ -59,8 +59,8 @@ export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Comman
     .option("--max-queue-bytes <n>", `most bytes waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedBytes})`, parseIntInRange("--max-queue-bytes", 65_507, 2 ** 40))
     .option("--queue-budget <n>", `most bytes waiting for all clients together (default ${SERVER_DEFAULTS.queueBudgetBytes})`, parseIntInRange("--queue-budget", 65_507, 2 ** 40))
     .option("--half-open-share <f>", `share of --max-users that unacknowledged connections may hold, above 0 and at most 1 (default ${SERVER_DEFAULTS.halfOpenShare})`, parseFraction("--half-open-share"))
-    .option("--log-rate <n>", "log lines per second per kind of event, 0 for no limit", parseIntInRange("--log-rate", 0, 1_000_000), 20)
-    .option("--max-queued-invitations <n>", `invitations that may wait behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`, parseIntInRange("--max-queued-invitations", 0, 254))
+    .option("--log-rate <n>", "most log lines of one kind of event in each 1 s window, 0 for no limit", parseIntInRange("--log-rate", 0, 1_000_000), 20)
+    .option("--max-queued-invitations <n>", `invitations that may queue behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`, parseIntInRange("--max-queued-invitations", 0, 254))
     .hook("preAction", resolveHosts)
     .action(async (opts: ServerCommandOptions) => {
       await runServer(opts, io, hooks);
