@@ -4,6 +4,7 @@
  */
 import { Buffer } from "node:buffer";
 import { maskShift, USERNAME_LENGTH, type FieldSpec } from "../protocol/fields.js";
+import { parseIpv4 } from "./ipv4.js";
 
 /** Unsigned value of a 1- or 2-byte field under its mask. */
 export function readUint(bytes: Uint8Array, offset: number, field: FieldSpec): number {
@@ -102,12 +103,12 @@ export function readIpv4(bytes: Uint8Array, offset: number): string {
 }
 
 export function writeIpv4(buf: Uint8Array, offset: number, ip: string): void {
-  const parts = ip.split(".");
-  const nums = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-  if (nums.length !== 4 || nums.some((n) => !(n >= 0 && n <= 255))) {
-    throw new RangeError(`not an IPv4 address: ${JSON.stringify(ip)}`);
-  }
-  for (let i = 0; i < 4; i++) buf[offset + i] = nums[i]!;
+  const n = parseIpv4(ip);
+  if (n < 0) throw new RangeError(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  buf[offset] = n >>> 24;
+  buf[offset + 1] = (n >>> 16) & 0xff;
+  buf[offset + 2] = (n >>> 8) & 0xff;
+  buf[offset + 3] = n & 0xff;
 }
 
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
