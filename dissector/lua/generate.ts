@@ -1,8 +1,9 @@
 /**
  * The Wireshark Lua dissector, generated from the spec table (src/protocol). Every field,
- * value string, bitmask, layout, Source/Group rule, value class, expert item and Info template
- * comes from the table as a Lua data table (`SPEC`); the only hand-written Lua is the generic
- * interpreter in runtime.ts that walks it, the way src/codec/decode.ts walks the table in TS.
+ * value string, bitmask, offset (layout.ts), layout, length link, Source/Group rule, value class,
+ * expert item with its sentence template, and Info and list-entry template comes from the table
+ * as a Lua data table (`SPEC`); the only hand-written Lua is the generic interpreter in
+ * runtime.ts that walks it, the way src/codec/decode.ts walks the table in TS.
  *
  * Display strings are derived from impkit's own `displayValue`, so that Wireshark shows what
  * `imp decode` shows: a value named by the table gets a Wireshark value string when impkit

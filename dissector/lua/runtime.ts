@@ -3,7 +3,8 @@
  * table that generate.ts writes before it. It knows no field, message or problem by content:
  * it reads the header fields, picks the layout the Header Length selects, reads its slots and
  * repeated items, checks the value classes and Source/Group rules, and reports problems by
- * their keys, in the same order and under the same conditions as src/codec/decode.ts. Then it
+ * their keys with the sentences of their templates, in the same order and under the same
+ * conditions as src/codec/decode.ts. Then it
  * builds the tree the way dissector/tree/build-tree.ts does and attaches expert items to the
  * field each problem names.
  *
