@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode } from "../src/codec/index.js";
+import { MSG } from "../src/protocol/messages.js";
 import {
   buildUdpPackets,
   createCaptureWriter,
@@ -50,11 +51,11 @@ export interface BenchCaptureResult {
 
 function payloadPool(): Uint8Array[] {
   return [
-    encode({ type: 5, seq: 1, src: 2, group: 1, data: "hello everyone" }),
-    encode({ type: 5, seq: 1, ack: 1, src: 0, group: 0 }),
-    encode({ type: 5, seq: 0, src: 3, group: 2, data: "short" }),
-    encode({ type: 0, seq: 1, username: "alice" }),
-    encode({ type: 1, seq: 1, client_id: 7 }),
+    encode({ type: MSG.data, seq: 1, src: 2, group: 1, data: "hello everyone" }),
+    encode({ type: MSG.data, seq: 1, ack: 1, src: 0, group: 0 }),
+    encode({ type: MSG.data, seq: 0, src: 3, group: 2, data: "short" }),
+    encode({ type: MSG.connRequest, seq: 1, username: "alice" }),
+    encode({ type: MSG.connAccept, seq: 1, client_id: 7 }),
   ];
 }
 

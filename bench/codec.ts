@@ -5,6 +5,7 @@
 import { decode } from "../src/codec/decode.js";
 import { encode } from "../src/codec/encode.js";
 import type { MessageInput } from "../src/codec/message.js";
+import { MSG } from "../src/protocol/messages.js";
 import { infoText } from "../dissector/summary/info.js";
 import { printRows, timeIt, type BenchRow } from "./report.js";
 
@@ -12,16 +13,16 @@ import { printRows, timeIt, type BenchRow } from "./report.js";
 export function sampleMessages(): MessageInput[] {
   const entries = Array.from({ length: 6 }, (_, i) => ({ client_id: i + 1, group: 1, username: `user${i}`, ip: "127.0.0.1", port: 40000 + i }));
   return [
-    { type: 5, seq: 1, src: 2, group: 1, data: "hello everyone, how are you today?" },
-    { type: 5, seq: 1, ack: 1, src: 0, group: 0 },
-    { type: 5, seq: 0, src: 3, group: 2, data: "short" },
-    { type: 5, seq: 0, ack: 1, src: 3, group: 0 },
-    { type: 0, seq: 1, username: "alice" },
-    { type: 1, seq: 1, client_id: 7 },
-    { type: 4, seq: 1, src: 7, group: 1, entry: entries },
-    { type: 14, seq: 0, group: 255, entry: entries.slice(0, 1) },
-    { type: 6, seq: 1, src: 2, mode: 1, invitees: [3, 4] },
-    { type: 9, seq: 0, src: 2, mode: 0, invite_group: 2, invitee: 3 },
+    { type: MSG.data, seq: 1, src: 2, group: 1, data: "hello everyone, how are you today?" },
+    { type: MSG.data, seq: 1, ack: 1, src: 0, group: 0 },
+    { type: MSG.data, seq: 0, src: 3, group: 2, data: "short" },
+    { type: MSG.data, seq: 0, ack: 1, src: 3, group: 0 },
+    { type: MSG.connRequest, seq: 1, username: "alice" },
+    { type: MSG.connAccept, seq: 1, client_id: 7 },
+    { type: MSG.listResponse, seq: 1, src: 7, group: 1, entry: entries },
+    { type: MSG.updateList, seq: 0, group: 255, entry: entries.slice(0, 1) },
+    { type: MSG.createRequest, seq: 1, src: 2, mode: 1, invitees: [3, 4] },
+    { type: MSG.inviteRequest, seq: 0, src: 2, mode: 0, invite_group: 2, invitee: 3 },
   ];
 }
 

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { createCaptureWriter } from "../dissector/capture/index.js";
 import { encode } from "../src/codec/encode.js";
 import type { MessageInput } from "../src/codec/message.js";
+import { MSG } from "../src/protocol/messages.js";
 import { seededRandom } from "../src/util/random.js";
 
 export interface GenerateOptions {
@@ -60,25 +61,25 @@ export async function generateSessionCapture(path: string, n: number, opts: Gene
   const entries = clients.map((c) => ({ client_id: c.id, group: c.group, username: c.name, ip: c.addr.ip, port: c.addr.port }));
   for (const c of clients) {
     if (written >= n) break;
-    put(c.addr, server, { type: 0, seq: 1, username: c.name });
-    put(server, c.addr, { type: 1, seq: 1, client_id: c.id });
-    put(c.addr, server, { type: 1, seq: 1, ack: 1, src: c.id });
-    put(c.addr, server, { type: 3, seq: 0, src: c.id, group: 1 });
-    put(server, c.addr, { type: 4, seq: 0, src: c.id, group: 1, entry: entries.slice(0, c.id) });
-    put(c.addr, server, { type: 4, seq: 0, ack: 1, src: c.id });
+    put(c.addr, server, { type: MSG.connRequest, seq: 1, username: c.name });
+    put(server, c.addr, { type: MSG.connAccept, seq: 1, client_id: c.id });
+    put(c.addr, server, { type: MSG.connAccept, seq: 1, ack: 1, src: c.id });
+    put(c.addr, server, { type: MSG.listRequest, seq: 0, src: c.id, group: 1 });
+    put(server, c.addr, { type: MSG.listResponse, seq: 0, src: c.id, group: 1, entry: entries.slice(0, c.id) });
+    put(c.addr, server, { type: MSG.listResponse, seq: 0, ack: 1, src: c.id });
   }
   while (written < n) {
     const from = clients[Math.floor(random() * clients.length)]!;
     from.seq ^= 1;
-    const data: MessageInput = { type: 5, seq: from.seq, src: from.id, group: from.group, data: WORDS[Math.floor(random() * WORDS.length)]! };
+    const data: MessageInput = { type: MSG.data, seq: from.seq, src: from.id, group: from.group, data: WORDS[Math.floor(random() * WORDS.length)]! };
     put(from.addr, server, data);
     if (random() < 0.02) put(from.addr, server, data); // a retransmission
-    put(server, from.addr, { type: 5, seq: from.seq, ack: 1 });
+    put(server, from.addr, { type: MSG.data, seq: from.seq, ack: 1 });
     for (const to of clients) {
       if (to === from || to.group !== from.group || written >= n) continue;
       to.down ^= 1;
       put(server, to.addr, { ...data, seq: to.down });
-      put(to.addr, server, { type: 5, seq: to.down, ack: 1, src: to.id });
+      put(to.addr, server, { type: MSG.data, seq: to.down, ack: 1, src: to.id });
     }
   }
   await writer.close();

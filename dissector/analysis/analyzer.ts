@@ -13,10 +13,11 @@
  */
 import type { Decoded, ImpMessage, ListEntry } from "../../src/codec/message.js";
 import { PUBLIC_GROUP, typeName } from "../../src/protocol/fields.js";
-import { messageSpec } from "../../src/protocol/messages.js";
+import { inIdClass } from "../../src/protocol/ids.js";
+import { MESSAGES, MSG, messageSpec, type MessageSpec } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
 import { FRAME_CHUNK_BITS, SMALL_CHUNK_BITS, int32, uint16, uint8, float64, type Column } from "./columns.js";
-import { C_FORCED_PENDING, C_FRESH, ConversationTable, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
+import { C_FORCED_PENDING, C_FRESH, ConversationTable, NO_TYPE, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
 import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisCategory, type AnalysisExpertSpec, type AnalysisFieldSpec } from "./fields.js";
 import { fingerprint } from "./fingerprint.js";
 import { Membership, type GroupEvent, type MembershipReason } from "./groups.js";
@@ -173,7 +174,7 @@ const F_LATE = 512;
 const F_CONNECTED = 1024;
 const F_REJECTED = 2048;
 /** Outcome of a transaction answered by a message of this type. */
-const outcomeOf = (type: number): number => (type === 0x02 ? O_REJECTED : type === 0x01 ? O_ACCEPTED : O_ANSWERED);
+const outcomeOf = (type: number): number => (type === MSG.connReject ? O_REJECTED : type === MSG.connAccept ? O_ACCEPTED : O_ANSWERED);
 
 /** The first-pass notes the summary marks in Info: known once the frame is added. */
 const F_FIRST_NOTES = F_RETX | F_SPURIOUS | F_DUPACK | F_STALE | F_SEQNF | F_LATE;
@@ -192,9 +193,11 @@ const O_ANSWERED = 3;
 const O_TIMEOUT = 4;
 const O_UNANSWERED = 5;
 
-/** Types only the server sends / only the server receives (non-ACK). */
-const SERVER_SENDS = new Set([0x01, 0x02, 0x04, 0x07, 0x08, 0x0d, 0x0e, 0x0f]);
-const SERVER_RECEIVES = new Set([0x00, 0x03, 0x06, 0x0c, 0x10]);
+/** The codes of the types a predicate holds for. */
+const codesWhere = (test: (m: MessageSpec) => boolean): ReadonlySet<number> => new Set(MESSAGES.filter(test).map((m) => m.code));
+/** Types only the server sends / only the server receives (non-ACK), from the table's directions. */
+const SERVER_SENDS = codesWhere((m) => m.directions.every((d) => d === "S→C"));
+const SERVER_RECEIVES = codesWhere((m) => m.directions.every((d) => d === "C→S"));
 const DROPPED_PROBLEMS = new Set(Object.values(PROBLEMS).filter((p) => p.dropped).map((p) => p.id));
 
 interface Deadline {
@@ -352,7 +355,7 @@ export class ConversationAnalyzer {
     }
     // WIRE.md section 5, "who may speak": the server takes a datagram only from the address
     // registered for its Source ID; one from an address that holds another ID is dropped.
-    if (m.src > 0 && m.type !== 0x00 && names.isServer(dstEp) && !names.isServer(srcEp)) {
+    if (m.src > 0 && m.type !== MSG.connRequest && names.isServer(dstEp) && !names.isServer(srcEp)) {
       const held = names.clientAt(srcEp, f, true);
       if (held !== 0 && held !== m.src && this.membership.groupOf(held) !== 0) {
         this.info.set(f, info | I_DROPPED);
@@ -424,17 +427,17 @@ export class ConversationAnalyzer {
    * first Accept again, or rejects another name), or the Accept or Reject that answers one.
    */
   private connectionInSession(conv: number, srcEp: number, type: number, f: number): boolean {
-    if (type === 0x00) {
+    if (type === MSG.connRequest) {
       // In a session: the address holds an ID whose Accept was acknowledged (before that, a
       // Connection Request again is a retransmission: its Accept may have been lost).
       const held = this.names.clientAt(srcEp, f, true);
       if (held === 0 || this.membership.groupOf(held) === 0) return false;
       const r = this.convs.rev[conv]!;
-      return r >= 0 && !(this.convs.type[r]! === 0x01 && this.convs.state[r]! === S_OUTSTANDING);
+      return r >= 0 && !(this.convs.type[r]! === MSG.connAccept && this.convs.state[r]! === S_OUTSTANDING);
     }
-    if (type === 0x01 || type === 0x02) {
+    if (messageSpec(type)?.answers.includes(MSG.connRequest)) {
       const r = this.convs.rev[conv]!;
-      return r >= 0 && this.convs.sideType[r]! === 0x00;
+      return r >= 0 && this.convs.sideType[r]! === MSG.connRequest;
     }
     return false;
   }
@@ -451,7 +454,9 @@ export class ConversationAnalyzer {
     // WIRE.md section 5). (A request after one the receiver dropped keeps the Sequence too, but
     // gets a new response: its bytes differ.)
     const rev = C.rev[conv]!;
-    const response = spec !== undefined && spec.answers.length > 0 && type > 0x02;
+    // Connection messages are recognised by state, whatever their Sequence (WIRE.md section 4).
+    const session = spec?.phase === "session";
+    const response = spec !== undefined && spec.answers.length > 0 && session;
     let resent = false;
     if (!fresh && response && rev >= 0 && C.state[rev]! !== S_NONE) {
       const orig = C.orig[rev]!;
@@ -483,14 +488,14 @@ export class ConversationAnalyzer {
       else this.flagsL.or(C.orig[conv]!, F_UNACKED);
     }
     if (response) C.respFp[conv] = fp;
-    C.sideType[conv] = 255;
-    if (!fresh && type > 0x02 && m.seq === C.linkSeq[conv]!) {
+    C.sideType[conv] = NO_TYPE;
+    if (!fresh && session && m.seq === C.linkSeq[conv]!) {
       this.flags0.or(f, F_SEQNF);
       this.aux.set(f, C.linkOrig[conv]!);
     }
     // Connection messages on a running link (an Accept sent again for a retransmitted Connection
     // Request) leave its Sequence.
-    if (fresh || type > 0x02) {
+    if (fresh || session) {
       C.linkSeq[conv] = m.seq;
       C.linkOrig[conv] = f;
     }
@@ -531,7 +536,7 @@ export class ConversationAnalyzer {
   private answerSide(r: number, f: number, type: number): void {
     const C = this.convs;
     const side = C.sideType[r]!;
-    if (side === 255 || !messageSpec(type)!.answers.includes(side)) return;
+    if (side === NO_TYPE || !messageSpec(type)!.answers.includes(side)) return;
     const orig = C.sideFrame[r]!;
     this.responseTo.set(f, orig);
     if (this.responseIn.get(orig) === 0) this.responseIn.set(orig, f);
@@ -562,7 +567,7 @@ export class ConversationAnalyzer {
         const orig = C.sideFrame[r]!;
         this.ackTo.set(f, orig);
         if (this.ackedIn.get(orig) === 0) this.ackedIn.set(orig, f);
-        C.sideType[r] = 255;
+        C.sideType[r] = NO_TYPE;
         return;
       }
       this.flags0.or(f, F_STALE);
@@ -649,7 +654,7 @@ export class ConversationAnalyzer {
       names.bind(f, m.src, undefined, srcEp, true);
     }
     switch (m.type) {
-      case 0x00: {
+      case MSG.connRequest: {
         if (m.username !== undefined) names.pendingName.set(srcEp, m.username);
         const txn = this.newTxn(K_CONNECT, f, 0, 0, -1);
         // A new session starts both links afresh; a Connection Request from an address that
@@ -663,7 +668,7 @@ export class ConversationAnalyzer {
         }
         break;
       }
-      case 0x01: {
+      case MSG.connAccept: {
         const id = m.client_id ?? 0;
         if (id > 0) {
           if (this.bindClient(f, id, names.pendingName.get(dstEp), dstEp, false)) this.flags0.or(f, F_CONNECTED);
@@ -675,36 +680,36 @@ export class ConversationAnalyzer {
         }
         break;
       }
-      case 0x02:
+      case MSG.connReject:
         this.flags0.or(f, F_REJECTED);
         names.pendingName.delete(dstEp);
         break;
-      case 0x03:
+      case MSG.listRequest:
         this.convs.txn[conv] = this.newTxn(K_LIST, f, m.src, PUBLIC_GROUP, -1);
         break;
-      case 0x04:
-      case 0x0e:
-        if (m.entry) this.learnEntries(f, m.entry, m.type === 0x04 ? "list" : "update");
+      case MSG.listResponse:
+      case MSG.updateList:
+        if (m.entry) this.learnEntries(f, m.entry, m.type === MSG.listResponse ? "list" : "update");
         break;
-      case 0x06: {
+      case MSG.createRequest: {
         const txn = this.newTxn(K_CREATE, f, m.src, 0, -1);
         const list = this.pendingCreate.get(m.src);
         if (list) list.push(txn);
         else this.pendingCreate.set(m.src, [txn]);
         break;
       }
-      case 0x07:
-      case 0x08:
+      case MSG.createAccept:
+      case MSG.createReject:
         this.onCreationAnswer(f, dstEp, m);
         break;
-      case 0x09:
+      case MSG.inviteRequest:
         this.onInvitation(f, conv, srcEp, dstEp, m);
         break;
-      case 0x0a:
-      case 0x0b:
+      case MSG.inviteAccept:
+      case MSG.inviteReject:
         this.onInvitationAnswer(f, srcEp, dstEp, m);
         break;
-      case 0x0c: {
+      case MSG.disjoint: {
         const id = m.src || names.clientAt(srcEp, f);
         if (groups.groupOf(id) > PUBLIC_GROUP) {
           const g = groups.groupOf(id);
@@ -713,17 +718,17 @@ export class ConversationAnalyzer {
         }
         break;
       }
-      case 0x0d: {
+      case MSG.dissolution: {
         const id = names.clientAt(dstEp, f);
         const g = groups.groupOf(id);
         if (g > PUBLIC_GROUP) {
           groups.join(f, id, PUBLIC_GROUP, "dissolution");
           groups.setAlive(g, false);
         }
-        if (m.group > PUBLIC_GROUP && m.group < 255) groups.setAlive(m.group, false);
+        if (inIdClass(m.group, "private")) groups.setAlive(m.group, false);
         break;
       }
-      case 0x0f: {
+      case MSG.updateDisconnection: {
         const id = m.client_id ?? 0;
         // Evidence that a forced disconnection from the server to that client happened.
         const ep = names.endpointOf(id, f, true);
@@ -734,7 +739,7 @@ export class ConversationAnalyzer {
         this.clientLeft(f, id, "update_disconnection");
         break;
       }
-      case 0x10:
+      case MSG.disconnect:
         this.clientLeft(f, m.src || names.clientAt(srcEp, f), "disconnect");
         break;
       default:
@@ -762,7 +767,7 @@ export class ConversationAnalyzer {
       if (!e || e.client_id <= 0) continue;
       const ep = this.names.endpoint(e.ip, e.port);
       this.bindClient(f, e.client_id, e.username, ep, true);
-      if (e.group < 1 || e.group > 254) continue;
+      if (!inIdClass(e.group, "public") && !inIdClass(e.group, "private")) continue;
       // Back to the Public Group as the last member of a private group: the group is dissolved
       // (the server may send this update before the Group Dissolution itself).
       const cur = this.membership.groupOf(e.client_id);
@@ -776,7 +781,7 @@ export class ConversationAnalyzer {
     // The creator is the client at the destination (variant: also in Source ID).
     const creator = this.names.clientAt(dstEp, f) || m.src;
     const list = this.pendingCreate.get(creator);
-    const accept = m.type === 0x07;
+    const accept = m.type === MSG.createAccept;
     const g = accept ? (m.new_group ?? 0) : 0;
     let txn = -1;
     if (list && list.length > 0) {
@@ -795,7 +800,7 @@ export class ConversationAnalyzer {
       this.resolve(txn, f, accept ? O_ACCEPTED : O_REJECTED);
     }
     const group = accept ? g : txn >= 0 ? this.txGroup.get(txn) : 0;
-    if (accept && group >= 2 && group <= 254) {
+    if (accept && inIdClass(group, "private")) {
       if (txn >= 0) this.txGroup.set(txn, group);
       this.membership.join(f, creator, group, "create");
       for (const id of this.pendingJoin.get(group) ?? []) this.membership.join(f, id, group, "create");
@@ -841,7 +846,7 @@ export class ConversationAnalyzer {
     const g = m.invite_group ?? 0;
     // Variant HL 8 names the invitee; otherwise the invitee is the Source ID.
     const invitee = m.invitee || m.src;
-    const accept = m.type === 0x0a;
+    const accept = m.type === MSG.inviteAccept;
     let dir = this.direction(srcEp, dstEp);
     if (dir === 0) dir = this.names.clientAt(srcEp, f) === invitee ? 1 : 2;
     if (dir === 2) {

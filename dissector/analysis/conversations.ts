@@ -8,6 +8,9 @@
 import { NumberIndex } from "./number-index.js";
 
 // States of the last message of a conversation.
+/** A type column's value when there is no message: past the 5-bit type codes. */
+export const NO_TYPE = 255;
+
 export const S_NONE = 0;
 export const S_OUTSTANDING = 1;
 export const S_SETTLED = 2;
@@ -38,7 +41,7 @@ export class ConversationTable {
   state: Uint8Array = new Uint8Array(0);
   /** Frame of the original transmission of the last message. */
   orig: Int32Array = new Int32Array(0);
-  /** Type of the last message (255: none yet). */
+  /** Type of the last message (NO_TYPE: none yet). */
   type: Uint8Array = new Uint8Array(0);
   seq: Uint8Array = new Uint8Array(0);
   /**
@@ -53,7 +56,7 @@ export class ConversationTable {
   /**
    * A message outside the link's flow (a Connection Request from a connected client, the Accept
    * sent again for it, a response sent again for a duplicate request): it leaves the link's last
-   * message as it is, and is kept here until its ACK or response (type 255: none).
+   * message as it is, and is kept here until its ACK or response (type NO_TYPE: none).
    */
   sideFrame: Int32Array = new Int32Array(0);
   sideType: Uint8Array = new Uint8Array(0);
@@ -120,13 +123,13 @@ export class ConversationTable {
     this.rev = grown(this.rev, -1);
     this.state = grown(this.state, S_NONE);
     this.orig = grown(this.orig, 0);
-    this.type = grown(this.type, 255);
+    this.type = grown(this.type, NO_TYPE);
     this.seq = grown(this.seq, 0);
     this.linkSeq = grown(this.linkSeq, 255);
     this.linkOrig = grown(this.linkOrig, 0);
     this.respFp = grown(this.respFp, 0);
     this.sideFrame = grown(this.sideFrame, 0);
-    this.sideType = grown(this.sideType, 255);
+    this.sideType = grown(this.sideType, NO_TYPE);
     this.sideSeq = grown(this.sideSeq, 0);
     this.sideTxn = grown(this.sideTxn, -1);
     this.fp = grown(this.fp, 0);

@@ -5,6 +5,7 @@
  * `membersAt` replays it. Events are rare next to frames, so they are plain records.
  */
 import { PUBLIC_GROUP } from "../../src/protocol/fields.js";
+import { inIdClass } from "../../src/protocol/ids.js";
 
 export type MembershipReason =
   | "connect" // Connection Accept: into the Public Group
@@ -45,12 +46,12 @@ export class Membership {
   }
 
   setAlive(group: number, alive: boolean): void {
-    if (group >= 2 && group <= 254) this.alive[group] = alive ? 1 : 0;
+    if (inIdClass(group, "private")) this.alive[group] = alive ? 1 : 0;
   }
 
   /** Moves a client into a group (leaving its current one); no event when it is there already. */
   join(frame: number, client: number, group: number, reason: MembershipReason, late = false): void {
-    if (client <= 0 || client > 255 || group <= 0 || group > 254) return;
+    if (!inIdClass(client, "client") || !(inIdClass(group, "public") || inIdClass(group, "private"))) return;
     const cur = this.current[client]!;
     if (cur === group) return;
     if (cur !== 0) this.push({ frame, group: cur, client, kind: "left", reason, late });
@@ -61,7 +62,7 @@ export class Membership {
 
   /** Removes a client from its group (disconnection). */
   leave(frame: number, client: number, reason: MembershipReason, late = false): void {
-    if (client <= 0 || client > 255) return;
+    if (!inIdClass(client, "client")) return;
     const cur = this.current[client]!;
     if (cur === 0) return;
     this.current[client] = 0;

@@ -7,6 +7,7 @@
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
 import { SMALL_CHUNK_BITS, int32, uint16 } from "./columns.js";
 import { NumberIndex } from "./number-index.js";
+import { formatIpv4, parseIpv4 } from "../../src/codec/ipv4.js";
 
 /** A UDP endpoint, as the capture gives it. */
 export interface Endpoint {
@@ -38,32 +39,7 @@ const MAX_BINDINGS = 256;
 export type BindResult = "same" | "new" | "replaced";
 
 /** An IPv4 dotted quad as a 32-bit number, or -1 when it is not one. */
-export function parseIPv4(ip: string): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + (c - 48);
-      if (octet > 255) return -1;
-      digits++;
-    } else return -1;
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return value * 256 + octet;
-}
-
-function dottedQuad(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
+export const parseIPv4: (ip: string) => number = parseIpv4;
 
 export class NameBook {
   /** IPv4 endpoints by (address << 16 | port) as a number; other addresses by text. */
@@ -148,7 +124,7 @@ export class NameBook {
 
   private ipText(ep: number): string {
     if (ep < 0 || ep >= this.count) return "?";
-    return this.otherIp.get(ep) ?? dottedQuad(this.epIp.get(ep) >>> 0);
+    return this.otherIp.get(ep) ?? formatIpv4(this.epIp.get(ep) >>> 0);
   }
 
   address(ep: number): Endpoint {

@@ -3,17 +3,15 @@
  * (formatting what a frame holds; IPv6 in RFC 5952 form).
  */
 
+import { formatIpv4, parseIpv4 as parseIpv4Number } from "../../src/codec/ipv4.js";
+
+export { formatIpv4 };
+
 /** Bytes of a dotted-quad IPv4 address, or undefined. */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    out[i] = Number(part);
-  }
-  return out;
+  const n = parseIpv4Number(text);
+  if (n < 0) return undefined;
+  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 /** Bytes of an IPv6 address (with "::" and an optional trailing dotted quad), or undefined. */
@@ -47,11 +45,6 @@ export function parseIpv6(text: string): Uint8Array | undefined {
     out[2 * i + 1] = word & 0xff;
   });
   return out;
-}
-
-/** Dotted quad of a 32-bit address number. */
-export function formatIpv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 0xff}.${(value >>> 8) & 0xff}.${value & 0xff}`;
 }
 
 /** RFC 5952 text of the 16 bytes at bytes[offset]. */

@@ -7,6 +7,7 @@
  * the figures are the filter's own cost per packet.
  */
 import { pathToFileURL } from "node:url";
+import { MSG } from "../../src/protocol/messages.js";
 import { compileFilter } from "./compile.js";
 import type { FilterPacket, FilterValue } from "./packet.js";
 
@@ -38,7 +39,7 @@ export function benchPackets(count = 1024): FilterPacket[] {
   const out: FilterPacket[] = [];
   for (let i = 0; i < count; i++) {
     const m = new Map<string, FilterValue[]>();
-    const type = [0, 1, 3, 4, 5, 5, 5, 6, 9, 16][i % 10]!;
+    const type = [MSG.connRequest, MSG.connAccept, MSG.listRequest, MSG.listResponse, MSG.data, MSG.data, MSG.data, MSG.createRequest, MSG.inviteRequest, MSG.disconnect][i % 10]!;
     const ack = i % 3 === 0 ? 1 : 0;
     m.set("frame", [true]);
     m.set("frame.number", [i + 1]);
@@ -56,9 +57,9 @@ export function benchPackets(count = 1024): FilterPacket[] {
     m.set("imp.src", [i % 12]);
     m.set("imp.group", [1]);
     m.set("imp.hlen", [5]);
-    if (type === 0) m.set("imp.username", [NAMES[i % NAMES.length]!]);
-    if (type === 5 && !ack) m.set("imp.data", [`Hello number ${i}`]);
-    if (type === 4) {
+    if (type === MSG.connRequest) m.set("imp.username", [NAMES[i % NAMES.length]!]);
+    if (type === MSG.data && !ack) m.set("imp.data", [`Hello number ${i}`]);
+    if (type === MSG.listResponse) {
       m.set("imp.entry", [true, true, true]);
       m.set("imp.entry.username", [NAMES[i % 6]!, NAMES[(i + 1) % 6]!, NAMES[(i + 2) % 6]!]);
     }

@@ -7,6 +7,9 @@ import { FilterSyntaxError, fail, type FilterError } from "./errors.js";
 import type { FilterPacket, FilterValue } from "./packet.js";
 import { parseFilter, type Expr, type Operand, type Relation, type SetMember } from "./parser.js";
 import { DEFAULT_REGISTRY, TYPE_TEXT, type FieldRegistry, type FilterField, type FilterFieldType } from "./registry.js";
+import { parseIpv4 } from "../../src/codec/ipv4.js";
+
+export { parseIpv4 };
 
 export type Predicate = (packet: FilterPacket) => boolean;
 
@@ -89,30 +92,6 @@ function toIp(v: FilterValue): number {
     lastIpText = v;
   }
   return lastIp;
-}
-
-/** Dotted quad to number without allocating; -1 when malformed. */
-export function parseIpv4(s: string): number {
-  let addr = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      addr = addr * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return addr * 256 + part;
 }
 
 /** UTF-8 length of a string, as Wireshark's len() counts bytes. */

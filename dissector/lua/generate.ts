@@ -1,40 +1,23 @@
 /**
  * The Wireshark Lua dissector, generated from the spec table (src/protocol). Every field,
- * value string, bitmask, layout, Source/Group rule, value class, expert item and Info template
- * comes from the table as a Lua data table (`SPEC`); the only hand-written Lua is the generic
- * interpreter in runtime.ts that walks it, the way src/codec/decode.ts walks the table in TS.
+ * value string, bitmask, offset (layout.ts), layout, length link, Source/Group rule, value class,
+ * expert item with its sentence template, and Info and list-entry template comes from the table
+ * as a Lua data table (`SPEC`); the only hand-written Lua is the generic interpreter in
+ * runtime.ts that walks it, the way src/codec/decode.ts walks the table in TS.
  *
  * Display strings are derived from impkit's own `displayValue`, so that Wireshark shows what
  * `imp decode` shows: a value named by the table gets a Wireshark value string when impkit
  * prints it as `Name (value)`; a 0/1 field impkit prints as the bare name becomes a boolean
  * with true/false strings (`Set` / `Not set`); unnamed values keep the plain number.
  */
-import {
-  CLIENT_NAMES,
-  DEFAULT_PORT,
-  ENTRY_FIELDS,
-  HEADER_FIELDS,
-  HEADER_LENGTH,
-  HEADER_OFFSETS,
-  LIST_ENTRY_LENGTH,
-  OPTION_FIELDS,
-  maskShift,
-  typeName,
-  type FieldSpec,
-} from "../../src/protocol/fields.js";
+import { DEFAULT_PORT, OPTION_FIELDS, maskShift, typeName, type FieldSpec } from "../../src/protocol/fields.js";
 import { ID_CLASS_TEXT, inIdClass, type IdClass } from "../../src/protocol/ids.js";
-import {
-  ACK_SPEC,
-  MESSAGES,
-  headerLengthRule,
-  layoutHeaderLength,
-  repeatSize,
-  type Layout,
-  type MessageSpec,
-} from "../../src/protocol/messages.js";
+import { ENTRY_PLACES, HEADER_LENGTH, HEADER_PLACES, LIST_ENTRY_LENGTH, layoutHeaderLength, layoutOffsets, type Layout } from "../../src/protocol/layout.js";
+import { ACK_SPEC, MESSAGES, headerLengthRule, type MessageSpec } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
-import type { ImpMessage } from "../../src/codec/message.js";
-import { infoText } from "../summary/info.js";
+import { templateParts } from "../../src/protocol/template.js";
+import { keysOf } from "../../src/protocol/type-codes.js";
+import { infoKind } from "../summary/info.js";
 import { displayValue } from "../tree/build-tree.js";
 import { toLua, type LuaValue } from "./lua-data.js";
 import { LUA_RUNTIME } from "./runtime.js";
@@ -42,11 +25,6 @@ import { LUA_RUNTIME } from "./runtime.js";
 /** Name of the protocol in Wireshark (filter prefix) and its description (tree root). */
 export const LUA_PROTO_NAME = "imp";
 export const LUA_PROTO_DESCRIPTION = "Instant Messenger Protocol";
-/** Label of one item of a repeated one-byte list (the invitees), as impkit's tree shows it. */
-const LIST_ITEM_LABEL: Readonly<Record<string, string>> = { invitees: "Invitee" };
-/** Which decode.ts problem marks a value repeated inside a list. */
-const LIST_DUPLICATE_PROBLEM: Readonly<Record<string, keyof typeof PROBLEMS>> = { invitees: "duplicateInvitee" };
-
 const CLASSES: readonly IdClass[] = ["zero", "client", "public", "private", "broadcast"];
 
 /** The 0..255 values of an ID class as ranges, computed from inIdClass. */
@@ -113,33 +91,6 @@ function presentation(field: FieldSpec): Presentation {
   return { ftype, vs: names, partial: unnamed > 0 };
 }
 
-/**
- * How the Info column shows a field (dissector/summary/info.ts): client IDs as "server" for 0,
- * lists of clients comma-separated, list entries summarised, fully named values by name, text
- * quoted, anything else as is.
- */
-function infoKind(field: FieldSpec, p: Presentation): string {
-  const isClient = field.values === CLIENT_NAMES || (field.valid?.includes("client") ?? false);
-  if (field.kind === "list") return field.size === 1 && isClient ? "clients" : "entries";
-  if (field.kind === "text") return "text";
-  if (field.kind === "uint" && isClient) return "client";
-  if (p.vs && !p.partial) return namesLowercaseInInfo(field) ? "name_lower" : "name";
-  return "plain";
-}
-
-/**
- * Whether impkit's Info column shows this field's value names in lower case ("centralized"),
- * found by rendering a message whose Info template names the field.
- */
-function namesLowercaseInInfo(field: FieldSpec): boolean {
-  const spec = MESSAGES.find((m) => m.info.includes(`{${field.name}}`));
-  const name = field.values?.[1];
-  if (!spec || name === undefined || name.toLowerCase() === name) return false;
-  const m = { type: spec.code, reserved: 0, seq: 0, ack: 0, src: 1, group: 0, hlen: 0, [field.name]: 1 } as ImpMessage;
-  const text = infoText(m);
-  return !text.includes(name) && text.includes(name.toLowerCase());
-}
-
 function fieldData(field: FieldSpec, extra: Record<string, LuaValue> = {}): Record<string, LuaValue> {
   const p = presentation(field);
   return {
@@ -156,46 +107,34 @@ function fieldData(field: FieldSpec, extra: Record<string, LuaValue> = {}): Reco
     partial: p.partial,
     valid: field.valid,
     problem: field.problem,
-    info: infoKind(field, p),
+    info: infoKind(field),
+    item_info: field.itemInfo === undefined ? undefined : templateData(field.itemInfo),
+    item_text: field.itemText === undefined ? undefined : templateData(field.itemText),
     blurb: field.blurb,
     ...extra,
   };
 }
 
 function layoutData(layout: Layout): LuaValue {
-  let offset = HEADER_LENGTH;
-  const slots = layout.slots.map((s) => {
-    const at = offset;
-    offset += s.size;
-    return { offset: at, size: s.size, fields: [...s.fields] };
-  });
+  const places = layoutOffsets(layout);
+  const offsetOf = (name: string) => places.options.find((p) => p.name === name)!.offset;
+  const slots = layout.slots.map((sl) => ({ offset: offsetOf(sl.fields[0]!), size: sl.size, fields: [...sl.fields] }));
+  const repeat = places.repeat;
+  const payload = places.payload;
   return {
     base: layoutHeaderLength(layout),
     slots,
-    rep: layout.repeat
-      ? {
-          field: layout.repeat.field,
-          abbrev: OPTION_FIELDS[layout.repeat.field].abbrev,
-          size: repeatSize(layout.repeat.field),
-          min: layout.repeat.min,
-          duplicate: LIST_DUPLICATE_PROBLEM[layout.repeat.field],
-        }
+    rep: repeat
+      ? { field: repeat.name, abbrev: repeat.field.abbrev, size: repeat.itemSize, min: layout.repeat!.min, duplicate: repeat.field.unique }
       : undefined,
+    payload: payload ? { len: payload.length.name, len_offset: payload.length.offset, field: payload.name } : undefined,
     variant: layout.variant,
   };
 }
 
-/** An Info template as a list of literal strings and `{ f = field }` references. */
-function infoParts(template: string): LuaValue[] {
-  const parts: LuaValue[] = [];
-  let last = 0;
-  for (const m of template.matchAll(/\{(\w+)\}/g)) {
-    if (m.index! > last) parts.push(template.slice(last, m.index));
-    parts.push({ f: m[1]! });
-    last = m.index! + m[0].length;
-  }
-  if (last < template.length) parts.push(template.slice(last));
-  return parts;
+/** A template as a list of literal strings and `{ f = field, fmt = format }` references. */
+function templateData(template: string): LuaValue[] {
+  return templateParts(template).map((p) => (typeof p === "string" ? p : p.format ? { f: p.name, fmt: p.format } : { f: p.name }));
 }
 
 function messageData(m: MessageSpec): LuaValue {
@@ -209,31 +148,29 @@ function messageData(m: MessageSpec): LuaValue {
     implicit: m.ackedBy.kind === "implicit",
     hl_rule: headerLengthRule(m),
     layouts: m.layouts.map(layoutData),
-    info: infoParts(m.info),
+    info: templateData(m.info),
   };
 }
 
 /** The spec table, reshaped for the Lua interpreter. */
 export function luaSpec(): Record<string, LuaValue> {
-  const header = (Object.keys(HEADER_FIELDS) as (keyof typeof HEADER_FIELDS)[]).map((k) =>
-    fieldData(HEADER_FIELDS[k], { key: k, offset: HEADER_OFFSETS[k] }),
-  );
+  const header = HEADER_PLACES.map((p) => fieldData(p.field, { key: p.name, offset: p.offset }));
   const options: Record<string, LuaValue> = {};
-  for (const [k, f] of Object.entries(OPTION_FIELDS) as [string, FieldSpec][]) {
-    options[k] = fieldData(f, { key: k, item_label: LIST_ITEM_LABEL[k] });
+  for (const k of keysOf(OPTION_FIELDS)) {
+    const f: FieldSpec = OPTION_FIELDS[k];
+    options[k] = fieldData(f, { key: k, item_label: f.item === "uint" ? f.itemLabel : undefined });
   }
-  let at = 0;
-  const entry = (Object.entries(ENTRY_FIELDS) as [string, FieldSpec][]).map(([k, f]) => {
-    const d = fieldData(f, { key: k, offset: at });
-    at += f.size;
-    return d;
-  });
+  const entry = ENTRY_PLACES.map((p) => fieldData(p.field, { key: p.name, offset: p.offset }));
   const messages: Record<string, LuaValue> = {};
   for (const m of MESSAGES) messages[String(m.code)] = messageData(m);
   const typeNames: Record<string, LuaValue> = {};
   for (let code = 0; code < 32; code++) typeNames[String(code)] = typeName(code);
   const problems: Record<string, LuaValue> = {};
-  for (const [k, p] of Object.entries(PROBLEMS)) problems[k] = { id: p.id, category: p.category, severity: p.severity, summary: p.summary };
+  for (const [k, p] of Object.entries(PROBLEMS)) {
+    const variants: Record<string, LuaValue> = {};
+    for (const [v, t] of Object.entries(("variants" in p ? p.variants : undefined) ?? {})) variants[v] = templateData(t);
+    problems[k] = { id: p.id, category: p.category, severity: p.severity, summary: p.summary, text: templateData(p.text), variants };
+  }
   const classes: Record<string, LuaValue> = {};
   for (const c of CLASSES) classes[c] = classRanges(c);
   return {
@@ -245,7 +182,7 @@ export function luaSpec(): Record<string, LuaValue> {
     header,
     options,
     /** Registration order (Lua tables keep none). */
-    option_keys: Object.keys(OPTION_FIELDS),
+    option_keys: keysOf(OPTION_FIELDS),
     entry,
     messages,
     ack: { name: ACK_SPEC.name, short: ACK_SPEC.short, src: ACK_SPEC.src, group: ACK_SPEC.group },

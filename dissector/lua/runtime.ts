@@ -3,7 +3,8 @@
  * table that generate.ts writes before it. It knows no field, message or problem by content:
  * it reads the header fields, picks the layout the Header Length selects, reads its slots and
  * repeated items, checks the value classes and Source/Group rules, and reports problems by
- * their keys, in the same order and under the same conditions as src/codec/decode.ts. Then it
+ * their keys with the sentences of their templates, in the same order and under the same
+ * conditions as src/codec/decode.ts. Then it
  * builds the tree the way dissector/tree/build-tree.ts does and attaches expert items to the
  * field each problem names.
  *
@@ -83,6 +84,31 @@ local function classes_text(classes)
   local t = {}
   for i, c in ipairs(classes) do t[i] = SPEC.class_text[c] end
   return concat(t, " or ")
+end
+
+-- Templates of the table (problem sentences, list entries): literal strings and
+-- { f = name, fmt = format } references filled from the table of values v.
+local FORMATS = {
+  s = function(x) return x == 1 and "" or "s" end,
+  hex2 = function(x) return format("%02x", x) end,
+}
+local function fill(template, v)
+  local out = {}
+  for i, part in ipairs(template) do
+    if type(part) == "string" then out[i] = part
+    else
+      local x = v[part.f]
+      if part.fmt then out[i] = FORMATS[part.fmt](x)
+      elseif type(x) == "number" then out[i] = format("%d", x)
+      else out[i] = tostring(x) end
+    end
+  end
+  return concat(out)
+end
+-- The sentence of a problem (variant: one of its other sentences).
+local function problem_text(key, v, variant)
+  local p = P[key]
+  return fill(variant and p.variants[variant] or p.text, v)
 end
 
 -- Reading values from the datagram bytes s (a Lua string); offsets are 0-based.
@@ -173,7 +199,7 @@ end
 
 local function check_value(d, def, v, o)
   if def.valid and def.problem and not in_classes(v, def.valid) then
-    add_problem(d, def.problem, format("%s %d (expected %s)", def.label, v, classes_text(def.valid)), o, def.size, def.abbrev)
+    add_problem(d, def.problem, problem_text(def.problem, { label = def.label, value = v, expected = classes_text(def.valid) }), o, def.size, def.abbrev)
   end
 end
 
@@ -184,7 +210,7 @@ local function read_field(s, d, def, o)
     local valid
     v, valid = read_username(s, o, def.size)
     if not valid and def.problem then
-      add_problem(d, def.problem, format('Username "%s" is not 1 to 8 printable ASCII characters without spaces', v), o, def.size, def.abbrev)
+      add_problem(d, def.problem, problem_text(def.problem, { text = v }), o, def.size, def.abbrev)
     end
   elseif def.kind == "ipv4" then
     v = format("%d.%d.%d.%d", byte(s, o + 1, o + 4))
@@ -197,10 +223,10 @@ end
 
 local function check_ids(d, m, name, src, group)
   if not in_classes(m.src, src) then
-    add_problem(d, "src", format("Source ID %d in a %s (expected %s)", m.src, name, classes_text(src)), H.src.offset, H.src.size, H.src.abbrev)
+    add_problem(d, "src", problem_text("src", { label = H.src.label, value = m.src, message = name, expected = classes_text(src) }), H.src.offset, H.src.size, H.src.abbrev)
   end
   if not in_classes(m.group, group) then
-    add_problem(d, "group", format("Group ID %d in a %s (expected %s)", m.group, name, classes_text(group)), H.group.offset, H.group.size, H.group.abbrev)
+    add_problem(d, "group", problem_text("group", { label = H.group.label, value = m.group, message = name, expected = classes_text(group) }), H.group.offset, H.group.size, H.group.abbrev)
   end
 end
 
@@ -229,7 +255,7 @@ local function read_options(s, d, m, layout, count)
     for i = 1, count do
       local v = read_uint(s, o, item)
       check_value(d, item, v, o)
-      if seen[v] and rep.duplicate then add_problem(d, rep.duplicate, format("Client %d is invited twice", v), o, rep.size, item.abbrev) end
+      if seen[v] and rep.duplicate then add_problem(d, rep.duplicate, problem_text(rep.duplicate, { value = v }), o, rep.size, item.abbrev) end
       seen[v] = true
       list[i] = v
       o = o + rep.size
@@ -250,7 +276,7 @@ local function analyse(s)
   local length = #s
   local d = { length = length, count = 0, problems = {}, malformed = false }
   if length < HL then
-    add_problem(d, "short", format("Datagram of %d byte%s is shorter than the %d-byte header", length, length == 1 and "" or "s", HL), 0, length)
+    add_problem(d, "short", problem_text("short", { length = length, header = HL }), 0, length)
     return d
   end
   local m = {}
@@ -260,64 +286,58 @@ local function analyse(s)
   d.spec = spec
   for _, def in ipairs(SPEC.header) do
     local v = m[def.key]
-    if def.valid and def.problem and not in_classes(v, def.valid) then
-      -- a one-bit flag that must be clear
-      add_problem(d, def.problem, def.label .. " bit is set (senders set 0)", def.offset, def.size, def.abbrev)
-    end
+    if def.valid then check_value(d, def, v, def.offset) end
   end
-  if not spec then add_problem(d, "unknownType", format("Type 0x%02x is reserved", m.type), H.type.offset, H.type.size, H.type.abbrev) end
+  if not spec then add_problem(d, "unknownType", problem_text("unknownType", { type = m.type }), H.type.offset, H.type.size, H.type.abbrev) end
   local hlen = m.hlen
   if hlen < HL then
-    add_problem(d, "hlenMin", format("Header Length %d is below the %d-byte minimum", hlen, HL), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
+    add_problem(d, "hlenMin", problem_text("hlenMin", { hlen = hlen, header = HL }), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
     return d
   end
   if hlen > length then
-    add_problem(d, "hlenBeyond", format("Header Length %d runs past the end of the %d-byte datagram", hlen, length), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
+    add_problem(d, "hlenBeyond", problem_text("hlenBeyond", { hlen = hlen, length = length }), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
     return d
   end
   if m.ack == 1 then
     check_ids(d, m, SPEC.ack.name, SPEC.ack.src, SPEC.ack.group)
     if hlen ~= HL then
-      add_problem(d, "ackHlen", format("Acknowledgement with Header Length %d (must be %d)", hlen, HL), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
+      add_problem(d, "ackHlen", problem_text("ackHlen", { hlen = hlen, header = HL }), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
       return d
     end
     d.layout = { base = HL, slots = {} }
-    if length ~= HL then add_problem(d, "trailing", format("%d bytes after an acknowledgement", length - HL), HL, length - HL) end
+    if length ~= HL then add_problem(d, "trailing", problem_text("trailing", { count = length - HL }, "ack"), HL, length - HL) end
     if spec and spec.implicit then
-      add_problem(d, "implicitAck", spec.name .. " is acknowledged by its response, not by an ACK", H.ack.offset, H.ack.size, H.ack.abbrev)
+      add_problem(d, "implicitAck", problem_text("implicitAck", { message = spec.name }), H.ack.offset, H.ack.size, H.ack.abbrev)
     end
     return d
   end
   if not spec then return d end
   local layout, count = match_layout(spec, hlen)
   if not layout then
-    add_problem(d, "hlenType", format("Header Length %d does not fit a %s (%s)", hlen, spec.name, spec.hl_rule), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
+    add_problem(d, "hlenType", problem_text("hlenType", { hlen = hlen, message = spec.name, rule = spec.hl_rule }), H.hlen.offset, H.hlen.size, H.hlen.abbrev)
     return d
   end
   d.layout, d.count = layout, count
   if not spec.payload and length ~= hlen then
-    add_problem(d, "trailing", format("%d bytes after the header of a %s", length - hlen, spec.name), hlen, length - hlen)
+    add_problem(d, "trailing", problem_text("trailing", { count = length - hlen, message = spec.name }), hlen, length - hlen)
   end
   check_ids(d, m, spec.name, spec.src, spec.group)
   read_options(s, d, m, layout, count)
-  if spec.payload then
-    local len_def, data_def = SPEC.options.data_len, SPEC.options.data
+  local pl = layout.payload
+  if spec.payload and pl then
+    local len_def, data_def = SPEC.options[pl.len], SPEC.options[pl.field]
     local data_len = m[len_def.key] or 0
     local available = length - hlen
     local n = available < data_len and available or data_len
     local text, valid = decode_utf8(sub(s, hlen + 1, hlen + n))
     m[data_def.key] = text
+    d.payload_field = data_def
     d.payload_length = n
     if available ~= data_len then
-      local why
-      if available < data_len then
-        why = format("Data Length %d but only %d payload byte%s", data_len, available, available == 1 and "" or "s")
-      else
-        why = format("Data Length %d but %d payload bytes (%d extra)", data_len, available, available - data_len)
-      end
-      add_problem(d, "dataLen", why, hlen - len_def.size, len_def.size, len_def.abbrev)
+      local values = { dataLen = data_len, available = available, extra = available - data_len }
+      add_problem(d, "dataLen", problem_text("dataLen", values, available > data_len and "extra" or nil), pl.len_offset, len_def.size, len_def.abbrev)
     end
-    if not valid and data_def.problem then add_problem(d, data_def.problem, "Payload is not valid UTF-8", hlen, n, data_def.abbrev) end
+    if not valid and data_def.problem then add_problem(d, data_def.problem, problem_text(data_def.problem, {}), hlen, n, data_def.abbrev) end
   end
   return d
 end
@@ -369,7 +389,7 @@ local function info_value(m, key)
     if #list == 0 then return "0 entries" end
     if #list > 3 then return #list .. " entries" end
     local t = {}
-    for i, e in ipairs(list) do t[i] = format("%s(%d) group %d", e.username, e.client_id, e.group) end
+    for i, e in ipairs(list) do t[i] = fill(def.item_info, e) end
     return concat(t, ", ")
   end
   if how == "client" then return client_text(v or 0) end
@@ -458,14 +478,14 @@ local function build_tree(d, tvb, tree)
           for i, e in ipairs(list) do
             local at = o + (i - 1) * rep.size
             local sub_item = root:add(SPEC.options[rep.field].pf, tvb(at, rep.size))
-            sub_item:set_text(format("%s %d: %s (%d), group %d, %s:%d", SPEC.options[rep.field].label, i, e.username, e.client_id, e.group, e.ip, e.port))
+            sub_item:set_text(format("%s %d: %s", SPEC.options[rep.field].label, i, fill(SPEC.options[rep.field].item_text, e)))
             if nodes then nodes[#nodes + 1] = { abbrev = rep.abbrev, offset = at, length = rep.size, item = sub_item, children = true } end
             for _, def in ipairs(SPEC.entry) do add_field(sub_item, def, tvb, at + def.offset, e[def.key], nodes) end
           end
         end
       end
       if d.payload_length then
-        local def = SPEC.options.data
+        local def = d.payload_field
         local text = m[def.key]
         local item = root:add(def.pf, tvb(m.hlen, d.payload_length), text)
         item:set_text(def.label .. ": " .. quote(text))

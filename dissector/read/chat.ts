@@ -12,10 +12,9 @@
 import { ANALYSIS_FIELDS } from "../analysis/fields.js";
 import type { ConversationAnalyzer, GroupEvent } from "../analysis/index.js";
 import { PUBLIC_GROUP } from "../../src/protocol/fields.js";
+import { MSG } from "../../src/protocol/messages.js";
 import type { ReadFrame } from "./frame.js";
 
-const DATA = 0x05;
-const GROUP_CREATION_ACCEPT = 0x07;
 /** Direct copies of one decentralized message are sent within this many seconds of each other. */
 const COPY_WINDOW = 1;
 
@@ -88,11 +87,11 @@ export class ChatCollector {
     this.times[f.number] = f.time;
     const m = f.decoded.message;
     if (!m || m.ack || f.decoded.layout === null) return;
-    if (m.type === GROUP_CREATION_ACCEPT && m.new_group !== undefined) {
+    if (m.type === MSG.createAccept && m.new_group !== undefined) {
       this.modes.set(m.new_group, m.mode === 1 ? "decentralized" : "centralized");
       return;
     }
-    if (m.type !== DATA || m.data === undefined) return;
+    if (m.type !== MSG.data || m.data === undefined) return;
     for (const x of f.analysis().fields) {
       if (x.name === ANALYSIS_FIELDS.retransmission.abbrev || x.name === ANALYSIS_FIELDS.spurious_retransmission.abbrev) return;
     }

@@ -7,6 +7,7 @@
  * The columns must be known before the first row, so a flow reads the capture twice: the first
  * pass finds the endpoints (and names them), the second writes rows (FlowLayout.row).
  */
+import { MSG } from "../../src/protocol/messages.js";
 import { typeColumn } from "../summary/summary-line.js";
 import type { ReadFrame } from "./frame.js";
 
@@ -46,7 +47,7 @@ function center(text: string, width: number): string {
 export function flowLabel(f: ReadFrame): string {
   let label = typeColumn(f.decoded);
   const m = f.decoded.message;
-  if (m && !m.ack && m.type === 0x05 && m.data !== undefined) label += ` "${m.data}"`;
+  if (m && !m.ack && m.type === MSG.data && m.data !== undefined) label += ` "${m.data}"`;
   for (const x of f.analysis().fields) {
     if (x.name === "imp.analysis.retransmission" || x.name === "imp.analysis.spurious_retransmission") label = `[retx] ${label}`;
   }

@@ -5,13 +5,13 @@
  * completed from the finished analyzer.
  */
 import { typeName } from "../../src/protocol/fields.js";
+import { MSG } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
 import { ANALYSIS_EXPERTS_BY_ID } from "../analysis/fields.js";
 import { percentiles, type ConversationAnalyzer, type TransactionKind } from "../analysis/index.js";
 import type { ReadFrame } from "./frame.js";
 import { renderTable } from "./table.js";
 
-const DATA = 0x05;
 const SUMMARIES = new Map<string, string>([
   ...Object.values(PROBLEMS).map((p) => [p.id, p.summary] as [string, string]),
   ...[...ANALYSIS_EXPERTS_BY_ID.values()].map((e) => [e.id, e.summary] as [string, string]),
@@ -126,12 +126,12 @@ export class StatsCollector {
       this.byId.set(p.id, (this.byId.get(p.id) ?? 0) + 1);
     }
     let retx = false;
-    if (m && !m.ack && m.type === DATA) {
+    if (m && !m.ack && m.type === MSG.data) {
       for (const e of f.analysis().experts) {
         if (e.id === "imp.analysis.retransmission" || e.id === "imp.analysis.spurious_retransmission") retx = true;
       }
     }
-    if (m && !m.ack && m.type === DATA && !retx && f.decoded.layout !== null) {
+    if (m && !m.ack && m.type === MSG.data && !retx && f.decoded.layout !== null) {
       const s = f.src.toString();
       const d = f.dst.toString();
       this.dataSent.set(s, (this.dataSent.get(s) ?? 0) + 1);

@@ -3,20 +3,12 @@
  * offset, length, bitmask, raw value and display text; list entries and invitees as subtrees;
  * the payload as text; the codec's problems attached as expert items to the field they concern.
  */
-import type { Decoded, ImpMessage } from "../../src/codec/message.js";
-import {
-  ENTRY_FIELDS,
-  HEADER_FIELDS,
-  HEADER_LENGTH,
-  HEADER_OFFSETS,
-  LIST_ENTRY_LENGTH,
-  FLAG_NAMES,
-  OPTION_FIELDS,
-  typeName,
-  type FieldSpec,
-} from "../../src/protocol/fields.js";
+import type { Decoded, ImpMessage, ListEntry } from "../../src/codec/message.js";
+import { FLAG_NAMES, HEADER_FIELDS, typeName, type FieldSpec } from "../../src/protocol/fields.js";
+import { ENTRY_PLACES, HEADER_PLACES, layoutOffsets, type LayoutPlaces } from "../../src/protocol/layout.js";
 import { ACK_SPEC } from "../../src/protocol/messages.js";
 import type { Problem } from "../../src/protocol/problems.js";
+import { compileTemplate } from "../../src/protocol/template.js";
 import { bitPattern } from "./bits.js";
 import { node, walk, type FieldValue, type TreeNode } from "./node.js";
 
@@ -30,16 +22,29 @@ export function displayValue(field: FieldSpec, value: FieldValue, opts: TreeOpti
   if (typeof value !== "number") return field.kind === "text" ? JSON.stringify(value) : String(value);
   const name = field.values?.[value];
   const hex = `0x${value.toString(16).padStart(2, "0")}`;
-  if (field.abbrev === "imp.type") return name !== undefined ? `${name} (${hex})` : typeName(value);
+  if (field.abbrev === HEADER_FIELDS.type.abbrev) return name !== undefined ? `${name} (${hex})` : typeName(value);
   if (field.base === "hex") return hex;
   if (field.values === FLAG_NAMES) return name ?? String(value);
-  const user = isClientField(field) && value !== 0 ? opts.nameOf?.(value) : undefined;
+  const user = field.refers === "client" && value !== 0 ? opts.nameOf?.(value) : undefined;
   if (user) return `${user} (${value})`;
   return name !== undefined ? `${name} (${value})` : String(value);
 }
 
-function isClientField(field: FieldSpec): boolean {
-  return ["imp.src", "imp.client_id", "imp.invitee", "imp.invitees", "imp.entry.client_id"].includes(field.abbrev);
+const itemTexts = new Map<string, (e: ListEntry) => string>();
+
+/** The text of one list entry, from its field's `itemText` template (`alice (1), group 1, ...`). */
+function entryText(list: FieldSpec, e: ListEntry): string {
+  const template = list.itemText ?? "";
+  let fill = itemTexts.get(template);
+  if (!fill) {
+    fill = compileTemplate<ListEntry>(template, (name) => {
+      const place = ENTRY_PLACES.find((p) => p.name === name);
+      if (!place) throw new Error(`${list.abbrev}: item template names unknown field {${name}}`);
+      return (entry) => String(entry[place.name]);
+    });
+    itemTexts.set(template, fill);
+  }
+  return fill(e);
 }
 
 function fieldNode(field: FieldSpec, value: FieldValue, offset: number, opts: TreeOptions): TreeNode {
@@ -62,55 +67,46 @@ export function buildTree(d: Decoded, _bytes: Uint8Array, opts: TreeOptions = {}
     root.experts.push(...d.problems);
     return root;
   }
-  const header = node(`Header (${HEADER_LENGTH} bytes)`, 0, HEADER_LENGTH);
-  for (const [name, field] of Object.entries(HEADER_FIELDS) as [keyof typeof HEADER_FIELDS, FieldSpec][]) {
-    header.children.push(fieldNode(field, m[name], HEADER_OFFSETS[name], opts));
-  }
-  root.children.push(...header.children);
-
-  let offset = HEADER_LENGTH;
-  const values = m as unknown as Record<string, unknown>;
-  if (d.layout) {
-    for (const slot of d.layout.slots) {
-      for (const name of slot.fields) {
-        const v = values[name];
-        if (typeof v === "number" || typeof v === "string") root.children.push(fieldNode(OPTION_FIELDS[name], v, offset, opts));
-      }
-      offset += slot.size;
-    }
-    if (d.layout.repeat?.field === "invitees" && m.invitees) {
-      const f = OPTION_FIELDS.invitees;
-      const list = node(`Invitees: ${m.invitees.map((id) => displayValue(f, id, opts)).join(", ")}`, offset, m.invitees.length, {
-        abbrev: f.abbrev,
-      });
-      m.invitees.forEach((id, i) => {
-        list.children.push(fieldNode({ ...f, label: "Invitee", kind: "uint" }, id, offset + i, opts));
-      });
-      root.children.push(list);
-      offset += m.invitees.length;
-    } else if (d.layout.repeat?.field === "entry" && m.entry) {
-      m.entry.forEach((e, i) => {
-        const at = offset + i * LIST_ENTRY_LENGTH;
-        const entry = node(`Entry ${i + 1}: ${e.username} (${e.client_id}), group ${e.group}, ${e.ip}:${e.port}`, at, LIST_ENTRY_LENGTH, {
-          abbrev: OPTION_FIELDS.entry.abbrev,
-        });
-        let fo = at;
-        for (const [k, f] of Object.entries(ENTRY_FIELDS) as [string, FieldSpec][]) {
-          entry.children.push(fieldNode(f, (e as unknown as Record<string, FieldValue>)[k]!, fo, opts));
-          fo += f.size;
-        }
-        root.children.push(entry);
-      });
-    }
-  }
-  if (m.payload && m.data !== undefined) {
-    const f = OPTION_FIELDS.data;
-    root.children.push(
-      node(`${f.label}: ${JSON.stringify(m.data)}`, m.hlen, m.payload.length, { abbrev: f.abbrev, value: m.data, display: JSON.stringify(m.data) }),
-    );
-  }
+  for (const p of HEADER_PLACES) root.children.push(fieldNode(p.field, m[p.name], p.offset, opts));
+  if (d.layout) addOptions(root, m, layoutOffsets(d.layout), opts);
   attachProblems(root, d.problems);
   return root;
+}
+
+/** The option fields, the list and the payload of a message at the places of its layout. */
+function addOptions(root: TreeNode, m: ImpMessage, places: LayoutPlaces, opts: TreeOptions): void {
+  for (const p of places.options) {
+    const v = m[p.name];
+    if (typeof v === "number" || typeof v === "string") root.children.push(fieldNode(p.field, v, p.offset, opts));
+  }
+  const repeat = places.repeat;
+  const items = repeat ? m[repeat.name] : undefined;
+  if (repeat && items) {
+    const f = repeat.field;
+    const size = repeat.itemSize;
+    const offset = places.repeatOffset;
+    if (f.item === "entry") {
+      items.forEach((e, i) => {
+        if (typeof e !== "object") return;
+        const at = offset + i * size;
+        const entry = node(`${f.label} ${i + 1}: ${entryText(f, e)}`, at, size, { abbrev: f.abbrev });
+        for (const p of ENTRY_PLACES) entry.children.push(fieldNode(p.field, e[p.name], at + p.offset, opts));
+        root.children.push(entry);
+      });
+    } else {
+      const ids = items.filter((id) => typeof id === "number");
+      const list = node(`${f.label}: ${ids.map((id) => displayValue(f, id, opts)).join(", ")}`, offset, ids.length * size, { abbrev: f.abbrev });
+      const item: FieldSpec = { ...f, label: f.itemLabel ?? f.label, kind: "uint" };
+      for (const [i, id] of ids.entries()) list.children.push(fieldNode(item, id, offset + i * size, opts));
+      root.children.push(list);
+    }
+  }
+  const payload = places.payload;
+  const text = payload ? m[payload.name] : undefined;
+  if (payload && m.payload && typeof text === "string") {
+    const f = payload.field;
+    root.children.push(node(`${f.label}: ${JSON.stringify(text)}`, m.hlen, m.payload.length, { abbrev: f.abbrev, value: text, display: JSON.stringify(text) }));
+  }
 }
 
 /** Puts each problem on the node of the field it names (the deepest covering its bytes), else on the root. */

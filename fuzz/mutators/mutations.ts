@@ -7,16 +7,13 @@
 import { Buffer } from "node:buffer";
 import { decode, encode } from "../../src/codec/index.js";
 import {
-  ENTRY_FIELDS,
-  HEADER_FIELDS,
+  ENTRY_PLACES,
   HEADER_LENGTH,
-  HEADER_OFFSETS,
-  LIST_ENTRY_LENGTH,
-  OPTION_FIELDS,
+  HEADER_PLACES,
   MESSAGES,
+  layoutOffsets,
   maskShift,
   messageSpec,
-  repeatSize,
   type FieldSpec,
   type Layout,
 } from "../../src/protocol/index.js";
@@ -64,74 +61,58 @@ export interface Mutation {
 
 export const SEQUENCE_KINDS: ReadonlySet<MutationKind> = new Set(["duplicate", "replay", "dropAck", "wrongSeq", "reorder"]);
 
+/** A field a mutation can name, at its offset (the first item's for list fields; `itemSize` apart). */
+export interface FieldOffset {
+  offset: number;
+  spec: FieldSpec;
+  /** Bytes from one item to the next, for the fields of a list. */
+  itemSize?: number;
+}
+
 /** Offsets of the option fields of a layout (the first item of a list for entry fields). */
-export function optionOffsets(layout: Layout): Map<string, { offset: number; spec: FieldSpec }> {
-  const out = new Map<string, { offset: number; spec: FieldSpec }>();
-  let off = HEADER_LENGTH;
-  for (const slot of layout.slots) {
-    for (const name of slot.fields) out.set(name, { offset: off, spec: OPTION_FIELDS[name] });
-    off += slot.size;
-  }
-  if (layout.repeat?.field === "entry") {
-    let at = off;
-    for (const [name, f] of Object.entries(ENTRY_FIELDS)) {
-      out.set(`entry.${name}`, { offset: at, spec: f });
-      at += f.size;
-    }
-  } else if (layout.repeat?.field === "invitees") {
-    out.set("invitees", { offset: off, spec: OPTION_FIELDS.invitees });
+export function optionOffsets(layout: Layout): Map<string, FieldOffset> {
+  const out = new Map<string, FieldOffset>();
+  const places = layoutOffsets(layout);
+  for (const p of places.options) out.set(p.name, { offset: p.offset, spec: p.field });
+  const repeat = places.repeat;
+  if (repeat?.field.item === "entry") {
+    for (const p of ENTRY_PLACES) out.set(`${repeat.name}.${p.name}`, { offset: places.repeatOffset + p.offset, spec: p.field, itemSize: repeat.itemSize });
+  } else if (repeat) {
+    out.set(repeat.name, { offset: places.repeatOffset, spec: repeat.field, itemSize: repeat.itemSize });
   }
   return out;
 }
 
-const HEADER_SPECS: ReadonlyMap<string, { offset: number; spec: FieldSpec }> = new Map(
-  Object.entries(HEADER_FIELDS).map(([k, f]) => [k, { offset: HEADER_OFFSETS[k as keyof typeof HEADER_OFFSETS], spec: f }]),
-);
+const HEADER_SPECS: ReadonlyMap<string, FieldOffset> = new Map(HEADER_PLACES.map((p) => [p.name, { offset: p.offset, spec: p.field }]));
 
-/** Name of the field that holds byte `offset` (bit `bit` for byte 0). */
+/** Name of the field that holds byte `offset` (bit `bit` of a container shared under masks). */
 export function fieldAt(layout: Layout | null, hlen: number, offset: number, bit = 7): string {
-  if (offset === 0) {
-    for (const f of Object.values(HEADER_FIELDS)) if (HEADER_OFFSETS[f.name as keyof typeof HEADER_OFFSETS] === 0 && f.mask & (1 << bit)) return f.name;
-    return "type";
+  for (const p of HEADER_PLACES) {
+    const f = p.field;
+    if (offset >= p.offset && offset < p.offset + f.size && (f.mask === 0 || (f.mask & (1 << bit)) !== 0)) return p.name;
   }
-  for (const [name, { offset: o, spec }] of HEADER_SPECS) if (offset >= o && offset < o + spec.size) return name;
   if (offset >= hlen) return "payload";
-  if (layout) {
-    let best = "options";
-    let bestOff = -1;
-    for (const [name, { offset: o, spec }] of optionOffsets(layout)) {
-      const size = name.startsWith("entry.") ? LIST_ENTRY_LENGTH : Math.max(spec.size, 1);
-      const inList = layout.repeat && (name.startsWith("entry.") || name === "invitees");
-      const rel = offset - o;
-      const hit = inList ? rel >= 0 && (name === "invitees" || rel % LIST_ENTRY_LENGTH < spec.size) : rel >= 0 && rel < size;
-      if (hit && o > bestOff) {
-        if (name.startsWith("entry.")) {
-          const entryRel = (offset - (optionOffsets(layout).get("entry.client_id")?.offset ?? o)) % LIST_ENTRY_LENGTH;
-          let at = 0;
-          for (const [n, f] of Object.entries(ENTRY_FIELDS)) {
-            if (entryRel >= at && entryRel < at + f.size) return `entry.${n}`;
-            at += f.size;
-          }
-        }
-        best = name;
-        bestOff = o;
-      }
-    }
-    return best;
+  if (!layout) return "options";
+  const places = layoutOffsets(layout);
+  for (const p of places.options) if (offset >= p.offset && offset < p.offset + Math.max(p.field.size, 1)) return p.name;
+  const repeat = places.repeat;
+  if (repeat && offset >= places.repeatOffset) {
+    if (repeat.field.item !== "entry") return repeat.name;
+    const rel = (offset - places.repeatOffset) % repeat.itemSize;
+    for (const p of ENTRY_PLACES) if (rel >= p.offset && rel < p.offset + p.field.size) return `${repeat.name}.${p.name}`;
   }
   return "options";
 }
 
+/** Writes `value` into the field's container under its mask (big-endian over the field's size). */
 function patch(buf: Uint8Array, offset: number, f: FieldSpec, value: number): void {
   if (offset + f.size > buf.length) return;
-  if (f.size === 2) {
-    const v = value & 0xffff;
-    buf[offset] = v >>> 8;
-    buf[offset + 1] = v & 0xff;
-    return;
-  }
   if (f.mask === 0) {
-    buf[offset] = value & 0xff;
+    let v = value;
+    for (let i = f.size - 1; i >= 0; i--) {
+      buf[offset + i] = v & 0xff;
+      v = Math.floor(v / 256);
+    }
     return;
   }
   buf[offset] = (buf[offset]! & ~f.mask & 0xff) | ((value << maskShift(f.mask)) & f.mask);
@@ -150,7 +131,7 @@ export function build(t: Template, seq: number, ctx: IdContext, mutations: reado
     if (m.kind === "truncate") buf = buf.subarray(0, Math.max(0, buf.length - Number(m.value)));
     else if (m.kind === "extend") buf = Buffer.concat([buf, Buffer.alloc(Number(m.value), 0x41)]);
     else if (m.kind === "count" && layout?.repeat) {
-      const size = repeatSize(layout.repeat.field);
+      const size = layoutOffsets(layout).repeat!.itemSize;
       const hl = d.message!.hlen;
       const n = Number(m.value);
       if (n > 0) buf = Buffer.concat([buf.subarray(0, hl), Buffer.alloc(n * size, 0x02), buf.subarray(hl)]);
@@ -159,28 +140,29 @@ export function build(t: Template, seq: number, ctx: IdContext, mutations: reado
   }
   if (buf === base) buf = Buffer.from(base);
   // fields
-  const offsets = layout ? optionOffsets(layout) : new Map<string, { offset: number; spec: FieldSpec }>();
+  const offsets = layout ? optionOffsets(layout) : new Map<string, FieldOffset>();
   const payloadLen = spec?.payload ? base.length - (d.message?.hlen ?? base.length) : 0;
   for (const m of mutations) {
     if (m.kind === "flags") {
       buf[0] = (buf[0]! & ~FLAGS_MASK) | (Number(m.value) & FLAGS_MASK);
     } else if (m.kind === "username") {
-      const at = offsets.get(m.field === "entry.username" ? "entry.username" : "username");
-      const bytes = Buffer.from(String(m.value) === "otherName" ? Buffer.from(ctx.otherName.padEnd(8, " "), "latin1") : Buffer.from(String(m.value), "hex"));
+      const at = offsets.get(m.field);
       if (at) {
-        const o = at.offset + (m.at ?? 0) * LIST_ENTRY_LENGTH;
-        if (o + 8 <= buf.length) bytes.copy(buf, o, 0, 8);
+        const size = at.spec.size;
+        const bytes = Buffer.from(String(m.value) === "otherName" ? Buffer.from(ctx.otherName.padEnd(size, " "), "latin1") : Buffer.from(String(m.value), "hex"));
+        const o = at.offset + (m.at ?? 0) * (at.itemSize ?? 0);
+        if (o + size <= buf.length) bytes.copy(buf, o, 0, size);
       }
     } else if (m.kind === "field") {
       const h = HEADER_SPECS.get(m.field);
       const o = h ?? offsets.get(m.field);
       if (!o) continue;
-      const offset = o.offset + (m.field.startsWith("entry.") || m.field === "invitees" ? (m.at ?? 0) * (m.field === "invitees" ? 1 : LIST_ENTRY_LENGTH) : 0);
+      const offset = o.offset + (m.at ?? 0) * (o.itemSize ?? 0);
       let v: number;
-      if (m.field === "hlen") {
+      if (o.spec.lengthOf === "header") {
         const exact = d.message?.hlen ?? HEADER_LENGTH;
         v = m.value === "exact-1" ? exact - 1 : m.value === "exact+1" ? exact + 1 : m.value === "dgram" ? buf.length : m.value === "dgram+1" ? buf.length + 1 : Number(m.value);
-      } else if (m.field === "data_len") {
+      } else if (o.spec.lengthOf !== undefined) {
         const hl = d.message?.hlen ?? HEADER_LENGTH;
         v = m.value === "payload-1" ? payloadLen - 1 : m.value === "payload+1" ? payloadLen + 1 : m.value === "hlen" ? hl : Number(m.value);
       } else v = resolve(m.value as FieldValue, ctx);
@@ -207,6 +189,15 @@ export const SHAPE_CONTEXT: IdContext = {
   roster: [{ client_id: 1, group: 1, username: "fuzz", ip: "127.0.0.1", port: 1 }],
 };
 
+/**
+ * Header fields a mutation sets to an interesting value: all but the one-bit flags (mutated
+ * together, FLAG_FIELDS), the Header Length twice as often.
+ */
+const HEADER_TARGETS: readonly { name: string; field: FieldSpec }[] = (() => {
+  const fields = HEADER_PLACES.filter((p) => !FLAG_FIELDS.includes(p.field));
+  return [...fields, ...fields.filter((p) => p.field.lengthOf === "header")];
+})();
+
 const INTERESTING_BYTES = [0x00, 0x01, 0x04, 0x05, 0x7f, 0x80, 0xfe, 0xff, 0x20];
 const SPLICE_SOURCES: readonly string[] = MESSAGES.map((s) => {
   try {
@@ -226,29 +217,33 @@ export function randomMutations(rng: Rng, t: Template, allowSequence = true): Mu
   const layout = d.layout;
   const hlen = d.message?.hlen ?? HEADER_LENGTH;
   const spec = t.ack ? undefined : messageSpec(t.type);
-  const options = layout ? [...optionOffsets(layout)].filter(([n]) => n !== "data_len" && !n.endsWith("username") && n !== "entry.ip") : [];
+  const offsets = layout ? [...optionOffsets(layout)] : [];
+  // Number fields (lists of numbers included) whose value is not a computed length.
+  const options = offsets.filter(([, o]) => (o.spec.kind === "uint" || o.spec.kind === "list") && o.spec.lengthOf === undefined);
+  const username = offsets.find(([, o]) => o.spec.kind === "username");
+  const payloadLength = layout ? layoutOffsets(layout).payload?.length.name : undefined;
   const out: Mutation[] = [];
   const n = 1 + (rng.chance(0.3) ? 1 + rng.int(2) : 0);
   for (let i = 0; i < n; i++) {
     const r = rng.int(100);
     if (r < 30) {
-      const name = rng.pick(["type", "src", "group", "hlen", "hlen"] as const);
-      const values = name === "hlen" ? headerLengthValues(spec) : interestingValues(HEADER_FIELDS[name]);
-      out.push({ kind: "field", field: name, value: rng.pick(values) });
+      const p = rng.pick(HEADER_TARGETS);
+      const values = p.field.lengthOf === "header" ? headerLengthValues(spec) : interestingValues(p.field);
+      out.push({ kind: "field", field: p.name, value: rng.pick(values) });
     } else if (r < 38) {
       out.push({ kind: "flags", field: FLAG_FIELDS.map((f) => f.name).join("+"), value: rng.int(FLAGS_MASK + 1) });
     } else if (r < 55 && (options.length > 0 || spec?.payload)) {
-      if (spec?.payload && rng.chance(0.4)) {
-        out.push({ kind: "field", field: "data_len", value: rng.pick(dataLengthValues()) });
+      if (spec?.payload && payloadLength && rng.chance(0.4)) {
+        out.push({ kind: "field", field: payloadLength, value: rng.pick(dataLengthValues()) });
       } else if (options.length > 0) {
-        const [name, { spec: f }] = rng.pick(options);
-        const item = name.startsWith("entry.") || name === "invitees" ? { at: rng.int(Math.max(1, d.count)) } : {};
+        const [name, { spec: f, itemSize }] = rng.pick(options);
+        const item = itemSize !== undefined ? { at: rng.int(Math.max(1, d.count)) } : {};
         out.push({ kind: "field", field: name, value: rng.pick(interestingValues(f)), ...item });
       } else i--;
-    } else if (r < 63 && layout && (layout.slots.some((s) => s.fields.includes("username")) || layout.repeat?.field === "entry")) {
-      const entry = layout.repeat?.field === "entry";
+    } else if (r < 63 && username) {
+      const [name, { itemSize }] = username;
       const u = rng.chance(0.15) ? { label: "taken", hex: "otherName" } : rng.pick(USERNAME_CASES);
-      out.push({ kind: "username", field: entry ? "entry.username" : "username", value: u.hex, ...(entry ? { at: rng.int(Math.max(1, d.count)) } : {}) });
+      out.push({ kind: "username", field: name, value: u.hex, ...(itemSize !== undefined ? { at: rng.int(Math.max(1, d.count)) } : {}) });
     } else if (r < 73) {
       const k = rng.int(3);
       if (k === 0) out.push({ kind: "truncate", field: base.length > hlen ? "payload" : "options", value: 1 + rng.int(Math.max(1, base.length - 1)) });

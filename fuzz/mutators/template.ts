@@ -4,7 +4,8 @@
  * "ownGroup") and resolved when the case runs, since the target assigns them.
  */
 import type { ListEntry, MessageInput } from "../../src/codec/index.js";
-import { OPTION_FIELDS, messageSpec, type FieldSpec, type MessageSpec, type OptionFieldName } from "../../src/protocol/index.js";
+import { setField } from "../../src/codec/message.js";
+import { OPTION_FIELDS, keysOf, messageSpec, type FieldSpec, type MessageSpec, type OptionFieldName } from "../../src/protocol/index.js";
 import type { FieldValue, Symbolic } from "./values.js";
 
 export interface IdContext {
@@ -54,16 +55,16 @@ export function resolve(v: FieldValue, ctx: IdContext): number {
 
 /** Default of one option field, from its kind, its IdClasses and its name. */
 function defaultOption(name: OptionFieldName): FieldValue | FieldValue[] | string | undefined {
-  const f = OPTION_FIELDS[name] as FieldSpec;
+  const f: FieldSpec = OPTION_FIELDS[name];
   switch (f.kind) {
     case "username":
       return "$own";
     case "text":
       return "fuzz";
     case "list":
-      return name === "invitees" ? ["other"] : "$roster";
+      return f.item === "entry" ? "$roster" : ["other"];
     default:
-      if (name === "data_len") return undefined; // computed by encode
+      if (f.lengthOf !== undefined) return undefined; // computed by encode
       if (f.valid?.includes("private")) return "ownGroup";
       if (f.valid?.includes("client")) return name === "client_id" ? "own" : "other";
       return 0;
@@ -90,7 +91,8 @@ export function templateFor(spec: MessageSpec, groupOf: FieldValue = 1): Templat
     }
   }
   if (layout.repeat) options[layout.repeat.field] = defaultOption(layout.repeat.field)!;
-  if (spec.payload) options.data = "fuzz";
+  const payload = spec.payload ? keysOf(OPTION_FIELDS).find((k) => OPTION_FIELDS[k].kind === "text") : undefined;
+  if (payload) options[payload] = defaultOption(payload) as string;
   return {
     type: spec.code,
     src: idOfClass(spec.src, "own", "ownGroup"),
@@ -104,9 +106,12 @@ export function ackTemplate(type: number, seq: number, src: FieldValue): Templat
   return { type, ack: 1, seq, src, group: 0, options: {} };
 }
 
+/** Option fields by name, for the names a template stores. */
+const OPTION_NAMES: ReadonlyMap<string, OptionFieldName> = new Map(keysOf(OPTION_FIELDS).map((k) => [k, k]));
+
 /** A concrete MessageInput for `encode`. */
 export function toMessage(t: Template, seq: number, ctx: IdContext): MessageInput {
-  const m: Record<string, unknown> = {
+  const m: MessageInput = {
     type: t.type,
     ack: t.ack ?? 0,
     seq: t.seq ?? seq,
@@ -114,14 +119,17 @@ export function toMessage(t: Template, seq: number, ctx: IdContext): MessageInpu
     group: resolve(t.group, ctx),
   };
   const spec = t.ack ? undefined : messageSpec(t.type);
-  if (!spec) return m as unknown as MessageInput;
+  if (!spec) return m;
   for (const [k, v] of Object.entries(t.options)) {
-    if (v === "$own") m[k] = ctx.ownName;
-    else if (v === "$other") m[k] = ctx.otherName;
-    else if (v === "$roster") m[k] = ctx.roster;
-    else if (Array.isArray(v)) m[k] = v.map((x) => resolve(x, ctx));
-    else if (k === "data" || typeof v === "string" && k === "username") m[k] = v;
-    else m[k] = resolve(v as FieldValue, ctx);
+    const name = OPTION_NAMES.get(k);
+    if (!name) continue;
+    const kind = OPTION_FIELDS[name].kind;
+    if (v === "$own") setField(m, name, ctx.ownName);
+    else if (v === "$other") setField(m, name, ctx.otherName);
+    else if (v === "$roster") setField(m, name, ctx.roster);
+    else if (Array.isArray(v)) setField(m, name, v.map((x) => resolve(x, ctx)));
+    else if (kind === "text" || (typeof v === "string" && kind === "username")) setField(m, name, v);
+    else setField(m, name, resolve(v as FieldValue, ctx));
   }
-  return m as unknown as MessageInput;
+  return m;
 }

@@ -5,8 +5,8 @@
  * - uint fields: the boundaries of their width (from size and mask), every named value, the
  *   edges of every IdClass they may hold (`valid`), and, for fields of 5 bits or fewer that have
  *   value names (Type), every code, assigned or reserved;
- * - client-ID-like fields (value names CLIENT_NAMES or valid "client") also take symbolic IDs:
- *   own, another client's, a third's, unknown; group-like fields own group and another's;
+ * - fields that refer to a client (`refers: "client"`) also take symbolic IDs: own, another
+ *   client's, a third's, unknown; fields that refer to a group own group and another's;
  * - the one-bit header fields of byte 0 (R/S/A) are also mutated together through all combinations;
  * - Header Length: 0..4, exact +/- 1, every HL the type's layouts allow (variants, n +/- 1),
  *   the datagram length, one more, 0xFFFF; Data Length lies both ways;
@@ -16,12 +16,10 @@
 import {
   ACK_SPEC,
   MESSAGES,
-  CLIENT_NAMES,
   ENTRY_FIELDS,
-  GROUP_NAMES,
   HEADER_FIELDS,
   HEADER_LENGTH,
-  HEADER_OFFSETS,
+  HEADER_PLACES,
   OPTION_FIELDS,
   USERNAME_LENGTH,
   inIdClass,
@@ -67,10 +65,10 @@ function classRange(cls: IdClass): [number, number] {
 }
 
 export function isClientField(f: FieldSpec): boolean {
-  return f.values === CLIENT_NAMES || (f.valid?.includes("client") ?? false);
+  return f.refers === "client";
 }
 export function isGroupField(f: FieldSpec): boolean {
-  return f.values === GROUP_NAMES || (f.valid?.some((c) => c === "private" || c === "public") ?? false);
+  return f.refers === "group";
 }
 
 const cache = new Map<FieldSpec, readonly FieldValue[]>();
@@ -119,8 +117,11 @@ export function headerLengthValues(spec: MessageSpec | undefined): readonly Fiel
   return [...[...set].sort((a, b) => a - b), ...RELATIVE_LENGTHS];
 }
 
+/** The option field that holds a payload's length (Data Length). */
+const PAYLOAD_LENGTH: FieldSpec = Object.values<FieldSpec>(OPTION_FIELDS).find((f) => f.lengthOf !== undefined)!;
+
 export function dataLengthValues(): readonly FieldValue[] {
-  const f = OPTION_FIELDS.data_len;
+  const f = PAYLOAD_LENGTH;
   const max = 2 ** fieldBits(f) - 1;
   return [0, 1, max, max - 1, ...RELATIVE_DATA_LENGTHS];
 }
@@ -151,8 +152,8 @@ export const USERNAME_CASES: readonly { label: string; hex: string }[] = (() => 
   ];
 })();
 
-/** The single-bit header fields that share byte 0 with Type (R/S/A), from the table. */
-export const FLAG_FIELDS: readonly FieldSpec[] = Object.values(HEADER_FIELDS).filter(
-  (f) => f.mask !== 0 && fieldBits(f) === 1 && HEADER_OFFSETS[f.name as keyof typeof HEADER_OFFSETS] === 0,
-);
+/** The single-bit header fields that share their container with Type (R/S/A), from the table. */
+export const FLAG_FIELDS: readonly FieldSpec[] = HEADER_PLACES.filter(
+  (p) => p.field.mask !== 0 && fieldBits(p.field) === 1 && p.offset === HEADER_PLACES.find((t) => t.field === HEADER_FIELDS.type)!.offset,
+).map((p) => p.field);
 export const FLAGS_MASK = FLAG_FIELDS.reduce((m, f) => m | f.mask, 0);

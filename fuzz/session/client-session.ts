@@ -4,7 +4,7 @@
  * each case brings it into a state with well-formed server messages, sends the steps, ACKs what
  * the client sends, then puts it back in the Public Group and runs its timers out.
  */
-import { decode, encode, type Decoded, type ListEntry, type MessageInput } from "../../src/codec/index.js";
+import { decode, encode, headerValue, type Decoded, type ListEntry, type MessageInput } from "../../src/codec/index.js";
 import { MSG, PROBLEMS, messageSpec, typeName } from "../../src/protocol/index.js";
 import { findingKey, stepOrder, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
 import { build } from "../mutators/mutations.js";
@@ -174,9 +174,9 @@ export class ClientSession {
     p.noAck = false;
     this.windows = [];
     // Accept and Reject are recognised by state, outside the link's Sequence.
-    const type = bytes.length > 0 ? bytes[0]! >>> 3 : -1;
+    const type = headerValue(bytes, "type");
     const byState = type === MSG.connAccept || type === MSG.connReject;
-    if (bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prev;
+    if (headerValue(bytes, "ack") === 0) p.lastSent = p.settled && !byState ? headerValue(bytes, "seq") : prev;
     return ok;
   }
 

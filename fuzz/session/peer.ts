@@ -4,7 +4,7 @@
  * what the target told it (group, pending invitation). It acknowledges every message the target
  * sends it (unless the case drops that ACK), so stop-and-wait stays in step whatever the case did.
  */
-import { decode, encode, type Decoded } from "../../src/codec/index.js";
+import { decode, encode, headerValue, type Decoded } from "../../src/codec/index.js";
 import { MSG, messageSpec, PUBLIC_GROUP } from "../../src/protocol/index.js";
 import type { Role } from "../case.js";
 
@@ -46,9 +46,8 @@ export class FuzzPeer {
   /** Records a datagram about to be sent (its Type and Sequence, when it awaits an answer). */
   sending(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const ack = bytes[0]! & 1;
-    if (ack) return;
-    this.outstanding = { type: bytes[0]! >>> 3, seq: (bytes[0]! >>> 1) & 1 };
+    if (headerValue(bytes, "ack") !== 0) return;
+    this.outstanding = { type: headerValue(bytes, "type"), seq: headerValue(bytes, "seq") };
     this.settled = false;
   }
 

@@ -4,7 +4,7 @@
  * whatever the target sends so stop-and-wait stays in step, tears everything down, and runs
  * the oracles after the case.
  */
-import { decode, type Decoded } from "../../src/codec/index.js";
+import { decode, headerValue, type Decoded } from "../../src/codec/index.js";
 import { MSG, messageSpec } from "../../src/protocol/index.js";
 import { findingKey, ROLES, stepOrder, type Finding, type FuzzCase, type Role, type Step } from "../case.js";
 import { build, SEQUENCE_KINDS } from "../mutators/mutations.js";
@@ -360,9 +360,10 @@ export class FuzzSession implements StateDriver, CaseRunner {
     this.windows = [];
     // The target took it (ACKed or answered): the Sequence moves on; otherwise it stays.
     // A Connection Request is answered by state, outside the link's Sequence.
-    const byState = wasConnected && (bytes[0]! >>> 3) === MSG.connRequest;
-    if (bytes.length > 0 && (bytes[0]! & 1) === 0) p.lastSent = p.settled && !byState ? (bytes[0]! >>> 1) & 1 : prevSent;
-    if (p.settled && (bytes[0]! & 1) === 0 && (bytes[0]! >>> 3) === MSG.disconnect) {
+    const type = headerValue(bytes, "type");
+    const byState = wasConnected && type === MSG.connRequest;
+    if (headerValue(bytes, "ack") === 0) p.lastSent = p.settled && !byState ? headerValue(bytes, "seq") : prevSent;
+    if (p.settled && headerValue(bytes, "ack") === 0 && type === MSG.disconnect) {
       p.connected = false;
       p.departed = true;
     }
@@ -403,7 +404,7 @@ export class FuzzSession implements StateDriver, CaseRunner {
     // As in runStep: the Sequence moves on when the target took the datagram.
     sentBytes.forEach((bytes, i) => {
       const p = batch[i]!;
-      if (bytes.length > 0 && (bytes[0]! & 1) === 0 && p.settled) p.lastSent = (bytes[0]! >>> 1) & 1;
+      if (headerValue(bytes, "ack") === 0 && p.settled) p.lastSent = headerValue(bytes, "seq");
     });
     this.windows = [];
     const tornDown = ok && (await this.teardown());

@@ -1,66 +1,54 @@
 /**
  * Encoding, derived from the spec table: the exact bytes WIRE.md prescribes for a sender
  * (space-padded username in a Connection Request, NUL-padded list entries, HL computed).
- * Length fields are computed unless the caller overrides them (the fuzzer lies on purpose).
+ * Fields that hold a length (`lengthOf`) are computed unless the caller overrides them (the
+ * fuzzer lies on purpose); fields with a `default` (padding) may be left out.
  */
 import { Buffer } from "node:buffer";
-import {
-  ENTRY_FIELDS,
-  HEADER_FIELDS,
-  HEADER_LENGTH,
-  LIST_ENTRY_LENGTH,
-  OPTION_FIELDS,
-  type FieldSpec,
-} from "../protocol/fields.js";
-import { layoutHeaderLength, messageSpec, type Layout, type MessageSpec } from "../protocol/messages.js";
+import type { HEADER_FIELDS, OPTION_FIELDS, FieldSpec } from "../protocol/fields.js";
+import { ENTRY_PLACES, HEADER_LENGTH, HEADER_PLACES, layoutHeaderLength, layoutOffsets, type Layout, type LayoutPlaces } from "../protocol/layout.js";
+import { messageSpec, type MessageSpec } from "../protocol/messages.js";
 import { writeIpv4, writeUint, writeUsername } from "./field-codec.js";
-import type { MessageInput } from "./message.js";
+import type { ListEntry, MessageInput } from "./message.js";
 
-export interface LengthOverrides {
-  /** Header Length to put on the wire instead of the computed one. */
-  hlen?: number;
-  /** Data Length to put on the wire instead of the payload's length. */
-  data_len?: number;
-}
+type LengthFieldsOf<T> = { [K in keyof T]: T[K] extends { readonly lengthOf: string } ? K : never }[keyof T];
+
+/**
+ * Values to put on the wire instead of the computed ones, for the fields that hold a length
+ * (Header Length, Data Length).
+ */
+export type LengthOverrides = { [K in LengthFieldsOf<typeof HEADER_FIELDS> | LengthFieldsOf<typeof OPTION_FIELDS>]?: number };
 
 /** Encodes a message; throws RangeError/TypeError for values the wire cannot carry. */
 export function encode(message: MessageInput, overrides: LengthOverrides = {}): Buffer {
   const spec = message.ack ? undefined : messageSpec(message.type);
   const layout = spec ? chooseLayout(spec, message) : undefined;
-  const count = layout?.repeat ? repeatItems(message, layout).length : 0;
-  const payload = payloadBytes(message, spec);
-  const hlen = layout ? layoutHeaderLength(layout, count) : HEADER_LENGTH;
+  const places = layout ? layoutOffsets(layout) : undefined;
+  const items = places?.repeat ? (message[places.repeat.name] ?? []) : [];
+  const payload = payloadBytes(message, places);
+  const hlen = layout ? layoutHeaderLength(layout, items.length) : HEADER_LENGTH;
   const buf = Buffer.alloc(hlen + payload.length);
+  /** The lengths a length field may hold, by what it is the length of. */
+  const lengthOf = (f: FieldSpec): number | undefined =>
+    f.lengthOf === "header" ? hlen : f.lengthOf === places?.payload?.name ? payload.length : undefined;
+  const byName: Readonly<Partial<Record<string, number>>> = overrides;
+  const override = (name: string): number | undefined => byName[name];
 
-  writeUint(buf, 0, HEADER_FIELDS.type, message.type);
-  writeUint(buf, 0, HEADER_FIELDS.reserved, message.reserved ?? 0);
-  writeUint(buf, 0, HEADER_FIELDS.seq, message.seq ?? 0);
-  writeUint(buf, 0, HEADER_FIELDS.ack, message.ack ?? 0);
-  writeUint(buf, 1, HEADER_FIELDS.src, message.src ?? 0);
-  writeUint(buf, 2, HEADER_FIELDS.group, message.group ?? 0);
-  writeUint(buf, 3, HEADER_FIELDS.hlen, overrides.hlen ?? hlen);
-
-  if (layout) {
-    const values = message as unknown as Record<string, unknown>;
-    let offset = HEADER_LENGTH;
-    for (const slot of layout.slots) {
-      for (const name of slot.fields) {
-        const field = OPTION_FIELDS[name];
-        const value = name === "data_len" ? (overrides.data_len ?? payload.length) : (values[name] ?? (name === "padding" ? 0 : undefined));
-        writeField(buf, offset, field, value, message.pad);
-      }
-      offset += slot.size;
+  for (const p of HEADER_PLACES) {
+    const value = p.field.lengthOf ? (override(p.name) ?? lengthOf(p.field)) : (message[p.name] ?? 0);
+    writeField(buf, p.offset, p.field, value);
+  }
+  if (places) {
+    for (const p of places.options) {
+      const f = p.field;
+      const value = f.lengthOf ? (override(p.name) ?? lengthOf(f)) : (message[p.name] ?? f.default);
+      writeField(buf, p.offset, f, value, message.pad);
     }
-    if (layout.repeat?.field === "invitees") {
-      for (const id of message.invitees ?? []) writeUint(buf, offset++, OPTION_FIELDS.invitees, id);
-    } else if (layout.repeat?.field === "entry") {
-      for (const entry of message.entry ?? []) {
-        let at = offset;
-        for (const [name, field] of Object.entries(ENTRY_FIELDS) as [string, FieldSpec][]) {
-          writeField(buf, at, field, (entry as unknown as Record<string, unknown>)[name], entry.pad);
-          at += field.size;
-        }
-        offset += LIST_ENTRY_LENGTH;
+    if (places.repeat) {
+      let offset = places.repeatOffset;
+      for (const item of items) {
+        writeItem(buf, offset, places.repeat.field, item);
+        offset += places.repeat.itemSize;
       }
     }
   }
@@ -68,12 +56,22 @@ export function encode(message: MessageInput, overrides: LengthOverrides = {}): 
   return buf;
 }
 
+/** One item of a list: a uint of the item's size, or a list entry's fields at their places. */
+function writeItem(buf: Buffer, offset: number, list: FieldSpec, item: number | ListEntry): void {
+  if (list.item !== "entry") {
+    writeField(buf, offset, list, item);
+    return;
+  }
+  const entry = typeof item === "object" ? item : undefined;
+  for (const p of ENTRY_PLACES) writeField(buf, offset + p.offset, p.field, entry?.[p.name], entry?.pad);
+}
+
 function writeField(buf: Buffer, offset: number, field: FieldSpec, value: unknown, pad?: number): void {
   if (value === undefined) throw new TypeError(`${field.abbrev} is required`);
   switch (field.kind) {
     case "username":
       if (typeof value !== "string" && !(value instanceof Uint8Array)) throw new TypeError(`${field.abbrev} must be a string`);
-      writeUsername(buf, offset, value, pad ?? field.pad ?? 0);
+      writeUsername(buf, offset, value, pad ?? field.pad ?? 0, field.size);
       return;
     case "ipv4":
       writeIpv4(buf, offset, String(value));
@@ -83,29 +81,34 @@ function writeField(buf: Buffer, offset: number, field: FieldSpec, value: unknow
   }
 }
 
+/** True when the message gives every field of the layout that a sender cannot compute or default. */
+function fills(layout: Layout, message: MessageInput): boolean {
+  for (const p of layoutOffsets(layout).options) {
+    if (p.field.default === undefined && p.field.lengthOf === undefined && message[p.name] === undefined) return false;
+  }
+  return true;
+}
+
 /** The sender's form, or the first variant whose extra fields the message carries. */
 function chooseLayout(spec: MessageSpec, message: MessageInput): Layout {
-  const values = message as unknown as Record<string, unknown>;
-  const complete = (l: Layout) =>
-    l.slots.every((s) => s.fields.every((f) => f === "padding" || f === "data_len" || values[f] !== undefined));
   // Prefer the largest layout the message fills, so a variant field that is set is not dropped.
-  const candidates = spec.layouts.filter(complete);
+  const candidates = spec.layouts.filter((l) => fills(l, message));
   const chosen = candidates.sort((a, b) => b.slots.length - a.slots.length)[0] ?? spec.layouts[0]!;
-  if (chosen.repeat) {
-    const n = repeatItems(message, chosen).length;
+  const repeat = layoutOffsets(chosen).repeat;
+  if (chosen.repeat && repeat) {
+    const n = (message[repeat.name] ?? []).length;
     if (n < chosen.repeat.min) {
-      throw new RangeError(`a ${spec.name} needs at least ${chosen.repeat.min} ${chosen.repeat.field === "entry" ? "entry" : "invitee"}`);
+      throw new RangeError(`a ${spec.name} needs at least ${chosen.repeat.min} ${(repeat.field.itemLabel ?? repeat.field.label).toLowerCase()}`);
     }
   }
   return chosen;
 }
 
-function repeatItems(message: MessageInput, layout: Layout): readonly unknown[] {
-  return (layout.repeat?.field === "invitees" ? message.invitees : message.entry) ?? [];
-}
-
-function payloadBytes(message: MessageInput, spec: MessageSpec | undefined): Uint8Array {
+function payloadBytes(message: MessageInput, places: LayoutPlaces | undefined): Uint8Array {
   if (message.payload) return message.payload;
-  if (spec?.payload) return Buffer.from(message.data ?? "", "utf8");
+  if (places?.payload) {
+    const text = message[places.payload.name];
+    return Buffer.from(typeof text === "string" ? text : "", "utf8");
+  }
   return new Uint8Array(0);
 }

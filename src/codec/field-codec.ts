@@ -3,26 +3,39 @@
  * the message codec only walks the layouts of the spec table and calls these.
  */
 import { Buffer } from "node:buffer";
-import { maskShift, USERNAME_LENGTH, type FieldSpec } from "../protocol/fields.js";
+import { maskShift, type FieldSpec } from "../protocol/fields.js";
+import { USERNAME_LENGTH } from "../protocol/layout.js";
+import { parseIpv4 } from "./ipv4.js";
 
-/** Unsigned value of a 1- or 2-byte field under its mask. */
+/** Unsigned value of a field of `size` bytes (big-endian) under its mask. */
 export function readUint(bytes: Uint8Array, offset: number, field: FieldSpec): number {
-  const raw = field.size === 2 ? (bytes[offset]! << 8) | bytes[offset + 1]! : bytes[offset]!;
+  const size = field.size;
+  let raw = bytes[offset]!;
+  if (size === 2) raw = (raw << 8) | bytes[offset + 1]!;
+  else for (let i = 1; i < size; i++) raw = raw * 256 + bytes[offset + i]!;
   return field.mask === 0 ? raw : (raw & field.mask) >>> maskShift(field.mask);
 }
 
 /** ORs a value into its container under the field's mask (the container must start zeroed). */
 export function writeUint(buf: Uint8Array, offset: number, field: FieldSpec, value: number): void {
-  const max = field.mask === 0 ? (field.size === 2 ? 0xffff : 0xff) : field.mask >>> maskShift(field.mask);
+  const size = field.size;
+  const max = field.mask !== 0 ? field.mask >>> maskShift(field.mask) : size === 1 ? 0xff : size === 2 ? 0xffff : 2 ** (8 * size) - 1;
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new RangeError(`${field.abbrev} must be an integer from 0 to ${max}, got ${String(value)}`);
   }
-  const shifted = field.mask === 0 ? value : (value << maskShift(field.mask)) & field.mask;
-  if (field.size === 2) {
+  let shifted = field.mask === 0 ? value : (value << maskShift(field.mask)) & field.mask;
+  if (size === 1) {
+    buf[offset] = (buf[offset]! | shifted) & 0xff;
+    return;
+  }
+  if (size === 2) {
     buf[offset] = (buf[offset]! | (shifted >>> 8)) & 0xff;
     buf[offset + 1] = (buf[offset + 1]! | shifted) & 0xff;
-  } else {
-    buf[offset] = (buf[offset]! | shifted) & 0xff;
+    return;
+  }
+  for (let i = size - 1; i >= 0; i--) {
+    buf[offset + i] = (buf[offset + i]! | shifted) & 0xff;
+    shifted = Math.floor(shifted / 256);
   }
 }
 
@@ -35,11 +48,11 @@ export interface UsernameRead {
   pad: number;
 }
 
-/** Reads an 8-byte username field, stripping either padding (WIRE.md section 2, erratum E8). */
-export function readUsername(bytes: Uint8Array, offset: number): UsernameRead {
-  let end = offset + USERNAME_LENGTH;
+/** Reads a username field of `size` (8) bytes, stripping either padding (WIRE.md section 2, erratum E8). */
+export function readUsername(bytes: Uint8Array, offset: number, size = USERNAME_LENGTH): UsernameRead {
+  let end = offset + size;
   while (end > offset && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x00)) end--;
-  const pad = end < offset + USERNAME_LENGTH ? bytes[end]! : -1;
+  const pad = end < offset + size ? bytes[end]! : -1;
   let plain = end > offset;
   for (let i = offset; i < end && plain; i++) {
     const b = bytes[i]!;
@@ -62,19 +75,21 @@ export function readUsername(bytes: Uint8Array, offset: number): UsernameRead {
   return { text, valid, pad };
 }
 
+const VALID_USERNAME = new RegExp(`^[\\x21-\\x7e]{1,${USERNAME_LENGTH}}$`);
+
 /** True when `name` is a valid username: 1..8 characters in 0x21..0x7E. */
 export function isValidUsername(name: string): boolean {
-  return /^[\x21-\x7e]{1,8}$/.test(name);
+  return VALID_USERNAME.test(name);
 }
 
-/** Writes an 8-byte username, left-aligned and padded with `pad`. */
-export function writeUsername(buf: Uint8Array, offset: number, value: string | Uint8Array, pad: number): void {
+/** Writes a username of `size` (8) bytes, left-aligned and padded with `pad`. */
+export function writeUsername(buf: Uint8Array, offset: number, value: string | Uint8Array, pad: number, size = USERNAME_LENGTH): void {
   const bytes = typeof value === "string" ? usernameBytes(value) : value;
-  if (bytes.length > USERNAME_LENGTH) {
-    throw new RangeError(`a username holds at most ${USERNAME_LENGTH} bytes, got ${bytes.length}`);
+  if (bytes.length > size) {
+    throw new RangeError(`a username holds at most ${size} bytes, got ${bytes.length}`);
   }
   buf.set(bytes, offset);
-  buf.fill(pad, offset + bytes.length, offset + USERNAME_LENGTH);
+  buf.fill(pad, offset + bytes.length, offset + size);
 }
 
 function usernameBytes(value: string): Uint8Array {
@@ -102,12 +117,12 @@ export function readIpv4(bytes: Uint8Array, offset: number): string {
 }
 
 export function writeIpv4(buf: Uint8Array, offset: number, ip: string): void {
-  const parts = ip.split(".");
-  const nums = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-  if (nums.length !== 4 || nums.some((n) => !(n >= 0 && n <= 255))) {
-    throw new RangeError(`not an IPv4 address: ${JSON.stringify(ip)}`);
-  }
-  for (let i = 0; i < 4; i++) buf[offset + i] = nums[i]!;
+  const n = parseIpv4(ip);
+  if (n < 0) throw new RangeError(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  buf[offset] = n >>> 24;
+  buf[offset + 1] = (n >>> 16) & 0xff;
+  buf[offset + 2] = (n >>> 8) & 0xff;
+  buf[offset + 3] = n & 0xff;
 }
 
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;

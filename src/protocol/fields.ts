@@ -3,18 +3,24 @@
  *
  * A field is plain data in the manner of Wireshark's hf arrays: its display label, its dotted
  * filter name, its wire kind, its width, its bitmask inside its container, its value names and a
- * one-line blurb. Codec, dissector tree, display filters, Lua export and fuzzer all read these.
+ * one-line blurb; what its value refers to (a client, a group), which field's length it holds and
+ * what a sender puts when a message leaves it out, in the manner of Scapy's fields. Codec,
+ * dissector tree, Info column, display filters, Lua export and fuzzer all read these; where a
+ * field sits is derived from the containers below and the message layouts (layout.ts).
  */
 import type { IdClass } from "./ids.js";
 import type { ProblemKey } from "./problems.js";
+import { TYPE_NAMES } from "./type-codes.js";
+
+export { TYPE_NAMES, typeName } from "./type-codes.js";
 
 /** How a field's bits are held on the wire. */
 export type FieldKind =
   | "uint" // unsigned integer of `size` bytes, big-endian, optionally under `mask`
-  | "username" // 8 ASCII bytes, left-aligned, padded (spaces or NULs)
+  | "username" // `size` (8) ASCII bytes, left-aligned, padded (spaces or NULs)
   | "ipv4" // 4 bytes, dotted quad
   | "text" // UTF-8 payload of variable length
-  | "list"; // repeated structure (list entries, invitees)
+  | "list"; // repeated items: one uint each (`item: "uint"`) or a list entry (`item: "entry"`)
 
 export type FieldBase = "dec" | "hex" | "none";
 
@@ -26,7 +32,7 @@ export interface FieldSpec {
   /** Display label, as in a Wireshark tree. */
   readonly label: string;
   readonly kind: FieldKind;
-  /** Width in bytes of the container the field lives in (0 for variable length). */
+  /** Width in bytes of the container the field lives in (0 for variable length; one item of a list). */
   readonly size: number;
   /** Bitmask inside the container; 0 means the whole container. */
   readonly mask: number;
@@ -40,32 +46,53 @@ export interface FieldSpec {
   readonly pad?: number;
   /** The problem reported when the value is not `valid`. */
   readonly problem?: ProblemKey;
+  /** What the value names: a client ID (shown as `alice(1)` when the name is known) or a group ID. */
+  readonly refers?: "client" | "group";
+  /**
+   * This field holds the length in bytes of that field, or with "header" of the header and its
+   * options (Scapy's FieldLenField(length_of=...)); senders compute it.
+   */
+  readonly lengthOf?: string;
+  /** Value a sender puts when the message leaves the field out (padding bits). */
+  readonly default?: number;
+  /** A list's items: one uint of `size` bytes each, or a list entry (ENTRY_FIELDS). */
+  readonly item?: "uint" | "entry";
+  /** Label of one item of a uint list in a protocol tree. */
+  readonly itemLabel?: string;
+  /** The problem reported for an item that repeats an earlier one of the same list. */
+  readonly unique?: ProblemKey;
+  /** How a tree shows one entry of a list: a template of its fields (`{username}`). */
+  readonly itemText?: string;
+  /** How the Info column shows one entry of a list: a template of its fields. */
+  readonly itemInfo?: string;
+  /** The Info column shows this field's value names in lower case. */
+  readonly infoLowercase?: boolean;
 }
 
-function uint8(name: string, label: string, blurb: string, extra: Partial<FieldSpec> = {}): FieldSpec {
+/** Fields that share one container, in wire order (mode + padding), or a single field. */
+export interface Slot<N extends string = OptionFieldName> {
+  readonly fields: readonly N[];
+  /** Width in bytes of the container: the widest of its fields. */
+  readonly size: number;
+}
+
+/** A container of fields of `table`. */
+export function container<T extends Readonly<Record<string, FieldSpec>>, N extends keyof T & string>(table: T, ...fields: N[]): Slot<N> {
+  return { fields, size: Math.max(...fields.map((f) => table[f]!.size)) };
+}
+
+/** Bytes of a record whose fields follow each other in declaration order (a list entry). */
+export function recordSize(table: Readonly<Record<string, FieldSpec>>): number {
+  let n = 0;
+  for (const f of Object.values(table)) n += f.size;
+  return n;
+}
+
+type UintSpec = FieldSpec & { readonly kind: "uint" };
+
+function uint8(name: string, label: string, blurb: string, extra: Partial<Omit<FieldSpec, "kind">> = {}): UintSpec {
   return { name, abbrev: `imp.${name}`, label, kind: "uint", size: 1, mask: 0, base: "dec", blurb, ...extra };
 }
-
-/** Value names of the 5-bit Type field; codes without a name are reserved. */
-export const TYPE_NAMES: Readonly<Record<number, string>> = {
-  0x00: "Connection Request",
-  0x01: "Connection Accept",
-  0x02: "Connection Reject",
-  0x03: "User List Request",
-  0x04: "User List Response",
-  0x05: "Data Message",
-  0x06: "Group Creation Request",
-  0x07: "Group Creation Accept",
-  0x08: "Group Creation Reject",
-  0x09: "Group Invitation Request",
-  0x0a: "Group Invitation Accept",
-  0x0b: "Group Invitation Reject",
-  0x0c: "Group Disjoint Request",
-  0x0d: "Group Dissolution",
-  0x0e: "Update List",
-  0x0f: "Update Disconnection",
-  0x10: "Disconnection Request",
-};
 
 export const MODE_NAMES: Readonly<Record<number, string>> = { 0: "Centralized", 1: "Decentralized" };
 export const REJECT_ERROR_NAMES: Readonly<Record<number, string>> = {
@@ -83,29 +110,31 @@ export const PUBLIC_GROUP = 1;
 export const BROADCAST_GROUP = 255;
 export const FIRST_PRIVATE_GROUP = 2;
 export const LAST_PRIVATE_GROUP = 254;
-export const HEADER_LENGTH = 5;
-export const USERNAME_LENGTH = 8;
-export const LIST_ENTRY_LENGTH = 16;
 export const DEFAULT_PORT = 1313;
 
-/** The header: 5 bytes, always present (WIRE.md section 2). Offsets are from the datagram start. */
+/** The header: 5 bytes, always present (WIRE.md section 2); its containers are HEADER_LAYOUT. */
 export const HEADER_FIELDS = {
   type: { ...uint8("type", "Type", "Message type (5 bits); 0x11..0x1F are reserved"), mask: 0xf8, base: "hex", values: TYPE_NAMES },
   reserved: { ...uint8("reserved", "Reserved", "Reserved bit: senders set 0, receivers ignore it"), mask: 0x04, values: FLAG_NAMES, valid: ["zero"], problem: "reservedSet" },
   seq: { ...uint8("seq", "Sequence", "Alternating bit of stop-and-wait ARQ"), mask: 0x02 },
   ack: { ...uint8("ack", "Acknowledgement", "1: acknowledges the message of this Type and Sequence"), mask: 0x01, values: FLAG_NAMES },
-  src: { ...uint8("src", "Source ID", "Sender's client ID; 0 = server or no ID yet"), values: CLIENT_NAMES },
-  group: { ...uint8("group", "Group ID", "Destination group: 0 none, 1 public, 2..254 private, 255 broadcast"), values: GROUP_NAMES },
-  hlen: { ...uint8("hlen", "Header Length", "Header plus options in bytes, never the payload; minimum 5"), size: 2 },
+  src: { ...uint8("src", "Source ID", "Sender's client ID; 0 = server or no ID yet"), values: CLIENT_NAMES, refers: "client" },
+  group: { ...uint8("group", "Group ID", "Destination group: 0 none, 1 public, 2..254 private, 255 broadcast"), values: GROUP_NAMES, refers: "group" },
+  hlen: { ...uint8("hlen", "Header Length", "Header plus options in bytes, never the payload; minimum 5"), size: 2, lengthOf: "header" },
 } as const satisfies Record<string, FieldSpec>;
 
-/** Byte offset of each header field's container. */
-export const HEADER_OFFSETS = { type: 0, reserved: 0, seq: 0, ack: 0, src: 1, group: 2, hlen: 3 } as const;
+/** The header's containers in wire order: Type, R, S and A share byte 0 under their masks. */
+export const HEADER_LAYOUT: readonly Slot<HeaderFieldName>[] = [
+  container(HEADER_FIELDS, "type", "reserved", "seq", "ack"),
+  container(HEADER_FIELDS, "src"),
+  container(HEADER_FIELDS, "group"),
+  container(HEADER_FIELDS, "hlen"),
+];
 
-/** Fields of a list entry (16 bytes; WIRE.md section 2, diagram order, erratum E12). */
+/** Fields of a list entry, in wire order (16 bytes; WIRE.md section 2, diagram order, erratum E12). */
 export const ENTRY_FIELDS = {
-  client_id: uint8("client_id", "Client ID", "Client ID of this user", { abbrev: "imp.entry.client_id", values: CLIENT_NAMES, valid: ["client"], problem: "clientId" }),
-  group: uint8("group", "Group ID", "Group this user is in", { abbrev: "imp.entry.group", values: GROUP_NAMES, valid: ["public", "private"], problem: "groupId" }),
+  client_id: uint8("client_id", "Client ID", "Client ID of this user", { abbrev: "imp.entry.client_id", values: CLIENT_NAMES, valid: ["client"], problem: "clientId", refers: "client" }),
+  group: uint8("group", "Group ID", "Group this user is in", { abbrev: "imp.entry.group", values: GROUP_NAMES, valid: ["public", "private"], problem: "groupId", refers: "group" }),
   username: {
     name: "username", abbrev: "imp.entry.username", label: "Username", kind: "username", size: 8, mask: 0, base: "none",
     blurb: "Username, 8 bytes, NUL-padded", problem: "username", pad: 0x00,
@@ -120,24 +149,30 @@ export const OPTION_FIELDS = {
     name: "username", abbrev: "imp.username", label: "Username", kind: "username", size: 8, mask: 0, base: "none",
     blurb: "Requested username, 8 bytes, space-padded by senders", problem: "username", pad: 0x20,
   },
-  client_id: uint8("client_id", "Client ID", "Client ID assigned by the server, or the client that left", { values: CLIENT_NAMES, valid: ["client"], problem: "target" }),
+  client_id: uint8("client_id", "Client ID", "Client ID assigned by the server, or the client that left", { values: CLIENT_NAMES, valid: ["client"], problem: "target", refers: "client" }),
   error: { ...uint8("error", "Error", "Why the connection was rejected"), mask: 0x80, values: REJECT_ERROR_NAMES },
-  mode: { ...uint8("mode", "Mode", "Group mode: 0 centralized, 1 decentralized"), mask: 0x80, values: MODE_NAMES },
-  padding: { ...uint8("padding", "Padding", "Seven padding bits, sent as 0 and ignored"), mask: 0x7f, base: "hex", valid: ["zero"], problem: "padding" },
-  new_group: uint8("new_group", "New Group ID", "Group ID the server assigned to the new group", { values: GROUP_NAMES, valid: ["private"], problem: "groupId" }),
-  invite_group: uint8("invite_group", "Group ID", "Group the invitation is for", { values: GROUP_NAMES, valid: ["private"], problem: "groupId" }),
-  invitee: uint8("invitee", "Invitee", "Client ID of the invited client", { valid: ["client"], problem: "target" }),
+  mode: { ...uint8("mode", "Mode", "Group mode: 0 centralized, 1 decentralized"), mask: 0x80, values: MODE_NAMES, infoLowercase: true },
+  padding: { ...uint8("padding", "Padding", "Seven padding bits, sent as 0 and ignored"), mask: 0x7f, base: "hex", valid: ["zero"], problem: "padding", default: 0 },
+  new_group: uint8("new_group", "New Group ID", "Group ID the server assigned to the new group", { values: GROUP_NAMES, valid: ["private"], problem: "groupId", refers: "group" }),
+  invite_group: uint8("invite_group", "Group ID", "Group the invitation is for", { values: GROUP_NAMES, valid: ["private"], problem: "groupId", refers: "group" }),
+  invitee: uint8("invitee", "Invitee", "Client ID of the invited client", { valid: ["client"], problem: "target", refers: "client" }),
   invitees: {
-    name: "invitees", abbrev: "imp.invitees", label: "Invitees", kind: "list", size: 1, mask: 0, base: "dec",
+    name: "invitees", abbrev: "imp.invitees", label: "Invitees", kind: "list", item: "uint", size: 1, mask: 0, base: "dec",
     blurb: "Client IDs invited to the new group, one byte each",
     valid: ["client"],
     problem: "target",
+    refers: "client",
+    itemLabel: "Invitee",
+    unique: "duplicateInvitee",
   },
-  data_len: { ...uint8("data_len", "Data Length", "Length of the payload that follows the header"), size: 2 },
+  data_len: { ...uint8("data_len", "Data Length", "Length of the payload that follows the header"), size: 2, lengthOf: "data" },
+  /** Payload as text (invalid UTF-8 replaced by U+FFFD; decoded messages keep the bytes in `payload`). */
   data: { name: "data", abbrev: "imp.data", label: "Data", kind: "text", size: 0, mask: 0, base: "none", blurb: "Payload, UTF-8 text", problem: "utf8" },
   entry: {
-    name: "entry", abbrev: "imp.entry", label: "Entry", kind: "list", size: LIST_ENTRY_LENGTH, mask: 0, base: "none",
+    name: "entry", abbrev: "imp.entry", label: "Entry", kind: "list", item: "entry", size: recordSize(ENTRY_FIELDS), mask: 0, base: "none",
     blurb: "User list entry: client ID, group ID, username, IPv4 address, UDP port",
+    itemText: "{username} ({client_id}), group {group}, {ip}:{port}",
+    itemInfo: "{username}({client_id}) group {group}",
   },
 } as const satisfies Record<string, FieldSpec>;
 
@@ -156,9 +191,4 @@ export function maskShift(mask: number): number {
   let shift = 0;
   while (((mask >> shift) & 1) === 0) shift++;
   return shift;
-}
-
-/** Type name, or "Reserved (0x15)" for an unassigned code. */
-export function typeName(code: number): string {
-  return TYPE_NAMES[code] ?? `Reserved (0x${code.toString(16).padStart(2, "0")})`;
 }

@@ -28,3 +28,19 @@ export const ID_CLASS_TEXT: Readonly<Record<IdClass, string>> = {
   private: "a private group (2..254)",
   broadcast: "255 (broadcast)",
 };
+
+const tables = new WeakMap<readonly IdClass[], Uint8Array>();
+
+/**
+ * The values 0..255 of these classes as a lookup table (1: in a class), made once per list of
+ * classes: a decoder checks a value with one load.
+ */
+export function idClassTable(classes: readonly IdClass[]): Uint8Array {
+  let t = tables.get(classes);
+  if (!t) {
+    t = new Uint8Array(256);
+    for (let v = 0; v < 256; v++) t[v] = inAnyIdClass(v, classes) ? 1 : 0;
+    tables.set(classes, t);
+  }
+  return t;
+}

@@ -16,6 +16,7 @@
  * Option syntax (imp proxy): `--loss 0.2` (both directions) or `--loss c2s:0.1,s2c:0.3`; the same
  * for --dup, --reorder, --corrupt, and `--delay 20±5` (`20+-5`, or `c2s:20±5,s2c:0`).
  */
+import { headerValue } from "../codec/header.js";
 import { MESSAGES } from "../protocol/messages.js";
 import { seededRandom } from "../util/random.js";
 
@@ -258,8 +259,8 @@ export class FaultEngine {
     let extraDelay = 0;
     // Scripted rules first: they name exact datagrams.
     if (this.spec.rules.length > 0 && bytes.length >= 1) {
-      const type = bytes[0]! >> 3;
-      const ack = (bytes[0]! & 1) === 1;
+      const type = headerValue(bytes, "type");
+      const ack = headerValue(bytes, "ack") === 1;
       this.spec.rules.forEach((r, i) => {
         if (r.type !== type || (r.direction !== "both" && r.direction !== dir) || (r.ack !== undefined && r.ack !== ack)) return;
         const n = ++this.matches[i]!;

@@ -15,7 +15,7 @@
  * client and server addresses, which is what `imp proxy`'s live view and `-w` show.
  */
 import dgram from "node:dgram";
-import { decode, encode, type MessageInput } from "../codec/index.js";
+import { decode, encode, headerValue } from "../codec/index.js";
 import { MSG as T } from "../protocol/messages.js";
 import type { Address } from "../transport/index.js";
 import { FaultEngine, emptyFaults, type FaultDecision, type FaultSpec, type ProxyDirection } from "./faults.js";
@@ -186,7 +186,7 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
     const d: FaultDecision = faults.decide(dir, bytes, { ...(s.name !== undefined ? { name: s.name } : {}), ...(s.id !== undefined ? { id: s.id } : {}) });
     if (d.applied.length > 0) {
       for (const a of d.applied) stats.faults[a] = (stats.faults[a] ?? 0) + 1;
-      log?.({ event: "fault", dir, client: s.client, ...(s.name !== undefined ? { name: s.name } : {}), applied: d.applied, type: bytes.length > 0 ? bytes[0]! >> 3 : -1 });
+      log?.({ event: "fault", dir, client: s.client, ...(s.name !== undefined ? { name: s.name } : {}), applied: d.applied, type: headerValue(bytes, "type") });
     }
     if (d.out.length === 0) {
       stats[dir].dropped++;
@@ -228,8 +228,8 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
     st.bytesIn += bytes.length;
     s.lastSeen = performance.now();
     if (bytes.length >= 1) {
-      const type = bytes[0]! >> 3;
-      const ack = bytes[0]! & 1;
+      const type = headerValue(bytes, "type");
+      const ack = headerValue(bytes, "ack");
       if (dir === "c2s" && type === T.connRequest && ack === 0 && s.name === undefined) learnName(s, bytes);
       if (dir === "s2c" && ack === 0) {
         if (type === T.connAccept) learnId(s, bytes);
@@ -273,7 +273,7 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
     }
     if (!changed) return bytes;
     stats.rewritten++;
-    return encode(m as MessageInput);
+    return encode(m);
   };
 
   const openSession = (client: Address, key: string): Session | null => {
