@@ -45,7 +45,11 @@ export function loadLibraries(dir: string | undefined): { pcapParser?: PcapParse
 }
 
 /** Runs `start` and resolves with its outcome, also when it throws or never ends. */
-function probe(library: string, timeoutMs: number, start: (count: () => void, done: (outcome: string) => void) => void): Promise<LibraryProbe> {
+function probe(
+  library: string,
+  timeoutMs: number,
+  start: (count: () => void, done: (outcome: string) => void) => void,
+): Promise<LibraryProbe> {
   return new Promise((resolve) => {
     let packets = 0;
     let finished = false;
@@ -115,7 +119,14 @@ export async function probeFeatures(
   for (const [i, file] of files.entries()) {
     const path = join(dir, `probe-${i}.${file.format}`);
     write(path, file.bytes);
-    const run = file.format === "pcap" ? (libs.pcapParser ? probePcapParser(libs.pcapParser, path, 5000) : undefined) : libs.pcapNgParser ? probePcapNgParser(libs.pcapNgParser, path, 5000) : undefined;
+    const run =
+      file.format === "pcap"
+        ? libs.pcapParser
+          ? probePcapParser(libs.pcapParser, path, 5000)
+          : undefined
+        : libs.pcapNgParser
+          ? probePcapNgParser(libs.pcapNgParser, path, 5000)
+          : undefined;
     if (run) {
       const result = await run;
       out.push({ library: result.library, file: file.name, expected: file.expected, result });

@@ -25,7 +25,15 @@ import {
   wrapLink,
   type CaptureWriterOptions,
 } from "../dissector/capture/index.js";
-import { loadLibraries, probeFeatures, probePcapNgParser, probePcapParser, type CraftedFile, type FeatureProbe, type LibraryProbe } from "./capture-libs.js";
+import {
+  loadLibraries,
+  probeFeatures,
+  probePcapNgParser,
+  probePcapParser,
+  type CraftedFile,
+  type FeatureProbe,
+  type LibraryProbe,
+} from "./capture-libs.js";
 import { fmtBytes, PeakRss, printRows, timeItAsync, type BenchRow } from "./report.js";
 
 export interface BenchCaptureOptions {
@@ -65,7 +73,8 @@ function payloadPool(): Uint8Array[] {
  */
 async function generate(path: string, format: "pcap" | "pcapng", n: number): Promise<number> {
   const pool = payloadPool();
-  const options: CaptureWriterOptions = format === "pcap" ? { format, path } : { format, path, interfaces: [{ linkType: LinkType.ETHERNET, name: "eth0", tsresol: 9 }] };
+  const options: CaptureWriterOptions =
+    format === "pcap" ? { format, path } : { format, path, interfaces: [{ linkType: LinkType.ETHERNET, name: "eth0", tsresol: 9 }] };
   const writer = createCaptureWriter(options);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
@@ -134,7 +143,14 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Benc
         extra: `file ${fmtBytes(fileBytes[format]!)}, RSS ${fmtBytes(rssBefore)} -> peak ${fmtBytes(peak)} (+${fmtBytes(Math.max(0, peak - rssBefore))})`,
       });
 
-      const probeRun = format === "pcap" ? (libs.pcapParser ? probePcapParser(libs.pcapParser, path) : undefined) : libs.pcapNgParser ? probePcapNgParser(libs.pcapNgParser, path) : undefined;
+      const probeRun =
+        format === "pcap"
+          ? libs.pcapParser
+            ? probePcapParser(libs.pcapParser, path)
+            : undefined
+          : libs.pcapNgParser
+            ? probePcapNgParser(libs.pcapNgParser, path)
+            : undefined;
       if (probeRun) {
         const libRss = new PeakRss();
         const result = await probeRun;
@@ -160,7 +176,10 @@ export async function benchCapture(opts: BenchCaptureOptions = {}): Promise<Benc
     printRows(`capture (${n} datagrams)`, rows);
     if (features.length > 0) {
       console.log("\n## npm readers on crafted files (packets delivered / packets in the file before any damage)");
-      for (const f of features) console.log(`  ${f.library.padEnd(22)} ${f.file.padEnd(44)} ${String(f.result.packets).padStart(3)}/${f.expected}  ${f.result.outcome}`);
+      for (const f of features)
+        console.log(
+          `  ${f.library.padEnd(22)} ${f.file.padEnd(44)} ${String(f.result.packets).padStart(3)}/${f.expected}  ${f.result.outcome}`,
+        );
     }
   }
   return { rows, peakRss, fileBytes, libraries, features };
@@ -172,7 +191,8 @@ function craftedFiles(): CraftedFile[] {
   const eth = wrapLink(LinkType.ETHERNET, ip);
   const written = (options: CaptureWriterOptions, count = 10): Uint8Array => {
     const writer = createCaptureWriter(options);
-    for (let i = 0; i < count; i++) writer.writeFrame(wrapLink(options.interfaces?.[0]?.linkType ?? LinkType.ETHERNET, ip), { tsSec: 1_700_000_000 + i });
+    for (let i = 0; i < count; i++)
+      writer.writeFrame(wrapLink(options.interfaces?.[0]?.linkType ?? LinkType.ETHERNET, ip), { tsSec: 1_700_000_000 + i });
     return writer.bytes();
   };
   const join = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
@@ -184,17 +204,54 @@ function craftedFiles(): CraftedFile[] {
     { name: "pcap µs, last record cut by 10 bytes", format: "pcap", bytes: pcap.subarray(0, pcap.length - 10), expected: 9 },
     { name: "pcap µs, big-endian", format: "pcap", bytes: written({ format: "pcap", byteOrder: "big" }), expected: 10 },
     { name: "pcap ns", format: "pcap", bytes: written({ format: "pcap", nanosecond: true }), expected: 10 },
-    { name: "pcap, caplen field 0x7fffffff in record 5", format: "pcap", bytes: (() => { const b = pcap.slice(); new DataView(b.buffer).setUint32(24 + 4 * (16 + eth.length) + 8, 0x7fffffff, true); return b; })(), expected: 4 },
+    {
+      name: "pcap, caplen field 0x7fffffff in record 5",
+      format: "pcap",
+      bytes: (() => {
+        const b = pcap.slice();
+        new DataView(b.buffer).setUint32(24 + 4 * (16 + eth.length) + 8, 0x7fffffff, true);
+        return b;
+      })(),
+      expected: 4,
+    },
     { name: "pcapng, IDB without options (as editcap)", format: "pcapng", bytes: written({ format: "pcapng" }), expected: 10 },
     { name: "pcapng, IDB if_name eth0", format: "pcapng", bytes: pcapng, expected: 10 },
-    { name: "pcapng, IDB if_name lo + if_tsresol 9", format: "pcapng", bytes: written({ format: "pcapng", interfaces: [{ ...named, name: "lo", tsresol: 9 }] }), expected: 10 },
+    {
+      name: "pcapng, IDB if_name lo + if_tsresol 9",
+      format: "pcapng",
+      bytes: written({ format: "pcapng", interfaces: [{ ...named, name: "lo", tsresol: 9 }] }),
+      expected: 10,
+    },
     { name: "pcapng, last block cut by 10 bytes", format: "pcapng", bytes: pcapng.subarray(0, pcapng.length - 10), expected: 9 },
-    { name: "pcapng, big-endian", format: "pcapng", bytes: written({ format: "pcapng", byteOrder: "big", interfaces: [named] }), expected: 10 },
-    { name: "pcapng, 2 SPB + 2 PB", format: "pcapng", bytes: join(encodeShb(), encodeIdb(named), encodeSpb(eth), encodeSpb(eth), encodePb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: eth }), encodePb({ interfaceId: 0, tsSec: 2, tsNsec: 0, data: eth })), expected: 4 },
+    {
+      name: "pcapng, big-endian",
+      format: "pcapng",
+      bytes: written({ format: "pcapng", byteOrder: "big", interfaces: [named] }),
+      expected: 10,
+    },
+    {
+      name: "pcapng, 2 SPB + 2 PB",
+      format: "pcapng",
+      bytes: join(
+        encodeShb(),
+        encodeIdb(named),
+        encodeSpb(eth),
+        encodeSpb(eth),
+        encodePb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: eth }),
+        encodePb({ interfaceId: 0, tsSec: 2, tsNsec: 0, data: eth }),
+      ),
+      expected: 4,
+    },
     {
       name: "pcapng, 2 IDBs (Ethernet, raw IP), 2 EPBs",
       format: "pcapng",
-      bytes: join(encodeShb(), encodeIdb(named), encodeIdb({ linkType: LinkType.RAW, name: "raw0" }), encodeEpb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: eth }), encodeEpb({ interfaceId: 1, tsSec: 1, tsNsec: 0, data: ip })),
+      bytes: join(
+        encodeShb(),
+        encodeIdb(named),
+        encodeIdb({ linkType: LinkType.RAW, name: "raw0" }),
+        encodeEpb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: eth }),
+        encodeEpb({ interfaceId: 1, tsSec: 1, tsNsec: 0, data: ip }),
+      ),
       expected: 2,
     },
     { name: "not a capture (text)", format: "pcapng", bytes: new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), expected: 0 },

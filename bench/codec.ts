@@ -11,7 +11,13 @@ import { printRows, timeIt, type BenchRow } from "./report.js";
 
 /** A session-like mix: mostly data and ACKs, some control and lists. */
 export function sampleMessages(): MessageInput[] {
-  const entries = Array.from({ length: 6 }, (_, i) => ({ client_id: i + 1, group: 1, username: `user${i}`, ip: "127.0.0.1", port: 40000 + i }));
+  const entries = Array.from({ length: 6 }, (_, i) => ({
+    client_id: i + 1,
+    group: 1,
+    username: `user${i}`,
+    ip: "127.0.0.1",
+    port: 40000 + i,
+  }));
   return [
     { type: MSG.data, seq: 1, src: 2, group: 1, data: "hello everyone, how are you today?" },
     { type: MSG.data, seq: 1, ack: 1, src: 0, group: 0 },

@@ -71,7 +71,13 @@ export async function generateSessionCapture(path: string, n: number, opts: Gene
   while (written < n) {
     const from = clients[Math.floor(random() * clients.length)]!;
     from.seq ^= 1;
-    const data: MessageInput = { type: MSG.data, seq: from.seq, src: from.id, group: from.group, data: WORDS[Math.floor(random() * WORDS.length)]! };
+    const data: MessageInput = {
+      type: MSG.data,
+      seq: from.seq,
+      src: from.id,
+      group: from.group,
+      data: WORDS[Math.floor(random() * WORDS.length)]!,
+    };
     put(from.addr, server, data);
     if (random() < 0.02) put(from.addr, server, data); // a retransmission
     put(server, from.addr, { type: MSG.data, seq: from.seq, ack: 1 });

@@ -83,8 +83,16 @@ export async function benchLua(captureFile: string, opts: LuaBenchOptions = {}):
       extra: `peak RSS ${fmtBytes(imp.peak)}`,
     });
     if (opts.baselines ?? true) {
-      rows.push({ name: "tshark -X lua_script:imp.lua -T fields -e imp.type", rate: packets / timeTshark([...lua, "-T", "fields", "-e", "imp.type"]), unit: "packets" });
-      rows.push({ name: "tshark -T json, no script (no IMP layer)", rate: packets / timeTshark(["-r", captureFile, "-T", "json"]), unit: "packets" });
+      rows.push({
+        name: "tshark -X lua_script:imp.lua -T fields -e imp.type",
+        rate: packets / timeTshark([...lua, "-T", "fields", "-e", "imp.type"]),
+        unit: "packets",
+      });
+      rows.push({
+        name: "tshark -T json, no script (no IMP layer)",
+        rate: packets / timeTshark(["-r", captureFile, "-T", "json"]),
+        unit: "packets",
+      });
     }
     return rows;
   } finally {

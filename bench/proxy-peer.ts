@@ -19,7 +19,14 @@ async function main(): Promise<void> {
     }
     const u = process.cpuUsage();
     const s = proxy.stats;
-    send({ kind: "stats", received: s.c2s.received + s.s2c.received, sent: s.c2s.forwarded + s.s2c.forwarded, retransmissions: 0, rss: process.memoryUsage.rss(), cpu: (u.user + u.system) / 1e6 });
+    send({
+      kind: "stats",
+      received: s.c2s.received + s.s2c.received,
+      sent: s.c2s.forwarded + s.s2c.forwarded,
+      retransmissions: 0,
+      rss: process.memoryUsage.rss(),
+      cpu: (u.user + u.system) / 1e6,
+    });
   });
 }
 

@@ -26,31 +26,41 @@ interface Child {
 }
 
 async function start(script: string, args: string[]): Promise<Child> {
-  const child: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (m: { port: number }) => resolve(m.port));
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return {
     port,
-    stats: () => new Promise((resolve) => {
-      child.once("message", (m: Stats) => resolve(m));
-      child.send({ kind: "stats" });
-    }),
-    stop: () => new Promise((resolve) => {
-      child.once("exit", () => resolve());
-      child.send({ kind: "stop" });
-    }),
+    stats: () =>
+      new Promise((resolve) => {
+        child.once("message", (m: Stats) => resolve(m));
+        child.send({ kind: "stats" });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.send({ kind: "stop" });
+      }),
   };
 }
 
 const PAYLOAD = Buffer.from("2802010007000568656c6c6f", "hex");
 
 function openSockets(k: number): Promise<dgram.Socket[]> {
-  return Promise.all(Array.from({ length: k }, () => new Promise<dgram.Socket>((resolve) => {
-    const s = dgram.createSocket("udp4");
-    s.bind(0, "127.0.0.1", () => resolve(s));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: k },
+      () =>
+        new Promise<dgram.Socket>((resolve) => {
+          const s = dgram.createSocket("udp4");
+          s.bind(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
 }
 
 const closeAll = (sockets: dgram.Socket[]) => Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -81,7 +91,10 @@ async function pingPong(direct: number, proxied: number, rounds: number): Promis
   const socket = s!;
   const out = { direct: [] as number[], proxied: [] as number[] };
   for (let i = 0; i < rounds; i++) {
-    for (const [port, list] of [[direct, out.direct], [proxied, out.proxied]] as const) {
+    for (const [port, list] of [
+      [direct, out.direct],
+      [proxied, out.proxied],
+    ] as const) {
       const t0 = performance.now();
       await new Promise<void>((resolve) => {
         socket.once("message", () => resolve());
@@ -147,7 +160,9 @@ export async function benchProxy(options: { seconds?: number; k?: number; w?: nu
     console.log(
       `  forwarded ${fmtRate(r.forwardedPerSecond)} datagrams/s (${fmtRate(r.forwardedPerCpuSecond)} per proxy CPU-second, proxy CPU ${(100 * r.proxyCpu).toFixed(0)}%; target 100 k on one core)`,
     );
-    console.log(`  echo round trips: ${fmtRate(r.proxiedRoundTrips)}/s through the proxy, ${fmtRate(r.directRoundTrips)}/s direct (${((100 * r.proxiedRoundTrips) / r.directRoundTrips).toFixed(0)}%)`);
+    console.log(
+      `  echo round trips: ${fmtRate(r.proxiedRoundTrips)}/s through the proxy, ${fmtRate(r.directRoundTrips)}/s direct (${((100 * r.proxiedRoundTrips) / r.directRoundTrips).toFixed(0)}%)`,
+    );
     console.log(
       `  round trip p50 ${r.rttDirectP50.toFixed(3)} ms direct, ${r.rttProxiedP50.toFixed(3)} ms through the proxy: +${(r.rttProxiedP50 - r.rttDirectP50).toFixed(3)} ms ` +
         `(+${((r.rttProxiedP50 - r.rttDirectP50) / 2).toFixed(3)} ms per crossing); p99 ${r.rttDirectP99.toFixed(3)} / ${r.rttProxiedP99.toFixed(3)} ms; proxy RSS ${(r.proxyRss / 2 ** 20).toFixed(0)} MiB`,

@@ -64,8 +64,18 @@ function measureOnce(name: string, argv: readonly string[], packets: number): Re
   const err = r.stderr.toString();
   if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}): ${err.slice(-2000)}`);
   const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? NaN);
-  const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN);
-  return { name, command: argv.join(" "), packets, seconds, rate: packets / seconds, cpuSeconds: cpu, cpuRate: packets / cpu, peakRss: kb * 1024 };
+  const cpu =
+    Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN);
+  return {
+    name,
+    command: argv.join(" "),
+    packets,
+    seconds,
+    rate: packets / seconds,
+    cpuSeconds: cpu,
+    cpuRate: packets / cpu,
+    peakRss: kb * 1024,
+  };
 }
 
 async function countPackets(file: string): Promise<number> {
@@ -93,7 +103,9 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
   rows.push(measure("imp read (summary)", [node, main, "read", file], packets, 3));
   rows.push(measure("imp read -T json", [node, main, "read", file, "-T", "json"], packets));
   rows.push(measure("imp read -2 (two passes, final view)", [node, main, "read", file, "-2"], packets));
-  rows.push(measure('imp read -Y "imp.type == 5 && imp.ack == 0"', [node, main, "read", file, "-Y", "imp.type == 5 && imp.ack == 0"], packets));
+  rows.push(
+    measure('imp read -Y "imp.type == 5 && imp.ack == 0"', [node, main, "read", file, "-Y", "imp.type == 5 && imp.ack == 0"], packets),
+  );
   rows.push(measure("imp read --no-analysis (summary)", [node, main, "read", file, "--no-analysis"], packets));
   const haveTshark = hasTool("tshark");
   if (haveTshark) {
@@ -110,7 +122,11 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
         const script = join(dir, "imp.lua");
         writeFileSync(script, lua.generateLua());
         const n = Math.min(LUA_PACKETS, packets);
-        luaRow = measure(`tshark + imp.lua -T json (first ${n})`, ["tshark", "-X", `lua_script:${script}`, "-r", file, "-c", String(n), "-T", "json"], n);
+        luaRow = measure(
+          `tshark + imp.lua -T json (first ${n})`,
+          ["tshark", "-X", `lua_script:${script}`, "-r", file, "-c", String(n), "-T", "json"],
+          n,
+        );
         impLuaRow = measure(`imp read -T json -c ${n}`, [node, main, "read", file, "-T", "json", "-c", String(n)], n);
         rows.push(luaRow, impLuaRow);
       } finally {
@@ -121,19 +137,26 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
   console.log(`\n## imp read vs tshark (${packets} packets, ${file})`);
   print(rows);
   const by = (name: string) => rows.find((r) => r.name.startsWith(name));
-  const ratio = (a?: ReadBenchRow, b?: ReadBenchRow) => (a && b ? `${(a.rate / b.rate).toFixed(2)}x wall, ${(a.cpuRate / b.cpuRate).toFixed(2)}x CPU` : "n/a");
-  console.log(`  ratio summary: imp read / tshark -r            ${ratio(by("imp read (summary)"), by("tshark -r (summary"))}  (target 10x)`);
+  const ratio = (a?: ReadBenchRow, b?: ReadBenchRow) =>
+    a && b ? `${(a.rate / b.rate).toFixed(2)}x wall, ${(a.cpuRate / b.cpuRate).toFixed(2)}x CPU` : "n/a";
+  console.log(
+    `  ratio summary: imp read / tshark -r            ${ratio(by("imp read (summary)"), by("tshark -r (summary"))}  (target 10x)`,
+  );
   console.log(`  ratio JSON:    imp read -T json / tshark -T json ${ratio(by("imp read -T json"), by("tshark -r -T json"))}  (UDP only)`);
   if (luaRow && impLuaRow) {
     // Both include their start-up: on LUA_PACKETS packets node's (~0.3 s) weighs more than on the whole file.
-    console.log(`  ratio JSON:    imp read -T json / tshark + Lua  ${ratio(by("imp read -T json"), luaRow)} (whole file vs tshark's rate), ${ratio(impLuaRow, luaRow)} (same ${luaRow.packets} packets)  (target 10x)`);
+    console.log(
+      `  ratio JSON:    imp read -T json / tshark + Lua  ${ratio(by("imp read -T json"), luaRow)} (whole file vs tshark's rate), ${ratio(impLuaRow, luaRow)} (same ${luaRow.packets} packets)  (target 10x)`,
+    );
   }
   if (small) {
     const sp = await countPackets(small);
     const s = measure("imp read (summary), small capture", [node, main, "read", small], sp);
     const big = by("imp read (summary)")!;
     const slope = (big.peakRss - s.peakRss) / (packets - sp);
-    console.log(`  peak RSS: ${fmtBytes(s.peakRss)} for ${sp} packets, ${fmtBytes(big.peakRss)} for ${packets}: ${slope.toFixed(1)} bytes per extra packet (analysis state)`);
+    console.log(
+      `  peak RSS: ${fmtBytes(s.peakRss)} for ${sp} packets, ${fmtBytes(big.peakRss)} for ${packets}: ${slope.toFixed(1)} bytes per extra packet (analysis state)`,
+    );
   }
   return rows;
 }

@@ -129,7 +129,12 @@ class RawClient {
  * K clients in the Public Group; each sends its next message once the server ACKed the last one
  * and no more than `window` of its messages are still on their way to the other members.
  */
-export async function runLoad(port: number, k: number, seconds: number, window = 4): Promise<LoadStats & { seconds: number; busySeconds: number }> {
+export async function runLoad(
+  port: number,
+  k: number,
+  seconds: number,
+  window = 4,
+): Promise<LoadStats & { seconds: number; busySeconds: number }> {
   const stats: LoadStats = { sent: 0, delivered: 0, latencies: [] };
   const clients: RawClient[] = [];
   const byId = new Map<number, RawClient>();

@@ -20,7 +20,15 @@ async function main(): Promise<void> {
     const server = await startServer({ host: "127.0.0.1", port: 0 });
     send({ kind: "port", port: server.address.port });
     process.on("message", (m: Request) => {
-      if (m.kind === "stats") send({ kind: "stats", received: server.counters.received, sent: server.counters.sent, retransmissions: server.counters.retransmissions, rss: process.memoryUsage.rss(), cpu: cpuSeconds() });
+      if (m.kind === "stats")
+        send({
+          kind: "stats",
+          received: server.counters.received,
+          sent: server.counters.sent,
+          retransmissions: server.counters.retransmissions,
+          rss: process.memoryUsage.rss(),
+          cpu: cpuSeconds(),
+        });
       else void server.close().then(() => process.exit(0));
     });
   } else if (role === "echo") {
@@ -34,7 +42,8 @@ async function main(): Promise<void> {
     });
     socket.bind(0, "127.0.0.1", () => send({ kind: "port", port: socket.address().port }));
     process.on("message", (m: Request) => {
-      if (m.kind === "stats") send({ kind: "stats", received, sent, retransmissions: 0, rss: process.memoryUsage.rss(), cpu: cpuSeconds() });
+      if (m.kind === "stats")
+        send({ kind: "stats", received, sent, retransmissions: 0, rss: process.memoryUsage.rss(), cpu: cpuSeconds() });
       else socket.close(() => process.exit(0));
     });
   } else {

@@ -98,10 +98,14 @@ export async function benchRelay(k: number, seconds: number): Promise<RelayResul
 export async function benchEcho(k: number, seconds: number): Promise<number> {
   const echo = await startPeer("echo");
   const sockets = await Promise.all(
-    Array.from({ length: k }, () => new Promise<dgram.Socket>((resolve) => {
-      const s = dgram.createSocket("udp4");
-      s.bind(0, "127.0.0.1", () => resolve(s));
-    })),
+    Array.from(
+      { length: k },
+      () =>
+        new Promise<dgram.Socket>((resolve) => {
+          const s = dgram.createSocket("udp4");
+          s.bind(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
   );
   const payload = Buffer.from("2802010007000568656c6c6f", "hex");
   let running = true;

@@ -53,7 +53,9 @@ export function fmtBytes(n: number): string {
 export function printRows(title: string, rows: BenchRow[]): void {
   console.log(`\n## ${title}`);
   for (const r of rows) {
-    const ratio = r.baseline ? `  (${(r.rate / r.baseline).toFixed(2)}x ${r.baselineName ?? "baseline"} ${fmtRate(r.baseline)} ${r.unit}/s)` : "";
+    const ratio = r.baseline
+      ? `  (${(r.rate / r.baseline).toFixed(2)}x ${r.baselineName ?? "baseline"} ${fmtRate(r.baseline)} ${r.unit}/s)`
+      : "";
     console.log(`  ${r.name.padEnd(44)} ${fmtRate(r.rate).padStart(9)} ${r.unit}/s${ratio}${r.extra ? `  ${r.extra}` : ""}`);
   }
 }

@@ -51,7 +51,15 @@ export interface SoakResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function soak(o: { minutes: number; clients: number; rate: number; rto: number; retries: number; seed: number; out: string }): Promise<SoakResult> {
+export async function soak(o: {
+  minutes: number;
+  clients: number;
+  rate: number;
+  rto: number;
+  retries: number;
+  seed: number;
+  out: string;
+}): Promise<SoakResult> {
   const groupSize = 8;
   const server = await startServer({ port: 0, rto: o.rto, retries: o.retries });
   const faults = emptyFaults(o.seed);
@@ -60,11 +68,20 @@ export async function soak(o: { minutes: number; clients: number; rate: number; 
   parseProbabilityOption(faults, "reorder", "0.01");
   parseDelayOption(faults, "2±2");
   const proxy = await startProxy({ listen: { ip: "127.0.0.1", port: 0 }, upstream: server.address, faults });
-  console.log(`soak: ${o.clients} clients, ${o.minutes} min, ${o.rate} msg/s each, RTO ${o.rto} ms, ${o.retries} retries; faults: ${describeFaults(faults)}`);
+  console.log(
+    `soak: ${o.clients} clients, ${o.minutes} min, ${o.rate} msg/s each, RTO ${o.rto} ms, ${o.retries} retries; faults: ${describeFaults(faults)}`,
+  );
 
   const names = Array.from({ length: o.clients }, (_, i) => `s${String(i).padStart(3, "0")}`);
   const clients: ImpClient[] = [];
-  for (let i = 0; i < names.length; i += 16) clients.push(...(await Promise.all(names.slice(i, i + 16).map((name) => connectClient({ name, server: proxy.address, rto: o.rto, retries: o.retries, inviteTimeoutMs: 0 })))));
+  for (let i = 0; i < names.length; i += 16)
+    clients.push(
+      ...(await Promise.all(
+        names
+          .slice(i, i + 16)
+          .map((name) => connectClient({ name, server: proxy.address, rto: o.rto, retries: o.retries, inviteTimeoutMs: 0 })),
+      )),
+    );
   for (const c of clients) c.on("invitation", () => void c.accept());
   const groups = Math.floor(o.clients / groupSize);
   for (let g = 0; g < groups; g++) {
@@ -138,7 +155,9 @@ export async function soak(o: { minutes: number; clients: number; rate: number; 
     last = { t: now, delivered, sent, server: counters };
     if (samples.length % 30 === 0) {
       const s = samples[samples.length - 1]!;
-      console.log(`soak: ${s.t.toFixed(0)} s, ${s.deliveredPerSec.toFixed(0)} deliveries/s, RSS ${s.rssMiB.toFixed(0)} MiB, heap ${s.heapMiB.toFixed(0)} MiB, queued ${s.queued}`);
+      console.log(
+        `soak: ${s.t.toFixed(0)} s, ${s.deliveredPerSec.toFixed(0)} deliveries/s, RSS ${s.rssMiB.toFixed(0)} MiB, heap ${s.heapMiB.toFixed(0)} MiB, queued ${s.queued}`,
+      );
     }
   }
   running = false;
@@ -179,7 +198,9 @@ RTO ${o.rto} ms, ${o.retries} retransmissions; faults: ${describeFaults(faults)}
 | forced disconnections | ${counters.forcedDisconnections} |
 | server datagrams | ${counters.received + counters.sent} (${mean((s) => s.serverDatagramsPerSec).toFixed(0)}/s) |
 | server retransmission rate | ${(100 * retransmissionRate).toFixed(2)}% (${counters.retransmissions} of ${firstTransmissions} first transmissions) |
-| proxy faults | ${Object.entries(ps.faults).map(([k, v]) => `${k} ${v}`).join(", ")} |
+| proxy faults | ${Object.entries(ps.faults)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")} |
 | RSS first / last / peak | ${samples[0]?.rssMiB.toFixed(1)} / ${samples[samples.length - 1]?.rssMiB.toFixed(1)} / ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(1)} MiB |
 | heap first / last / peak | ${samples[0]?.heapMiB.toFixed(1)} / ${samples[samples.length - 1]?.heapMiB.toFixed(1)} / ${Math.max(...samples.map((s) => s.heapMiB)).toFixed(1)} MiB |
 
@@ -192,8 +213,26 @@ ${rows.join("\n")}
   mkdirSync(o.out, { recursive: true });
   writeFileSync(join(o.out, "soak.md"), report);
   writeFileSync(join(o.out, "soak.svg"), plot);
-  writeFileSync(join(o.out, "soak.json"), JSON.stringify({ options: o, sent, delivered, expected, outOfOrder, duplicates, forced: counters.forcedDisconnections, retransmissionRate, samples }, null, 1));
-  return { samples, sent, delivered, expected, outOfOrder, duplicates, forcedDisconnections: counters.forcedDisconnections, retransmissionRate, report, plot };
+  writeFileSync(
+    join(o.out, "soak.json"),
+    JSON.stringify(
+      { options: o, sent, delivered, expected, outOfOrder, duplicates, forced: counters.forcedDisconnections, retransmissionRate, samples },
+      null,
+      1,
+    ),
+  );
+  return {
+    samples,
+    sent,
+    delivered,
+    expected,
+    outOfOrder,
+    duplicates,
+    forcedDisconnections: counters.forcedDisconnections,
+    retransmissionRate,
+    report,
+    plot,
+  };
 }
 
 /** Two stacked panels: memory (RSS, heap) and messages/s (delivered, sent), against seconds. */

@@ -107,8 +107,17 @@ export async function benchTui(file: string): Promise<TuiBenchResult> {
   const fullMs = await filtered('imp.data contains "lunch"');
   app.exit();
   return {
-    packets, firstScreenMs, indexedMs, indexRate: packets / (indexedMs / 1000), indexCpuRate: packets / ((cpu.user + cpu.system) / 1e6), analysisPassMs, bytesPerPacket, modelBytesPerPacket,
-    middleScreenMs, fastFilterMs, fullFilterRate: packets / (fullMs / 1000),
+    packets,
+    firstScreenMs,
+    indexedMs,
+    indexRate: packets / (indexedMs / 1000),
+    indexCpuRate: packets / ((cpu.user + cpu.system) / 1e6),
+    analysisPassMs,
+    bytesPerPacket,
+    modelBytesPerPacket,
+    middleScreenMs,
+    fastFilterMs,
+    fullFilterRate: packets / (fullMs / 1000),
   };
 }
 
@@ -173,7 +182,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const real = benchTuiTmux(file);
   if (real) {
     process.stdout.write(`imp tui under tmux (${real.command}), from spawning the process\n`);
-    process.stdout.write(`  first rows on screen         ${Math.round(real.firstScreenMs)} ms\n  indexed status line          ${Math.round(real.indexedMs)} ms\n`);
+    process.stdout.write(
+      `  first rows on screen         ${Math.round(real.firstScreenMs)} ms\n  indexed status line          ${Math.round(real.indexedMs)} ms\n`,
+    );
   } else process.stdout.write("(tmux missing: no measure of the real command)\n");
   process.exit(0);
 }

@@ -40,7 +40,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array, start: number): boolean {
   let i = 0;
   for (; i < whole; i += 4) {
     const j = start + i;
-    if ((a[i]! | (a[i + 1]! << 8) | (a[i + 2]! << 16) | (a[i + 3]! << 24)) !== (b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24))) return false;
+    if (
+      (a[i]! | (a[i + 1]! << 8) | (a[i + 2]! << 16) | (a[i + 3]! << 24)) !==
+      (b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24))
+    )
+      return false;
   }
   for (; i < n; i++) if (a[i] !== b[start + i]) return false;
   return true;
@@ -58,7 +62,8 @@ export class DecodeCache {
     const end = start + length;
     const whole = start + (length & ~3);
     let i = start;
-    for (; i < whole; i += 4) h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
+    for (; i < whole; i += 4)
+      h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
     for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
     for (let e = this.entries.get(h); e !== undefined; e = e.next) {
       if (e.bytes.length === length && sameBytes(e.bytes, bytes, start)) return e.decoded;

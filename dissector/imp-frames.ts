@@ -107,7 +107,19 @@ export async function readImpDatagrams(
     }
     counters.imp++;
     if (record === null) {
-      record = { frame: packet.frame, tsSec: packet.tsSec, tsNsec: packet.tsNsec, src, dst, ipVersion: udp.ipVersion, payload, fingerprint: undefined, decoded, packet, fragments };
+      record = {
+        frame: packet.frame,
+        tsSec: packet.tsSec,
+        tsNsec: packet.tsNsec,
+        src,
+        dst,
+        ipVersion: udp.ipVersion,
+        payload,
+        fingerprint: undefined,
+        decoded,
+        packet,
+        fragments,
+      };
       onDatagram(record);
       return;
     }

@@ -5,7 +5,7 @@
 export class Rng {
   private s: number;
   constructor(seed: number) {
-    this.s = (seed >>> 0) || 0x9e3779b9;
+    this.s = seed >>> 0 || 0x9e3779b9;
     for (let i = 0; i < 4; i++) this.next();
   }
   /** Seed of case `index` of a campaign seeded `seed`. */

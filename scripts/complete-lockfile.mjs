@@ -15,7 +15,16 @@ const path = new URL("../package-lock.json", import.meta.url);
 const before = readFileSync(path, "utf8");
 const lock = JSON.parse(before);
 const OS = ["android", "darwin", "freebsd", "linux", "openbsd", "openharmony", "win32"];
-const CPU = { arm: "arm", arm64: "arm64", x64: "x64", ia32: "ia32", loong64: "loong64", ppc64: "ppc64", riscv64: "riscv64", s390x: "s390x" };
+const CPU = {
+  arm: "arm",
+  arm64: "arm64",
+  x64: "x64",
+  ia32: "ia32",
+  loong64: "loong64",
+  ppc64: "ppc64",
+  riscv64: "riscv64",
+  s390x: "s390x",
+};
 
 /** os, cpu and libc from a platform package name such as @rollup/rollup-linux-arm-musleabihf. */
 function platformOf(name) {
@@ -46,7 +55,9 @@ function compareKeys(a, b) {
 function npmOrder(value) {
   if (Array.isArray(value)) return value.map(npmOrder);
   if (!isObject(value)) return value;
-  const entries = Object.entries(value).sort(([ak, av], [bk, bv]) => (isObject(av) === isObject(bv) ? compareKeys(ak, bk) : isObject(av) ? 1 : -1));
+  const entries = Object.entries(value).sort(([ak, av], [bk, bv]) =>
+    isObject(av) === isObject(bv) ? compareKeys(ak, bk) : isObject(av) ? 1 : -1,
+  );
   return Object.fromEntries(entries.map(([k, v]) => [k, npmOrder(v)]));
 }
 
@@ -64,7 +75,9 @@ for (const [where, pkg] of Object.entries(lock.packages)) {
 const after = JSON.stringify(npmOrder(lock), null, 2) + "\n";
 if (process.argv.includes("--check")) {
   if (after !== before) {
-    console.error(`package-lock.json: ${added} platform entries missing${added ? "" : ", keys not in npm's order"}: run node scripts/complete-lockfile.mjs`);
+    console.error(
+      `package-lock.json: ${added} platform entries missing${added ? "" : ", keys not in npm's order"}: run node scripts/complete-lockfile.mjs`,
+    );
     process.exit(1);
   }
   console.log("package-lock.json: complete, in npm's format");

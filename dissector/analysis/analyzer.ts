@@ -17,7 +17,17 @@ import { inIdClass } from "../../src/protocol/ids.js";
 import { MESSAGES, MSG, messageSpec, type MessageSpec } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
 import { FRAME_CHUNK_BITS, SMALL_CHUNK_BITS, int32, uint16, uint8, float64, type Column } from "./columns.js";
-import { C_FORCED_PENDING, C_FRESH, ConversationTable, NO_TYPE, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
+import {
+  C_FORCED_PENDING,
+  C_FRESH,
+  ConversationTable,
+  NO_TYPE,
+  S_GONE,
+  S_NOACK,
+  S_NONE,
+  S_OUTSTANDING,
+  S_SETTLED,
+} from "./conversations.js";
 import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, type AnalysisCategory, type AnalysisExpertSpec, type AnalysisFieldSpec } from "./fields.js";
 import { fingerprint } from "./fingerprint.js";
 import { Membership, type GroupEvent, type MembershipReason } from "./groups.js";
@@ -198,7 +208,11 @@ const codesWhere = (test: (m: MessageSpec) => boolean): ReadonlySet<number> => n
 /** Types only the server sends / only the server receives (non-ACK), from the table's directions. */
 const SERVER_SENDS = codesWhere((m) => m.directions.every((d) => d === "S→C"));
 const SERVER_RECEIVES = codesWhere((m) => m.directions.every((d) => d === "C→S"));
-const DROPPED_PROBLEMS = new Set(Object.values(PROBLEMS).filter((p) => p.dropped).map((p) => p.id));
+const DROPPED_PROBLEMS = new Set(
+  Object.values(PROBLEMS)
+    .filter((p) => p.dropped)
+    .map((p) => p.id),
+);
 
 interface Deadline {
   readonly at: number;
@@ -464,8 +478,7 @@ export class ConversationAnalyzer {
       // with its sender's previous Sequence (sent once or more), answered with the earlier
       // response's bytes.
       const retransmitted = (this.flags0.get(C.lastTxFrame[rev]!) & (F_RETX | F_SPURIOUS)) !== 0;
-      resent =
-        (retransmitted && this.responseIn.get(orig) !== 0) || ((this.flags0.get(orig) & F_SEQNF) !== 0 && fp === C.respFp[conv]!);
+      resent = (retransmitted && this.responseIn.get(orig) !== 0) || ((this.flags0.get(orig) & F_SEQNF) !== 0 && fp === C.respFp[conv]!);
     }
     if (connOutside || resent) {
       // Outside the link's flow: the link's last message stays (it may still await its ACK).
@@ -859,7 +872,8 @@ export class ConversationAnalyzer {
         this.answer(f, txn, accept);
         // A reject because the forwarded invitation timed out.
         const sub = this.pendingInvite.get((g << 8) | invitee);
-        if (!accept && sub !== undefined && this.txParent.get(sub) === txn && this.txOutcome.get(sub) === O_TIMEOUT) this.txOutcome.set(txn, O_TIMEOUT);
+        if (!accept && sub !== undefined && this.txParent.get(sub) === txn && this.txOutcome.get(sub) === O_TIMEOUT)
+          this.txOutcome.set(txn, O_TIMEOUT);
       }
       return;
     }
@@ -1018,8 +1032,13 @@ export class ConversationAnalyzer {
   /** Per conversation (sender address -> receiver address) counts, from the frame columns. */
   conversations(): ConversationSummary[] {
     const n = this.convs.count;
-    const frames = new Float64Array(n), messages = new Float64Array(n), acks = new Float64Array(n), retx = new Float64Array(n);
-    const bytes = new Float64Array(n), first = new Float64Array(n), last = new Float64Array(n);
+    const frames = new Float64Array(n),
+      messages = new Float64Array(n),
+      acks = new Float64Array(n),
+      retx = new Float64Array(n);
+    const bytes = new Float64Array(n),
+      first = new Float64Array(n),
+      last = new Float64Array(n);
     for (let f = 1; f <= this.lastFrameNo; f++) {
       const info = this.info.get(f);
       if ((info & I_PRESENT) === 0) continue;
@@ -1057,7 +1076,18 @@ export class ConversationAnalyzer {
 
   /** Counters and samples over the whole capture (final view). One pass over the columns. */
   stats(): AnalysisStats {
-    let messages = 0, acks = 0, retx = 0, spurious = 0, dup = 0, stale = 0, seqnf = 0, unacked = 0, forced = 0, invTo = 0, noResp = 0, ignored = 0;
+    let messages = 0,
+      acks = 0,
+      retx = 0,
+      spurious = 0,
+      dup = 0,
+      stale = 0,
+      seqnf = 0,
+      unacked = 0,
+      forced = 0,
+      invTo = 0,
+      noResp = 0,
+      ignored = 0;
     const rtts: number[] = [];
     for (let f = 1; f <= this.lastFrameNo; f++) {
       const info = this.info.get(f);
@@ -1087,7 +1117,10 @@ export class ConversationAnalyzer {
       const resp = this.txResp.get(i);
       if (resp !== 0) byKind[TX_KINDS[this.txKind.get(i)]!].push(this.timeCol.get(resp) - this.timeCol.get(this.txReq.get(i)));
     }
-    const responseTimes = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, Float64Array.from(v)])) as Record<TransactionKind, Float64Array>;
+    const responseTimes = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, Float64Array.from(v)])) as Record<
+      TransactionKind,
+      Float64Array
+    >;
     return {
       frames: this.frameCount,
       messages,
@@ -1111,9 +1144,29 @@ export class ConversationAnalyzer {
   /** Bytes held by the per-frame and per-transaction columns and the other state (estimate). */
   memoryBytes(): { columns: number; state: number; total: number } {
     const cols = [
-      this.info, this.convCol, this.lenCol, this.timeCol, this.flags0, this.flagsL, this.ackTo, this.ackedIn, this.retxOf, this.txNum,
-      this.dupOf, this.dupNum, this.responseTo, this.responseIn, this.aux, this.txKind, this.txReq, this.txResp,
-      this.txOutcome, this.txParent, this.txClient, this.txGroup, this.txAckFrame,
+      this.info,
+      this.convCol,
+      this.lenCol,
+      this.timeCol,
+      this.flags0,
+      this.flagsL,
+      this.ackTo,
+      this.ackedIn,
+      this.retxOf,
+      this.txNum,
+      this.dupOf,
+      this.dupNum,
+      this.responseTo,
+      this.responseIn,
+      this.aux,
+      this.txKind,
+      this.txReq,
+      this.txResp,
+      this.txOutcome,
+      this.txParent,
+      this.txClient,
+      this.txGroup,
+      this.txAckFrame,
     ];
     let columns = 0;
     for (const c of cols) columns += c.bytes;
@@ -1179,7 +1232,10 @@ export class ConversationAnalyzer {
         expert(E.retransmission, `This frame is a (suspected) retransmission of frame ${orig}${last}`);
       } else {
         field(F.spurious_retransmission, orig);
-        expert(E.spuriousRetransmission, `This frame is a (suspected) spurious retransmission of frame ${orig}, which was already acknowledged`);
+        expert(
+          E.spuriousRetransmission,
+          `This frame is a (suspected) spurious retransmission of frame ${orig}, which was already acknowledged`,
+        );
       }
       field(F.transmission, n);
     }
@@ -1197,7 +1253,10 @@ export class ConversationAnalyzer {
     if (fl & F_SEQNF) {
       const prev = this.aux.get(frame);
       field(F.seq_not_flipped, prev);
-      expert(E.seqNotFlipped, `New ${typeName(type)} with Sequence ${seq}, as the message in frame ${prev}: the receiver takes it for a duplicate`);
+      expert(
+        E.seqNotFlipped,
+        `New ${typeName(type)} with Sequence ${seq}, as the message in frame ${prev}: the receiver takes it for a duplicate`,
+      );
     }
     if (fl & F_UNACKED) {
       field(F.unacked, true);
@@ -1208,7 +1267,10 @@ export class ConversationAnalyzer {
       if (names.isServer(cb, frame, strict)) {
         field(F.forced_disconnection, 0, "server");
         const sender = names.clientAt(ca, frame, strict);
-        expert(E.forcedDisconnection, `Forced disconnection from the server: ${n} transmissions by ${sender ? who(sender) : names.addressText(ca)} unanswered`);
+        expert(
+          E.forcedDisconnection,
+          `Forced disconnection from the server: ${n} transmissions by ${sender ? who(sender) : names.addressText(ca)} unanswered`,
+        );
       } else {
         const peer = names.clientAt(cb, frame, strict);
         const peerText = peer ? who(peer) : names.addressText(cb);
@@ -1232,7 +1294,10 @@ export class ConversationAnalyzer {
     if (fl & F_INVTIMEOUT) {
       const invitee = names.clientAt(cb, frame, strict);
       field(F.invitation_timeout, this.invitationTimeout);
-      expert(E.invitationTimeout, `Invitation to ${invitee ? who(invitee) : names.addressText(cb)} timed out after ${this.invitationTimeout} s without an answer`);
+      expert(
+        E.invitationTimeout,
+        `Invitation to ${invitee ? who(invitee) : names.addressText(cb)} timed out after ${this.invitationTimeout} s without an answer`,
+      );
     }
     if (fl & F_LATE) {
       const inv = this.aux.get(frame);

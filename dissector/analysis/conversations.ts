@@ -144,7 +144,23 @@ export class ConversationTable {
   }
 
   get bytes(): number {
-    const cols = [this.a, this.b, this.rev, this.state, this.orig, this.type, this.seq, this.fp, this.tx, this.lastTxFrame, this.lastTxTime, this.settledBy, this.dupAcks, this.txn, this.flags];
+    const cols = [
+      this.a,
+      this.b,
+      this.rev,
+      this.state,
+      this.orig,
+      this.type,
+      this.seq,
+      this.fp,
+      this.tx,
+      this.lastTxFrame,
+      this.lastTxTime,
+      this.settledBy,
+      this.dupAcks,
+      this.txn,
+      this.flags,
+    ];
     let n = this.keys.bytes;
     for (const c of cols) n += c.byteLength;
     return n;

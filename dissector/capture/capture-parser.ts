@@ -109,7 +109,8 @@ export class CaptureParser {
       pos += take;
       if (this.carryLength < need) return;
       const used = this.parseRange(this.carry, this.carryView, 0, this.carryLength, this.carryBase);
-      if (used === 0 && this.need() <= this.carryLength) throw new CaptureFormatError(`parser made no progress at byte ${this.carryBase}`, this.carryBase);
+      if (used === 0 && this.need() <= this.carryLength)
+        throw new CaptureFormatError(`parser made no progress at byte ${this.carryBase}`, this.carryBase);
       this.carry.copyWithin(0, used, this.carryLength);
       this.carryLength -= used;
       this.carryBase += used;

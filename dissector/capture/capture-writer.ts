@@ -87,7 +87,14 @@ class Writer implements CaptureWriter {
     const byteOrder = options.byteOrder ?? "little";
     if (options.format === "pcap") {
       const iface = this.interfaces[0]!;
-      this.sink.write(encodePcapHeader({ linkType: iface.linkType, snaplen: iface.snaplen ?? DEFAULT_SNAPLEN, nanosecond: this.pcapNanosecond, byteOrder }));
+      this.sink.write(
+        encodePcapHeader({
+          linkType: iface.linkType,
+          snaplen: iface.snaplen ?? DEFAULT_SNAPLEN,
+          nanosecond: this.pcapNanosecond,
+          byteOrder,
+        }),
+      );
     } else {
       this.sink.write(encodeShb(byteOrder));
       for (const iface of this.interfaces) this.sink.write(encodeIdb(iface, byteOrder));
@@ -102,7 +109,11 @@ class Writer implements CaptureWriter {
     });
     this.ipId = (this.ipId + 1) & 0xffff;
     for (const packet of packets) {
-      this.writeFrame(wrapLink(iface.linkType, packet, this.options.link), { tsSec: datagram.tsSec, tsNsec: datagram.tsNsec ?? 0, interfaceId });
+      this.writeFrame(wrapLink(iface.linkType, packet, this.options.link), {
+        tsSec: datagram.tsSec,
+        tsNsec: datagram.tsNsec ?? 0,
+        interfaceId,
+      });
     }
     return packets.length;
   }

@@ -71,7 +71,16 @@ export function buildUdp(src: Uint8Array, srcPort: number, dst: Uint8Array, dstP
   return udp;
 }
 
-function ipv4Header(out: Uint8Array, length: number, id: number, flagsOffset: number, ttl: number, protocol: number, src: Uint8Array, dst: Uint8Array): void {
+function ipv4Header(
+  out: Uint8Array,
+  length: number,
+  id: number,
+  flagsOffset: number,
+  ttl: number,
+  protocol: number,
+  src: Uint8Array,
+  dst: Uint8Array,
+): void {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint8(0, 0x45);
   view.setUint16(2, length);
@@ -88,7 +97,13 @@ function ipv4Header(out: Uint8Array, length: number, id: number, flagsOffset: nu
  * IPv4 packets carrying `ipPayload` (for UDP: header + data): one packet, or fragments of at most
  * `mtu` bytes with MF set on all but the last, in order.
  */
-export function buildIpv4(src: Uint8Array, dst: Uint8Array, protocol: number, ipPayload: Uint8Array, options: IpPacketOptions = {}): Uint8Array[] {
+export function buildIpv4(
+  src: Uint8Array,
+  dst: Uint8Array,
+  protocol: number,
+  ipPayload: Uint8Array,
+  options: IpPacketOptions = {},
+): Uint8Array[] {
   const id = options.id ?? 0;
   const ttl = options.ttl ?? 64;
   const mtu = options.mtu ?? Infinity;

@@ -53,7 +53,16 @@ export { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "./ip-address.js";
 export { ipv4HeaderChecksum, udpChecksum } from "./checksum.js";
 
 export { createCaptureWriter, type CaptureWriter, type CaptureWriterOptions, type FrameMeta } from "./capture-writer.js";
-export { addressBytes, buildIpv4, buildIpv6, buildUdp, buildUdpPackets, type ImpDatagram, type IpPacketOptions, type UdpEndpoint } from "./frame-builder.js";
+export {
+  addressBytes,
+  buildIpv4,
+  buildIpv6,
+  buildUdp,
+  buildUdpPackets,
+  type ImpDatagram,
+  type IpPacketOptions,
+  type UdpEndpoint,
+} from "./frame-builder.js";
 export { EtherType, macFromIp, wrapEthernet, wrapLink, type LinkOptions, type VlanTag } from "./link-builder.js";
 export { encodePcapHeader, encodePcapRecord, type PcapHeaderOptions } from "./pcap-writer.js";
 export {

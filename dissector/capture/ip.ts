@@ -43,7 +43,19 @@ export function parseIpv4(data: Uint8Array, at: number): IpHeader | null {
 
 /** A header to fill (readIpv4). */
 export function emptyHeader(): IpHeader {
-  return { version: 4, src: 0, dst: 0, protocol: 0, id: 0, moreFragments: false, fragmentOffset: 0, headerOffset: 0, payloadOffset: 0, payloadEnd: 0, truncated: false };
+  return {
+    version: 4,
+    src: 0,
+    dst: 0,
+    protocol: 0,
+    id: 0,
+    moreFragments: false,
+    fragmentOffset: 0,
+    headerOffset: 0,
+    payloadOffset: 0,
+    payloadEnd: 0,
+    truncated: false,
+  };
 }
 
 /** parseIpv4 into `out` (a frame parser reuses one header for every packet); false when not IPv4. */

@@ -43,7 +43,6 @@ const MAX_PAYLOAD = 65515;
  */
 const MAX_PIECES = 2048;
 
-
 interface Piece {
   offset: number;
   bytes: Uint8Array;
@@ -102,7 +101,18 @@ export class Ipv4Reassembler {
       return null;
     }
     if (entry === undefined) {
-      entry = { ipVersion: frame.ipVersion, src, dst, id: fragment.id, protocol: fragment.protocol, pieces: [], frames: [], total: -1, bytes: 0, firstSec: tsSec };
+      entry = {
+        ipVersion: frame.ipVersion,
+        src,
+        dst,
+        id: fragment.id,
+        protocol: fragment.protocol,
+        pieces: [],
+        frames: [],
+        total: -1,
+        bytes: 0,
+        firstSec: tsSec,
+      };
       this.pendingByKey.set(key, entry);
     }
     entry.pieces.push({ offset: fragment.offset, bytes: frame.payload.slice() });

@@ -79,7 +79,8 @@ export function locateIpPacked(linkType: number, data: Uint8Array): number {
       if (data.length < 4) return NOWHERE;
       let family = ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0;
       // NULL is in the writer's byte order: a family fits 16 bits, so set high bits mean swapped.
-      if (linkType === LinkType.NULL && family & 0xffff0000) family = ((data[3]! << 24) | (data[2]! << 16) | (data[1]! << 8) | data[0]!) >>> 0;
+      if (linkType === LinkType.NULL && family & 0xffff0000)
+        family = ((data[3]! << 24) | (data[2]! << 16) | (data[1]! << 8) | data[0]!) >>> 0;
       const version = byFamily(family);
       return version === 0 ? NOWHERE : pack(4, version, 0);
     }

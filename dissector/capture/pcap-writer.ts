@@ -31,7 +31,13 @@ export interface RecordOptions {
 }
 
 /** A packet record: header (time, captured and original lengths) followed by the frame. */
-export function encodePcapRecord(tsSec: number, tsNsec: number, frame: Uint8Array, originalLength: number, options: RecordOptions = {}): Uint8Array {
+export function encodePcapRecord(
+  tsSec: number,
+  tsNsec: number,
+  frame: Uint8Array,
+  originalLength: number,
+  options: RecordOptions = {},
+): Uint8Array {
   const le = options.byteOrder !== "big";
   const out = new Uint8Array(16 + frame.length);
   const view = new DataView(out.buffer);

@@ -45,7 +45,11 @@ export class PcapngParser implements RecordParser {
       const offset = base + pos;
       let type = view.getUint32(pos, this.le);
       if (type === BlockType.SHB) this.readByteOrder(view, pos, offset);
-      else if (this.section < 0) throw new CaptureFormatError(`pcapng file does not start with a section header block (block type ${hex32(type)} at byte ${offset})`, offset);
+      else if (this.section < 0)
+        throw new CaptureFormatError(
+          `pcapng file does not start with a section header block (block type ${hex32(type)} at byte ${offset})`,
+          offset,
+        );
       const le = this.le;
       type = view.getUint32(pos, le);
       const length = view.getUint32(pos + 4, le);
@@ -59,7 +63,10 @@ export class PcapngParser implements RecordParser {
       }
       const trailing = view.getUint32(pos + length - 4, le);
       if (trailing !== length) {
-        throw new CaptureFormatError(`corrupt block at byte ${offset}: trailing length ${trailing} differs from leading length ${length}`, offset);
+        throw new CaptureFormatError(
+          `corrupt block at byte ${offset}: trailing length ${trailing} differs from leading length ${length}`,
+          offset,
+        );
       }
       switch (type) {
         case BlockType.EPB:
@@ -86,7 +93,10 @@ export class PcapngParser implements RecordParser {
 
   truncated(remain: number, offset: number): CaptureFormatError {
     if (this.pendingLength === 0) {
-      return new CaptureFormatError(`truncated block header at byte ${offset}: ${BLOCK_HEADER_BYTES} bytes needed, ${remain} remain`, offset);
+      return new CaptureFormatError(
+        `truncated block header at byte ${offset}: ${BLOCK_HEADER_BYTES} bytes needed, ${remain} remain`,
+        offset,
+      );
     }
     return new CaptureFormatError(`truncated block at byte ${offset}: header says ${this.pendingLength} bytes, ${remain} remain`, offset);
   }
@@ -127,13 +137,19 @@ export class PcapngParser implements RecordParser {
       if (code === OptionCode.END) break;
       const padded = (size + 3) & ~3;
       if (optionsEnd - at - 4 < padded) {
-        throw new CaptureFormatError(`corrupt interface description block at byte ${offset}: option ${code} at byte ${offset + at - pos} overruns the block`, offset);
+        throw new CaptureFormatError(
+          `corrupt interface description block at byte ${offset}: option ${code} at byte ${offset + at - pos} overruns the block`,
+          offset,
+        );
       }
       const value = at + 4;
       if (code === OptionCode.IF_TSRESOL && size >= 1) {
         unitsPerSecond = unitsForTsresol(view.getUint8(value));
         if (unitsPerSecond > MAX_UNITS_PER_SECOND) {
-          throw new CaptureFormatError(`unsupported if_tsresol ${view.getUint8(value)} in interface description block at byte ${offset}`, offset);
+          throw new CaptureFormatError(
+            `unsupported if_tsresol ${view.getUint8(value)} in interface description block at byte ${offset}`,
+            offset,
+          );
         }
       } else if (code === OptionCode.IF_TSOFFSET && size >= 8) {
         tsOffset = view.getInt32(value + (le ? 4 : 0), le) * 4294967296 + view.getUint32(value + (le ? 0 : 4), le);
@@ -186,11 +202,23 @@ export class PcapngParser implements RecordParser {
   }
 
   /** EPB and PB share the layout from byte 12: ts high, ts low, captured, original, data. */
-  private emitTimed(buf: Uint8Array, view: DataView, pos: number, length: number, offset: number, iface: InterfaceState, dataAt: number, kind: string): void {
+  private emitTimed(
+    buf: Uint8Array,
+    view: DataView,
+    pos: number,
+    length: number,
+    offset: number,
+    iface: InterfaceState,
+    dataAt: number,
+    kind: string,
+  ): void {
     const le = this.le;
     const captured = view.getUint32(pos + 20, le);
     if (captured > length - BlockSize.EPB) {
-      throw new CaptureFormatError(`corrupt ${kind} at byte ${offset}: captured length ${captured} exceeds the block (${length - BlockSize.EPB} bytes of data)`, offset);
+      throw new CaptureFormatError(
+        `corrupt ${kind} at byte ${offset}: captured length ${captured} exceeds the block (${length - BlockSize.EPB} bytes of data)`,
+        offset,
+      );
     }
     const time = this.time;
     iface.clock.split(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), time);

@@ -22,7 +22,11 @@ const DEFAULT_CHUNK = 1024 * 1024;
  * packet before the damage was delivered; file-system errors and errors thrown by `onPacket`
  * reject unchanged.
  */
-export async function readCapture(source: CaptureSource, onPacket: PacketHandler, options: ReadCaptureOptions = {}): Promise<CaptureSummary> {
+export async function readCapture(
+  source: CaptureSource,
+  onPacket: PacketHandler,
+  options: ReadCaptureOptions = {},
+): Promise<CaptureSummary> {
   const parser = new CaptureParser(onPacket);
   if (typeof source === "string") {
     const chunkSize = Math.max(4096, options.chunkSize ?? DEFAULT_CHUNK);

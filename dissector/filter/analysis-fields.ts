@@ -36,5 +36,12 @@ export const ANALYSIS_FILTER_FIELDS: readonly FilterField[] = [
   ...fieldSpecs.map(analysisFilterField),
   ...Object.values(ANALYSIS_EXPERTS)
     .filter((e) => !fieldNames.has(e.id))
-    .map((e): FilterField => ({ abbrev: e.id, label: e.summary, type: "none", blurb: `Expert item (${e.category}, ${e.severity}): ${e.summary}` })),
+    .map(
+      (e): FilterField => ({
+        abbrev: e.id,
+        label: e.summary,
+        type: "none",
+        blurb: `Expert item (${e.category}, ${e.severity}): ${e.summary}`,
+      }),
+    ),
 ];

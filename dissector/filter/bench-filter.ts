@@ -39,7 +39,18 @@ export function benchPackets(count = 1024): FilterPacket[] {
   const out: FilterPacket[] = [];
   for (let i = 0; i < count; i++) {
     const m = new Map<string, FilterValue[]>();
-    const type = [MSG.connRequest, MSG.connAccept, MSG.listRequest, MSG.listResponse, MSG.data, MSG.data, MSG.data, MSG.createRequest, MSG.inviteRequest, MSG.disconnect][i % 10]!;
+    const type = [
+      MSG.connRequest,
+      MSG.connAccept,
+      MSG.listRequest,
+      MSG.listResponse,
+      MSG.data,
+      MSG.data,
+      MSG.data,
+      MSG.createRequest,
+      MSG.inviteRequest,
+      MSG.disconnect,
+    ][i % 10]!;
     const ack = i % 3 === 0 ? 1 : 0;
     m.set("frame", [true]);
     m.set("frame.number", [i + 1]);
@@ -83,7 +94,13 @@ export function benchFilter(filters: readonly string[] = BENCH_FILTERS, evaluati
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < evaluations; i++) if (f(packets[i & mask]!)) matched++;
     const ns = Number(process.hrtime.bigint() - t0);
-    results.push({ filter: text, evaluations, matched, perSecond: Math.round((evaluations * 1e9) / ns), nsPerEvaluation: ns / evaluations });
+    results.push({
+      filter: text,
+      evaluations,
+      matched,
+      perSecond: Math.round((evaluations * 1e9) / ns),
+      nsPerEvaluation: ns / evaluations,
+    });
   }
   return results;
 }

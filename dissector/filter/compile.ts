@@ -27,9 +27,7 @@ export interface DisplayFilter {
   readonly matches: Predicate;
 }
 
-export type CompiledFilter =
-  | { readonly ok: true; readonly filter: DisplayFilter }
-  | { readonly ok: false; readonly error: FilterError };
+export type CompiledFilter = { readonly ok: true; readonly filter: DisplayFilter } | { readonly ok: false; readonly error: FilterError };
 
 /**
  * Compiles a display filter. Never throws: a bad filter gives `{ ok: false, error }` with the
@@ -47,7 +45,14 @@ export function compileFilter(text: string, registry: FieldRegistry = DEFAULT_RE
       return { ok: false, error: { message: e.message, column: e.offset + 1, length: e.len } };
     }
     // A compiler bug must not take the filter bar down with it.
-    return { ok: false, error: { message: `Internal filter error: ${e instanceof Error ? e.message : String(e)}`, column: 1, length: Math.max(1, text.length) } };
+    return {
+      ok: false,
+      error: {
+        message: `Internal filter error: ${e instanceof Error ? e.message : String(e)}`,
+        column: 1,
+        length: Math.max(1, text.length),
+      },
+    };
   }
 }
 
@@ -181,7 +186,10 @@ function countSource(field: FilterField): Source {
     for (let j = 0; j < names.length; j++) c += p.values(names[j]!)?.length ?? 0;
     return c;
   };
-  const one = (t: Test): Predicate => (p) => t(count(p));
+  const one =
+    (t: Test): Predicate =>
+    (p) =>
+      t(count(p));
   return { type: "uint", name: `count(${field.abbrev})`, anyWith: one, allWith: one };
 }
 
@@ -217,7 +225,10 @@ function quoted(o: Exclude<Operand, { kind: "call" }>): string {
 }
 
 /** What a literal operand stands for, for one source type. */
-type Literal = { readonly kind: "number"; readonly value: number } | { readonly kind: "string"; readonly value: string } | { readonly kind: "range"; readonly lo: number; readonly hi: number };
+type Literal =
+  | { readonly kind: "number"; readonly value: number }
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "range"; readonly lo: number; readonly hi: number };
 
 class Compiler {
   readonly fields = new Set<string>();
@@ -294,7 +305,8 @@ class Compiler {
     }
     const r = this.registry.resolve(o.text);
     if (!r) return undefined;
-    if (r.kind === "group") fail(`"${o.text}" is a group of fields with no value of its own: test its presence or name one of its fields`, o.pos, o.len);
+    if (r.kind === "group")
+      fail(`"${o.text}" is a group of fields with no value of its own: test its presence or name one of its fields`, o.pos, o.len);
     return fieldSource(this.use(r.field));
   }
 
@@ -307,7 +319,11 @@ class Compiler {
 
   private checkComparable(s: Source, o: Operand): void {
     if (s.type === "none" || s.type === "protocol") {
-      fail(`${s.name} is ${article(TYPE_TEXT[s.type])} without a value: it can only be tested for presence ("${s.name}" alone)`, o.pos, o.len);
+      fail(
+        `${s.name} is ${article(TYPE_TEXT[s.type])} without a value: it can only be tested for presence ("${s.name}" alone)`,
+        o.pos,
+        o.len,
+      );
     }
   }
 
@@ -430,7 +446,11 @@ class Compiler {
     try {
       re = new RegExp(body, flags);
     } catch (err) {
-      fail(`Invalid regular expression: ${err instanceof Error ? err.message.replace(/^Invalid regular expression: /, "") : String(err)}`, o.pos, o.len);
+      fail(
+        `Invalid regular expression: ${err instanceof Error ? err.message.replace(/^Invalid regular expression: /, "") : String(err)}`,
+        o.pos,
+        o.len,
+      );
     }
     return (v) => re.test(toStr(v));
   }
@@ -495,7 +515,12 @@ function article(s: string): string {
 }
 
 const MIRROR: Readonly<Record<Exclude<Relation, "contains" | "matches">, Exclude<Relation, "contains" | "matches">>> = {
-  eq: "eq", ne: "ne", lt: "gt", gt: "lt", le: "ge", ge: "le",
+  eq: "eq",
+  ne: "ne",
+  lt: "gt",
+  gt: "lt",
+  le: "ge",
+  ge: "le",
 };
 
 const RELATE: Readonly<Record<Exclude<Relation, "contains" | "matches">, (a: number | string, b: number | string) => boolean>> = {
@@ -512,32 +537,52 @@ function makeTest(type: FilterFieldType, rel: Relation, lit: Literal): Test {
   if (lit.kind === "string") {
     const s = lit.value;
     switch (rel) {
-      case "eq": return (v) => toStr(v) === s;
-      case "ne": return (v) => toStr(v) !== s;
-      case "lt": return (v) => toStr(v) < s;
-      case "gt": return (v) => toStr(v) > s;
-      case "le": return (v) => toStr(v) <= s;
-      case "ge": return (v) => toStr(v) >= s;
-      default: throw new Error(`unexpected relation ${rel}`);
+      case "eq":
+        return (v) => toStr(v) === s;
+      case "ne":
+        return (v) => toStr(v) !== s;
+      case "lt":
+        return (v) => toStr(v) < s;
+      case "gt":
+        return (v) => toStr(v) > s;
+      case "le":
+        return (v) => toStr(v) <= s;
+      case "ge":
+        return (v) => toStr(v) >= s;
+      default:
+        throw new Error(`unexpected relation ${rel}`);
     }
   }
   const conv = type === "ipv4" ? toIp : toNum;
   if (lit.kind === "range") {
     const { lo, hi } = lit;
-    if (rel === "eq") return (v) => { const x = conv(v); return x >= lo && x <= hi; };
-    if (rel === "ne") return (v) => { const x = conv(v); return !(x >= lo && x <= hi); };
+    if (rel === "eq")
+      return (v) => {
+        const x = conv(v);
+        return x >= lo && x <= hi;
+      };
+    if (rel === "ne")
+      return (v) => {
+        const x = conv(v);
+        return !(x >= lo && x <= hi);
+      };
     throw new Error(`unexpected relation ${rel} with a range`);
   }
   const k = lit.value;
   switch (rel) {
-    case "eq": return (v) => conv(v) === k;
-    case "ne": return (v) => conv(v) !== k;
-    case "lt": return (v) => conv(v) < k;
-    case "gt": return (v) => conv(v) > k;
-    case "le": return (v) => conv(v) <= k;
-    case "ge": return (v) => conv(v) >= k;
-    default: throw new Error(`unexpected relation ${rel}`);
+    case "eq":
+      return (v) => conv(v) === k;
+    case "ne":
+      return (v) => conv(v) !== k;
+    case "lt":
+      return (v) => conv(v) < k;
+    case "gt":
+      return (v) => conv(v) > k;
+    case "le":
+      return (v) => conv(v) <= k;
+    case "ge":
+      return (v) => conv(v) >= k;
+    default:
+      throw new Error(`unexpected relation ${rel}`);
   }
 }
-
-

@@ -5,7 +5,12 @@ export type TokenKind =
   | "word" // field names, bare literals, keywords: `imp.type`, `127.0.0.1/8`, `0x05`, `and`
   | "string" // "quoted", escapes already applied
   | "op" // == != === !== ~= < > <= >= && || ^^ ! ~
-  | "(" | ")" | "{" | "}" | "," | ".."
+  | "("
+  | ")"
+  | "{"
+  | "}"
+  | ","
+  | ".."
   | "end";
 
 export interface Token {
@@ -19,7 +24,18 @@ export interface Token {
 
 const WORD = /[A-Za-z0-9_\-.:/]/;
 const OPS = ["===", "!==", "==", "!=", "~=", "<=", ">=", "&&", "||", "^^", "<", ">", "!", "~"] as const;
-const ESCAPES: Readonly<Record<string, string>> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", f: "\f", v: "\v", "\\": "\\", '"': '"', "'": "'" };
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "\\": "\\",
+  '"': '"',
+  "'": "'",
+};
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -89,7 +105,8 @@ function readString(text: string, start: number, tokens: Token[]): number {
     } else if (e === "x" || e === "u" || e === "U") {
       const digits = e === "x" ? 2 : e === "u" ? 4 : 8;
       const hex = text.slice(i + 2, i + 2 + digits);
-      if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(hex)) fail(`Invalid escape "\\${e}": expected ${digits} hex digits`, i, 2 + hex.length);
+      if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(hex))
+        fail(`Invalid escape "\\${e}": expected ${digits} hex digits`, i, 2 + hex.length);
       const cp = parseInt(hex, 16);
       if (cp > 0x10ffff) fail(`Invalid escape "\\${e}${hex}": beyond Unicode`, i, 2 + digits);
       value += String.fromCodePoint(cp);

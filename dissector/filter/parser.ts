@@ -58,16 +58,28 @@ export type Expr =
 
 /** Relation and default quantifier of each comparison operator, symbols and words alike. */
 const RELATIONS: Readonly<Record<string, readonly [Relation, Quantifier]>> = {
-  "==": ["eq", "any"], eq: ["eq", "any"], any_eq: ["eq", "any"],
-  "===": ["eq", "all"], all_eq: ["eq", "all"],
-  "!=": ["ne", "all"], ne: ["ne", "all"], all_ne: ["ne", "all"],
-  "!==": ["ne", "any"], "~=": ["ne", "any"], any_ne: ["ne", "any"],
-  "<": ["lt", "any"], lt: ["lt", "any"],
-  ">": ["gt", "any"], gt: ["gt", "any"],
-  "<=": ["le", "any"], le: ["le", "any"],
-  ">=": ["ge", "any"], ge: ["ge", "any"],
+  "==": ["eq", "any"],
+  eq: ["eq", "any"],
+  any_eq: ["eq", "any"],
+  "===": ["eq", "all"],
+  all_eq: ["eq", "all"],
+  "!=": ["ne", "all"],
+  ne: ["ne", "all"],
+  all_ne: ["ne", "all"],
+  "!==": ["ne", "any"],
+  "~=": ["ne", "any"],
+  any_ne: ["ne", "any"],
+  "<": ["lt", "any"],
+  lt: ["lt", "any"],
+  ">": ["gt", "any"],
+  gt: ["gt", "any"],
+  "<=": ["le", "any"],
+  le: ["le", "any"],
+  ">=": ["ge", "any"],
+  ge: ["ge", "any"],
   contains: ["contains", "any"],
-  matches: ["matches", "any"], "~": ["matches", "any"],
+  matches: ["matches", "any"],
+  "~": ["matches", "any"],
 };
 
 const KEYWORDS = new Set(["and", "or", "xor", "not", "in", ...Object.keys(RELATIONS).filter((k) => /^[a-z_]+$/.test(k))]);
@@ -126,7 +138,13 @@ class Parser {
 
   private unexpected(t: Token, expected: string): never {
     const prev = this.tokens[this.i - 1];
-    if (t.kind === "word" && prev?.kind === "word" && !t.text.includes(".") && keywordOf(t) === undefined && keywordOf(prev) === undefined) {
+    if (
+      t.kind === "word" &&
+      prev?.kind === "word" &&
+      !t.text.includes(".") &&
+      keywordOf(t) === undefined &&
+      keywordOf(prev) === undefined
+    ) {
       fail(`Unexpected "${t.text}": a value with spaces must be quoted ("${prev.text} ${t.text}")`, t.pos, t.len);
     }
     if (t.kind === "end") fail(`Unexpected end of filter: expected ${expected}`, t.pos);

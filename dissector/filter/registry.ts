@@ -6,13 +6,7 @@
  * expert item ids) and from the analysis table (`dissector/analysis/fields.ts`); nothing here
  * lists an IMP field a second time. Around them sit the frame/ip/udp/expert fields of a capture.
  */
-import {
-  ENTRY_FIELDS,
-  HEADER_FIELDS,
-  OPTION_FIELDS,
-  maskShift,
-  type FieldSpec,
-} from "../../src/protocol/fields.js";
+import { ENTRY_FIELDS, HEADER_FIELDS, OPTION_FIELDS, maskShift, type FieldSpec } from "../../src/protocol/fields.js";
 import { PROBLEMS, SEVERITY_RANK } from "../../src/protocol/problems.js";
 import { ANALYSIS_FILTER_FIELDS } from "./analysis-fields.js";
 
@@ -149,7 +143,9 @@ export function fieldFromSpec(spec: FieldSpec): FilterField {
 /** The IMP wire fields of WIRE.md section 7, from the spec table, plus the `imp` protocol itself. */
 export const IMP_FIELDS: readonly FilterField[] = [
   { abbrev: "imp", label: "Instant Messenger Protocol", type: "protocol", blurb: "The datagram was dissected as IMP (malformed or not)" },
-  ...[...Object.values(HEADER_FIELDS), ...Object.values(OPTION_FIELDS), ...Object.values(ENTRY_FIELDS)].map((f: FieldSpec) => fieldFromSpec(f)),
+  ...[...Object.values(HEADER_FIELDS), ...Object.values(OPTION_FIELDS), ...Object.values(ENTRY_FIELDS)].map((f: FieldSpec) =>
+    fieldFromSpec(f),
+  ),
 ];
 
 /** Expert item ids of the codec (`imp.malformed.short`, ...), filterable like Wireshark's ei names. */
@@ -180,11 +176,20 @@ export const CAPTURE_FIELDS: readonly FilterField[] = [
   { abbrev: "udp.dstport", label: "Destination Port", type: "uint", max: 0xffff },
   { abbrev: "udp.port", label: "Source or Destination Port", type: "uint", max: 0xffff, sources: ["udp.srcport", "udp.dstport"] },
   {
-    abbrev: "expert.severity", label: "Severity level", type: "uint", max: 3, values: SEVERITY_NAMES,
+    abbrev: "expert.severity",
+    label: "Severity level",
+    type: "uint",
+    max: 3,
+    values: SEVERITY_NAMES,
     blurb: "One per expert item: SEVERITY_RANK of its severity (0 Chat, 1 Note, 2 Warning, 3 Error)",
   },
   { abbrev: "expert.message", label: "Message", type: "string", blurb: "One per expert item: its text" },
 ];
 
 /** The registry `compileFilter` uses by default. */
-export const DEFAULT_REGISTRY: FieldRegistry = new FieldRegistry([...CAPTURE_FIELDS, ...IMP_FIELDS, ...ANALYSIS_FILTER_FIELDS, ...PROBLEM_FIELDS]);
+export const DEFAULT_REGISTRY: FieldRegistry = new FieldRegistry([
+  ...CAPTURE_FIELDS,
+  ...IMP_FIELDS,
+  ...ANALYSIS_FILTER_FIELDS,
+  ...PROBLEM_FIELDS,
+]);

@@ -37,6 +37,9 @@ export async function listInterfaces(loader: CapLoader = loadCap): Promise<LiveI
 /** One line per interface: "3. lo (Loopback): 127.0.0.1, ::1". */
 export function formatInterfaces(list: readonly LiveInterface[]): string {
   return list
-    .map((i) => `${i.index}. ${i.name}${i.description ? ` (${i.description})` : ""}${i.addresses.length > 0 ? `: ${i.addresses.join(", ")}` : ""}\n`)
+    .map(
+      (i) =>
+        `${i.index}. ${i.name}${i.description ? ` (${i.description})` : ""}${i.addresses.length > 0 ? `: ${i.addresses.join(", ")}` : ""}\n`,
+    )
     .join("");
 }

@@ -108,9 +108,12 @@ export function liveSource(options: LiveSourceOptions = {}): LiveSource {
   const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
   const maxPackets = options.maxPackets;
   const loader = options.loader ?? loadCap;
-  if (!Number.isInteger(snaplen) || snaplen < 1 || snaplen > CAP_SNAPLEN) throw new RangeError(`snaplen must be 1 to ${CAP_SNAPLEN}, not ${snaplen}`);
-  if (!Number.isInteger(bufferSize) || bufferSize < 0 || bufferSize > 0xffffffff) throw new RangeError(`bufferSize must be a byte count, not ${bufferSize}`);
-  if (maxPackets !== undefined && (!Number.isInteger(maxPackets) || maxPackets < 1)) throw new RangeError(`maxPackets must be at least 1, not ${maxPackets}`);
+  if (!Number.isInteger(snaplen) || snaplen < 1 || snaplen > CAP_SNAPLEN)
+    throw new RangeError(`snaplen must be 1 to ${CAP_SNAPLEN}, not ${snaplen}`);
+  if (!Number.isInteger(bufferSize) || bufferSize < 0 || bufferSize > 0xffffffff)
+    throw new RangeError(`bufferSize must be a byte count, not ${bufferSize}`);
+  if (maxPackets !== undefined && (!Number.isInteger(maxPackets) || maxPackets < 1))
+    throw new RangeError(`maxPackets must be at least 1, not ${maxPackets}`);
 
   const openListeners = new Set<(info: LiveOpenInfo) => void>();
   const stats: LiveStats = { received: 0, delivered: 0, truncated: 0, dropped: null };
@@ -221,7 +224,10 @@ function checkInterface(cap: CapBinding, iface: string): void {
     return; // let open() report it
   }
   if (!names.includes(iface)) {
-    throw new LiveCaptureError("no-interface", `no interface named ${JSON.stringify(iface)}: run imp sniff -D to list the interfaces (${names.slice(0, 6).join(", ")}${names.length > 6 ? ", ..." : ""})`);
+    throw new LiveCaptureError(
+      "no-interface",
+      `no interface named ${JSON.stringify(iface)}: run imp sniff -D to list the interfaces (${names.slice(0, 6).join(", ")}${names.length > 6 ? ", ..." : ""})`,
+    );
   }
 }
 
@@ -236,10 +242,16 @@ export function openError(iface: string, filter: string, e: unknown): LiveCaptur
     );
   }
   if (/no such device/i.test(message)) {
-    return new LiveCaptureError("no-interface", `no interface named ${JSON.stringify(iface)}: run imp sniff -D to list the interfaces`, { cause: e });
+    return new LiveCaptureError("no-interface", `no interface named ${JSON.stringify(iface)}: run imp sniff -D to list the interfaces`, {
+      cause: e,
+    });
   }
   if (/filter|syntax error|parse/i.test(message)) {
-    return new LiveCaptureError("bad-filter", `invalid capture filter ${JSON.stringify(filter)}: ${message} (libpcap syntax, e.g. "udp port 1313")`, { cause: e });
+    return new LiveCaptureError(
+      "bad-filter",
+      `invalid capture filter ${JSON.stringify(filter)}: ${message} (libpcap syntax, e.g. "udp port 1313")`,
+      { cause: e },
+    );
   }
   return new LiveCaptureError("open-failed", `cannot capture on ${iface}: ${message}`, { cause: e });
 }

@@ -46,7 +46,8 @@ export interface CapBinding {
 /** How live capture gets cap; tests inject their own (a missing module, a fake). */
 export type CapLoader = () => Promise<CapBinding>;
 
-export const NO_LIBPCAP_MESSAGE = "libpcap support is not installed: install libpcap (Debian: sudo apt-get install libpcap-dev) and run npm install again";
+export const NO_LIBPCAP_MESSAGE =
+  "libpcap support is not installed: install libpcap (Debian: sudo apt-get install libpcap-dev) and run npm install again";
 
 let cached: CapBinding | undefined;
 

@@ -12,7 +12,15 @@
  */
 import { DEFAULT_PORT, OPTION_FIELDS, maskShift, typeName, type FieldSpec } from "../../src/protocol/fields.js";
 import { ID_CLASS_TEXT, inIdClass, type IdClass } from "../../src/protocol/ids.js";
-import { ENTRY_PLACES, HEADER_LENGTH, HEADER_PLACES, LIST_ENTRY_LENGTH, layoutHeaderLength, layoutOffsets, type Layout } from "../../src/protocol/layout.js";
+import {
+  ENTRY_PLACES,
+  HEADER_LENGTH,
+  HEADER_PLACES,
+  LIST_ENTRY_LENGTH,
+  layoutHeaderLength,
+  layoutOffsets,
+  type Layout,
+} from "../../src/protocol/layout.js";
 import { ACK_SPEC, MESSAGES, headerLengthRule, type MessageSpec } from "../../src/protocol/messages.js";
 import { PROBLEMS } from "../../src/protocol/problems.js";
 import { templateParts } from "../../src/protocol/template.js";
@@ -67,7 +75,9 @@ function presentation(field: FieldSpec): Presentation {
   }
   const ftype = field.size === 2 ? "uint16" : "uint8";
   const domain =
-    field.size === 1 ? Array.from({ length: (field.mask ? field.mask >>> maskShift(field.mask) : 0xff) + 1 }, (_, v) => v) : Object.keys(field.values ?? {}).map(Number);
+    field.size === 1
+      ? Array.from({ length: (field.mask ? field.mask >>> maskShift(field.mask) : 0xff) + 1 }, (_, v) => v)
+      : Object.keys(field.values ?? {}).map(Number);
   const names: Record<number, string> = {};
   const bare: Record<number, string> = {};
   let unnamed = 0;

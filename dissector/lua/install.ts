@@ -10,7 +10,11 @@ import { generateLua } from "./generate.js";
 
 export const LUA_FILE_NAME = "imp.lua";
 
-export function personalPluginsDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+export function personalPluginsDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home = homedir(),
+): string {
   if (platform === "win32") {
     const appData = env.APPDATA ?? win32.join(home, "AppData", "Roaming");
     return win32.join(appData, "Wireshark", "plugins");

@@ -111,7 +111,16 @@ export class ChatCollector {
       last.copies.push({ frame: f.number, to });
       return;
     }
-    const said: Said = { frame: f.number, time: f.time, group: m.group, client: m.src, from, text: m.data, direct, copies: direct ? [{ frame: f.number, to }] : [] };
+    const said: Said = {
+      frame: f.number,
+      time: f.time,
+      group: m.group,
+      client: m.src,
+      from,
+      text: m.data,
+      direct,
+      copies: direct ? [{ frame: f.number, to }] : [],
+    };
     this.said.push(said);
     this.open.set(key, said);
   }
@@ -159,7 +168,8 @@ export class ChatCollector {
       if (to !== undefined) line.movedTo = to;
       groupOf(ev.group).lines.push(line);
     }
-    for (const g of groups.values()) g.lines.sort((a, b) => a.frame - b.frame || Number(a.kind === "message") - Number(b.kind === "message"));
+    for (const g of groups.values())
+      g.lines.sort((a, b) => a.frame - b.frame || Number(a.kind === "message") - Number(b.kind === "message"));
     return [...groups.values()].sort((a, b) => a.group - b.group);
   }
 }

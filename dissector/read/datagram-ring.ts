@@ -215,7 +215,10 @@ export class RingDatagramSource implements PacketSource {
   constructor(
     private readonly ring: SlotReader,
     description: string,
-    private readonly state: { endpoints: Endpoint[]; remembered: (Remembered | undefined)[] } = { endpoints: [], remembered: new Array(ID_SLOTS).fill(undefined) },
+    private readonly state: { endpoints: Endpoint[]; remembered: (Remembered | undefined)[] } = {
+      endpoints: [],
+      remembered: new Array(ID_SLOTS).fill(undefined),
+    },
   ) {
     this.description = description;
   }
@@ -233,7 +236,10 @@ export class RingDatagramSource implements PacketSource {
     return new RingDatagramSource(this.ring, this.description, this.state);
   }
 
-  async datagrams(onDatagram: (d: ImpDatagram) => void, options: ImpFrameOptions = {}): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
+  async datagrams(
+    onDatagram: (d: ImpDatagram) => void,
+    options: ImpFrameOptions = {},
+  ): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
     const result = this.replayPass(onDatagram, options);
     // A damaged capture: the pass ends with the damage (after every datagram before it).
     if (result instanceof CaptureFormatError) throw result;
@@ -241,13 +247,28 @@ export class RingDatagramSource implements PacketSource {
   }
 
   /** Replays the datagrams of this pass; its end: the counts, or the damage that ended it. */
-  private replayPass(onDatagram: (d: ImpDatagram) => void, options: ImpFrameOptions): { end: SourceEnd; counters: ImpFrameCounters } | CaptureFormatError {
+  private replayPass(
+    onDatagram: (d: ImpDatagram) => void,
+    options: ImpFrameOptions,
+  ): { end: SourceEnd; counters: ImpFrameCounters } | CaptureFormatError {
     const ring = this.ring;
     const w = ring.words;
     const packet = new RingPacket();
     const none = endpointOf(0, 0);
     const empty = new Uint8Array(0);
-    const record: ImpDatagram = { frame: 0, tsSec: 0, tsNsec: 0, src: none, dst: none, ipVersion: 4, payload: empty, fingerprint: undefined, decoded: decode(empty), packet, fragments: null };
+    const record: ImpDatagram = {
+      frame: 0,
+      tsSec: 0,
+      tsNsec: 0,
+      src: none,
+      dst: none,
+      ipVersion: 4,
+      payload: empty,
+      fingerprint: undefined,
+      decoded: decode(empty),
+      packet,
+      fragments: null,
+    };
     try {
       for (;;) {
         while (!ring.ready()) ring.blockUntilReady(1000);
@@ -353,6 +374,9 @@ export class RingDatagramSource implements PacketSource {
       return new CaptureFormatError(this.ring.text(start, start + messageLen), joinWords(damageLo, damageHi));
     }
     const packets = joinWords(w[at + 1]!, w[at + 2]!);
-    return { end: { packets }, counters: { packets: w[at + 9]!, imp: w[at + 3]!, notUdp: w[at + 4]!, otherUdp: w[at + 5]!, fragments: w[at + 6]! } };
+    return {
+      end: { packets },
+      counters: { packets: w[at + 9]!, imp: w[at + 3]!, notUdp: w[at + 4]!, otherUdp: w[at + 5]!, fragments: w[at + 6]! },
+    };
   }
 }

@@ -48,7 +48,14 @@ function classify(n: FieldNeeds, name: string): void {
   if (name.startsWith("_ws.col.")) {
     // Columns: Info needs the analysis (names, marks); the others only the capture fields.
     if (name === "_ws.col.info") n.analysis = true;
-  } else if (name === "frame" || name.startsWith("frame.") || name === "ip" || name.startsWith("ip.") || name === "udp" || name.startsWith("udp.")) {
+  } else if (
+    name === "frame" ||
+    name.startsWith("frame.") ||
+    name === "ip" ||
+    name.startsWith("ip.") ||
+    name === "udp" ||
+    name.startsWith("udp.")
+  ) {
     n.capture = true;
   } else if (name === "imp") {
     // Always present.

@@ -78,7 +78,17 @@ export class TailIds {
 
 /** The dissecting thread's end. */
 export class LineRingWriter extends SlotWriter {
-  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, tail: number, tailNew: boolean, payload: Uint8Array): void {
+  frame(
+    number: number,
+    tsSec: number,
+    tsNsec: number,
+    src: number,
+    dst: number,
+    id: number,
+    tail: number,
+    tailNew: boolean,
+    payload: Uint8Array,
+  ): void {
     const len = tail >= 0 && !tailNew ? 0 : payload.length;
     const at = this.room(FRAME_WORDS + wordsFor(len));
     const w = this.words;
@@ -154,7 +164,19 @@ export type LineRingEnd =
 /** What a line ring reader hands its handler, record by record. */
 export interface LineHandler {
   /** A shown datagram; its payload is `bytes[start, start + length)` (valid during the call). */
-  frame(number: number, tsSec: number, tsNsec: number, src: number, dst: number, id: number, tail: number, tailNew: boolean, bytes: Uint8Array, start: number, length: number): void;
+  frame(
+    number: number,
+    tsSec: number,
+    tsNsec: number,
+    src: number,
+    dst: number,
+    id: number,
+    tail: number,
+    tailNew: boolean,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+  ): void;
   ref(refSec: number, refNsec: number): void;
   column(id: number, text: string): void;
   name(client: number, name: string | undefined): void;
@@ -178,7 +200,19 @@ export class LineRingReader extends SlotReader {
       const kind = head & 0xff;
       const len = head >>> 8;
       if (kind === R_FRAME) {
-        h.frame(w[at + 1]!, joinWords(w[at + 2]!, w[at + 3]!), w[at + 4]!, w[at + 5]!, w[at + 6]!, w[at + 7]!, w[at + 8]!, w[at + 9] === 1, bytes, (at + FRAME_WORDS) * 4, len);
+        h.frame(
+          w[at + 1]!,
+          joinWords(w[at + 2]!, w[at + 3]!),
+          w[at + 4]!,
+          w[at + 5]!,
+          w[at + 6]!,
+          w[at + 7]!,
+          w[at + 8]!,
+          w[at + 9] === 1,
+          bytes,
+          (at + FRAME_WORDS) * 4,
+          len,
+        );
         at += FRAME_WORDS + wordsFor(len);
       } else if (kind === R_REF) {
         h.ref(joinWords(w[at + 1]!, w[at + 2]!), w[at + 3]!);

@@ -199,7 +199,14 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
       if (end.damage) throw new CaptureFormatError(end.damage.message, end.damage.offset);
       throw new Error(`the read worker failed: ${end.error ?? "unknown error"}`);
     }
-    return { shown: end.shown, passes: end.passes, stoppedEarly: end.stoppedEarly, counters, mainWaitedMs: out.waitedMs + lines.waitedMs, workerWaitedMs: end.waitedMs };
+    return {
+      shown: end.shown,
+      passes: end.passes,
+      stoppedEarly: end.stoppedEarly,
+      counters,
+      mainWaitedMs: out.waitedMs + lines.waitedMs,
+      workerWaitedMs: end.waitedMs,
+    };
   } finally {
     clearInterval(timer);
     sink.flush();
@@ -213,7 +220,12 @@ export async function readSummaryInParallel(path: string, options: ReadOptions, 
  * with the capture reader of this thread) and its Info made with the names the worker sent. A
  * line with marks, or of a long datagram, is made whole.
  */
-export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (id: number) => Decoded | undefined, decodes: DecodeCache): LineHandler {
+export function lineFormatter(
+  sink: TextSink,
+  noAnalysis: boolean,
+  decodedOf: (id: number) => Decoded | undefined,
+  decodes: DecodeCache,
+): LineHandler {
   const lines = new SummaryFormatter();
   const columns: ColumnText[] = [];
   const names = new Map<number, string | undefined>();
@@ -245,7 +257,18 @@ export function lineFormatter(sink: TextSink, noAnalysis: boolean, decodedOf: (i
         return;
       }
       const info = summaryInfo(d, nameOf);
-      lines.writeLine(sink, number, tsSec, tsNsec, refSec, refNsec, columns[src]!, columns[dst]!, d, marks === "" ? info : `${info} ${marks}`);
+      lines.writeLine(
+        sink,
+        number,
+        tsSec,
+        tsNsec,
+        refSec,
+        refNsec,
+        columns[src]!,
+        columns[dst]!,
+        d,
+        marks === "" ? info : `${info} ${marks}`,
+      );
       marks = "";
     },
     ref(sec, nsec) {

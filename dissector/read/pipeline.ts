@@ -94,7 +94,10 @@ export async function dissect(
   const recognition = options.recognition ?? { ports: [DEFAULT_PORT], heuristic: true };
   const given = options.analyzer?.finished ? options.analyzer : undefined;
   const analyzer =
-    given ?? (options.analysis === false ? null : new ConversationAnalyzer({ serverPort: recognition.ports[0] ?? DEFAULT_PORT, ...options.analysis }));
+    given ??
+    (options.analysis === false
+      ? null
+      : new ConversationAnalyzer({ serverPort: recognition.ports[0] ?? DEFAULT_PORT, ...options.analysis }));
   const filter = options.filter && !options.filter.empty ? options.filter : null;
   const names = [...(filter?.fields ?? []), ...(options.fields ?? [])];
   const needs = fieldNeeds(names);
@@ -116,7 +119,15 @@ export async function dissect(
     try {
       await readImpDatagrams(
         source,
-        (d) => analyzer.add({ frame: d.frame, time: d.tsSec - firstSec + d.tsNsec * 1e-9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload }),
+        (d) =>
+          analyzer.add({
+            frame: d.frame,
+            time: d.tsSec - firstSec + d.tsNsec * 1e-9,
+            src: d.src,
+            dst: d.dst,
+            decoded: d.decoded,
+            bytes: d.payload,
+          }),
         { recognition, onStart },
       );
     } catch (e) {
@@ -143,7 +154,15 @@ export async function dissect(
   };
 
   // One input object for every frame: the analyzer keeps nothing of it.
-  const input: { -readonly [K in keyof AnalysisInput]: AnalysisInput[K] } = { frame: 0, time: 0, src: { ip: "", port: 0 }, dst: { ip: "", port: 0 }, decoded: null as unknown as AnalysisInput["decoded"], bytes: new Uint8Array(0), fingerprint: undefined };
+  const input: { -readonly [K in keyof AnalysisInput]: AnalysisInput[K] } = {
+    frame: 0,
+    time: 0,
+    src: { ip: "", port: 0 },
+    dst: { ip: "", port: 0 },
+    decoded: null as unknown as AnalysisInput["decoded"],
+    bytes: new Uint8Array(0),
+    fingerprint: undefined,
+  };
   const onDatagram = (d: ImpDatagram) => {
     if (stoppedEarly) return;
     if (feed) {
@@ -198,4 +217,3 @@ export async function dissect(
   }
   return done;
 }
-

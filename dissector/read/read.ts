@@ -41,7 +41,12 @@ export type ReadResult = DissectResult;
 export const FLUSH_INTERVAL_MS = 50;
 
 /** Reads `source` and writes `options.format` to `sink`; returns what the dissection saw. */
-export async function runRead(source: PacketSource, options: ReadOptions, sink: TextSink, reopen?: () => PacketSource): Promise<ReadResult> {
+export async function runRead(
+  source: PacketSource,
+  options: ReadOptions,
+  sink: TextSink,
+  reopen?: () => PacketSource,
+): Promise<ReadResult> {
   const format = options.format ?? "summary";
   const fieldNames = format === "fields" ? (options.fields ?? []) : [];
   const write = writerFor(format, options, fieldNames, sink);
@@ -52,7 +57,8 @@ export async function runRead(source: PacketSource, options: ReadOptions, sink: 
   let result: DissectResult | undefined;
   try {
     if (format === "json") sink.write("[");
-    if (format === "fields" && options.header) sink.write(`${fieldNames.join({ ...DEFAULT_FIELDS_FORMAT, ...options.fieldsFormat }.separator)}\n`);
+    if (format === "fields" && options.header)
+      sink.write(`${fieldNames.join({ ...DEFAULT_FIELDS_FORMAT, ...options.fieldsFormat }.separator)}\n`);
     result = await dissect(source, { ...options, fields: fieldNames, stopWhen, ...(reopen ? { reopen } : {}) }, write.frame);
   } finally {
     clearInterval(timer);

@@ -83,7 +83,10 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Writes blocks to a file descriptor (1 = standard output) with writeSync. */
 export class FdSink extends BlockSink {
-  constructor(private readonly fd: number, size?: number) {
+  constructor(
+    private readonly fd: number,
+    size?: number,
+  ) {
     super(size);
   }
 
@@ -111,7 +114,10 @@ export class FdSink extends BlockSink {
 
 /** Hands each block to `out` as a string. */
 export class CallbackSink extends BlockSink {
-  constructor(private readonly out: (text: string) => void, size?: number) {
+  constructor(
+    private readonly out: (text: string) => void,
+    size?: number,
+  ) {
     super(size);
   }
 

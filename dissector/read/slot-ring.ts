@@ -20,9 +20,16 @@ const FREE = 0;
 const FULL = 1;
 
 /** Atomics.waitAsync (Node 16+; typed only from TypeScript's es2024 library). */
-export const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
+export const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      index: number,
+      value: number,
+      timeout?: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
 
 function controlWords(slots: number): number {
   return slots * 2 + 2;

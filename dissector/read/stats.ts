@@ -192,7 +192,11 @@ export class StatsCollector {
     for (const b of analyzer.names.bindings()) {
       const addr = `${b.address.ip}:${b.address.port}`;
       const groups = [...(joined.get(b.client) ?? [])]
-        .filter((g) => analyzer.groupEvents.some((e) => e.client === b.client && e.group === g && e.kind === "joined" && e.frame >= b.from && (b.left <= 0 || e.frame <= b.left)))
+        .filter((g) =>
+          analyzer.groupEvents.some(
+            (e) => e.client === b.client && e.group === g && e.kind === "joined" && e.frame >= b.from && (b.left <= 0 || e.frame <= b.left),
+          ),
+        )
         .sort((x, y) => x - y);
       clients.push({
         id: b.client,
@@ -241,7 +245,12 @@ export class StatsCollector {
       ackRtt: pct(st.ackRtts),
       responseTimes,
       clients,
-      experts: { malformed: this.malformed, protocol: this.protocol, analysis: this.analysisExperts, byId: Object.fromEntries([...this.byId].sort()) },
+      experts: {
+        malformed: this.malformed,
+        protocol: this.protocol,
+        analysis: this.analysisExperts,
+        byId: Object.fromEntries([...this.byId].sort()),
+      },
     };
   }
 }
@@ -258,24 +267,38 @@ export function renderStatsText(s: CaptureStats): string {
   out += `\nMessages per type\n`;
   out += renderTable(
     [{ title: "Type" }, { title: "Messages", align: "right" }, { title: "ACKs", align: "right" }, { title: "Bytes", align: "right" }],
-    [...s.types.map((t) => [t.name, t.messages, t.acks, t.bytes] as (string | number)[]), [
-      "Total",
-      s.types.reduce((n, t) => n + t.messages, 0),
-      s.types.reduce((n, t) => n + t.acks, 0),
-      s.types.reduce((n, t) => n + t.bytes, 0),
-    ]],
+    [
+      ...s.types.map((t) => [t.name, t.messages, t.acks, t.bytes] as (string | number)[]),
+      [
+        "Total",
+        s.types.reduce((n, t) => n + t.messages, 0),
+        s.types.reduce((n, t) => n + t.acks, 0),
+        s.types.reduce((n, t) => n + t.bytes, 0),
+      ],
+    ],
   );
 
   out += `\nConversations (A ↔ B; frames, of which retransmissions; bytes)\n`;
   out += renderTable(
     [
-      { title: "A" }, { title: "B" }, { title: "A → B", align: "right" }, { title: "retx", align: "right" }, { title: "bytes", align: "right" },
-      { title: "B → A", align: "right" }, { title: "retx", align: "right" }, { title: "bytes", align: "right" },
+      { title: "A" },
+      { title: "B" },
+      { title: "A → B", align: "right" },
+      { title: "retx", align: "right" },
+      { title: "bytes", align: "right" },
+      { title: "B → A", align: "right" },
+      { title: "retx", align: "right" },
+      { title: "bytes", align: "right" },
     ],
     s.conversations.map((c) => [
       c.a === c.aAddress ? c.a : `${c.a} (${c.aAddress})`,
       c.b === c.bAddress ? c.b : `${c.b} (${c.bAddress})`,
-      c.aToB.frames, c.aToB.retransmissions, c.aToB.bytes, c.bToA.frames, c.bToA.retransmissions, c.bToA.bytes,
+      c.aToB.frames,
+      c.aToB.retransmissions,
+      c.aToB.bytes,
+      c.bToA.frames,
+      c.bToA.retransmissions,
+      c.bToA.bytes,
     ]),
   );
 
@@ -289,14 +312,23 @@ export function renderStatsText(s: CaptureStats): string {
   if (s.responseTimes.length > 0) {
     out += `\nResponse times per transaction\n`;
     out += renderTable(
-      [{ title: "Kind" }, { title: "Count", align: "right" }, { title: "p50", align: "right" }, { title: "p90", align: "right" }, { title: "max", align: "right" }, { title: "Outcomes" }],
+      [
+        { title: "Kind" },
+        { title: "Count", align: "right" },
+        { title: "p50", align: "right" },
+        { title: "p90", align: "right" },
+        { title: "max", align: "right" },
+        { title: "Outcomes" },
+      ],
       s.responseTimes.map((t) => [
         t.kind,
         Object.values(t.outcomes).reduce((a, b) => a + b, 0),
         ms(t.p50),
         ms(t.p90),
         ms(t.max),
-        Object.entries(t.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
+        Object.entries(t.outcomes)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", "),
       ]),
     );
   }
@@ -304,10 +336,25 @@ export function renderStatsText(s: CaptureStats): string {
   out += `\nClients\n`;
   out += renderTable(
     [
-      { title: "Name" }, { title: "ID", align: "right" }, { title: "Address" }, { title: "Data sent", align: "right" },
-      { title: "Data received", align: "right" }, { title: "Groups joined" }, { title: "Connected in", align: "right" }, { title: "Left in", align: "right" },
+      { title: "Name" },
+      { title: "ID", align: "right" },
+      { title: "Address" },
+      { title: "Data sent", align: "right" },
+      { title: "Data received", align: "right" },
+      { title: "Groups joined" },
+      { title: "Connected in", align: "right" },
+      { title: "Left in", align: "right" },
     ],
-    s.clients.map((c) => [c.name ?? "?", c.id, c.address, c.dataSent, c.dataReceived, c.groups.join(", ") || "-", `frame ${c.from}`, c.left === null ? "-" : `frame ${c.left}`]),
+    s.clients.map((c) => [
+      c.name ?? "?",
+      c.id,
+      c.address,
+      c.dataSent,
+      c.dataReceived,
+      c.groups.join(", ") || "-",
+      `frame ${c.from}`,
+      c.left === null ? "-" : `frame ${c.left}`,
+    ]),
   );
 
   out += `\nExpert info\n`;

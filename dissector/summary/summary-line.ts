@@ -95,7 +95,7 @@ function putDigits(buf: Uint8Array, end: number, n: number, digits: number): voi
   let i = end;
   const stop = end - digits;
   while (i - stop >= 2) {
-    const q = n < 0x80000000 ? ((n / 100) | 0) : Math.floor(n / 100);
+    const q = n < 0x80000000 ? (n / 100) | 0 : Math.floor(n / 100);
     const r = (n - q * 100) * 2;
     buf[--i] = PAIRS[r + 1]!;
     buf[--i] = PAIRS[r]!;
@@ -131,7 +131,16 @@ class LineHead {
    * Writes the frame number, the time as relativeTime() writes it (integer microseconds, 6
    * decimals, padded to 11) and the middle columns at buf[at]; returns the end.
    */
-  write(buf: Uint8Array, at: number, frame: number, tsSec: number, tsNsec: number, refSec: number, refNsec: number, middle: Uint8Array): number {
+  write(
+    buf: Uint8Array,
+    at: number,
+    frame: number,
+    tsSec: number,
+    tsNsec: number,
+    refSec: number,
+    refNsec: number,
+    middle: Uint8Array,
+  ): number {
     if (frame !== this.lastFrame) {
       if (frame !== this.lastFrame + 1 || !this.countUp()) {
         this.numberLength = putInt(this.number, 0, frame, 6);

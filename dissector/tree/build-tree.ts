@@ -95,7 +95,9 @@ function addOptions(root: TreeNode, m: ImpMessage, places: LayoutPlaces, opts: T
       });
     } else {
       const ids = items.filter((id) => typeof id === "number");
-      const list = node(`${f.label}: ${ids.map((id) => displayValue(f, id, opts)).join(", ")}`, offset, ids.length * size, { abbrev: f.abbrev });
+      const list = node(`${f.label}: ${ids.map((id) => displayValue(f, id, opts)).join(", ")}`, offset, ids.length * size, {
+        abbrev: f.abbrev,
+      });
       const item: FieldSpec = { ...f, label: f.itemLabel ?? f.label, kind: "uint" };
       for (const [i, id] of ids.entries()) list.children.push(fieldNode(item, id, offset + i * size, opts));
       root.children.push(list);
@@ -105,7 +107,13 @@ function addOptions(root: TreeNode, m: ImpMessage, places: LayoutPlaces, opts: T
   const text = payload ? m[payload.name] : undefined;
   if (payload && m.payload && typeof text === "string") {
     const f = payload.field;
-    root.children.push(node(`${f.label}: ${JSON.stringify(text)}`, m.hlen, m.payload.length, { abbrev: f.abbrev, value: text, display: JSON.stringify(text) }));
+    root.children.push(
+      node(`${f.label}: ${JSON.stringify(text)}`, m.hlen, m.payload.length, {
+        abbrev: f.abbrev,
+        value: text,
+        display: JSON.stringify(text),
+      }),
+    );
   }
 }
 

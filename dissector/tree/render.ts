@@ -39,7 +39,15 @@ export interface ExpertJson {
 }
 
 function expertJson(p: Problem): ExpertJson {
-  return { id: p.id, category: p.category, severity: p.severity, text: p.text, offset: p.offset, length: p.length, ...(p.field ? { field: p.field } : {}) };
+  return {
+    id: p.id,
+    category: p.category,
+    severity: p.severity,
+    text: p.text,
+    offset: p.offset,
+    length: p.length,
+    ...(p.field ? { field: p.field } : {}),
+  };
 }
 
 /**

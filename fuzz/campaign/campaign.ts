@@ -162,7 +162,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
 
   // Stateless cases against a target with a debug channel go out in batches (runBatch); a batch
   // where anything shows is run again case by case. Probes and memory checks stay on their cases.
-  const batchSize = !stateful && !o.coverage && target.capabilities.debug && session instanceof FuzzSession ? Math.min(o.batch ?? 8, session.batchSize) : 1;
+  const batchSize =
+    !stateful && !o.coverage && target.capabilities.debug && session instanceof FuzzSession ? Math.min(o.batch ?? 8, session.batchSize) : 1;
   const checkDue = (n: number) => probeEvery <= 1 || (n + 1) % probeEvery === 0 || (memoryEvery > 0 && (n + 1) % memoryEvery === 0);
   let stopped: string | undefined;
   const runOne = async (c: FuzzCase, next?: FuzzCase) => {
@@ -175,7 +176,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     if (r.fatal) {
       // Nothing left to minimise or replay against: keep the findings as found and stop.
       stopped = r.fatal;
-      for (const f of r.findings) if (!found.has(findingKey(f))) found.set(findingKey(f), { finding: f, hits: 1, firstCase: c.id, original: c, minimised: c, reproduced: false });
+      for (const f of r.findings)
+        if (!found.has(findingKey(f)))
+          found.set(findingKey(f), { finding: f, hits: 1, firstCase: c.id, original: c, minimised: c, reproduced: false });
       return;
     }
     if (r.findings.length > 0) await record(c, r.findings, probe);
@@ -200,11 +203,21 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     lanes!.clear();
     const d = b.debug;
     if (!b.ok || !d || target.exitInfo()) return false;
-    if (d.sessions !== (session as FuzzSession).baseline.sessions || d.groups || d.invitations || d.departures || d.queued || d.timers || d.violations.length) return false;
+    if (
+      d.sessions !== (session as FuzzSession).baseline.sessions ||
+      d.groups ||
+      d.invitations ||
+      d.departures ||
+      d.queued ||
+      d.timers ||
+      d.violations.length
+    )
+      return false;
     // Findings already known only count a hit; a new one sends the round through the single path.
     for (const r of results) for (const f of r.findings) if (!found.has(findingKey(f))) return false;
     for (const r of results) for (const f of r.findings) found.get(findingKey(f))!.hits++;
-    for (let k = 0; k < batch.length; k++) if (results[k]!.reached) statesReached[batch[k]!.state] = (statesReached[batch[k]!.state] ?? 0) + 1;
+    for (let k = 0; k < batch.length; k++)
+      if (results[k]!.reached) statesReached[batch[k]!.state] = (statesReached[batch[k]!.state] ?? 0) + 1;
     return true;
   };
   try {
@@ -229,7 +242,16 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
             const b = target.exitInfo() ? null : await target.advance!(120_000);
             lanes.clear();
             const d = b?.debug;
-            if (!b?.ok || !d || d.sessions !== (session as FuzzSession).baseline.sessions || d.groups || d.invitations || d.queued || d.violations.length) await session.fresh();
+            if (
+              !b?.ok ||
+              !d ||
+              d.sessions !== (session as FuzzSession).baseline.sessions ||
+              d.groups ||
+              d.invitations ||
+              d.queued ||
+              d.violations.length
+            )
+              await session.fresh();
             for (const c of batch) await runOne(c);
           }
           i += laneCount;

@@ -15,7 +15,12 @@ export interface MinimiseOptions {
   probeMs?: number;
 }
 
-export async function minimise(session: CaseRunner, original: FuzzCase, finding: Finding, o: MinimiseOptions = {}): Promise<{ case: FuzzCase; runs: number; reproduced: boolean }> {
+export async function minimise(
+  session: CaseRunner,
+  original: FuzzCase,
+  finding: Finding,
+  o: MinimiseOptions = {},
+): Promise<{ case: FuzzCase; runs: number; reproduced: boolean }> {
   const key = findingKey(finding);
   let runs = 0;
   const budget = o.budget ?? 200;

@@ -33,7 +33,10 @@ export function reportMarkdown(r: CampaignResult, outDir?: string): string {
   ];
   if (r.stopped) lines.push(`| stopped early | ${r.stopped} |`);
   if (r.stateful) lines.push(`| prefix overlapped with the previous teardown | ${r.overlapped} cases |`);
-  if (r.coverage) lines.push(`| coverage | ${r.coverage.covered} of ${r.coverage.total} blocks (${((100 * r.coverage.covered) / Math.max(1, r.coverage.total)).toFixed(1)} %), corpus ${r.corpus} |`);
+  if (r.coverage)
+    lines.push(
+      `| coverage | ${r.coverage.covered} of ${r.coverage.total} blocks (${((100 * r.coverage.covered) / Math.max(1, r.coverage.total)).toFixed(1)} %), corpus ${r.corpus} |`,
+    );
   lines.push("", "## States reached", "", "| state | cases |", "|---|---|");
   for (const [s, n] of Object.entries(r.statesReached)) lines.push(`| ${s} | ${n} |`);
   lines.push("", "## Findings", "");

@@ -76,7 +76,8 @@ export function optionOffsets(layout: Layout): Map<string, FieldOffset> {
   for (const p of places.options) out.set(p.name, { offset: p.offset, spec: p.field });
   const repeat = places.repeat;
   if (repeat?.field.item === "entry") {
-    for (const p of ENTRY_PLACES) out.set(`${repeat.name}.${p.name}`, { offset: places.repeatOffset + p.offset, spec: p.field, itemSize: repeat.itemSize });
+    for (const p of ENTRY_PLACES)
+      out.set(`${repeat.name}.${p.name}`, { offset: places.repeatOffset + p.offset, spec: p.field, itemSize: repeat.itemSize });
   } else if (repeat) {
     out.set(repeat.name, { offset: places.repeatOffset, spec: repeat.field, itemSize: repeat.itemSize });
   }
@@ -149,7 +150,9 @@ export function build(t: Template, seq: number, ctx: IdContext, mutations: reado
       const at = offsets.get(m.field);
       if (at) {
         const size = at.spec.size;
-        const bytes = Buffer.from(String(m.value) === "otherName" ? Buffer.from(ctx.otherName.padEnd(size, " "), "latin1") : Buffer.from(String(m.value), "hex"));
+        const bytes = Buffer.from(
+          String(m.value) === "otherName" ? Buffer.from(ctx.otherName.padEnd(size, " "), "latin1") : Buffer.from(String(m.value), "hex"),
+        );
         const o = at.offset + (m.at ?? 0) * (at.itemSize ?? 0);
         if (o + size <= buf.length) bytes.copy(buf, o, 0, size);
       }
@@ -161,7 +164,16 @@ export function build(t: Template, seq: number, ctx: IdContext, mutations: reado
       let v: number;
       if (o.spec.lengthOf === "header") {
         const exact = d.message?.hlen ?? HEADER_LENGTH;
-        v = m.value === "exact-1" ? exact - 1 : m.value === "exact+1" ? exact + 1 : m.value === "dgram" ? buf.length : m.value === "dgram+1" ? buf.length + 1 : Number(m.value);
+        v =
+          m.value === "exact-1"
+            ? exact - 1
+            : m.value === "exact+1"
+              ? exact + 1
+              : m.value === "dgram"
+                ? buf.length
+                : m.value === "dgram+1"
+                  ? buf.length + 1
+                  : Number(m.value);
       } else if (o.spec.lengthOf !== undefined) {
         const hl = d.message?.hlen ?? HEADER_LENGTH;
         v = m.value === "payload-1" ? payloadLen - 1 : m.value === "payload+1" ? payloadLen + 1 : m.value === "hlen" ? hl : Number(m.value);
@@ -185,7 +197,14 @@ export function build(t: Template, seq: number, ctx: IdContext, mutations: reado
 
 /** A dummy context: lengths and layouts do not depend on the IDs a target assigns. */
 export const SHAPE_CONTEXT: IdContext = {
-  own: 1, other: 2, third: 3, unknown: 200, ownGroup: 2, otherGroup: 3, ownName: "fuzz", otherName: "other",
+  own: 1,
+  other: 2,
+  third: 3,
+  unknown: 200,
+  ownGroup: 2,
+  otherGroup: 3,
+  ownName: "fuzz",
+  otherName: "other",
   roster: [{ client_id: 1, group: 1, username: "fuzz", ip: "127.0.0.1", port: 1 }],
 };
 
@@ -246,7 +265,8 @@ export function randomMutations(rng: Rng, t: Template, allowSequence = true): Mu
       out.push({ kind: "username", field: name, value: u.hex, ...(itemSize !== undefined ? { at: rng.int(Math.max(1, d.count)) } : {}) });
     } else if (r < 73) {
       const k = rng.int(3);
-      if (k === 0) out.push({ kind: "truncate", field: base.length > hlen ? "payload" : "options", value: 1 + rng.int(Math.max(1, base.length - 1)) });
+      if (k === 0)
+        out.push({ kind: "truncate", field: base.length > hlen ? "payload" : "options", value: 1 + rng.int(Math.max(1, base.length - 1)) });
       else if (k === 1) out.push({ kind: "extend", field: hlen < base.length ? "payload" : "options", value: rng.pick([1, 2, 16, 255]) });
       else if (layout?.repeat) out.push({ kind: "count", field: layout.repeat.field, value: rng.pick([-1, 1, 2]) });
       else out.push({ kind: "extend", field: "options", value: 1 });

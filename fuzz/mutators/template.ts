@@ -127,7 +127,12 @@ export function toMessage(t: Template, seq: number, ctx: IdContext): MessageInpu
     if (v === "$own") setField(m, name, ctx.ownName);
     else if (v === "$other") setField(m, name, ctx.otherName);
     else if (v === "$roster") setField(m, name, ctx.roster);
-    else if (Array.isArray(v)) setField(m, name, v.map((x) => resolve(x, ctx)));
+    else if (Array.isArray(v))
+      setField(
+        m,
+        name,
+        v.map((x) => resolve(x, ctx)),
+      );
     else if (kind === "text" || (typeof v === "string" && kind === "username")) setField(m, name, v);
     else setField(m, name, resolve(v as FieldValue, ctx));
   }

@@ -18,7 +18,11 @@ import type { Finding } from "../case.js";
 import type { FuzzPeer } from "../session/peer.js";
 import type { DebugState, ExitInfo } from "../targets/target.js";
 
-const DROPPED_PROBLEMS: ReadonlySet<string> = new Set(Object.values(PROBLEMS).filter((p) => p.dropped).map((p) => p.id));
+const DROPPED_PROBLEMS: ReadonlySet<string> = new Set(
+  Object.values(PROBLEMS)
+    .filter((p) => p.dropped)
+    .map((p) => p.id),
+);
 
 /** Strips paths, line numbers and numbers so one bug gives one signature. */
 export function normalise(text: string): string {

@@ -17,7 +17,11 @@ import type { StateDef } from "./states.js";
 
 export const CLIENT_ID = 7;
 const OTHER_ID = 2;
-const DROPPED: ReadonlySet<string> = new Set(Object.values(PROBLEMS).filter((p) => p.dropped).map((p) => p.id));
+const DROPPED: ReadonlySet<string> = new Set(
+  Object.values(PROBLEMS)
+    .filter((p) => p.dropped)
+    .map((p) => p.id),
+);
 
 export const CLIENT_STATES: readonly Pick<StateDef, "name" | "parent" | "roles">[] = [
   { name: "connected", parent: null, roles: ["self", "other", "fresh"] },
@@ -52,8 +56,15 @@ export class ClientSession {
   private context(): IdContext {
     const group = Number(this.lastDebug?.extra?.group ?? 1);
     return {
-      own: CLIENT_ID, other: OTHER_ID, third: 3, unknown: 250, ownGroup: group === 1 ? 2 : group, otherGroup: group === 1 ? 3 : group + 1,
-      ownName: "fuzzee", otherName: "alice", roster: this.roster(),
+      own: CLIENT_ID,
+      other: OTHER_ID,
+      third: 3,
+      unknown: 250,
+      ownGroup: group === 1 ? 2 : group,
+      otherGroup: group === 1 ? 3 : group + 1,
+      ownName: "fuzzee",
+      otherName: "alice",
+      roster: this.roster(),
     };
   }
 
@@ -111,8 +122,10 @@ export class ClientSession {
       for (const d of this.target.receive()) {
         const p = this.peers.find((q) => q.socket === d.socket) ?? this.peers[0]!;
         const { decoded, reply } = p.onReceive(d.bytes, true);
-        for (const f of conformanceOracle(decoded, "C→S")) if (decoded.message?.ack === 0 || f.signature.includes("imp.")) this.addFinding(f);
-        for (const w of this.windows) if (w.peer.socket === d.socket && answers(decoded, w.sent)) this.addFinding(silenceFinding(w.reason, w.sent, decoded));
+        for (const f of conformanceOracle(decoded, "C→S"))
+          if (decoded.message?.ack === 0 || f.signature.includes("imp.")) this.addFinding(f);
+        for (const w of this.windows)
+          if (w.peer.socket === d.socket && answers(decoded, w.sent)) this.addFinding(silenceFinding(w.reason, w.sent, decoded));
         if (reply && decoded.message?.ack === 0) {
           this.target.send(d.socket, reply);
           replied = true;
@@ -128,10 +141,14 @@ export class ClientSession {
     const m = d.message;
     if (!m) return { cls: "malformed", detail: "shorter than the header" };
     const group = Number(this.lastDebug?.extra?.group ?? 1);
-    const dropped = d.problems.find((x) => DROPPED.has(x.id) && !(x.id === PROBLEMS.group.id && m.type === MSG.data && m.group === group && group !== 1));
+    const dropped = d.problems.find(
+      (x) => DROPPED.has(x.id) && !(x.id === PROBLEMS.group.id && m.type === MSG.data && m.group === group && group !== 1),
+    );
     if (dropped) return { cls: dropped.category === "malformed" ? "malformed" : "dropped value", detail: dropped.text };
-    if (p.role !== "self") return p.role === "other" && m.type === MSG.data ? null : { cls: "no session", detail: `not the server (${p.role})` };
-    if (m.ack === 0 && !messageSpec(m.type)!.directions.includes("S→C")) return { cls: "server-to-client type", detail: `${typeName(m.type)} from the server` };
+    if (p.role !== "self")
+      return p.role === "other" && m.type === MSG.data ? null : { cls: "no session", detail: `not the server (${p.role})` };
+    if (m.ack === 0 && !messageSpec(m.type)!.directions.includes("S→C"))
+      return { cls: "server-to-client type", detail: `${typeName(m.type)} from the server` };
     return null;
   }
 
@@ -218,9 +235,17 @@ export class ClientSession {
       const st = stateOracle(after);
       if (st) this.addFinding(st);
       if (after.state !== "connected") {
-        this.addFinding({ oracle: "state", signature: `client left the connected state (${after.state})`, detail: `state ${after.state} after the case` });
+        this.addFinding({
+          oracle: "state",
+          signature: `client left the connected state (${after.state})`,
+          detail: `state ${after.state} after the case`,
+        });
       } else if (after.timers !== 0 || after.invitations !== 0 || Number(after.extra?.group ?? 1) !== 1) {
-        this.addFinding({ oracle: "resources", signature: "left after teardown", detail: `timers ${after.timers}, invitations ${after.invitations}, group ${String(after.extra?.group)}` });
+        this.addFinding({
+          oracle: "resources",
+          signature: "left after teardown",
+          detail: `timers ${after.timers}, invitations ${after.invitations}, group ${String(after.extra?.group)}`,
+        });
       }
     }
     const log = this.target.takeLog();

@@ -103,7 +103,11 @@ export class ProbeClient {
   }
 
   async disconnect(timeoutMs: number): Promise<boolean> {
-    const r = await this.request({ type: MSG.disconnect, src: this.id, group: 0 }, (m) => m.ack === 1 && m.type === MSG.disconnect, timeoutMs);
+    const r = await this.request(
+      { type: MSG.disconnect, src: this.id, group: 0 },
+      (m) => m.ack === 1 && m.type === MSG.disconnect,
+      timeoutMs,
+    );
     this.id = 0;
     return r !== null;
   }

@@ -166,7 +166,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
     const other = connected[0] ?? others[0]!;
     const third = connected[1] ?? others[1]!;
     const ownGroup = p.invitation?.group ?? p.group;
-    const otherGroup = this.peers.find((q) => q.group !== ownGroup && q.group !== 1)?.group ?? (ownGroup === 254 ? 253 : Math.max(2, ownGroup + 1));
+    const otherGroup =
+      this.peers.find((q) => q.group !== ownGroup && q.group !== 1)?.group ?? (ownGroup === 254 ? 253 : Math.max(2, ownGroup + 1));
     return {
       own: p.id,
       other: other.id,
@@ -176,7 +177,15 @@ export class FuzzSession implements StateDriver, CaseRunner {
       otherGroup,
       ownName: p.name,
       otherName: other.name,
-      roster: this.peers.filter((q) => q.connected).map((q) => ({ client_id: q.id, group: q.group, username: q.name, ip: "127.0.0.1", port: this.target.socketAddress(q.socket).port })),
+      roster: this.peers
+        .filter((q) => q.connected)
+        .map((q) => ({
+          client_id: q.id,
+          group: q.group,
+          username: q.name,
+          ip: "127.0.0.1",
+          port: this.target.socketAddress(q.socket).port,
+        })),
     };
   }
 
@@ -312,7 +321,6 @@ export class FuzzSession implements StateDriver, CaseRunner {
     return true;
   }
 
-
   async advance(ms: number): Promise<boolean> {
     if (!this.target.advance) return true;
     const b = await this.target.advance(ms);
@@ -383,7 +391,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
    */
   async runBatch(cases: readonly FuzzCase[]): Promise<boolean> {
     const batch = this.peers.slice(ROLES.length, ROLES.length + cases.length);
-    if (batch.length < cases.length || cases.some((c) => c.state !== "fresh" || c.steps.length !== 1)) throw new Error("runBatch takes single-step stateless cases");
+    if (batch.length < cases.length || cases.some((c) => c.state !== "fresh" || c.steps.length !== 1))
+      throw new Error("runBatch takes single-step stateless cases");
     this.findings = [];
     this.failed = null;
     this.lastDebug = undefined;
@@ -410,7 +419,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
     const tornDown = ok && (await this.teardown());
     this.analyse();
     let clean = tornDown && this.findings.length === 0;
-    if (clean && (stateOracle(this.lastDebug) || resourcesOracle(this.lastDebug, this.baseline, this.target.capabilities.debug))) clean = false;
+    if (clean && (stateOracle(this.lastDebug) || resourcesOracle(this.lastDebug, this.baseline, this.target.capabilities.debug)))
+      clean = false;
     const failed = this.failed as BarrierResult | null;
     if (failed || this.target.exitInfo()) {
       await this.target.restart();
@@ -594,7 +604,14 @@ export class FuzzSession implements StateDriver, CaseRunner {
       else if (failed) this.addFinding(hangFinding(`target did not answer (${failed.reason ?? "barrier"})`));
       if (!this.target.capabilities.restartable) {
         for (const p of this.peers) p.reset();
-        return { findings: this.findings, reached, log, sent, restarted, fatal: `${this.target.name} is gone and cannot be restarted (no --exec)` };
+        return {
+          findings: this.findings,
+          reached,
+          log,
+          sent,
+          restarted,
+          fatal: `${this.target.name} is gone and cannot be restarted (no --exec)`,
+        };
       }
       await this.target.restart();
       await this.start();

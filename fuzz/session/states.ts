@@ -79,7 +79,10 @@ export const STATES: readonly StateDef[] = [
     roles: ["self", "other", "third"],
     async enter(s) {
       const self = s.peer("self");
-      s.sendWellFormed(self, { ...templateFor(spec(MSG.inviteRequest)), options: { mode: 0, padding: 0, invite_group: self.group, invitee: "third" } });
+      s.sendWellFormed(self, {
+        ...templateFor(spec(MSG.inviteRequest)),
+        options: { mode: 0, padding: 0, invite_group: self.group, invitee: "third" },
+      });
       if (!(await s.settle())) return false;
       return s.peer("third").invitation !== null;
     },

@@ -19,6 +19,9 @@ export class BundledClientTarget extends BundledTarget {
   }
 
   protected entry(): { name: string; args: string[] } {
-    return { name: "client-entry", args: ["--server-port", String(this.socketAddress(0).port), "--control-port", String(this.controlAddress!.port)] };
+    return {
+      name: "client-entry",
+      args: ["--server-port", String(this.socketAddress(0).port), "--control-port", String(this.controlAddress!.port)],
+    };
   }
 }

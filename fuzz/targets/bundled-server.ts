@@ -25,6 +25,9 @@ export class BundledServerTarget extends BundledTarget {
   }
 
   protected entry(): { name: string; args: string[] } {
-    return { name: "server-entry", args: ["--control-port", String(this.controlAddress!.port), "--max-users", String(this.options.maxUsers ?? 255)] };
+    return {
+      name: "server-entry",
+      args: ["--control-port", String(this.controlAddress!.port), "--max-users", String(this.options.maxUsers ?? 255)],
+    };
   }
 }

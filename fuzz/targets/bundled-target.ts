@@ -23,7 +23,11 @@ export abstract class BundledTarget extends UdpTarget {
   readonly capabilities: TargetCapabilities;
   protected readonly hangMs: number;
 
-  constructor(sockets: number, hangMs: number | undefined, private readonly withCoverage: boolean) {
+  constructor(
+    sockets: number,
+    hangMs: number | undefined,
+    private readonly withCoverage: boolean,
+  ) {
     super(sockets);
     this.hangMs = hangMs ?? 1000;
     this.capabilities = { debug: true, virtualClock: true, restartable: true, coverage: withCoverage };

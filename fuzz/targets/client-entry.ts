@@ -15,7 +15,9 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const coverage = process.argv.includes("--coverage") ? new CoverageCollector((url) => /\/src\/(client|arq|codec|protocol)\//.test(url)) : null;
+const coverage = process.argv.includes("--coverage")
+  ? new CoverageCollector((url) => /\/src\/(client|arq|codec|protocol)\//.test(url))
+  : null;
 if (coverage) await coverage.start();
 const clock = new ManualClock();
 const udp = await openUdp({ host: "127.0.0.1", port: 0 });

@@ -59,9 +59,7 @@ export class CoverageCollector {
   constructor(private readonly include: (url: string) => boolean) {}
 
   private post<T>(method: string, params?: object): Promise<T> {
-    return new Promise((resolve, reject) =>
-      this.session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
-    );
+    return new Promise((resolve, reject) => this.session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
   }
 
   async start(): Promise<void> {

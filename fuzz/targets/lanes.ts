@@ -16,7 +16,8 @@ export class Lanes {
     count: number,
     readonly per = 4,
   ) {
-    if (count * per > base.socketCount) throw new Error(`${count} lanes of ${per} sockets need ${count * per} sockets, ${base.socketCount} open`);
+    if (count * per > base.socketCount)
+      throw new Error(`${count} lanes of ${per} sockets need ${count * per} sockets, ${base.socketCount} open`);
     this.inboxes = Array.from({ length: count }, () => []);
     this.views = Array.from({ length: count }, (_, k) => new LaneView(this, k));
   }

@@ -30,7 +30,9 @@ export function parseTargetUrl(url: string, exec = false): { ip: string; port: n
   const port = m[2] === "{port}" ? 0 : Number(m[2]);
   if (port > 65535) throw new TargetError(`--target ${url}: the port must be from 1 to 65535`);
   if (port === 0 && !exec) {
-    throw new TargetError(`--target ${url}: give the port the target listens on (${m[2] === "{port}" ? "{port} is filled in" : "port 0 means a free port"} only with --exec, which starts the target)`);
+    throw new TargetError(
+      `--target ${url}: give the port the target listens on (${m[2] === "{port}" ? "{port} is filled in" : "port 0 means a free port"} only with --exec, which starts the target)`,
+    );
   }
   return { ip: m[1] === "localhost" ? "127.0.0.1" : m[1]!, port };
 }
@@ -98,10 +100,15 @@ export class RemoteTarget extends UdpTarget {
     const boundMs = this.options.exec ? clamp(10 * this.hangMs, 5_000, 30_000) : clamp(3 * this.hangMs, 2_000, 10_000);
     const end = Date.now() + boundMs;
     while (!(await this.connectProbe(200))) {
-      if (this.exit) throw new TargetError(`${this.name} exited during start-up (${this.exit.signal ?? `code ${this.exit.code}`})${stderrGist(this.exit.stderr)}`);
+      if (this.exit)
+        throw new TargetError(
+          `${this.name} exited during start-up (${this.exit.signal ?? `code ${this.exit.code}`})${stderrGist(this.exit.stderr)}`,
+        );
       if (Date.now() > end) {
         const hint = this.options.exec ? "does the --exec command start an IMP server on {port}?" : "is an IMP server listening there?";
-        throw new TargetError(`${this.name} does not answer: no Connection Accept and User List Response within ${boundMs / 1000} s (${hint})`);
+        throw new TargetError(
+          `${this.name} does not answer: no Connection Accept and User List Response within ${boundMs / 1000} s (${hint})`,
+        );
       }
     }
   }
@@ -124,7 +131,17 @@ export class RemoteTarget extends UdpTarget {
     await new Promise<void>((r) => setImmediate(r));
     return {
       ok: true,
-      debug: { sent: 0, received: 0, sessions: users.length, groups: 0, invitations: 0, departures: 0, queued: 0, timers: 0, violations: [] },
+      debug: {
+        sent: 0,
+        received: 0,
+        sessions: users.length,
+        groups: 0,
+        invitations: 0,
+        departures: 0,
+        queued: 0,
+        timers: 0,
+        violations: [],
+      },
     };
   }
 

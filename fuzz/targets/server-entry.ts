@@ -19,7 +19,9 @@ function arg(name: string, fallback?: string): string | undefined {
 
 const controlPort = Number(arg("control-port"));
 const maxUsers = Number(arg("max-users", "255"));
-const coverage = process.argv.includes("--coverage") ? new CoverageCollector((url) => /\/src\/(server|arq|codec|protocol)\//.test(url)) : null;
+const coverage = process.argv.includes("--coverage")
+  ? new CoverageCollector((url) => /\/src\/(server|arq|codec|protocol)\//.test(url))
+  : null;
 if (coverage) await coverage.start();
 
 const clock = new ManualClock();

@@ -10,7 +10,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
 import type { Address } from "../../src/transport/index.js";
 import { killChild, trackChild } from "./child-processes.js";
-import { findException, TargetError, type BarrierResult, type CoverageReport, type Datagram, type DebugState, type ExitInfo, type Target, type TargetCapabilities } from "./target.js";
+import {
+  findException,
+  TargetError,
+  type BarrierResult,
+  type CoverageReport,
+  type Datagram,
+  type DebugState,
+  type ExitInfo,
+  type Target,
+  type TargetCapabilities,
+} from "./target.js";
 
 export interface ChildSpec {
   command: string;
@@ -150,7 +160,6 @@ export abstract class UdpTarget implements Target {
     }
     this.connected = true;
   }
-
 
   socketAddress(socket: number): Address {
     return this.addrs[socket]!;

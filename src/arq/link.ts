@@ -117,7 +117,9 @@ export class ArqLink {
     if (this.closed) return false;
     const asResponse = opts.asResponse ?? false;
     const out: Outgoing =
-      message instanceof SharedMessage ? { message: message.message, shared: message, asResponse, size: message.size } : { message, asResponse, size: messageSize(message) };
+      message instanceof SharedMessage
+        ? { message: message.message, shared: message, asResponse, size: message.size }
+        : { message, asResponse, size: messageSize(message) };
     const limits = this.options.limits;
     if (limits && (this.heldMessages + 1 > limits.maxMessages || this.heldBytesCount + out.size > limits.maxBytes)) return false;
     this.hold(out);

@@ -6,11 +6,15 @@ import { CliError } from "./errors.js";
 export function listenError(address: { ip: string; port: number }, e: unknown): CliError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   const why =
-    code === "EADDRINUSE" ? "address in use"
-    : code === "EADDRNOTAVAIL" ? "no such local address"
-    : code === "EACCES" ? "permission denied"
-    : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "unknown host"
-    : code ?? (e instanceof Error ? e.message : String(e));
+    code === "EADDRINUSE"
+      ? "address in use"
+      : code === "EADDRNOTAVAIL"
+        ? "no such local address"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "ENOTFOUND" || code === "EAI_AGAIN"
+            ? "unknown host"
+            : (code ?? (e instanceof Error ? e.message : String(e)));
   return new CliError(`cannot listen on ${address.ip}:${address.port}: ${why}`);
 }
 

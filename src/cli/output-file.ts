@@ -70,7 +70,10 @@ export function checkWritableFolder(dir: string): void {
       path = up;
       continue;
     }
-    if (!found.isDirectory()) throw new CliError(`cannot create folder ${dir}: ${path === resolve(dir) ? "a file of that name is in the way" : `${path} is not a directory`}`);
+    if (!found.isDirectory())
+      throw new CliError(
+        `cannot create folder ${dir}: ${path === resolve(dir) ? "a file of that name is in the way" : `${path} is not a directory`}`,
+      );
     try {
       accessSync(path, constants.W_OK);
     } catch (e) {

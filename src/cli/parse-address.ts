@@ -18,7 +18,8 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]
 export function checkHost(host: string): string {
   if (isIPv4(host)) return host;
   if (/^[\d.]+$/.test(host)) throw new InvalidArgumentError(`${host} is not an IPv4 address`);
-  if (host.includes(":") || host.startsWith("[")) throw new InvalidArgumentError(`${host}: IPv6 is not used by IMP; give an IPv4 address or a host name`);
+  if (host.includes(":") || host.startsWith("["))
+    throw new InvalidArgumentError(`${host}: IPv6 is not used by IMP; give an IPv4 address or a host name`);
   if (!HOST_NAME.test(host)) throw new InvalidArgumentError(`${JSON.stringify(host)} is neither an IPv4 address nor a host name`);
   return host;
 }

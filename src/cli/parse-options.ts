@@ -33,7 +33,10 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
 
 /** Hex with optional spaces, colons or a 0x prefix; null when it is not hex. */
 export function parseHex(text: string): Buffer | null {
-  const clean = text.trim().replace(/^0x/i, "").replace(/[\s:.-]/g, "");
+  const clean = text
+    .trim()
+    .replace(/^0x/i, "")
+    .replace(/[\s:.-]/g, "");
   if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(clean)) return null;
   return Buffer.from(clean, "hex");
 }
@@ -133,9 +136,14 @@ export function parseDuration(text: string, q: DurationQuantity, bounds: Duratio
     const otherMs = n * UNIT_MS[other];
     const tooSmall = q.bareMin !== undefined && n > 0 && n < q.bareMin;
     if ((tooSmall || ms < min || ms > max) && otherMs >= min && otherMs <= max) {
-      throw new InvalidArgumentError(`a bare number is ${unitWord}: write ${digits}${other} if ${other === "s" ? "seconds" : "milliseconds"} are meant (${range})`);
+      throw new InvalidArgumentError(
+        `a bare number is ${unitWord}: write ${digits}${other} if ${other === "s" ? "seconds" : "milliseconds"} are meant (${range})`,
+      );
     }
-    if (tooSmall) throw new InvalidArgumentError(`a bare number is ${unitWord}, and below ${q.bareMin} is surely a slip: write ${digits}${q.unit} if meant`);
+    if (tooSmall)
+      throw new InvalidArgumentError(
+        `a bare number is ${unitWord}, and below ${q.bareMin} is surely a slip: write ${digits}${q.unit} if meant`,
+      );
   }
   if (!(ms >= min && ms <= max)) throw new InvalidArgumentError(`must be ${range}`);
   return ms;
@@ -161,8 +169,9 @@ export interface DurationOptionSettings extends DurationBounds {
  */
 export function durationOption(q: DurationQuantity, description: string, settings: DurationOptionSettings = {}): Option {
   const flags = `${settings.short ? `${settings.short}, ` : ""}${q.flag} <${q.unit === "ms" ? "ms" : "seconds"}>`;
-  const option = new Option(flags, `${description} (or with a unit: ${q.unit === "ms" ? "0.5s, 2m" : "500ms, 2m"})`)
-    .argParser((v: string) => parseDuration(v, q, settings));
+  const option = new Option(flags, `${description} (or with a unit: ${q.unit === "ms" ? "0.5s, 2m" : "500ms, 2m"})`).argParser(
+    (v: string) => parseDuration(v, q, settings),
+  );
   const byDefault = settings.default === undefined ? q.spec : settings.default;
   if (byDefault !== undefined && byDefault !== null) option.default(byDefault, formatDuration(byDefault));
   DURATION_OPTIONS.add(option);
@@ -202,5 +211,7 @@ function collectPort(value: string, previous: number[] | undefined): number[] {
 
 /** `--port <port>`, repeatable: the UDP ports that carry IMP (none given: 1313). */
 export function impPortsOption(): Option {
-  return new Option("--port <port>", "UDP port that carries IMP (repeatable)").argParser(collectPort).default([] as number[], String(DEFAULT_PORT));
+  return new Option("--port <port>", "UDP port that carries IMP (repeatable)")
+    .argParser(collectPort)
+    .default([] as number[], String(DEFAULT_PORT));
 }

@@ -47,7 +47,8 @@ export async function buildProgram(io: CliIo, only?: string): Promise<Command> {
   const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
   const factories = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
   for (const factory of factories) program.addCommand(factory(io));
-  for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err, outputError: usageErrorLine(`imp ${c.name()} --help`) }).exitOverride();
+  for (const c of program.commands)
+    c.configureOutput({ writeOut: io.out, writeErr: io.err, outputError: usageErrorLine(`imp ${c.name()} --help`) }).exitOverride();
   program.exitOverride();
   return program;
 }

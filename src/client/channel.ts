@@ -42,7 +42,9 @@ export class Channel {
     const p = new Promise<Outcome>((resolve) => this.waiters.push(resolve));
     if (!this.link.send(message)) {
       this.waiters.pop();
-      throw new ClientError(`too many messages waiting for acknowledgement (${this.link.held} messages, ${this.link.heldBytes} bytes): try again later`);
+      throw new ClientError(
+        `too many messages waiting for acknowledgement (${this.link.held} messages, ${this.link.heldBytes} bytes): try again later`,
+      );
     }
     this.tail = p;
     return p;

@@ -110,7 +110,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       say(user.group === 1 ? `* ${name} is back in the public group` : `* ${name} joined group ${user.group}`);
     }),
     client.on("userLeft", ({ id, user }) => say(`* ${user ? displayText(user.name) : `#${id}`} left`)),
-    client.on("invitation", (i) => say(`* invitation from ${displayText(i.fromName)} to group ${i.group} (${modeText(i.mode)}): /accept or /reject`)),
+    client.on("invitation", (i) =>
+      say(`* invitation from ${displayText(i.fromName)} to group ${i.group} (${modeText(i.mode)}): /accept or /reject`),
+    ),
     client.on("invitationExpired", (i) => say(`* invitation from ${displayText(i.fromName)} to group ${i.group} expired`)),
     client.on("groupCreated", (g) => say(`* group ${g.group} created (${modeText(g.mode)}); you are in it`)),
     client.on("groupCreateRejected", () => warn("group creation rejected: nobody accepted")),
@@ -203,7 +205,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         for (const e of client.roster.all()) say(rosterLine(e, client.id));
         return;
       case "/who":
-        say(`* you are ${client.name} (id ${client.id}) in ${client.group === 1 ? "the public group" : `group ${client.group} (${client.mode})`}`);
+        say(
+          `* you are ${client.name} (id ${client.id}) in ${client.group === 1 ? "the public group" : `group ${client.group} (${client.mode})`}`,
+        );
         return;
       case "/create": {
         let groupMode: GroupMode = "centralized";

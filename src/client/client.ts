@@ -30,13 +30,23 @@ import { Roster, type RosterEntry } from "./roster.js";
 
 /** Types a server may send once the client is connected (Accept/Reject are handled by state). */
 const FROM_SERVER: ReadonlySet<number> = new Set([
-  T.listResponse, T.data, T.createAccept, T.createReject, T.inviteRequest, T.inviteAccept,
-  T.inviteReject, T.dissolution, T.updateList, T.updateDisconnection,
+  T.listResponse,
+  T.data,
+  T.createAccept,
+  T.createReject,
+  T.inviteRequest,
+  T.inviteAccept,
+  T.inviteReject,
+  T.dissolution,
+  T.updateList,
+  T.updateDisconnection,
 ]);
 
 /** Problem ids that make a receiver drop a datagram without answering. */
 const DROP: ReadonlySet<string> = new Set(
-  Object.values(PROBLEMS).filter((p) => p.dropped || p.category === "malformed").map((p) => p.id),
+  Object.values(PROBLEMS)
+    .filter((p) => p.dropped || p.category === "malformed")
+    .map((p) => p.id),
 );
 
 /** Largest text that fits one datagram (65 507-byte UDP payload minus the 7-byte header). */
@@ -98,7 +108,11 @@ export async function connectClient(options: ClientOptions): Promise<ImpClient> 
   const server = { ip: await toIPv4(options.server.ip), port: options.server.port };
   const transport =
     options.transport ??
-    (await openUdp({ host: options.host ?? (server.ip.startsWith("127.") ? "127.0.0.1" : "0.0.0.0"), port: options.port ?? 0, tap: options.tap }));
+    (await openUdp({
+      host: options.host ?? (server.ip.startsWith("127.") ? "127.0.0.1" : "0.0.0.0"),
+      port: options.port ?? 0,
+      tap: options.tap,
+    }));
   const client = new ImpClient(options, server, transport);
   await client.start();
   return client;
@@ -237,7 +251,12 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     if (this.group === PUBLIC_GROUP) throw new ClientError("not in a private group: /create one first");
     const invitee = this.resolveUser(who);
     const sent = this.serverChannel.send({
-      type: T.inviteRequest, src: this.id, group: 0, mode: modeBit(this.mode), invite_group: this.group, invitee: invitee.id,
+      type: T.inviteRequest,
+      src: this.id,
+      group: 0,
+      mode: modeBit(this.mode),
+      invite_group: this.group,
+      invitee: invitee.id,
     });
     this.invited.set(invitee.id, this.group);
     return sent;
@@ -302,7 +321,8 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
     if (this.state === "closed") return;
     const d = decode(bytes);
     const m = d.message;
-    if (!m || d.problems.some((p) => DROP.has(p.id) && !this.tolerated(p.id, m))) return this.drop(from, d.problems[0]?.text ?? "malformed");
+    if (!m || d.problems.some((p) => DROP.has(p.id) && !this.tolerated(p.id, m)))
+      return this.drop(from, d.problems[0]?.text ?? "malformed");
     if (addressKey(from) === addressKey(this.server)) return this.fromServer(m, from);
     const peer = this.roster.byAddress(from);
     if (!peer || peer.id === this.id || this.mode !== "decentralized" || peer.group !== this.group || this.group === PUBLIC_GROUP) {
@@ -383,10 +403,14 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
       case T.inviteReject: {
         const by = m.src !== 0 ? m.src : (m.invitee ?? 0);
         const group = this.invited.get(by);
-        return group !== undefined && (group === 0 || group === m.invite_group) ? null : `invitation answer from ${by}, who was not invited by this client`;
+        return group !== undefined && (group === 0 || group === m.invite_group)
+          ? null
+          : `invitation answer from ${by}, who was not invited by this client`;
       }
       case T.dissolution:
-        return this.group !== PUBLIC_GROUP && (m.group === this.group || m.group === PUBLIC_GROUP) ? null : `Group Dissolution of group ${m.group}, which this client is not in`;
+        return this.group !== PUBLIC_GROUP && (m.group === this.group || m.group === PUBLIC_GROUP)
+          ? null
+          : `Group Dissolution of group ${m.group}, which this client is not in`;
       default:
         return null;
     }
@@ -571,7 +595,10 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
   private onServerGone(unacked: MessageInput): void {
     if (this.state === "connecting" || this.state === "listing") {
       this.failConnect(
-        new ConnectError("unreachable", `server ${addressKey(this.server)} did not answer (${1 + this.arq.retries} transmissions, ${this.arq.rto} ms apart)`),
+        new ConnectError(
+          "unreachable",
+          `server ${addressKey(this.server)} did not answer (${1 + this.arq.retries} transmissions, ${this.arq.rto} ms apart)`,
+        ),
       );
       return;
     }
@@ -620,7 +647,14 @@ export class ImpClient extends TypedEmitter<ClientEvents> {
    * Data Messages of the client's own group are accepted whatever its number.
    */
   private tolerated(problemId: string, m: ImpMessage | null): boolean {
-    return problemId === PROBLEMS.group.id && m !== null && m.type === T.data && m.ack === 0 && m.group === this.group && this.group !== PUBLIC_GROUP;
+    return (
+      problemId === PROBLEMS.group.id &&
+      m !== null &&
+      m.type === T.data &&
+      m.ack === 0 &&
+      m.group === this.group &&
+      this.group !== PUBLIC_GROUP
+    );
   }
 
   private drop(from: Address, reason: string): void {

@@ -24,7 +24,15 @@ const HLEN = headerPlace("hlen");
 /** Header fields with a value rule (the Reserved bit). */
 const HEADER_CHECKED = HEADER_PLACES.filter((p) => p.field.valid !== undefined);
 
-function problem(out: Decoded, key: ProblemKey, values: ProblemValues, offset: number, length: number, field?: string, variant?: string): void {
+function problem(
+  out: Decoded,
+  key: ProblemKey,
+  values: ProblemValues,
+  offset: number,
+  length: number,
+  field?: string,
+  variant?: string,
+): void {
   const p = PROBLEMS[key];
   const list: Problem[] = out.problems === NO_PROBLEMS ? [] : (out.problems as Problem[]);
   out.problems = list;
@@ -68,7 +76,8 @@ export function decode(bytes: Uint8Array): Decoded {
       return result;
     }
     result.layout = ACK_SPEC.layout;
-    if (length !== HEADER_LENGTH) problem(out, "trailing", { count: length - HEADER_LENGTH }, HEADER_LENGTH, length - HEADER_LENGTH, undefined, "ack");
+    if (length !== HEADER_LENGTH)
+      problem(out, "trailing", { count: length - HEADER_LENGTH }, HEADER_LENGTH, length - HEADER_LENGTH, undefined, "ack");
     if (spec && spec.ackedBy.kind === "implicit") {
       problem(out, "implicitAck", { message: spec.name }, ACK.offset, ACK.field.size, ACK.field.abbrev);
     }
@@ -94,7 +103,13 @@ export function decode(bytes: Uint8Array): Decoded {
 }
 
 /** The payload after the header, as long as the layout's length field says (Data Length). */
-function readPayload(bytes: Uint8Array, message: ImpMessage, place: NonNullable<LayoutPlaces["payload"]>, hlen: number, out: Decoded): void {
+function readPayload(
+  bytes: Uint8Array,
+  message: ImpMessage,
+  place: NonNullable<LayoutPlaces["payload"]>,
+  hlen: number,
+  out: Decoded,
+): void {
   const len = place.length;
   const lengthValue = message[len.name];
   const dataLen = typeof lengthValue === "number" ? lengthValue : 0;
@@ -113,10 +128,24 @@ function readPayload(bytes: Uint8Array, message: ImpMessage, place: NonNullable<
 
 function checkIds(out: Decoded, m: ImpMessage, name: string, src: readonly IdClass[], group: readonly IdClass[]): void {
   if (!inAnyIdClass(m.src, src)) {
-    problem(out, "src", { label: HEADER_FIELDS.src.label, value: m.src, message: name, expected: classesText(src) }, SRC.offset, SRC.field.size, SRC.field.abbrev);
+    problem(
+      out,
+      "src",
+      { label: HEADER_FIELDS.src.label, value: m.src, message: name, expected: classesText(src) },
+      SRC.offset,
+      SRC.field.size,
+      SRC.field.abbrev,
+    );
   }
   if (!inAnyIdClass(m.group, group)) {
-    problem(out, "group", { label: HEADER_FIELDS.group.label, value: m.group, message: name, expected: classesText(group) }, GROUP.offset, GROUP.field.size, GROUP.field.abbrev);
+    problem(
+      out,
+      "group",
+      { label: HEADER_FIELDS.group.label, value: m.group, message: name, expected: classesText(group) },
+      GROUP.offset,
+      GROUP.field.size,
+      GROUP.field.abbrev,
+    );
   }
 }
 

@@ -6,7 +6,15 @@
  */
 import { Buffer } from "node:buffer";
 import type { HEADER_FIELDS, OPTION_FIELDS, FieldSpec } from "../protocol/fields.js";
-import { ENTRY_PLACES, HEADER_LENGTH, HEADER_PLACES, layoutHeaderLength, layoutOffsets, type Layout, type LayoutPlaces } from "../protocol/layout.js";
+import {
+  ENTRY_PLACES,
+  HEADER_LENGTH,
+  HEADER_PLACES,
+  layoutHeaderLength,
+  layoutOffsets,
+  type Layout,
+  type LayoutPlaces,
+} from "../protocol/layout.js";
 import { messageSpec, type MessageSpec } from "../protocol/messages.js";
 import { writeIpv4, writeUint, writeUsername } from "./field-codec.js";
 import type { ListEntry, MessageInput } from "./message.js";
@@ -98,7 +106,9 @@ function chooseLayout(spec: MessageSpec, message: MessageInput): Layout {
   if (chosen.repeat && repeat) {
     const n = (message[repeat.name] ?? []).length;
     if (n < chosen.repeat.min) {
-      throw new RangeError(`a ${spec.name} needs at least ${chosen.repeat.min} ${(repeat.field.itemLabel ?? repeat.field.label).toLowerCase()}`);
+      throw new RangeError(
+        `a ${spec.name} needs at least ${chosen.repeat.min} ${(repeat.field.itemLabel ?? repeat.field.label).toLowerCase()}`,
+      );
     }
   }
   return chosen;

@@ -18,7 +18,10 @@ export interface DemoSourceOptions extends Omit<DemoOptions, "onDatagram"> {
 
 /** The demo as a live source: started by run(), ended when the session is over or stop() is called. */
 export function demoSource(options: DemoSourceOptions = {}): PacketSource {
-  const feed = proxyFeed({ description: "imp demo (reference server, proxy and three scripted clients, live)", ...(options.write ? { write: options.write } : {}) });
+  const feed = proxyFeed({
+    description: "imp demo (reference server, proxy and three scripted clients, live)",
+    ...(options.write ? { write: options.write } : {}),
+  });
   let demo: DemoRun | null = null;
   return {
     description: feed.source.description,

@@ -40,7 +40,11 @@ export interface FieldPlace<N extends string = string> {
 }
 
 /** The fields of `slots` at their offsets, the first container at `start`. */
-export function placeSlots<N extends string>(slots: readonly Slot<N>[], table: Readonly<Record<N, FieldSpec>>, start: number): FieldPlace<N>[] {
+export function placeSlots<N extends string>(
+  slots: readonly Slot<N>[],
+  table: Readonly<Record<N, FieldSpec>>,
+  start: number,
+): FieldPlace<N>[] {
   const out: FieldPlace<N>[] = [];
   let offset = start;
   for (const slot of slots) {
@@ -64,7 +68,10 @@ export const HEADER_PLACES: readonly FieldPlace<HeaderFieldName>[] = placeSlots(
 /** Bytes of the header (5). */
 export const HEADER_LENGTH = endOf(HEADER_PLACES);
 /** Byte offset of each header field's container. */
-export const HEADER_OFFSETS: { readonly [K in HeaderFieldName]: number } = mapTable(HEADER_FIELDS, (_, name) => HEADER_PLACES.find((p) => p.name === name)!.offset);
+export const HEADER_OFFSETS: { readonly [K in HeaderFieldName]: number } = mapTable(
+  HEADER_FIELDS,
+  (_, name) => HEADER_PLACES.find((p) => p.name === name)!.offset,
+);
 
 /** The fields of a list entry at their offsets from the entry's start, one container each. */
 export const ENTRY_PLACES: readonly FieldPlace<EntryFieldName>[] = placeSlots(
@@ -89,7 +96,9 @@ export interface LayoutPlaces {
   /** Offset of the first repeated item: the end of the fixed options. */
   readonly repeatOffset: number;
   /** The repeated field and the size of one item, when the layout has one. */
-  readonly repeat: { readonly name: RepeatFieldName; readonly field: FieldSpec; readonly itemSize: number; readonly allowed: Uint8Array | undefined } | undefined;
+  readonly repeat:
+    | { readonly name: RepeatFieldName; readonly field: FieldSpec; readonly itemSize: number; readonly allowed: Uint8Array | undefined }
+    | undefined;
   /**
    * The field that holds the length of the payload after the header (Data Length, `lengthOf`)
    * and the payload field it names, when the layout has one.

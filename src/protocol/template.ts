@@ -34,7 +34,10 @@ export function templateNames(template: string): string[] {
  * A function that fills the template: `value(name, format)` gives each value's text. Compiled
  * once; `formats` are checked here, so a template with an unknown format fails when it is made.
  */
-export function compileTemplate<V>(template: string, value: (name: string, format: string) => (values: V) => string): (values: V) => string {
+export function compileTemplate<V>(
+  template: string,
+  value: (name: string, format: string) => (values: V) => string,
+): (values: V) => string {
   const parts = templateParts(template).map((p) => (typeof p === "string" ? p : value(p.name, p.format)));
   return (values) => {
     let out = "";

@@ -41,7 +41,10 @@ export function typeName(code: number): string {
  * A table with every entry mapped, under the same keys. The one place a derived table is
  * asserted to have its source's keys (Object.fromEntries cannot say so to the type checker).
  */
-export function mapTable<T extends Record<string, unknown>, R>(table: T, f: (entry: T[keyof T], key: keyof T & string) => R): { readonly [K in keyof T]: R } {
+export function mapTable<T extends Record<string, unknown>, R>(
+  table: T,
+  f: (entry: T[keyof T], key: keyof T & string) => R,
+): { readonly [K in keyof T]: R } {
   const out: Record<string, R> = {};
   for (const key of keysOf(table)) out[key] = f(table[key], key);
   return out as { readonly [K in keyof T]: R };

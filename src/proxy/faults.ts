@@ -81,7 +81,8 @@ export class FaultSyntaxError extends Error {}
 
 function probability(option: string, text: string): number {
   const n = Number(text);
-  if (!/^\s*\d*\.?\d+\s*$/.test(text) || !(n >= 0 && n <= 1)) throw new FaultSyntaxError(`${option}: ${JSON.stringify(text)} is not a probability from 0 to 1`);
+  if (!/^\s*\d*\.?\d+\s*$/.test(text) || !(n >= 0 && n <= 1))
+    throw new FaultSyntaxError(`${option}: ${JSON.stringify(text)} is not a probability from 0 to 1`);
   return n;
 }
 
@@ -112,7 +113,8 @@ export function parseDelayOption(spec: FaultSpec, text: string): void {
     if (!m) throw new FaultSyntaxError(`--delay: ${JSON.stringify(value)} is not MS or MS±JITTER (e.g. 20±5 or 20+-5)`);
     const delay = Number(m[1]);
     const jitter = Number(m[2] ?? 0);
-    if (jitter > delay) throw new FaultSyntaxError(`--delay: jitter ${jitter} is larger than the delay ${delay} (delays cannot be negative)`);
+    if (jitter > delay)
+      throw new FaultSyntaxError(`--delay: jitter ${jitter} is larger than the delay ${delay} (delays cannot be negative)`);
     spec[dir].delayMs = delay;
     spec[dir].jitterMs = jitter;
   }
@@ -121,7 +123,10 @@ export function parseDelayOption(spec: FaultSpec, text: string): void {
 /** `--blackhole alice@5`, `3@2.5`, `alice@5-8`. */
 export function parseBlackhole(text: string): Blackhole {
   const m = /^([^@]+)@(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(text.trim());
-  if (!m) throw new FaultSyntaxError(`--blackhole: ${JSON.stringify(text)} is not CLIENT@SECONDS or CLIENT@FROM-UNTIL (a username or a client ID)`);
+  if (!m)
+    throw new FaultSyntaxError(
+      `--blackhole: ${JSON.stringify(text)} is not CLIENT@SECONDS or CLIENT@FROM-UNTIL (a username or a client ID)`,
+    );
   const client = /^\d+$/.test(m[1]!) ? Number(m[1]) : m[1]!;
   const fromSec = Number(m[2]);
   const untilSec = m[3] === undefined ? Infinity : Number(m[3]);
@@ -151,20 +156,27 @@ export function parseRules(json: string, where = "rules"): { rules: FaultRule[];
     const typeText = r.type;
     const type = typeof typeText === "number" ? typeText : TYPE_BY_NAME.get(String(typeText ?? "").toLowerCase());
     if (type === undefined || !MESSAGES.some((m) => m.code === type)) {
-      throw new FaultSyntaxError(`${at}: unknown type ${JSON.stringify(typeText)} (names as in the spec table: ${MESSAGES.map((m) => m.name).join(", ")})`);
+      throw new FaultSyntaxError(
+        `${at}: unknown type ${JSON.stringify(typeText)} (names as in the spec table: ${MESSAGES.map((m) => m.name).join(", ")})`,
+      );
     }
     const direction = (r.direction ?? "both") as FaultRule["direction"];
     if (!["c2s", "s2c", "both"].includes(direction)) throw new FaultSyntaxError(`${at}: direction must be c2s, s2c or both`);
     const action = r.action as RuleAction;
-    if (!["drop", "dup", "corrupt", "delay"].includes(action)) throw new FaultSyntaxError(`${at}: action must be drop, dup, corrupt or delay`);
+    if (!["drop", "dup", "corrupt", "delay"].includes(action))
+      throw new FaultSyntaxError(`${at}: action must be drop, dup, corrupt or delay`);
     const nth = r.nth;
-    if (nth !== undefined && !(Number.isInteger(nth) && (nth as number) >= 1)) throw new FaultSyntaxError(`${at}: nth must be a whole number from 1`);
+    if (nth !== undefined && !(Number.isInteger(nth) && (nth as number) >= 1))
+      throw new FaultSyntaxError(`${at}: nth must be a whole number from 1`);
     const delayMs = r.delayMs;
-    if (action === "delay" && !(typeof delayMs === "number" && delayMs >= 0)) throw new FaultSyntaxError(`${at}: a delay rule needs "delayMs" (milliseconds)`);
+    if (action === "delay" && !(typeof delayMs === "number" && delayMs >= 0))
+      throw new FaultSyntaxError(`${at}: a delay rule needs "delayMs" (milliseconds)`);
     const ack = r.ack;
     if (ack !== undefined && typeof ack !== "boolean") throw new FaultSyntaxError(`${at}: ack must be true or false`);
     return {
-      type, direction, action,
+      type,
+      direction,
+      action,
       ...(ack !== undefined ? { ack } : {}),
       ...(nth !== undefined ? { nth: nth as number } : {}),
       ...(typeof delayMs === "number" ? { delayMs } : {}),
@@ -188,7 +200,8 @@ export function describeFaults(f: FaultSpec): string {
     if (d.corrupt) p.push(`corrupt ${d.corrupt}`);
     if (p.length) parts.push(`${dir}: ${p.join(", ")}`);
   }
-  for (const b of f.blackholes) parts.push(`blackhole ${b.client} from ${b.fromSec} s${b.untilSec === Infinity ? "" : ` to ${b.untilSec} s`}`);
+  for (const b of f.blackholes)
+    parts.push(`blackhole ${b.client} from ${b.fromSec} s${b.untilSec === Infinity ? "" : ` to ${b.untilSec} s`}`);
   if (f.rules.length) parts.push(`${f.rules.length} scripted rule${f.rules.length === 1 ? "" : "s"}`);
   return `${parts.join("; ")} (seed ${f.seed})`;
 }
@@ -221,7 +234,10 @@ export class FaultEngine {
   private matches: number[] = [];
   private readonly t0: number;
 
-  constructor(spec: FaultSpec, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    spec: FaultSpec,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.spec = spec;
     this.random = { c2s: seededRandom(spec.seed * 2 + 1), s2c: seededRandom(spec.seed * 2 + 2) };
     this.matches = spec.rules.map(() => 0);

@@ -14,7 +14,15 @@
  * Decision: list entries (User List Response, Update List) are rewritten to the clients' real
  * addresses, so decentralized groups talk directly, out of the proxy's path (it says so once).
  */
-export { startProxy, type DirectionStats, type ImpProxy, type ProxiedDatagram, type ProxyEvent, type ProxyOptions, type ProxyStats } from "./proxy.js";
+export {
+  startProxy,
+  type DirectionStats,
+  type ImpProxy,
+  type ProxiedDatagram,
+  type ProxyEvent,
+  type ProxyOptions,
+  type ProxyStats,
+} from "./proxy.js";
 export {
   DIRECTIONS,
   FaultEngine,

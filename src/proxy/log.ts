@@ -10,7 +10,9 @@ export function formatProxyEvent(e: ProxyEvent, verbose = false): string | null 
     case "client":
       return `proxy: client ${at(e.client)} via ${at(e.via)}`;
     case "identified":
-      return verbose || e.id !== undefined ? `proxy: ${at(e.client)} is ${e.name ?? "?"}${e.id !== undefined ? ` (id ${e.id})` : ""}` : null;
+      return verbose || e.id !== undefined
+        ? `proxy: ${at(e.client)} is ${e.name ?? "?"}${e.id !== undefined ? ` (id ${e.id})` : ""}`
+        : null;
     case "expired":
       return `proxy: ${e.name ?? at(e.client)} idle, upstream socket closed`;
     case "decentralized":
@@ -19,6 +21,8 @@ export function formatProxyEvent(e: ProxyEvent, verbose = false): string | null 
         "out of the proxy's path (user lists carry the clients' real addresses), so they are neither shown, recorded nor faulted here"
       );
     case "fault":
-      return verbose ? `proxy: ${e.dir} ${messageSpec(e.type)?.name ?? `type ${e.type}`} ${e.name ?? at(e.client)}: ${e.applied.join(", ")}` : null;
+      return verbose
+        ? `proxy: ${e.dir} ${messageSpec(e.type)?.name ?? `type ${e.type}`} ${e.name ?? at(e.client)}: ${e.applied.join(", ")}`
+        : null;
   }
 }

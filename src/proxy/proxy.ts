@@ -156,7 +156,17 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
   const byUpstreamPort = new Map<number, Session>();
   const timers = new Set<NodeJS.Timeout>();
   const held: Record<ProxyDirection, { release: () => void; timer: NodeJS.Timeout } | null> = { c2s: null, s2c: null };
-  const stats: ProxyStats = { c2s: newDirectionStats(), s2c: newDirectionStats(), clients: 0, clientsSeen: 0, refused: 0, rewritten: 0, faults: {}, delayed: 0, delayedBytes: 0 };
+  const stats: ProxyStats = {
+    c2s: newDirectionStats(),
+    s2c: newDirectionStats(),
+    clients: 0,
+    clientsSeen: 0,
+    refused: 0,
+    rewritten: 0,
+    faults: {},
+    delayed: 0,
+    delayedBytes: 0,
+  };
   let decentralizedSaid = false;
   let closed = false;
 
@@ -183,10 +193,20 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
   };
 
   const applyFaults = (dir: ProxyDirection, s: Session, bytes: Uint8Array): void => {
-    const d: FaultDecision = faults.decide(dir, bytes, { ...(s.name !== undefined ? { name: s.name } : {}), ...(s.id !== undefined ? { id: s.id } : {}) });
+    const d: FaultDecision = faults.decide(dir, bytes, {
+      ...(s.name !== undefined ? { name: s.name } : {}),
+      ...(s.id !== undefined ? { id: s.id } : {}),
+    });
     if (d.applied.length > 0) {
       for (const a of d.applied) stats.faults[a] = (stats.faults[a] ?? 0) + 1;
-      log?.({ event: "fault", dir, client: s.client, ...(s.name !== undefined ? { name: s.name } : {}), applied: d.applied, type: headerValue(bytes, "type") });
+      log?.({
+        event: "fault",
+        dir,
+        client: s.client,
+        ...(s.name !== undefined ? { name: s.name } : {}),
+        applied: d.applied,
+        type: headerValue(bytes, "type"),
+      });
     }
     if (d.out.length === 0) {
       stats[dir].dropped++;
@@ -319,14 +339,17 @@ export async function startProxy(options: ProxyOptions): Promise<ImpProxy> {
     if (s) forward("c2s", s, msg);
   });
 
-  const sweep = setInterval(() => {
-    const limit = performance.now() - idleTimeoutMs;
-    for (const s of [...sessions.values()]) {
-      if (s.lastSeen >= limit) continue;
-      log?.({ event: "expired", client: s.client, ...(s.name !== undefined ? { name: s.name } : {}) });
-      closeSession(s);
-    }
-  }, Math.max(10, Math.min(idleTimeoutMs / 4, 10_000)));
+  const sweep = setInterval(
+    () => {
+      const limit = performance.now() - idleTimeoutMs;
+      for (const s of [...sessions.values()]) {
+        if (s.lastSeen >= limit) continue;
+        log?.({ event: "expired", client: s.client, ...(s.name !== undefined ? { name: s.name } : {}) });
+        closeSession(s);
+      }
+    },
+    Math.max(10, Math.min(idleTimeoutMs / 4, 10_000)),
+  );
   sweep.unref();
 
   log?.({ event: "listening", listen: address, upstream });

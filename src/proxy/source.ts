@@ -56,8 +56,15 @@ export function proxyFeed(options: ProxyFeedOptions): ProxyFeed {
       for (const data of buildUdpPackets(d.src, d.dst, d.bytes)) {
         frame++;
         const p: CapturePacket = {
-          frame, tsSec: d.tsSec, tsNsec: d.tsNsec, interfaceId: 0, linkType: LinkType.IPV4,
-          capturedLength: data.length, originalLength: data.length, data, offset: 0,
+          frame,
+          tsSec: d.tsSec,
+          tsNsec: d.tsNsec,
+          interfaceId: 0,
+          linkType: LinkType.IPV4,
+          capturedLength: data.length,
+          originalLength: data.length,
+          data,
+          offset: 0,
         };
         if (writer) {
           writer.writeFrame(data, { tsSec: d.tsSec, tsNsec: d.tsNsec });

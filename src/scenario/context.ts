@@ -76,7 +76,10 @@ export class ScenarioContext {
   next<K extends keyof ClientEvents>(name: string, event: K): Promise<ClientEvents[K]> {
     const client = this.client(name);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: no ${String(event)} within ${this.settings.stepTimeoutMs} ms`)), this.settings.stepTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${name}: no ${String(event)} within ${this.settings.stepTimeoutMs} ms`)),
+        this.settings.stepTimeoutMs,
+      );
       client.once(event, (payload) => {
         clearTimeout(timer);
         resolve(payload);

@@ -58,4 +58,3 @@ export function hashedLoss(seed: number, probability: number, nameOf: (a: Addres
     return (h >>> 0) / 0x1_0000_0000 < probability;
   };
 }
-

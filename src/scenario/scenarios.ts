@@ -20,7 +20,12 @@ async function connectAll(ctx: ScenarioContext, ...names: string[]): Promise<voi
 }
 
 /** `creator` makes a group with `invitees`, who all accept. */
-async function makeGroup(ctx: ScenarioContext, creator: string, mode: "centralized" | "decentralized", ...invitees: string[]): Promise<number> {
+async function makeGroup(
+  ctx: ScenarioContext,
+  creator: string,
+  mode: "centralized" | "decentralized",
+  ...invitees: string[]
+): Promise<number> {
   const invited = invitees.map((n) => ctx.next(n, "invitation"));
   const created = ctx.next(creator, "groupCreated");
   await ctx.client(creator).createGroup({ mode, invitees });

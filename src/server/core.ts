@@ -65,9 +65,7 @@ export class ServerCore {
     this.limits = { maxMessages: options.maxQueuedMessages, maxBytes: options.maxQueuedBytes, budget: this.budget };
     this.halfOpenMax = halfOpenLimit(options);
     this.limiter =
-      log && options.logRate > 0
-        ? new LogLimiter(options.logRate, this.clock, (counts) => log({ event: "suppressed", counts }))
-        : null;
+      log && options.logRate > 0 ? new LogLimiter(options.logRate, this.clock, (counts) => log({ event: "suppressed", counts })) : null;
   }
 
   /**

@@ -40,8 +40,11 @@ export type ServerEvent =
   | { event: "half-open-dropped"; id: number; name: string; ip: string; port: number; reason: string }
   | { event: "disconnection-reacked"; id: number; ip: string; port: number }
   | { event: "dropped"; reason: string; ip: string; port: number; bytes: number; detail: string }
-  | { event: "suppressed"; /** Events of each kind held back by the log's rate limit since the last such line. */ counts: Record<string, number> }
-  | { event: "log-lines-dropped"; /** Lines not written because the output did not take them fast enough. */ lines: number }
+  | {
+      event: "suppressed" /** Events of each kind held back by the log's rate limit since the last such line. */;
+      counts: Record<string, number>;
+    }
+  | { event: "log-lines-dropped" /** Lines not written because the output did not take them fast enough. */; lines: number }
   | { event: "stopped"; signal: string; counters: Counters };
 
 export type ServerLogger = (event: ServerEvent) => void;

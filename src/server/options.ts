@@ -118,14 +118,17 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   if (!(r.rto > 0)) bad(`rto must be above 0, got ${r.rto}`);
   if (!Number.isInteger(r.retries) || r.retries < 0) bad(`retries must be a whole number >= 0, got ${r.retries}`);
   if (!(r.inviteTimeoutMs > 0)) bad(`inviteTimeoutMs must be above 0, got ${r.inviteTimeoutMs}`);
-  if (!Number.isInteger(r.maxQueuedMessages) || r.maxQueuedMessages < 1) bad(`maxQueuedMessages must be a whole number >= 1, got ${r.maxQueuedMessages}`);
+  if (!Number.isInteger(r.maxQueuedMessages) || r.maxQueuedMessages < 1)
+    bad(`maxQueuedMessages must be a whole number >= 1, got ${r.maxQueuedMessages}`);
   // The largest message is a 65 507-byte datagram; a smaller cap could never hold one.
   if (!(r.maxQueuedBytes >= 65_507)) bad(`maxQueuedBytes must be at least 65507, got ${r.maxQueuedBytes}`);
-  if (!(r.queueBudgetBytes >= r.maxQueuedBytes)) bad(`queueBudgetBytes must be at least maxQueuedBytes (${r.maxQueuedBytes}), got ${r.queueBudgetBytes}`);
+  if (!(r.queueBudgetBytes >= r.maxQueuedBytes))
+    bad(`queueBudgetBytes must be at least maxQueuedBytes (${r.maxQueuedBytes}), got ${r.queueBudgetBytes}`);
   if (!(r.halfOpenShare > 0 && r.halfOpenShare <= 1)) bad(`halfOpenShare must be above 0 and at most 1, got ${r.halfOpenShare}`);
   if (!(r.amplificationFactor >= 1)) bad(`amplificationFactor must be at least 1, got ${r.amplificationFactor}`);
   if (!(r.logRate >= 0)) bad(`logRate must be 0 (no limit) or above, got ${r.logRate}`);
-  if (!Number.isInteger(r.maxQueuedInvitations) || r.maxQueuedInvitations < 0) bad(`maxQueuedInvitations must be a whole number >= 0, got ${r.maxQueuedInvitations}`);
+  if (!Number.isInteger(r.maxQueuedInvitations) || r.maxQueuedInvitations < 0)
+    bad(`maxQueuedInvitations must be a whole number >= 0, got ${r.maxQueuedInvitations}`);
   return r;
 }
 

@@ -119,7 +119,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
 function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8Array, detail: string | (() => string)): void {
   core.counters.dropped[reason]++;
   if (core.logs("dropped")) {
-    core.write({ event: "dropped", reason, ip: from.ip, port: from.port, bytes: bytes.length, detail: typeof detail === "string" ? detail : detail() });
+    core.write({
+      event: "dropped",
+      reason,
+      ip: from.ip,
+      port: from.port,
+      bytes: bytes.length,
+      detail: typeof detail === "string" ? detail : detail(),
+    });
   }
 }
 
@@ -151,7 +158,13 @@ function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
       return;
     }
     const claimed = m.src !== 0 && core.state.users.has(m.src);
-    return drop(core, claimed ? "spoofedSource" : "unknownAddress", from, bytes, claimed ? `Source ID ${m.src} belongs to another address` : "no session");
+    return drop(
+      core,
+      claimed ? "spoofedSource" : "unknownAddress",
+      from,
+      bytes,
+      claimed ? `Source ID ${m.src} belongs to another address` : "no session",
+    );
   }
   if (m.src !== user.id) {
     // A half-open address that names another ID guessed it blind: the connection is dropped, so

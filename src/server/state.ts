@@ -64,7 +64,6 @@ export interface Invitation {
   timer: TimerHandle | null;
 }
 
-
 export interface UserSnapshot {
   id: number;
   name: string;
@@ -258,10 +257,27 @@ export class ServerState {
     groups.sort((a, b) => a.id - b.id);
     const invitations: InvitationSnapshot[] = [];
     for (const i of this.invitations.values()) {
-      invitations.push({ invitee: i.invitee, inviter: i.inviter, group: i.group, mode: i.mode, kind: i.kind, timerRunning: i.timer !== null, queued: false });
+      invitations.push({
+        invitee: i.invitee,
+        inviter: i.inviter,
+        group: i.group,
+        mode: i.mode,
+        kind: i.kind,
+        timerRunning: i.timer !== null,
+        queued: false,
+      });
     }
     for (const list of this.waiting.values()) {
-      for (const i of list) invitations.push({ invitee: i.invitee, inviter: i.inviter, group: i.group, mode: i.mode, kind: i.kind, timerRunning: false, queued: true });
+      for (const i of list)
+        invitations.push({
+          invitee: i.invitee,
+          inviter: i.inviter,
+          group: i.group,
+          mode: i.mode,
+          kind: i.kind,
+          timerRunning: false,
+          queued: true,
+        });
     }
     return { users, groups, invitations };
   }
@@ -273,7 +289,8 @@ export class ServerState {
   checkInvariants(linksOpen = true): string[] {
     const v: string[] = [];
     if (this.users.size > this.maxUsers) v.push(`${this.users.size} users exceed the maximum of ${this.maxUsers}`);
-    if (this.byName.size !== this.users.size) v.push(`${this.byName.size} usernames indexed for ${this.users.size} users (duplicate name?)`);
+    if (this.byName.size !== this.users.size)
+      v.push(`${this.byName.size} usernames indexed for ${this.users.size} users (duplicate name?)`);
     let addresses = 0;
     for (const ports of this.byAddress.values()) addresses += ports.size;
     if (addresses !== this.users.size) v.push(`${addresses} addresses indexed for ${this.users.size} users (duplicate address?)`);
@@ -290,7 +307,8 @@ export class ServerState {
     const pub = this.groups.get(PUBLIC_GROUP);
     if (pub?.mode !== 0 || !pub.created) v.push("the Public Group is missing or not centralized");
     for (const g of this.groups.values()) {
-      if (g.id !== PUBLIC_GROUP && (g.id < FIRST_PRIVATE_GROUP || g.id > LAST_PRIVATE_GROUP)) v.push(`group ${g.id} is not a private group ID`);
+      if (g.id !== PUBLIC_GROUP && (g.id < FIRST_PRIVATE_GROUP || g.id > LAST_PRIVATE_GROUP))
+        v.push(`group ${g.id} is not a private group ID`);
       for (const m of g.members) {
         const u = this.users.get(m);
         if (!u) v.push(`group ${g.id} lists ${m}, who is not connected`);
@@ -321,7 +339,8 @@ export class ServerState {
       if (i.invitee === i.inviter) v.push(`client ${i.invitee} invited itself`);
       const g = this.groups.get(i.group);
       if (!g || g.id === PUBLIC_GROUP) v.push(`invitation of ${i.invitee} into group ${i.group}, which is not a private group`);
-      else if (i.kind === "create" && !g.creation?.pending.has(i.invitee)) v.push(`creation invitation of ${i.invitee} not awaited by group ${i.group}`);
+      else if (i.kind === "create" && !g.creation?.pending.has(i.invitee))
+        v.push(`creation invitation of ${i.invitee} not awaited by group ${i.group}`);
       else if (i.kind === "join" && !g.created) v.push(`invitation of ${i.invitee} into group ${i.group}, which is only reserved`);
       if (g?.members.has(i.invitee)) v.push(`invitation of ${i.invitee} into group ${i.group}, which it is already in`);
     }

@@ -301,7 +301,13 @@ describe("retransmissions and the packet-loss capture", () => {
     s.send(SERVER, ALICE, { type: 0x0e, seq: 0, group: 255, entry: [entry(2, "bob", BOB)] });
     s.ack(ALICE, SERVER, 0x0e, 0, 1);
     const again = s.send(ALICE, SERVER, { type: 0x03, seq: 0, src: 1, group: 1 });
-    const respAgain = s.send(SERVER, ALICE, { type: 0x04, seq: 1, src: 1, group: 1, entry: [entry(1, "alice", ALICE), entry(2, "bob", BOB)] });
+    const respAgain = s.send(SERVER, ALICE, {
+      type: 0x04,
+      seq: 1,
+      src: 1,
+      group: 1,
+      entry: [entry(1, "alice", ALICE), entry(2, "bob", BOB)],
+    });
     s.ack(ALICE, SERVER, 0x04, 1, 1);
     const next = s.send(SERVER, ALICE, { type: 0x0e, seq: 1, group: 255, entry: [entry(2, "bob", BOB)] });
     const a = s.analyze();

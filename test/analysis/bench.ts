@@ -59,7 +59,11 @@ console.log(`frames                 ${n}${worst ? " (each from a new address)" :
 console.log(`add() incl. generator  ${(n / seconds / 1e6).toFixed(2)} M frames/s (${((seconds / n) * 1e9).toFixed(0)} ns/frame)`);
 console.log(`add() alone            ${(n / addSeconds / 1e6).toFixed(2)} M frames/s (${((addSeconds / n) * 1e9).toFixed(0)} ns/frame)`);
 console.log(`fieldsOf() final view  ${(Math.min(n, 100_000) / viewSeconds / 1e3).toFixed(0)} k frames/s (${fields} fields)`);
-console.log(`held after finish()    ${gc ? `${((after - before) / n).toFixed(1)} bytes/frame (heap + array buffers, after GC)` : "run with --expose-gc to measure"}`);
+console.log(
+  `held after finish()    ${gc ? `${((after - before) / n).toFixed(1)} bytes/frame (heap + array buffers, after GC)` : "run with --expose-gc to measure"}`,
+);
 console.log(`estimate (columns)     ${(est.columns / n).toFixed(1)} bytes/frame; state ${(est.state / 1024).toFixed(1)} KiB`);
 console.log(`peak RSS               ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
-console.log(`stats                  messages ${st.messages}, acks ${st.acks}, retransmissions ${st.retransmissions}, stale ${st.staleAcks}, unacked ${st.unacked}, internal errors ${a.internalErrors}`);
+console.log(
+  `stats                  messages ${st.messages}, acks ${st.acks}, retransmissions ${st.retransmissions}, stale ${st.staleAcks}, unacked ${st.unacked}, internal errors ${a.internalErrors}`,
+);

@@ -13,7 +13,11 @@ import { ConversationAnalyzer, type Endpoint } from "../../dissector/analysis/in
 import { expertTexts, valuesOf } from "./scenario.js";
 
 const dir = fileURLToPath(new URL("../../captures/", import.meta.url));
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".pcapng")).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith(".pcapng"))
+      .sort()
+  : [];
 
 interface Row {
   frame: number;
@@ -29,7 +33,13 @@ async function load(name: string): Promise<{ a: ConversationAnalyzer; rows: Row[
     const u = parseFrame(p.linkType, p.data);
     if (!u || u.fragment) return;
     const bytes = u.payload.slice();
-    rows.push({ frame: p.frame, time: p.tsSec + p.tsNsec / 1e9, src: { ip: u.src.ip, port: u.src.port }, dst: { ip: u.dst.ip, port: u.dst.port }, decoded: decode(bytes) });
+    rows.push({
+      frame: p.frame,
+      time: p.tsSec + p.tsNsec / 1e9,
+      src: { ip: u.src.ip, port: u.src.port },
+      dst: { ip: u.dst.ip, port: u.dst.port },
+      decoded: decode(bytes),
+    });
   });
   const a = new ConversationAnalyzer();
   for (const r of rows) a.add(r);
@@ -38,7 +48,8 @@ async function load(name: string): Promise<{ a: ConversationAnalyzer; rows: Row[
 }
 
 /** Frames whose message (not ACK) has this type and, optionally, this Info-like predicate. */
-const framesOf = (rows: Row[], type: number, ack = 0) => rows.filter((r) => r.decoded.message?.type === type && r.decoded.message.ack === ack).map((r) => r.frame);
+const framesOf = (rows: Row[], type: number, ack = 0) =>
+  rows.filter((r) => r.decoded.message?.type === type && r.decoded.message.ack === ack).map((r) => r.frame);
 
 describe("the bundled captures", () => {
   it("are there", () => {
@@ -70,13 +81,19 @@ describe("the bundled captures", () => {
       for (const r of rows) {
         const m = r.decoded.message!;
         const v = valuesOf(a, r.frame);
-        if (m.ack || r.decoded.spec?.ackedBy.kind === "none" || v.retransmission !== undefined || v.spurious_retransmission !== undefined) continue;
+        if (m.ack || r.decoded.spec?.ackedBy.kind === "none" || v.retransmission !== undefined || v.spurious_retransmission !== undefined)
+          continue;
         expect(v.acked_in !== undefined || (v.unacked === true && st.forcedDisconnections > 0), `frame ${r.frame} acknowledged`).toBe(true);
       }
       // Every accepted client and the server are known by name at the end; a rejected one is not.
-      const accepted = new Set(rows.filter((r) => r.decoded.message?.type === 0x01 && !r.decoded.message.ack).map((r) => `${r.dst.ip}:${r.dst.port}`));
+      const accepted = new Set(
+        rows.filter((r) => r.decoded.message?.type === 0x01 && !r.decoded.message.ack).map((r) => `${r.dst.ip}:${r.dst.port}`),
+      );
       for (const c of st.conversations) {
-        for (const [ep, shown] of [[c.src, c.srcName], [c.dst, c.dstName]] as const) {
+        for (const [ep, shown] of [
+          [c.src, c.srcName],
+          [c.dst, c.dstName],
+        ] as const) {
           const key = `${ep.ip}:${ep.port}`;
           if (accepted.has(key) || ep.port === 1313) expect(shown, key).toBeDefined();
           else expect(shown, key).toBeUndefined();
@@ -100,7 +117,12 @@ describe("the bundled captures", () => {
       [5, 0, 0, 0],
     ]);
     expect([a.nameOf(1), a.nameOf(2)]).toEqual(["alice", "bob"]);
-    expect(a.transactions().map((t) => `${t.kind} ${t.outcome}`)).toEqual(["connect accepted", "list answered", "connect accepted", "list answered"]);
+    expect(a.transactions().map((t) => `${t.kind} ${t.outcome}`)).toEqual([
+      "connect accepted",
+      "list answered",
+      "connect accepted",
+      "list answered",
+    ]);
   });
 
   it("packet-loss.pcapng: retransmissions, a spurious one with its duplicate ACK, and bob's forced disconnection", async () => {
@@ -160,15 +182,27 @@ describe("the bundled captures", () => {
 
     const dis = await load("disjoint.pcapng");
     expect(dis.a.membersAt(2).map((id) => dis.a.nameOf(id))).toEqual(["alice", "bob"]);
-    expect(dis.a.groupEvents.filter((e) => e.reason === "disjoint").map((e) => `${dis.a.nameOf(e.client)} ${e.kind} ${e.group}`)).toEqual(["carol left 2", "carol joined 1"]);
+    expect(dis.a.groupEvents.filter((e) => e.reason === "disjoint").map((e) => `${dis.a.nameOf(e.client)} ${e.kind} ${e.group}`)).toEqual([
+      "carol left 2",
+      "carol joined 1",
+    ]);
 
     const dissolution = await load("dissolution.pcapng");
     expect(dissolution.a.membersAt(2)).toEqual([]);
-    expect(dissolution.a.groupEvents.filter((e) => e.reason === "dissolution").map((e) => dissolution.a.nameOf(e.client))).toEqual(["alice", "alice"]);
+    expect(dissolution.a.groupEvents.filter((e) => e.reason === "dissolution").map((e) => dissolution.a.nameOf(e.client))).toEqual([
+      "alice",
+      "alice",
+    ]);
 
     const dec = await load("decentralized-messaging.pcapng");
     // Data between members goes directly, client to client, and is ACKed by the peer.
-    const direct = dec.rows.filter((r) => r.decoded.message?.type === 0x05 && r.decoded.message.ack === 0 && dec.a.endpointName(r.src) !== "server" && dec.a.endpointName(r.dst) !== "server");
+    const direct = dec.rows.filter(
+      (r) =>
+        r.decoded.message?.type === 0x05 &&
+        r.decoded.message.ack === 0 &&
+        dec.a.endpointName(r.src) !== "server" &&
+        dec.a.endpointName(r.dst) !== "server",
+    );
     expect(direct.length).toBeGreaterThan(0);
     for (const r of direct) expect(valuesOf(dec.a, r.frame).acked_in).toBeDefined();
   });

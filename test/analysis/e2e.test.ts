@@ -44,7 +44,14 @@ describe("a capture of the reference server and clients under loss", () => {
       });
     };
     const transport = await openUdp({ host: "127.0.0.1", port: 0, tap: record });
-    const server: ImpServer = await startServer({ transport, rto: RTO, retries: 5, inviteTimeoutMs: INVITE_MS, idAllocation: "random", seed: 42 });
+    const server: ImpServer = await startServer({
+      transport,
+      rto: RTO,
+      retries: 5,
+      inviteTimeoutMs: INVITE_MS,
+      idAllocation: "random",
+      seed: 42,
+    });
     cleanup.push(() => server.close());
 
     let bobDeaf = false;
@@ -111,7 +118,9 @@ describe("a capture of the reference server and clients under loss", () => {
     // carol's invitation timed out.
     const inv = a.transactions().find((t) => t.kind === "invite" && t.client === carol.id)!;
     expect(inv.outcome).toBe("timeout");
-    expect(expertTexts(a, inv.request)).toContain(`Invitation to carol(${carol.id}) timed out after ${INVITE_MS / 1000} s without an answer`);
+    expect(expertTexts(a, inv.request)).toContain(
+      `Invitation to carol(${carol.id}) timed out after ${INVITE_MS / 1000} s without an answer`,
+    );
     expect(a.transactions().find((t) => t.kind === "create")).toMatchObject({ outcome: "accepted", group, client: alice.id });
 
     // ACK pairing, frame by frame: every acknowledgement points at a message the other way with

@@ -104,7 +104,10 @@ describe("group creation: invitations, answers, membership", () => {
     const a = s.analyze();
     expect(a.membersAt(5, created)).toEqual([1, 2]);
     expect(a.membersAt(5, late)).toEqual([1, 2, 3]);
-    expect(a.groupEvents.find((e) => e.client === 3 && e.kind === "joined" && e.group === 5)).toMatchObject({ frame: late, reason: "invitation" });
+    expect(a.groupEvents.find((e) => e.client === 3 && e.kind === "joined" && e.group === 5)).toMatchObject({
+      frame: late,
+      reason: "invitation",
+    });
     expect(a.stats().noResponse).toBe(0);
     expect(valuesOf(a, fwd).response_to).toBeUndefined();
 
@@ -130,7 +133,10 @@ describe("group creation: invitations, answers, membership", () => {
     expect(valuesOf(a, inv, "final").invitation_timeout).toBe(15);
     a.finish();
     expect(expertTexts(a, inv)).toContain("Invitation to carol(3) timed out after 15 s without an answer");
-    expect(a.fieldsOf(inv).experts.find((e) => e.id === ANALYSIS_EXPERTS.invitationTimeout.id)).toMatchObject({ category: "response", severity: "warning" });
+    expect(a.fieldsOf(inv).experts.find((e) => e.id === ANALYSIS_EXPERTS.invitationTimeout.id)).toMatchObject({
+      category: "response",
+      severity: "warning",
+    });
     const t = a.transactions();
     expect(t.find((x) => x.kind === "invite")).toMatchObject({ request: inv, response: null, outcome: "timeout", ackedIn: ack });
     expect(t.find((x) => x.kind === "create")).toMatchObject({ request: req, response: rej, outcome: "rejected" });

@@ -64,7 +64,13 @@ describe("name resolution", () => {
     const early = s.send(DAVE, SERVER, { type: 0x05, seq: 1, src: 9, group: 1, data: "who am I" });
     s.ack(SERVER, DAVE, 0x05, 1);
     const req = s.send(DAVE, SERVER, { type: 0x03, seq: 0, src: 9, group: 1 });
-    const resp = s.send(SERVER, DAVE, { type: 0x04, seq: 0, src: 9, group: 1, entry: [entry(9, "dave", DAVE), entry(11, "erin", { ip: "10.0.0.9", port: 5 })] });
+    const resp = s.send(SERVER, DAVE, {
+      type: 0x04,
+      seq: 0,
+      src: 9,
+      group: 1,
+      entry: [entry(9, "dave", DAVE), entry(11, "erin", { ip: "10.0.0.9", port: 5 })],
+    });
     const a = s.analyze();
     expect(a.nameOf(9, early, true)).toBeUndefined();
     expect(a.nameOf(9, early)).toBe("dave");

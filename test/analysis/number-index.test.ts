@@ -33,6 +33,7 @@ describe("parseIPv4", () => {
   it("reads dotted quads and refuses anything else", () => {
     expect(parseIPv4("127.0.0.1")).toBe(0x7f000001);
     expect(parseIPv4("255.255.255.255")).toBe(0xffffffff);
-    for (const bad of ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "::1", "1.2.3.4 ", "a.b.c.d", "1234.1.1.1"]) expect(parseIPv4(bad)).toBe(-1);
+    for (const bad of ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "::1", "1.2.3.4 ", "a.b.c.d", "1234.1.1.1"])
+      expect(parseIPv4(bad)).toBe(-1);
   });
 });

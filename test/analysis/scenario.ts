@@ -32,7 +32,14 @@ export class Scenario {
   raw(from: Endpoint, to: Endpoint, bytes: Uint8Array, dt = 0.001): number {
     this.time += dt;
     const frame = this.frames.length + 1;
-    const input: AnalysisInput = { frame, time: this.time, src: from, dst: to, decoded: decode(bytes), ...(this.withBytes ? { bytes } : {}) };
+    const input: AnalysisInput = {
+      frame,
+      time: this.time,
+      src: from,
+      dst: to,
+      decoded: decode(bytes),
+      ...(this.withBytes ? { bytes } : {}),
+    };
     this.frames.push(input);
     return frame;
   }
@@ -72,7 +79,13 @@ export interface Entry {
   port: number;
 }
 
-export const entry = (id: number, name: string, ep: Endpoint, group = 1): Entry => ({ client_id: id, group, username: name, ip: ep.ip, port: ep.port });
+export const entry = (id: number, name: string, ep: Endpoint, group = 1): Entry => ({
+  client_id: id,
+  group,
+  username: name,
+  ip: ep.ip,
+  port: ep.port,
+});
 
 /** Every analysis field of a frame as name -> value (repeated names: the last). */
 export function valuesOf(a: ConversationAnalyzer, frame: number, view?: "first" | "final"): Record<string, number | string | boolean> {

@@ -121,13 +121,21 @@ describe("robustness", () => {
     const eps = [SERVER, ALICE, BOB];
     fc.assert(
       fc.property(
-        fc.array(fc.record({ bytes: fc.uint8Array({ minLength: 0, maxLength: 40 }), from: fc.nat(2), to: fc.nat(2), dt: fc.double({ min: 0, max: 20, noNaN: true }) }), { maxLength: 60 }),
+        fc.array(
+          fc.record({
+            bytes: fc.uint8Array({ minLength: 0, maxLength: 40 }),
+            from: fc.nat(2),
+            to: fc.nat(2),
+            dt: fc.double({ min: 0, max: 20, noNaN: true }),
+          }),
+          { maxLength: 60 },
+        ),
         (items) => {
           const a = new ConversationAnalyzer();
           let t = 0;
           items.forEach((it, i) => {
             // Half of them made well-formed by keeping a valid header form.
-            const bytes = i % 2 ? it.bytes : new Uint8Array([...[((it.bytes[0] ?? 0) % 17) << 3 | ((it.bytes[1] ?? 0) & 3)], 1, 0, 0, 5]);
+            const bytes = i % 2 ? it.bytes : new Uint8Array([...[(((it.bytes[0] ?? 0) % 17) << 3) | ((it.bytes[1] ?? 0) & 3)], 1, 0, 0, 5]);
             t += it.dt;
             a.add({ frame: i + 1, time: t, src: eps[it.from]!, dst: eps[it.to]!, decoded: decode(bytes) });
           });

@@ -24,7 +24,10 @@ import { parseBytes, rng, sampleDatagrams, tempDir, type KeptPacket } from "./he
 
 /** Six small datagrams, the third one larger than the 256-byte MTU (so fragmented). */
 function datagrams(): ImpDatagram[] {
-  return sampleDatagrams(6).map((d, i) => ({ ...d, payload: new Uint8Array([10, 50, 400, 20, 5, 30][i]!).map((_, j) => (i * 7 + j) & 255) }));
+  return sampleDatagrams(6).map((d, i) => ({
+    ...d,
+    payload: new Uint8Array([10, 50, 400, 20, 5, 30][i]!).map((_, j) => (i * 7 + j) & 255),
+  }));
 }
 
 function capture(options: CaptureWriterOptions): Uint8Array {
@@ -35,8 +38,15 @@ function capture(options: CaptureWriterOptions): Uint8Array {
 
 function mixedPcapng(): Uint8Array {
   const ip = buildUdpPackets({ ip: "10.0.0.1", port: 1 }, { ip: "10.0.0.2", port: 1313 }, Uint8Array.of(1, 2, 3, 4, 5))[0]!;
-  const base = capture({ format: "pcapng", byteOrder: "big", interfaces: [{ linkType: LinkType.ETHERNET }, { linkType: LinkType.LINUX_SLL2, tsresol: 9 }] });
-  const more = [encodeSpb(wrapLink(LinkType.ETHERNET, ip), undefined, "big"), encodePb({ interfaceId: 1, tsSec: 3, tsNsec: 4, tsresol: 9, data: wrapLink(LinkType.LINUX_SLL2, ip) }, "big")];
+  const base = capture({
+    format: "pcapng",
+    byteOrder: "big",
+    interfaces: [{ linkType: LinkType.ETHERNET }, { linkType: LinkType.LINUX_SLL2, tsresol: 9 }],
+  });
+  const more = [
+    encodeSpb(wrapLink(LinkType.ETHERNET, ip), undefined, "big"),
+    encodePb({ interfaceId: 1, tsSec: 3, tsNsec: 4, tsresol: 9, data: wrapLink(LinkType.LINUX_SLL2, ip) }, "big"),
+  ];
   const section = [encodeShb("little"), encodeIdb({ linkType: LinkType.RAW }), encodeSpb(ip)];
   return Uint8Array.from([...base, ...more.flatMap((b) => [...b]), ...section.flatMap((b) => [...b])]);
 }
@@ -123,7 +133,12 @@ describe("damaged captures", () => {
 
   it("survives random bytes behind every magic", () => {
     const random = rng(42);
-    const heads = [capture({ format: "pcap" }).subarray(0, 24), capture({ format: "pcap", nanosecond: true, byteOrder: "big" }).subarray(0, 24), capture({ format: "pcapng" }).subarray(0, 48), new Uint8Array(0)];
+    const heads = [
+      capture({ format: "pcap" }).subarray(0, 24),
+      capture({ format: "pcap", nanosecond: true, byteOrder: "big" }).subarray(0, 24),
+      capture({ format: "pcapng" }).subarray(0, 48),
+      new Uint8Array(0),
+    ];
     for (let round = 0; round < 2000; round++) {
       const head = heads[round % heads.length]!;
       const tail = new Uint8Array(Math.floor(random() * 600)).map(() => (random() < 0.5 ? 0 : Math.floor(random() * 256)));
@@ -140,15 +155,21 @@ describe("damaged captures", () => {
     const second = full[1]!;
     const cut = parseBytes(pcap.subarray(0, second.offset + 16 + 12));
     expect(cut.packets).toHaveLength(1);
-    expect((cut.error as Error).message).toBe(`truncated packet record at byte ${second.offset}: header says ${second.capturedLength} bytes, 12 remain`);
+    expect((cut.error as Error).message).toBe(
+      `truncated packet record at byte ${second.offset}: header says ${second.capturedLength} bytes, 12 remain`,
+    );
     expect((cut.error as CaptureFormatError).offset).toBe(second.offset);
     expect((parseBytes(pcap.subarray(0, second.offset + 5)).error as Error).message).toBe(
       `truncated packet record header at byte ${second.offset}: 16 bytes needed, 5 remain`,
     );
-    expect((parseBytes(pcap.subarray(0, 10)).error as Error).message).toBe("truncated pcap file header at byte 0: 24 bytes needed, 10 remain");
+    expect((parseBytes(pcap.subarray(0, 10)).error as Error).message).toBe(
+      "truncated pcap file header at byte 0: 24 bytes needed, 10 remain",
+    );
     const huge = pcap.slice();
     new DataView(huge.buffer).setUint32(second.offset + 8, 0x7fffffff, true);
-    expect((parseBytes(huge).error as Error).message).toBe(`corrupt packet record at byte ${second.offset}: captured length 2147483647 exceeds the maximum 262144`);
+    expect((parseBytes(huge).error as Error).message).toBe(
+      `corrupt packet record at byte ${second.offset}: captured length 2147483647 exceeds the maximum 262144`,
+    );
     const text = new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n");
     const notCapture = parseBytes(text);
     expect((notCapture.error as Error).message).toBe("not a pcap or pcapng file (magic 0x47455420)");

@@ -27,7 +27,10 @@ export function keep(packet: CapturePacket): KeptPacket {
 }
 
 /** Parses bytes fed in chunks of `chunk` bytes; returns the packets and the summary or error. */
-export function parseBytes(bytes: Uint8Array, chunk = bytes.length || 1): { packets: KeptPacket[]; summary?: CaptureSummary; error?: unknown } {
+export function parseBytes(
+  bytes: Uint8Array,
+  chunk = bytes.length || 1,
+): { packets: KeptPacket[]; summary?: CaptureSummary; error?: unknown } {
   const packets: KeptPacket[] = [];
   const parser = new CaptureParser((p) => packets.push(keep(p)));
   try {
@@ -51,7 +54,13 @@ export function sampleDatagrams(count = 12): ImpDatagram[] {
         : i % 3 === 0
           ? encode({ type: 0, seq: i & 1, username: `user${i}` })
           : encode({ type: 5, seq: i & 1, src: 2, group: 1, data: `message ${i}` });
-    out.push({ tsSec: 1_700_000_000 + i, tsNsec: (i * 111_111_111) % 1_000_000_000, src: toServer ? client : server, dst: toServer ? server : client, payload });
+    out.push({
+      tsSec: 1_700_000_000 + i,
+      tsNsec: (i * 111_111_111) % 1_000_000_000,
+      src: toServer ? client : server,
+      dst: toServer ? server : client,
+      payload,
+    });
   }
   return out;
 }

@@ -32,18 +32,60 @@ export interface LiveTool {
 
 /** Here (tcpdump 4.99.3, dumpcap 4.0.17, libpcap 1.10.3): tcpdump -i any writes LINUX_SLL2, dumpcap -i any LINUX_SLL. */
 export const LIVE_TOOLS: LiveTool[] = [
-  { file: "tcpdump-lo.pcap", tool: "tcpdump", args: (p, port) => ["-Z", "root", "--immediate-mode", "-U", "-i", "lo", "-w", p, "udp", "port", String(port)], copies: 1, linkTypes: [1], format: "pcap" },
+  {
+    file: "tcpdump-lo.pcap",
+    tool: "tcpdump",
+    args: (p, port) => ["-Z", "root", "--immediate-mode", "-U", "-i", "lo", "-w", p, "udp", "port", String(port)],
+    copies: 1,
+    linkTypes: [1],
+    format: "pcap",
+  },
   {
     file: "tcpdump-any-ns.pcap",
     tool: "tcpdump",
-    args: (p, port) => ["-Z", "root", "--immediate-mode", "-U", "-i", "any", "--time-stamp-precision", "nano", "-w", p, "udp", "port", String(port)],
+    args: (p, port) => [
+      "-Z",
+      "root",
+      "--immediate-mode",
+      "-U",
+      "-i",
+      "any",
+      "--time-stamp-precision",
+      "nano",
+      "-w",
+      p,
+      "udp",
+      "port",
+      String(port),
+    ],
     copies: 1,
     linkTypes: [276],
     format: "pcap",
   },
-  { file: "tcpdump-any-sll.pcap", tool: "tcpdump", args: (p, port) => ["-Z", "root", "--immediate-mode", "-U", "-i", "any", "-y", "LINUX_SLL", "-w", p, "udp", "port", String(port)], copies: 1, linkTypes: [113], format: "pcap" },
-  { file: "dumpcap-lo.pcapng", tool: "dumpcap", args: (p, port) => ["-q", "-i", "lo", "-f", `udp port ${port}`, "-w", p], copies: 1, linkTypes: [1], format: "pcapng" },
-  { file: "dumpcap-lo-any.pcapng", tool: "dumpcap", args: (p, port) => ["-q", "-f", `udp port ${port}`, "-i", "lo", "-i", "any", "-w", p], copies: 2, linkTypes: [1, 113], format: "pcapng" },
+  {
+    file: "tcpdump-any-sll.pcap",
+    tool: "tcpdump",
+    args: (p, port) => ["-Z", "root", "--immediate-mode", "-U", "-i", "any", "-y", "LINUX_SLL", "-w", p, "udp", "port", String(port)],
+    copies: 1,
+    linkTypes: [113],
+    format: "pcap",
+  },
+  {
+    file: "dumpcap-lo.pcapng",
+    tool: "dumpcap",
+    args: (p, port) => ["-q", "-i", "lo", "-f", `udp port ${port}`, "-w", p],
+    copies: 1,
+    linkTypes: [1],
+    format: "pcapng",
+  },
+  {
+    file: "dumpcap-lo-any.pcapng",
+    tool: "dumpcap",
+    args: (p, port) => ["-q", "-f", `udp port ${port}`, "-i", "lo", "-i", "any", "-w", p],
+    copies: 2,
+    linkTypes: [1, 113],
+    format: "pcapng",
+  },
 ];
 
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -59,7 +101,9 @@ async function freePort(): Promise<number> {
 async function sendAll(port: number): Promise<void> {
   for (const { family, payload } of livePayloads()) {
     const socket = dgram.createSocket(family);
-    await new Promise<void>((resolve, reject) => socket.send(payload, port, family === "udp4" ? "127.0.0.1" : "::1", (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      socket.send(payload, port, family === "udp4" ? "127.0.0.1" : "::1", (error) => (error ? reject(error) : resolve())),
+    );
     await new Promise<void>((resolve) => socket.close(resolve));
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -18,7 +18,13 @@ describe("large files", () => {
         const writer = createCaptureWriter({ format, path, nanosecond: true });
         const payload = new Uint8Array(120).fill(0x61);
         for (let i = 0; i < PACKETS; i++) {
-          writer.writeDatagram({ tsSec: 1_700_000_000 + (i >> 12), tsNsec: i % 1_000_000, src: { ip: "10.0.0.1", port: 40000 }, dst: { ip: "10.0.0.2", port: 1313 }, payload });
+          writer.writeDatagram({
+            tsSec: 1_700_000_000 + (i >> 12),
+            tsNsec: i % 1_000_000,
+            src: { ip: "10.0.0.1", port: 40000 },
+            dst: { ip: "10.0.0.2", port: 1313 },
+            payload,
+          });
         }
         await writer.close();
         const size = statSync(path).size;
@@ -34,7 +40,9 @@ describe("large files", () => {
         expect(summary.packets).toBe(PACKETS);
         expect(bytes).toBe(PACKETS * 120);
         const growth = peak - before;
-        expect(growth, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB for a ${(size / 2 ** 20).toFixed(1)} MiB file`).toBeLessThan(Math.min(size / 2, 32 * 2 ** 20));
+        expect(growth, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB for a ${(size / 2 ** 20).toFixed(1)} MiB file`).toBeLessThan(
+          Math.min(size / 2, 32 * 2 ** 20),
+        );
       } finally {
         tmp.cleanup();
       }

@@ -19,7 +19,16 @@ const payload = new TextEncoder().encode("\x28\x01\x02\x05hello");
 const v4 = buildUdpPackets({ ip: "172.16.0.5", port: 40123 }, { ip: "172.16.0.1", port: 1313 }, payload, { id: 4242 })[0]!;
 const v6 = buildUdpPackets({ ip: "2001:db8::5", port: 40123 }, { ip: "2001:db8::1", port: 1313 }, payload)[0]!;
 
-const linkTypes = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL, LinkType.LOOP, LinkType.RAW, LinkType.RAW_12, LinkType.RAW_14];
+const linkTypes = [
+  LinkType.ETHERNET,
+  LinkType.LINUX_SLL,
+  LinkType.LINUX_SLL2,
+  LinkType.NULL,
+  LinkType.LOOP,
+  LinkType.RAW,
+  LinkType.RAW_12,
+  LinkType.RAW_14,
+];
 
 function expectUdp(linkType: number, frame: Uint8Array, version: 4 | 6): void {
   const parsed = parseFrame(linkType, frame);
@@ -35,7 +44,10 @@ function expectUdp(linkType: number, frame: Uint8Array, version: 4 | 6): void {
 describe("parseFrame", () => {
   it("finds UDP in every link layer, IPv4 and IPv6, through a capture file", () => {
     for (const linkType of linkTypes) {
-      for (const [ip, version] of [[v4, 4], [v6, 6]] as const) {
+      for (const [ip, version] of [
+        [v4, 4],
+        [v6, 6],
+      ] as const) {
         const writer = createCaptureWriter({ format: "pcapng", linkType });
         writer.writeFrame(wrapLink(linkType, ip), { tsSec: 1 });
         const { packets } = parseBytes(writer.bytes());
@@ -64,8 +76,15 @@ describe("parseFrame", () => {
   });
 
   it("crosses stacked 802.1Q and 802.1ad tags", () => {
-    const tags = [{ id: 100, tpid: 0x88a8 }, { id: 200, priority: 5 }, { id: 4095, tpid: 0x9100 }];
-    for (const [ip, version] of [[v4, 4], [v6, 6]] as const) {
+    const tags = [
+      { id: 100, tpid: 0x88a8 },
+      { id: 200, priority: 5 },
+      { id: 4095, tpid: 0x9100 },
+    ];
+    for (const [ip, version] of [
+      [v4, 4],
+      [v6, 6],
+    ] as const) {
       const frame = wrapLink(LinkType.ETHERNET, ip, { vlans: tags });
       expect(frame.length).toBe(14 + 12 + ip.length);
       expectUdp(LinkType.ETHERNET, frame, version);

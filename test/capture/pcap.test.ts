@@ -40,7 +40,10 @@ describe("pcap variants", () => {
   });
 
   it("applies if_tsoffset on write and on read", () => {
-    const writer = createCaptureWriter({ format: "pcapng", interfaces: [{ linkType: LinkType.ETHERNET, tsresol: 9, tsOffset: 1_000_000_000 }] });
+    const writer = createCaptureWriter({
+      format: "pcapng",
+      interfaces: [{ linkType: LinkType.ETHERNET, tsresol: 9, tsOffset: 1_000_000_000 }],
+    });
     writer.writeDatagram({ ...sampleDatagrams(1)[0]!, tsSec: 1_700_000_123, tsNsec: 5 });
     const { packets, summary } = parseBytes(writer.bytes());
     expect(summary?.interfaces[0]?.tsOffset).toBe(1_000_000_000);

@@ -41,7 +41,12 @@ describe("pcapng reader", () => {
       const blocks = [encodeShb(byteOrder), ...interfaces.map((i) => encodeIdb(i, byteOrder))];
       interfaces.forEach((iface, id) => {
         const [tsSec, tsNsec] = times[id]!;
-        blocks.push(encodeEpb({ interfaceId: id, tsSec: tsSec - (iface.tsOffset ?? 0), tsNsec, tsresol: iface.tsresol, data: wrapLink(iface.linkType, ip) }, byteOrder));
+        blocks.push(
+          encodeEpb(
+            { interfaceId: id, tsSec: tsSec - (iface.tsOffset ?? 0), tsNsec, tsresol: iface.tsresol, data: wrapLink(iface.linkType, ip) },
+            byteOrder,
+          ),
+        );
       });
       const { packets, summary, error } = parseBytes(concat(...blocks));
       expect(error).toBeUndefined();
@@ -131,14 +136,36 @@ describe("pcapng reader", () => {
     const ipv4 = [0x45, 0, ...be16(20 + udp.length), 0, 7, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2, ...udp];
     const data = [...ipv4, 0]; // 32 bytes: padded to 32
     const bytes = Uint8Array.from([
-      ...be32(0x0a0d0d0a), ...be32(28), ...be32(0x1a2b3c4d), ...be16(1), ...be16(0), ...be32(0xffffffff), ...be32(0xffffffff), ...be32(28),
-      ...be32(1), ...be32(20), ...be16(101), ...be16(0), ...be32(65535), ...be32(20),
-      ...be32(6), ...be32(32 + 32), ...be32(0), ...be32(0x00060000), ...be32(0x00000001), ...be32(31), ...be32(31), ...data, ...be32(64),
+      ...be32(0x0a0d0d0a),
+      ...be32(28),
+      ...be32(0x1a2b3c4d),
+      ...be16(1),
+      ...be16(0),
+      ...be32(0xffffffff),
+      ...be32(0xffffffff),
+      ...be32(28),
+      ...be32(1),
+      ...be32(20),
+      ...be16(101),
+      ...be16(0),
+      ...be32(65535),
+      ...be32(20),
+      ...be32(6),
+      ...be32(32 + 32),
+      ...be32(0),
+      ...be32(0x00060000),
+      ...be32(0x00000001),
+      ...be32(31),
+      ...be32(31),
+      ...data,
+      ...be32(64),
     ]);
     const { packets, summary, error } = parseBytes(bytes);
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ format: "pcapng", byteOrder: "big", packets: 1 });
-    expect(packets[0]).toMatchObject({ linkType: 101, capturedLength: 31, tsSec: 1_688_849_860, tsNsec: 263_937_000 } /* 0x0006000000000001 µs */);
+    expect(packets[0]).toMatchObject(
+      { linkType: 101, capturedLength: 31, tsSec: 1_688_849_860, tsNsec: 263_937_000 } /* 0x0006000000000001 µs */,
+    );
     const frame = parseFrame(101, packets[0]!.data)!;
     expect([frame.src.ip, frame.src.port, frame.dst.ip, frame.dst.port, frame.ipId]).toEqual(["127.0.0.1", 1313, "127.0.0.2", 40000, 7]);
     expect(new TextDecoder().decode(frame.payload)).toBe("ABC");
@@ -149,13 +176,47 @@ describe("pcapng reader", () => {
     const idb = encodeIdb({ linkType: 1 });
     const epb = encodeEpb({ interfaceId: 0, tsSec: 1, tsNsec: 0, data: wrapLink(1, ip) });
     const cases: [string, Uint8Array, RegExp, number][] = [
-      ["undeclared interface", concat(shb, idb, epb, encodeEpb({ interfaceId: 3, tsSec: 1, tsNsec: 0, data: ip })), /interface 3 not described/, shb.length + idb.length + epb.length],
+      [
+        "undeclared interface",
+        concat(shb, idb, epb, encodeEpb({ interfaceId: 3, tsSec: 1, tsNsec: 0, data: ip })),
+        /interface 3 not described/,
+        shb.length + idb.length + epb.length,
+      ],
       ["packet before any IDB", concat(shb, epb), /interface 0 not described/, shb.length],
-      ["trailing length", concat(shb, idb, epb.slice(0, epb.length - 4), Uint8Array.of(0, 1, 0, 0)), /trailing length/, shb.length + idb.length],
-      ["length not a multiple of 4", concat(shb, idb, Uint8Array.of(6, 0, 0, 0, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), /bad block length 13/, shb.length + idb.length],
-      ["bad byte-order magic", concat(shb, Uint8Array.of(10, 13, 13, 10, 28, 0, 0, 0, 1, 2, 3, 4)), /byte-order magic 0x04030201/, shb.length],
-      ["truncated block", concat(shb, idb, epb.subarray(0, 40)), /truncated block at byte 48: header says 88 bytes, 40 remain/, shb.length + idb.length],
-      ["captured length beyond block", (() => { const b = concat(shb, idb, epb); b[48 + 20] = 200; return b; })(), /captured length 200 exceeds the block/, 48],
+      [
+        "trailing length",
+        concat(shb, idb, epb.slice(0, epb.length - 4), Uint8Array.of(0, 1, 0, 0)),
+        /trailing length/,
+        shb.length + idb.length,
+      ],
+      [
+        "length not a multiple of 4",
+        concat(shb, idb, Uint8Array.of(6, 0, 0, 0, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+        /bad block length 13/,
+        shb.length + idb.length,
+      ],
+      [
+        "bad byte-order magic",
+        concat(shb, Uint8Array.of(10, 13, 13, 10, 28, 0, 0, 0, 1, 2, 3, 4)),
+        /byte-order magic 0x04030201/,
+        shb.length,
+      ],
+      [
+        "truncated block",
+        concat(shb, idb, epb.subarray(0, 40)),
+        /truncated block at byte 48: header says 88 bytes, 40 remain/,
+        shb.length + idb.length,
+      ],
+      [
+        "captured length beyond block",
+        (() => {
+          const b = concat(shb, idb, epb);
+          b[48 + 20] = 200;
+          return b;
+        })(),
+        /captured length 200 exceeds the block/,
+        48,
+      ],
     ];
     for (const [name, bytes, message, offset] of cases) {
       const { packets, error } = parseBytes(bytes);

@@ -35,7 +35,9 @@ async function check(path: string, tool: LiveTool, ctx: { skip: (note?: string) 
   else expect([...payloads].sort()).toEqual(sent.flatMap((p) => new Array<string>(tool.copies).fill(p)).sort());
 
   needTools(ctx, ["tshark"]);
-  const rows = tshark(path, ["-Y", "udp", "-T", "fields", "-E", "separator=|", "-e", "udp.payload", "-e", "frame.time_epoch"]).map((l) => l.split("|"));
+  const rows = tshark(path, ["-Y", "udp", "-T", "fields", "-E", "separator=|", "-e", "udp.payload", "-e", "frame.time_epoch"]).map((l) =>
+    l.split("|"),
+  );
   expect(rows.map((r) => r[0])).toEqual(payloads);
   expect(rows.map((r) => r[1])).toEqual(times);
 }

@@ -3,16 +3,31 @@
  */
 import { describe, expect, it } from "vitest";
 import { encode } from "../../src/codec/index.js";
-import { buildUdpPackets, Ipv4Reassembler, LinkType, parseFrame, type ReassembledDatagram, type UdpFrame } from "../../dissector/capture/index.js";
+import {
+  buildUdpPackets,
+  Ipv4Reassembler,
+  LinkType,
+  parseFrame,
+  type ReassembledDatagram,
+  type UdpFrame,
+} from "../../dissector/capture/index.js";
 import { hex } from "./helpers.js";
 
 function fragments(payload: Uint8Array, id: number, mtu = 576, src = "10.0.0.1"): UdpFrame[] {
-  return buildUdpPackets({ ip: src, port: 1313 }, { ip: "10.0.0.2", port: 40000 }, payload, { id, mtu }).map((p) => parseFrame(LinkType.RAW, p)!);
+  return buildUdpPackets({ ip: src, port: 1313 }, { ip: "10.0.0.2", port: 40000 }, payload, { id, mtu }).map(
+    (p) => parseFrame(LinkType.RAW, p)!,
+  );
 }
 
 describe("Ipv4Reassembler", () => {
   it("rebuilds a User List Response larger than an Ethernet MTU and lists its fragment frames", () => {
-    const entry = Array.from({ length: 150 }, (_, i) => ({ client_id: i + 1, group: 1, username: `user${i}`, ip: "10.0.0.9", port: 40000 + i }));
+    const entry = Array.from({ length: 150 }, (_, i) => ({
+      client_id: i + 1,
+      group: 1,
+      username: `user${i}`,
+      ip: "10.0.0.9",
+      port: 40000 + i,
+    }));
     const payload = encode({ type: 4, seq: 1, src: 0, group: 1, entry });
     expect(payload.length).toBeGreaterThan(1500);
     const parts = fragments(payload, 77, 1500);
@@ -27,7 +42,14 @@ describe("Ipv4Reassembler", () => {
     const whole = result as ReassembledDatagram | null;
     if (whole === null) throw new Error("not reassembled");
     expect(whole.frames).toEqual(parts.map((_, i) => 10 + i));
-    expect([whole.src.ip, whole.src.port, whole.dst.ip, whole.dst.port, whole.id, whole.protocol]).toEqual(["10.0.0.1", 1313, "10.0.0.2", 40000, 77, 17]);
+    expect([whole.src.ip, whole.src.port, whole.dst.ip, whole.dst.port, whole.id, whole.protocol]).toEqual([
+      "10.0.0.1",
+      1313,
+      "10.0.0.2",
+      40000,
+      77,
+      17,
+    ]);
     // IPv4 endpoints print as ip:port (not as a bracketed IPv6 address) and are the shared objects.
     expect(String(whole.src)).toBe("10.0.0.1:1313");
     expect(whole.src).toBe(parts[0]!.src);
@@ -51,7 +73,10 @@ describe("Ipv4Reassembler", () => {
 
   it("ignores frames that are not fragments and drops impossible ones", () => {
     const reassembler = new Ipv4Reassembler();
-    const whole = parseFrame(LinkType.RAW, buildUdpPackets({ ip: "1.1.1.1", port: 1 }, { ip: "2.2.2.2", port: 2 }, new Uint8Array(10))[0]!)!;
+    const whole = parseFrame(
+      LinkType.RAW,
+      buildUdpPackets({ ip: "1.1.1.1", port: 1 }, { ip: "2.2.2.2", port: 2 }, new Uint8Array(10))[0]!,
+    )!;
     expect(reassembler.push(1, whole)).toBeNull();
     const last = fragments(new Uint8Array(3000), 9).at(-1)!;
     const beyond: UdpFrame = { ...last, fragment: { ...last.fragment!, offset: 65528 } };

@@ -4,7 +4,14 @@
  */
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createCaptureWriter, Ipv4Reassembler, LinkType, parseFrame, readCapture, type CaptureWriterOptions } from "../../dissector/capture/index.js";
+import {
+  createCaptureWriter,
+  Ipv4Reassembler,
+  LinkType,
+  parseFrame,
+  readCapture,
+  type CaptureWriterOptions,
+} from "../../dissector/capture/index.js";
 import { hex, keep, parseBytes, sampleDatagrams, tempDir, type KeptPacket } from "./helpers.js";
 
 const variants: { name: string; options: CaptureWriterOptions }[] = [];
@@ -82,9 +89,11 @@ describe("writer -> reader round trip", () => {
         expect(byPath).toEqual(fromMemory.packets);
         const byStream: KeptPacket[] = [];
         const chunks = [...Buffer.from(written({ format, nanosecond: true }, datagrams))];
-        const stream = Readable.from((function* () {
-          for (let at = 0; at < chunks.length; at += 333) yield Buffer.from(chunks.slice(at, at + 333));
-        })());
+        const stream = Readable.from(
+          (function* () {
+            for (let at = 0; at < chunks.length; at += 333) yield Buffer.from(chunks.slice(at, at + 333));
+          })(),
+        );
         await readCapture(stream, (p) => byStream.push(keep(p)));
         expect(byStream).toEqual(fromMemory.packets);
       }

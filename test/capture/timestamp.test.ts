@@ -17,7 +17,12 @@ describe("timestamps", () => {
       const splitter = new TimestampSplitter(Number(u));
       const out = { sec: 0, nsec: 0 };
       for (let i = 0; i < 3000; i++) {
-        const high = i % 3 === 0 ? Math.floor(random() * 2 ** 32) : (i % 3 === 1 ? Math.floor(random() * 0x200000) : Math.floor(random() * 0x200000 * 8));
+        const high =
+          i % 3 === 0
+            ? Math.floor(random() * 2 ** 32)
+            : i % 3 === 1
+              ? Math.floor(random() * 0x200000)
+              : Math.floor(random() * 0x200000 * 8);
         const low = Math.floor(random() * 2 ** 32);
         const total = (BigInt(high) << 32n) + BigInt(low);
         const sec = total / u;

@@ -9,7 +9,26 @@ import { createCaptureWriter, LinkType, type CaptureWriterOptions, type ImpDatag
 import { hex, needTools, sampleDatagrams, tempDir, tshark } from "./helpers.js";
 
 const CHECK = ["-o", "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"];
-const FIELDS = ["-T", "fields", "-E", "separator=|", "-e", "frame.number", "-e", "frame.time_epoch", "-e", "udp.payload", "-e", "ip.checksum.status", "-e", "udp.checksum.status", "-e", "vlan.id", "-e", "ieee8021ad.id"];
+const FIELDS = [
+  "-T",
+  "fields",
+  "-E",
+  "separator=|",
+  "-e",
+  "frame.number",
+  "-e",
+  "frame.time_epoch",
+  "-e",
+  "udp.payload",
+  "-e",
+  "ip.checksum.status",
+  "-e",
+  "udp.checksum.status",
+  "-e",
+  "vlan.id",
+  "-e",
+  "ieee8021ad.id",
+];
 
 interface Case {
   name: string;
@@ -20,7 +39,11 @@ interface Case {
   vlans?: string;
 }
 
-const v6 = sampleDatagrams(6).map((d, i) => ({ ...d, src: { ip: i % 2 ? "2001:db8::1" : "fd00::10", port: d.src.port }, dst: { ip: i % 2 ? "fd00::10" : "2001:db8::1", port: d.dst.port } }));
+const v6 = sampleDatagrams(6).map((d, i) => ({
+  ...d,
+  src: { ip: i % 2 ? "2001:db8::1" : "fd00::10", port: d.src.port },
+  dst: { ip: i % 2 ? "fd00::10" : "2001:db8::1", port: d.dst.port },
+}));
 const cases: Case[] = [
   { name: "pcap µs little-endian", options: { format: "pcap" }, datagrams: sampleDatagrams() },
   { name: "pcap ns big-endian", options: { format: "pcap", nanosecond: true, byteOrder: "big" }, datagrams: sampleDatagrams() },

@@ -100,7 +100,10 @@ const TABLE: Record<string, Case[]> = {
   scenario: [
     c(["scenario", "no-such-scenario"], /no scenario named "no-such-scenario"/),
     c(["scenario", "--port", "x", "connection-accepted"], /--port must be a whole number from 0 to 65535/),
-    c(["scenario", "connection-accepted", "--port", "0", "-w", join(NO_FOLDER, "x.pcapng")], /^imp: cannot write .*no-such-folder\/x\.pcapng: no such directory$/),
+    c(
+      ["scenario", "connection-accepted", "--port", "0", "-w", join(NO_FOLDER, "x.pcapng")],
+      /^imp: cannot write .*no-such-folder\/x\.pcapng: no such directory$/,
+    ),
     c(["scenario", "all", "--port", "0", "-d", join(NOT_CAPTURE, "captures")], /^imp: cannot create folder .*notes\.txt\/captures: /),
   ],
   read: [
@@ -110,8 +113,14 @@ const TABLE: Record<string, Case[]> = {
     // The one exception to one line: the filter and a caret under the column.
     c(["read", "-Y", "imp.src ==", DEMO], /^imp: invalid display filter \(-Y\), column 11:\nimp\.src ==\n +\^ /, { lines: 3 }),
   ],
-  stats: [c(["stats", "-T", "xml", DEMO], /-T must be text or json/), c(["stats", "--retries", "x", DEMO], /--retries must be a whole number/)],
-  flow: [c(["flow", "--width", "5", DEMO], /--width must be a whole number from 40/), c(["flow", "-Y", "imp.src ==", DEMO], /invalid display filter/, { lines: 3 })],
+  stats: [
+    c(["stats", "-T", "xml", DEMO], /-T must be text or json/),
+    c(["stats", "--retries", "x", DEMO], /--retries must be a whole number/),
+  ],
+  flow: [
+    c(["flow", "--width", "5", DEMO], /--width must be a whole number from 40/),
+    c(["flow", "-Y", "imp.src ==", DEMO], /invalid display filter/, { lines: 3 }),
+  ],
   chat: [c(["chat", "--group", "0", DEMO], /--group must be a whole number from 1 to 254/)],
   sniff: [
     c(["sniff", "-i", "nosuchif0", "-c", "1"], /nosuchif0|libpcap|root|CAP_NET_RAW/),
@@ -121,7 +130,10 @@ const TABLE: Record<string, Case[]> = {
   ],
   lua: [
     // Worded as test/lua pins it: the errno code and Node's sentence.
-    c(["lua", "-o", join(NO_FOLDER, "imp.lua")], /^imp: cannot write .*no-such-folder\/imp\.lua \(ENOENT: no such file or directory, open '.*'\)$/),
+    c(
+      ["lua", "-o", join(NO_FOLDER, "imp.lua")],
+      /^imp: cannot write .*no-such-folder\/imp\.lua \(ENOENT: no such file or directory, open '.*'\)$/,
+    ),
     c(["lua", "--plugins-dir", dir], /--plugins-dir only goes with --install/),
     c(["lua", "--install", "--plugins-dir", join(NOT_CAPTURE, "plugins")], /^imp: cannot install into /),
   ],
@@ -135,9 +147,18 @@ const TABLE: Record<string, Case[]> = {
     c(["fuzz", "--exec", "true", "--cases", "1"], /--exec starts a udp:\/\/ target/),
     c(["fuzz", "--target", "udp://no-such-host.invalid:1313", "--cases", "1"], /cannot resolve host name "no-such-host\.invalid"/),
     // Nothing answers: the campaign ends within seconds (3 hang bounds, 2 s at least).
-    c(["fuzz", "--target", `udp://127.0.0.1:${BUSY}`, "--cases", "5", "--hang-ms", "300", "--out", path("fuzz-out")], /does not answer: no Connection Accept .* within 2 s \(is an IMP server listening there\?\)$/),
-    c(["fuzz", "--target", "udp://127.0.0.1:{port}", "--exec", "exit 3", "--cases", "1", "--out", path("fuzz-out")], /exited during start-up \(code 3\)/),
-    c(["fuzz", "--cases", "1", "--out", join(NOT_CAPTURE, "out")], /^imp: cannot create folder .*notes\.txt\/out: a part of the path is not a directory$/),
+    c(
+      ["fuzz", "--target", `udp://127.0.0.1:${BUSY}`, "--cases", "5", "--hang-ms", "300", "--out", path("fuzz-out")],
+      /does not answer: no Connection Accept .* within 2 s \(is an IMP server listening there\?\)$/,
+    ),
+    c(
+      ["fuzz", "--target", "udp://127.0.0.1:{port}", "--exec", "exit 3", "--cases", "1", "--out", path("fuzz-out")],
+      /exited during start-up \(code 3\)/,
+    ),
+    c(
+      ["fuzz", "--cases", "1", "--out", join(NOT_CAPTURE, "out")],
+      /^imp: cannot create folder .*notes\.txt\/out: a part of the path is not a directory$/,
+    ),
     c(["fuzz", "--replay", MISSING], /^imp: cannot read .*missing\.pcapng: no such file$/),
     c(["fuzz", "--replay", dir], /^imp: cannot read .*: is a directory$/),
     c(["fuzz", "--replay", NOT_CAPTURE], /^imp: cannot read .*notes\.txt: .*JSON/),
@@ -159,7 +180,10 @@ const TABLE: Record<string, Case[]> = {
     c(["proxy", "--script", MISSING], /^imp: cannot read .*missing\.pcapng: no such file$/),
     c(["proxy", "--script", NOT_CAPTURE], /notes\.txt/),
     c(["proxy", "--listen", `127.0.0.1:${BUSY}`], /^imp: cannot listen on 127\.0\.0\.1:\d+: address in use$/),
-    c(["proxy", "--listen", "127.0.0.1:0", "-w", join(NO_FOLDER, "x.pcapng")], /^imp: cannot write .*no-such-folder\/x\.pcapng: no such directory$/),
+    c(
+      ["proxy", "--listen", "127.0.0.1:0", "-w", join(NO_FOLDER, "x.pcapng")],
+      /^imp: cannot write .*no-such-folder\/x\.pcapng: no such directory$/,
+    ),
   ],
   demo: [
     c(["demo", "--no-tui", "-w", join(NO_FOLDER, "demo.pcapng")], /^imp: cannot write .*no-such-folder\/demo\.pcapng: no such directory$/),
@@ -171,7 +195,12 @@ const TABLE: Record<string, Case[]> = {
 
 // Every sub-command: an unknown option.
 for (const name of COMMAND_NAMES) {
-  TABLE[name]!.push(c(name === "client" ? ["client", "--name", "alice", "--no-such-option"] : [name, "--no-such-option"], new RegExp(`^imp: unknown option '--no-such-option' \\(see imp ${name} --help\\)$`)));
+  TABLE[name]!.push(
+    c(
+      name === "client" ? ["client", "--name", "alice", "--no-such-option"] : [name, "--no-such-option"],
+      new RegExp(`^imp: unknown option '--no-such-option' \\(see imp ${name} --help\\)$`),
+    ),
+  );
 }
 // Every command that reads a capture: missing, a directory, not a capture, damaged.
 for (const name of CAPTURE_READERS) {
@@ -228,7 +257,12 @@ describe.concurrent("bad input: one line, the documented exit code, nothing left
   it.each(ALL)("%s", async (_, k) => {
     const a = args(k);
     // From a folder of its own: whatever a run would write by default (fuzz-out/...) stays out of the repository.
-    const options: RunOptions = { cwd: dir, ...(k.tty ? { tty: true } : {}), ...(k.stdin !== undefined ? { stdin: k.stdin } : {}), timeoutMs: 20_000 };
+    const options: RunOptions = {
+      cwd: dir,
+      ...(k.tty ? { tty: true } : {}),
+      ...(k.stdin !== undefined ? { stdin: k.stdin } : {}),
+      timeoutMs: 20_000,
+    };
     expectClean(k, await runImp(cli, a, options), a);
   });
 });
@@ -259,13 +293,19 @@ describe.concurrent("output closed early (EPIPE, as `| head -1` does): a quiet e
 
 describe.concurrent("an internal error (a bug): one line and exit 1; the stack only with IMP_DEBUG=1", () => {
   const crash = (env: Record<string, string>) =>
-    runImp(cli, ["server", "--port", "0"], { cwd: dir, nodeArgs: ["--import", join(ROOT, "test/fixtures/cli/crash-preload.mjs")], env: { IMPKIT_TEST_CRASH_AFTER_MS: "300", ...env } });
+    runImp(cli, ["server", "--port", "0"], {
+      cwd: dir,
+      nodeArgs: ["--import", join(ROOT, "test/fixtures/cli/crash-preload.mjs")],
+      env: { IMPKIT_TEST_CRASH_AFTER_MS: "300", ...env },
+    });
 
   it("an exception thrown inside the running server", async () => {
     const r = await crash({});
     const why = describeRun(["server", "--port", "0"], r);
     expect(r.code, why).toBe(1);
-    expect(r.stderr, why).toBe("imp: internal error: injected crash (test/fixtures/cli/crash-preload.mjs) (a bug in impkit; IMP_DEBUG=1 shows where)\n");
+    expect(r.stderr, why).toBe(
+      "imp: internal error: injected crash (test/fixtures/cli/crash-preload.mjs) (a bug in impkit; IMP_DEBUG=1 shows where)\n",
+    );
     expect(r.leftovers, why).toEqual([]);
   });
 
@@ -280,8 +320,12 @@ describe.concurrent("an internal error (a bug): one line and exit 1; the stack o
 
   it("the text of an internal error, with and without IMP_DEBUG", () => {
     const e = new TypeError("x is not\na function");
-    expect(internalErrorText(e, false)).toBe("imp: internal error: TypeError: x is not a function (a bug in impkit; IMP_DEBUG=1 shows where)\n");
-    expect(internalErrorText(e, true)).toMatch(/^imp: internal error: TypeError: x is not a function .*\nTypeError: x is not\na function\n\s+at /);
+    expect(internalErrorText(e, false)).toBe(
+      "imp: internal error: TypeError: x is not a function (a bug in impkit; IMP_DEBUG=1 shows where)\n",
+    );
+    expect(internalErrorText(e, true)).toMatch(
+      /^imp: internal error: TypeError: x is not a function .*\nTypeError: x is not\na function\n\s+at /,
+    );
     expect(internalErrorText("a string", false)).toBe("imp: internal error: a string (a bug in impkit; IMP_DEBUG=1 shows where)\n");
   });
 });

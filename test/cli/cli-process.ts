@@ -106,7 +106,9 @@ export function running(pid: number): boolean {
 export function processGroup(pid: number): number | null {
   try {
     // Fields after the command name (in parentheses): state, ppid, pgrp.
-    const fields = readFileSync(`/proc/${pid}/stat`, "latin1").replace(/^.*\) /s, "").split(" ");
+    const fields = readFileSync(`/proc/${pid}/stat`, "latin1")
+      .replace(/^.*\) /s, "")
+      .split(" ");
     return Number(fields[2]);
   } catch {
     return null;
@@ -161,9 +163,19 @@ export function startImp(cli: CompiledCli, args: readonly string[], options: Run
   if (options.tty) {
     errFile = join(mkdtempSync(join(ROOT, "node_modules", ".cache", "impkit-tty-")), "stderr");
     const command = `exec ${node.map(quote).join(" ")} 2>${quote(errFile)}`;
-    child = spawn("script", ["-qec", command, "/dev/null"], { cwd: options.cwd ?? ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn("script", ["-qec", command, "/dev/null"], {
+      cwd: options.cwd ?? ROOT,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } else {
-    child = spawn(node[0]!, node.slice(1), { cwd: options.cwd ?? ROOT, env, detached: true, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    child = spawn(node[0]!, node.slice(1), {
+      cwd: options.cwd ?? ROOT,
+      env,
+      detached: true,
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   }
   let stdout = "";
@@ -204,7 +216,9 @@ export function runImp(cli: CompiledCli, args: readonly string[], options: RunOp
 
 /** Why `script` (a pseudo-terminal for the tui cases) cannot run here, or null. */
 export function scriptMissing(): string | null {
-  return spawnSync("script", ["-qec", "true", "/dev/null"]).status === 0 ? null : "util-linux `script` is needed for the terminal cases (Debian: bsdutils)";
+  return spawnSync("script", ["-qec", "true", "/dev/null"]).status === 0
+    ? null
+    : "util-linux `script` is needed for the terminal cases (Debian: bsdutils)";
 }
 
 /** The run, for a failure message. */

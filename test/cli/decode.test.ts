@@ -27,9 +27,21 @@ function writeCapture(name: string, format: "pcap" | "pcapng" = "pcapng"): strin
   w.writeDatagram({ tsSec: t, tsNsec: 0, src: client, dst: server, payload: encode({ type: 0, seq: 1, username: "alice" }) });
   w.writeDatagram({ tsSec: t, tsNsec: 1000, src: server, dst: client, payload: encode({ type: 1, seq: 1, client_id: 1 }) });
   // Not IMP: a DNS-like datagram on another port.
-  w.writeDatagram({ tsSec: t + 1, tsNsec: 0, src: { ip: "127.0.0.1", port: 5353 }, dst: { ip: "127.0.0.1", port: 5353 }, payload: Buffer.from("ffffffffffff", "hex") });
+  w.writeDatagram({
+    tsSec: t + 1,
+    tsNsec: 0,
+    src: { ip: "127.0.0.1", port: 5353 },
+    dst: { ip: "127.0.0.1", port: 5353 },
+    payload: Buffer.from("ffffffffffff", "hex"),
+  });
   // IMP on another port, found by the heuristic.
-  w.writeDatagram({ tsSec: t + 2, tsNsec: 0, src: { ip: "127.0.0.1", port: 4000 }, dst: { ip: "127.0.0.1", port: 4001 }, payload: encode({ type: 5, seq: 1, src: 1, group: 1, data: "hi" }) });
+  w.writeDatagram({
+    tsSec: t + 2,
+    tsNsec: 0,
+    src: { ip: "127.0.0.1", port: 4000 },
+    dst: { ip: "127.0.0.1", port: 4001 },
+    payload: encode({ type: 5, seq: 1, src: 1, group: 1, data: "hi" }),
+  });
   writeFileSync(path, w.bytes());
   return path;
 }
@@ -86,7 +98,13 @@ describe("imp decode FILE", () => {
     const r = await imp("decode", writeCapture("c.pcapng"), "-T", "json");
     const list = JSON.parse(r.out) as Record<string, unknown>[];
     expect(list).toHaveLength(3);
-    expect(list[0]).toMatchObject({ "frame.number": 1, "ip.src": "127.0.0.1", "udp.srcport": 40001, "udp.dstport": 1313, imp: { "imp.username": "alice" } });
+    expect(list[0]).toMatchObject({
+      "frame.number": 1,
+      "ip.src": "127.0.0.1",
+      "udp.srcport": 40001,
+      "udp.dstport": 1313,
+      imp: { "imp.username": "alice" },
+    });
   });
 
   it("a missing file: one line on stderr, exit 2", async () => {

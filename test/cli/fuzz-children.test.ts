@@ -10,7 +10,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileCli, describeRun, processesTagged, processGroup, ROOT, running, startImp, type CompiledCli, type ImpRun, type RunOptions, type StartedImp } from "./cli-process.js";
+import {
+  compileCli,
+  describeRun,
+  processesTagged,
+  processGroup,
+  ROOT,
+  running,
+  startImp,
+  type CompiledCli,
+  type ImpRun,
+  type RunOptions,
+  type StartedImp,
+} from "./cli-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "imp-fuzz-children-"));
 const TARGET = join(ROOT, "test/fixtures/fuzz-targets/pid-file.mjs");
@@ -61,7 +73,9 @@ describe.concurrent("imp fuzz --exec: no child outlives the fuzzer", () => {
     const r = await started.done;
     const why = describeRun(args, r);
     expect(r.code, why).toBe(2);
-    expect(r.stderr, why).toMatch(/^imp: udp:\/\/127\.0\.0\.1:\{port\} \(exec\) does not answer: .* within 5 s \(does the --exec command start an IMP server on \{port\}\?\)\n$/);
+    expect(r.stderr, why).toMatch(
+      /^imp: udp:\/\/127\.0\.0\.1:\{port\} \(exec\) does not answer: .* within 5 s \(does the --exec command start an IMP server on \{port\}\?\)\n$/,
+    );
     // 10 hang bounds, 5 s at least, and start-up: well under the 30 s of the run's bound.
     expect(r.ms, why).toBeLessThan(15_000);
     expectGone(pid, r, why);
@@ -69,7 +83,10 @@ describe.concurrent("imp fuzz --exec: no child outlives the fuzzer", () => {
 
   // SIGINT as Ctrl-C at a terminal sends it, to the whole foreground process group; SIGTERM as
   // `kill PID` does, to the fuzzer alone.
-  for (const [signal, code, to] of [["SIGINT", 130, "group"], ["SIGTERM", 143, "process"]] as const) {
+  for (const [signal, code, to] of [
+    ["SIGINT", 130, "group"],
+    ["SIGTERM", 143, "process"],
+  ] as const) {
     it(`${signal} during a campaign (to the ${to}): it stops after the case under way, writes its report, exit ${code}`, async () => {
       const { args, pidFile, out, started } = campaign("answers", ["--duration", "60"]);
       const pid = await targetPid(pidFile, started, (stderr) => stderr.includes("imp fuzz: udp://"));
@@ -90,10 +107,13 @@ describe.concurrent("imp fuzz --exec: no child outlives the fuzzer", () => {
     const started = startImp(cli, args, { cwd: dir, timeoutMs: 30_000 });
     const end = Date.now() + 20_000;
     // Cases are under way once the first progress line is out (about a second in).
-    while (!/\rcases \d+/.test(started.output().stderr) && Date.now() < end && started.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
+    while (!/\rcases \d+/.test(started.output().stderr) && Date.now() < end && started.child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 25));
     // The target's process is in a process group of its own, which Ctrl-C does not reach.
     const fuzzer = started.child.pid!;
-    const others = processesTagged(started.tag).map((p) => Number(p.split(" ")[0])).filter((pid) => pid !== fuzzer);
+    const others = processesTagged(started.tag)
+      .map((p) => Number(p.split(" ")[0]))
+      .filter((pid) => pid !== fuzzer);
     expect(others.length, started.output().stderr).toBeGreaterThan(0);
     for (const pid of others) expect(processGroup(pid), `pid ${pid}`).not.toBe(processGroup(fuzzer));
     process.kill(-fuzzer, "SIGINT");
@@ -115,7 +135,9 @@ describe.concurrent("imp fuzz --exec: no child outlives the fuzzer", () => {
     const r = await started.done;
     const why = describeRun(args, r);
     expect(r.code, why).toBe(1);
-    expect(r.stderr, why).toBe("imp: internal error: injected crash (test/fixtures/cli/crash-preload.mjs) (a bug in impkit; IMP_DEBUG=1 shows where)\n");
+    expect(r.stderr, why).toBe(
+      "imp: internal error: injected crash (test/fixtures/cli/crash-preload.mjs) (a bug in impkit; IMP_DEBUG=1 shows where)\n",
+    );
     expectGone(pid, r, why);
   });
 });

@@ -37,7 +37,11 @@ describe("durations reach the analysis in seconds", () => {
     const analysis = async (...argv: string[]) => readOptionsFrom(await parsed<ReadOutputFlags>(readCommand, argv), "auto").analysis;
     expect(await analysis("--rto", "500")).toEqual({ rto: 0.5, retries: 5, invitationTimeout: 15 });
     expect(await analysis()).toEqual({ rto: 0.5, retries: 5, invitationTimeout: 15 });
-    expect(await analysis("--rto", "0.75s", "--retries", "3", "--invite-timeout", "2m")).toEqual({ rto: 0.75, retries: 3, invitationTimeout: 120 });
+    expect(await analysis("--rto", "0.75s", "--retries", "3", "--invite-timeout", "2m")).toEqual({
+      rto: 0.75,
+      retries: 3,
+      invitationTimeout: 120,
+    });
     expect(await analysis("--invite-timeout", "1500ms")).toMatchObject({ invitationTimeout: 1.5 });
   });
 
@@ -49,7 +53,19 @@ describe("durations reach the analysis in seconds", () => {
   it("imp read: the invitation time-out the analysis reports is the one given, in any spelling", async () => {
     const file = bundled("invitation-timeout.pcapng"); // the invitee acknowledges at 0.30 s, the server gives up at 15.32 s
     const timedOut = async (...argv: string[]) => {
-      const r = await imp("read", file, ...argv, "-T", "fields", "-e", "frame.number", "-e", "imp.analysis.invitation_timeout", "-Y", "imp.analysis.invitation_timeout");
+      const r = await imp(
+        "read",
+        file,
+        ...argv,
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "imp.analysis.invitation_timeout",
+        "-Y",
+        "imp.analysis.invitation_timeout",
+      );
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
       return lines(r.out);
@@ -69,7 +85,18 @@ describe("durations reach the server in milliseconds", () => {
     const run = await imp("scenario", "invitation-timeout", "--port", "0", "--rto", "50", "--invite-timeout", "300ms", "-w", file);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
-    const r = await imp("read", file, "--invite-timeout", "0.3s", "-T", "fields", "-e", "imp.analysis.invitation_timeout", "-Y", "imp.analysis.invitation_timeout");
+    const r = await imp(
+      "read",
+      file,
+      "--invite-timeout",
+      "0.3s",
+      "-T",
+      "fields",
+      "-e",
+      "imp.analysis.invitation_timeout",
+      "-Y",
+      "imp.analysis.invitation_timeout",
+    );
     expect(lines(r.out)).toEqual(["0.300000000"]);
     // With the default 15 s assumed, the reject at about 0.3 s is no time-out at all.
     expect(lines((await imp("read", file, "-Y", "imp.analysis.invitation_timeout")).out)).toEqual([]);
@@ -81,9 +108,9 @@ describe("host names are taken alike everywhere", () => {
     const io = bufferIo();
     let stop!: (signal: string) => void;
     let server: ImpServer | undefined;
-    const program = new Command("imp").exitOverride().addCommand(
-      serverCommand(io, { stop: () => new Promise((r) => (stop = r)), started: (s) => (server = s) }).exitOverride(),
-    );
+    const program = new Command("imp")
+      .exitOverride()
+      .addCommand(serverCommand(io, { stop: () => new Promise((r) => (stop = r)), started: (s) => (server = s) }).exitOverride());
     const done = program.parseAsync(["server", "--host", "localhost", "--port", "0", "--rto", "50", "--log", "json"], { from: "user" });
     await until(() => server !== undefined, "the server to listen");
     expect(server!.address.ip).toBe("127.0.0.1");
@@ -94,7 +121,11 @@ describe("host names are taken alike everywhere", () => {
     expect(client.stdout()).toContain(`* connected to 127.0.0.1:${server!.address.port} as alice`);
     stop("SIGTERM");
     await done;
-    const events = io.stdout().trim().split("\n").map((l) => JSON.parse(l) as { event: string; ip?: string });
+    const events = io
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; ip?: string });
     expect(events[0]).toMatchObject({ event: "listening", ip: "127.0.0.1" });
     expect(events.some((e) => e.event === "connected" && e.ip === "127.0.0.1")).toBe(true);
   });
@@ -103,7 +134,10 @@ describe("host names are taken alike everywhere", () => {
     const server = await startServer({ host: "127.0.0.1", port: 0, rto: 50 });
     cleanup.push(() => server.close());
     const io = bufferIo();
-    const code = await runCli(["proxy", "--listen", "localhost:0", "--upstream", `localhost:${server.address.port}`, "--duration", "200ms", "-q"], io);
+    const code = await runCli(
+      ["proxy", "--listen", "localhost:0", "--upstream", `localhost:${server.address.port}`, "--duration", "200ms", "-q"],
+      io,
+    );
     expect(io.stderr()).toMatch(new RegExp(`^proxy: listening on 127\\.0\\.0\\.1:\\d+, upstream 127\\.0\\.0\\.1:${server.address.port}\n`));
     expect(code).toBe(0);
   });

@@ -76,7 +76,10 @@ describe("resolveHosts (preAction hook)", () => {
   }
 
   it("hands the action IPv4 addresses, whatever was typed", async () => {
-    expect(await run(["--to", "localhost:4000", "--bind", "localhost"])).toEqual({ to: { ip: "127.0.0.1", port: 4000 }, bind: "127.0.0.1" });
+    expect(await run(["--to", "localhost:4000", "--bind", "localhost"])).toEqual({
+      to: { ip: "127.0.0.1", port: 4000 },
+      bind: "127.0.0.1",
+    });
     expect(await run([])).toEqual({ to: { ip: "127.0.0.1", port: 1313 } });
   });
 

@@ -1,6 +1,14 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { DURATIONS, durationOption, formatDuration, isDurationOption, parseDuration, retriesOption, type DurationQuantity } from "../../src/cli/parse-options.js";
+import {
+  DURATIONS,
+  durationOption,
+  formatDuration,
+  isDurationOption,
+  parseDuration,
+  retriesOption,
+  type DurationQuantity,
+} from "../../src/cli/parse-options.js";
 
 /** The message parseDuration throws for `text`, or null when it parses. */
 function refusal(text: string, q: DurationQuantity = DURATIONS.rto, bounds = {}): string | null {
@@ -44,7 +52,9 @@ describe("parseDuration: one parser for every duration, milliseconds out", () =>
   });
 
   it("refuses a bare invitation time-out that reads as milliseconds (imp client took ms)", () => {
-    expect(refusal("15000", DURATIONS.inviteTimeout)).toBe("a bare number is seconds: write 15000ms if milliseconds are meant (from 1ms to 10m)");
+    expect(refusal("15000", DURATIONS.inviteTimeout)).toBe(
+      "a bare number is seconds: write 15000ms if milliseconds are meant (from 1ms to 10m)",
+    );
     expect(refusal("601", DURATIONS.inviteTimeout)).toContain("write 601ms");
   });
 

@@ -35,13 +35,32 @@ async function join(s: ImpServer, name: string, extra: Partial<ClientOptions> = 
   cleanup.push(() => c.close());
   const seen: Seen[] = [];
   const events: (keyof ClientEvents)[] = [
-    "users", "userJoined", "userChanged", "userLeft", "message", "invitation", "invitationExpired", "groupCreated",
-    "groupCreateRejected", "joined", "left", "invitationAccepted", "invitationRejected", "dissolved", "serverGone",
-    "peerGone", "disconnected",
+    "users",
+    "userJoined",
+    "userChanged",
+    "userLeft",
+    "message",
+    "invitation",
+    "invitationExpired",
+    "groupCreated",
+    "groupCreateRejected",
+    "joined",
+    "left",
+    "invitationAccepted",
+    "invitationRejected",
+    "dissolved",
+    "serverGone",
+    "peerGone",
+    "disconnected",
   ];
   const watch = <K extends keyof ClientEvents>(e: K) => c.on(e, (p) => seen.push([e, p] as Seen));
   for (const e of events) watch(e);
-  return { c, seen, messages: () => seen.flatMap((s) => (s[0] === "message" ? [`${s[1].fromName}@${s[1].group}${s[1].direct ? "!" : ""}: ${s[1].text}`] : [])) };
+  return {
+    c,
+    seen,
+    messages: () =>
+      seen.flatMap((s) => (s[0] === "message" ? [`${s[1].fromName}@${s[1].group}${s[1].direct ? "!" : ""}: ${s[1].text}`] : [])),
+  };
 }
 
 /** Waits (bounded) until `cond` holds. */
@@ -53,7 +72,11 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
   }
 }
 
-const names = (w: Watched) => w.c.members().map((m) => m.name).sort();
+const names = (w: Watched) =>
+  w.c
+    .members()
+    .map((m) => m.name)
+    .sort();
 const groupsOf = (s: ImpServer) => Object.fromEntries(s.snapshot().users.map((u) => [u.name, u.group]));
 
 describe("client and server end to end", () => {
@@ -64,13 +87,21 @@ describe("client and server end to end", () => {
     const carol = await join(s, "carol");
     await until(() => alice.c.roster.size === 3 && bob.c.roster.size === 3, "rosters");
     for (const w of [alice, bob, carol]) {
-      expect(w.c.roster.all().map((e) => e.name).sort()).toEqual(["alice", "bob", "carol"]);
+      expect(
+        w.c.roster
+          .all()
+          .map((e) => e.name)
+          .sort(),
+      ).toEqual(["alice", "bob", "carol"]);
       expect(w.c.roster.get(w.c.id)?.port).toBe(w.c.local.port);
     }
     const ids = [alice.c.id, bob.c.id, carol.c.id];
     expect(new Set(ids).size).toBe(3);
     expect(ids).not.toEqual([1, 2, 3]);
-    expect(alice.seen.filter((e) => e[0] === "userJoined").map((e) => (e[1] as ClientEvents["userJoined"]).user.name)).toEqual(["bob", "carol"]);
+    expect(alice.seen.filter((e) => e[0] === "userJoined").map((e) => (e[1] as ClientEvents["userJoined"]).user.name)).toEqual([
+      "bob",
+      "carol",
+    ]);
     expect(bob.seen.filter((e) => e[0] === "userJoined").map((e) => (e[1] as ClientEvents["userJoined"]).user.name)).toEqual(["carol"]);
     expect((await carol.c.list()).map((e) => e.name).sort()).toEqual(["alice", "bob", "carol"]);
 
@@ -85,7 +116,12 @@ describe("client and server end to end", () => {
     expect(carol.c.state).toBe("closed");
     await until(() => alice.c.roster.size === 2 && bob.c.roster.size === 2, "carol gone");
     expect(alice.seen.find((e) => e[0] === "userLeft")?.[1]).toMatchObject({ id: carol.c.id, user: { name: "carol" } });
-    expect(s.snapshot().users.map((u) => u.name).sort()).toEqual(["alice", "bob"]);
+    expect(
+      s
+        .snapshot()
+        .users.map((u) => u.name)
+        .sort(),
+    ).toEqual(["alice", "bob"]);
   });
 
   it("rejects a taken username", async () => {
@@ -171,7 +207,10 @@ describe("client and server end to end", () => {
     await bob.c.accept();
     await created;
     await carol.c.accept();
-    await until(() => names(alice).join() === "bob,carol" && names(bob).join() === "alice,carol" && names(carol).join() === "alice,bob", "membership");
+    await until(
+      () => names(alice).join() === "bob,carol" && names(bob).join() === "alice,carol" && names(carol).join() === "alice,bob",
+      "membership",
+    );
     expect([alice.c.mode, bob.c.mode, carol.c.mode]).toEqual(["decentralized", "decentralized", "decentralized"]);
 
     const before = s.counters.dataReceived;

@@ -16,7 +16,6 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-
 /** What a client put on the wire toward its peer (before loss), decoded. */
 interface Sent {
   type: number;
@@ -85,7 +84,10 @@ async function twoInGroup(
   // alice learns of bob; both are invited into group 3 and accept.
   s.send(a.addr, { type: 14, seq: next(a.addr), src: 0, group: 255, entry: [entry(2, "bob", 1, b.addr)] });
   await s.take((m) => m.type === 14 && m.ack === 1 && m.src === 1);
-  for (const [who, addr, id] of [[a.c, a.addr, 1], [b.c, b.addr, 2]] as const) {
+  for (const [who, addr, id] of [
+    [a.c, a.addr, 1],
+    [b.c, b.addr, 2],
+  ] as const) {
     s.send(addr, { type: 9, seq: next(addr), src: id === 1 ? 2 : 1, group: 0, mode: 1, invite_group: 3, invitee: id });
     await s.take((m) => m.type === 9 && m.ack === 1 && m.src === id);
     const accepted = who.accept();

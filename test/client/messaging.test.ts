@@ -18,7 +18,9 @@ interface Setup {
   seq: () => number;
 }
 
-async function setup(others = [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 }), entry(9, "carol", 1, { ip: "10.0.0.9", port: 9009 })]): Promise<Setup> {
+async function setup(
+  others = [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 }), entry(9, "carol", 1, { ip: "10.0.0.9", port: 9009 })],
+): Promise<Setup> {
   const s = await fakeEndpoint();
   cleanup.push(() => s.close());
   const connecting = connectClient({ name: "alice", server: s.address, rto: 100 });
@@ -27,8 +29,20 @@ async function setup(others = [entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 }
   cleanup.push(() => c.close());
   const events: Setup["events"] = {};
   const names: (keyof ClientEvents)[] = [
-    "message", "userJoined", "userChanged", "userLeft", "invitation", "groupCreated", "groupCreateRejected",
-    "invitationAccepted", "invitationRejected", "dissolved", "joined", "left", "dropped", "disconnected",
+    "message",
+    "userJoined",
+    "userChanged",
+    "userLeft",
+    "invitation",
+    "groupCreated",
+    "groupCreateRejected",
+    "invitationAccepted",
+    "invitationRejected",
+    "dissolved",
+    "joined",
+    "left",
+    "dropped",
+    "disconnected",
   ];
   const record = <K extends keyof ClientEvents>(n: K) =>
     c.on(n, (p) => {
@@ -71,7 +85,10 @@ describe("the client's queues are bounded", () => {
     void c.send("x".repeat(60_000));
     await expect(c.send("y".repeat(60_000))).rejects.toThrow(/too many messages waiting/);
     // A short text still fits: queued (neither refused nor settled, nobody ACKs here).
-    const short = c.send("short").then(() => "settled", () => "refused");
+    const short = c.send("short").then(
+      () => "settled",
+      () => "refused",
+    );
     expect(await Promise.race([short, new Promise((r) => setTimeout(() => r("queued"), 50))])).toBe("queued");
   });
 });
@@ -124,14 +141,25 @@ describe("messaging through the server", () => {
 
   it("applies Update List and Update Disconnection to the roster with events", async () => {
     const { s, c, addr, events, seq } = await setup();
-    s.send(addr, { type: 14, seq: seq(), src: 0, group: 255, entry: [entry(11, "dave", 1, { ip: "10.0.0.11", port: 1111 }), entry(7, "bob", 5, { ip: "10.0.0.7", port: 7007 })] });
+    s.send(addr, {
+      type: 14,
+      seq: seq(),
+      src: 0,
+      group: 255,
+      entry: [entry(11, "dave", 1, { ip: "10.0.0.11", port: 1111 }), entry(7, "bob", 5, { ip: "10.0.0.7", port: 7007 })],
+    });
     await s.take((m) => m.ack === 1 && m.type === 14);
     s.send(addr, { type: 15, seq: seq(), src: 0, group: 255, client_id: 9 });
     await s.take((m) => m.ack === 1 && m.type === 15);
     expect(events.userJoined?.map((e) => e.user.name)).toEqual(["dave"]);
     expect(events.userChanged?.map((e) => [e.user.name, e.previous.group, e.user.group])).toEqual([["bob", 1, 5]]);
     expect(events.userLeft).toEqual([{ id: 9, user: expect.objectContaining({ name: "carol" }) }]);
-    expect(c.roster.all().map((e) => e.name).sort()).toEqual(["alice", "bob", "dave"]);
+    expect(
+      c.roster
+        .all()
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(["alice", "bob", "dave"]);
   });
 
   it("creates a group: exact request bytes, Accept with the creator as Source ID, forwarded answers of HL 7 and 8", async () => {
@@ -188,7 +216,12 @@ describe("messaging through the server", () => {
     // A real message with that Sequence is still taken as new: the forged ones changed nothing.
     s.send(addr, { type: 5, seq: next, src: 7, group: 1, data: "real" });
     await s.take((m) => m.ack === 1 && m.type === 5);
-    expect(s.inbox.slice(inboxBefore).filter((r) => r.m.ack === 1 && r.m.type !== 5).map((r) => r.hex)).toEqual([]);
+    expect(
+      s.inbox
+        .slice(inboxBefore)
+        .filter((r) => r.m.ack === 1 && r.m.type !== 5)
+        .map((r) => r.hex),
+    ).toEqual([]);
     expect(events.dropped?.map((d) => d.reason)).toEqual([
       "User List Response to no User List Request",
       "answer to no Group Creation Request",
@@ -210,7 +243,13 @@ describe("messaging through the server", () => {
     const { s, c, addr, events, seq } = await setup();
     const listed = c.list();
     const req = await s.take((m) => m.type === 3);
-    s.send(addr, { type: 4, seq: seq(), src: 42, group: 1, entry: [entry(42, "alice", 1, c.local), entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 })] });
+    s.send(addr, {
+      type: 4,
+      seq: seq(),
+      src: 42,
+      group: 1,
+      entry: [entry(42, "alice", 1, c.local), entry(7, "bob", 1, { ip: "10.0.0.7", port: 7007 })],
+    });
     expect((await listed).map((u) => u.name)).toEqual(["alice", "bob"]);
     expect(req.m.type).toBe(3);
     const created = c.createGroup({ mode: "centralized", invitees: ["bob"] });

@@ -54,7 +54,13 @@ describe("imp client (piped input)", () => {
     const b = io("hello\nworld");
     expect(await runCli(["client", "-n", "alice", "-s", at(s)], b)).toBe(0);
     const sent = s.inbox.filter((r) => r.m.ack === 0);
-    expect(sent.map((r) => [r.m.type, r.m.data])).toEqual([[0, undefined], [3, undefined], [5, "hello"], [5, "world"], [16, undefined]]);
+    expect(sent.map((r) => [r.m.type, r.m.data])).toEqual([
+      [0, undefined],
+      [3, undefined],
+      [5, "hello"],
+      [5, "world"],
+      [16, undefined],
+    ]);
   });
 
   it("answers an invitation from a script (/wait invitation, /accept) and prints events", async () => {
@@ -156,7 +162,27 @@ describe("imp client (piped input)", () => {
   });
 
   it("escapes bidi controls, zero-width characters and line separators like the other control characters", async () => {
-    const unsafe = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u2028", "\u2029"];
+    const unsafe = [
+      "\u202a",
+      "\u202b",
+      "\u202c",
+      "\u202d",
+      "\u202e",
+      "\u2066",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+      "\u200e",
+      "\u200f",
+      "\u061c",
+      "\u200b",
+      "\u200c",
+      "\u200d",
+      "\u2060",
+      "\ufeff",
+      "\u2028",
+      "\u2029",
+    ];
     for (const c of unsafe) expect(displayText(`a${c}b`)).toBe(`a\\u{${c.charCodeAt(0).toString(16).padStart(4, "0")}}b`);
     // Ordinary non-ASCII text stays as it is (accents, other scripts, emoji, the Arabic letters around U+061C).
     expect(displayText("café Ωμέγα 日本 🙂 \u061b\u061d \u2027\u2030")).toBe("café Ωμέγα 日本 🙂 \u061b\u061d \u2027\u2030");

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { TypedEmitter } from "../../src/client/events.js";
 import { Roster } from "../../src/client/roster.js";
 
-const e = (client_id: number, username: string, group: number, port = 1000 + client_id) => ({ client_id, username, group, ip: "127.0.0.1", port });
+const e = (client_id: number, username: string, group: number, port = 1000 + client_id) => ({
+  client_id,
+  username,
+  group,
+  ip: "127.0.0.1",
+  port,
+});
 
 describe("Roster", () => {
   it("replaces, upserts, removes, and keeps the server's order", () => {

@@ -48,5 +48,12 @@ function layoutArb(spec: MessageSpec, layout: Layout): fc.Arbitrary<ImpMessage> 
 /** Any message of any assigned type in any accepted layout, or an acknowledgement of any type. */
 export const messageArb: fc.Arbitrary<ImpMessage> = fc.oneof(
   ...MESSAGES.flatMap((spec) => spec.layouts.map((l) => layoutArb(spec, l))),
-  fc.record({ type: fc.nat(31), reserved: fc.nat(1), seq: fc.nat(1), ack: fc.constant(1), src: fc.nat(255), group: fc.nat(255) }) as unknown as fc.Arbitrary<ImpMessage>,
+  fc.record({
+    type: fc.nat(31),
+    reserved: fc.nat(1),
+    seq: fc.nat(1),
+    ack: fc.constant(1),
+    src: fc.nat(255),
+    group: fc.nat(255),
+  }) as unknown as fc.Arbitrary<ImpMessage>,
 );

@@ -29,9 +29,33 @@ const place = (name: HeaderFieldName, offset: number, field: Partial<FieldSpec> 
 
 /** Altered headers: containers swapped, masks moved, a 16-bit Source ID, a 3-byte Header Length. */
 const ALTERED: readonly (readonly FieldPlace<HeaderFieldName>[])[] = [
-  [place("type", 0), place("reserved", 0), place("seq", 0, { mask: 0x01 }), place("ack", 0, { mask: 0x02 }), place("group", 1), place("src", 2), place("hlen", 3)],
-  [place("hlen", 0), place("type", 2, { mask: 0x1f }), place("ack", 2, { mask: 0x80 }), place("seq", 2, { mask: 0x40 }), place("reserved", 2, { mask: 0x20 }), place("src", 3, { size: 2 }), place("group", 5)],
-  [place("type", 0, { mask: 0x3e }), place("reserved", 0, { mask: 0x01 }), place("seq", 0, { mask: 0x40 }), place("ack", 0, { mask: 0x80 }), place("src", 1), place("group", 2), place("hlen", 3, { size: 3 })],
+  [
+    place("type", 0),
+    place("reserved", 0),
+    place("seq", 0, { mask: 0x01 }),
+    place("ack", 0, { mask: 0x02 }),
+    place("group", 1),
+    place("src", 2),
+    place("hlen", 3),
+  ],
+  [
+    place("hlen", 0),
+    place("type", 2, { mask: 0x1f }),
+    place("ack", 2, { mask: 0x80 }),
+    place("seq", 2, { mask: 0x40 }),
+    place("reserved", 2, { mask: 0x20 }),
+    place("src", 3, { size: 2 }),
+    place("group", 5),
+  ],
+  [
+    place("type", 0, { mask: 0x3e }),
+    place("reserved", 0, { mask: 0x01 }),
+    place("seq", 0, { mask: 0x40 }),
+    place("ack", 0, { mask: 0x80 }),
+    place("src", 1),
+    place("group", 2),
+    place("hlen", 3, { size: 3 }),
+  ],
 ];
 
 describe("the generated header reader", () => {

@@ -53,7 +53,10 @@ describe("codec properties", () => {
 
   it("covers every assigned type", () => {
     const seen = new Set<number>();
-    fc.assert(fc.property(messageArb, (m) => void seen.add(m.ack ? -1 : m.type)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(messageArb, (m) => void seen.add(m.ack ? -1 : m.type)),
+      { numRuns: 2000 },
+    );
     for (const spec of MESSAGES) expect(seen.has(spec.code), spec.name).toBe(true);
   });
 });

@@ -85,7 +85,9 @@ describe("formatFilterError", () => {
   it("points past the end for a filter cut short", () => {
     const c = compileFilter("imp.type ==");
     if (c.ok) throw new Error("should not compile");
-    expect(formatFilterError("imp.type ==", c.error).split("\n")[1]).toBe("           ^ Unexpected end of filter: expected a value after \"==\"");
+    expect(formatFilterError("imp.type ==", c.error).split("\n")[1]).toBe(
+      '           ^ Unexpected end of filter: expected a value after "=="',
+    );
   });
 
   it("keeps tabs so the caret lines up", () => {
@@ -95,22 +97,75 @@ describe("formatFilterError", () => {
 
 describe("compileFilter never throws", () => {
   const pieces = [
-    "imp", "imp.type", "ip.addr", "udp.port", "imp.username", "imp.entry", "imp.analysis", "frame.time_relative",
-    "==", "!=", "===", "~=", "<", ">=", "contains", "matches", "~", "in", "not", "!", "and", "&&", "or", "||", "xor",
-    "(", ")", "{", "}", "..", ",", '"', '"x"', "\\", "5", "0x1f", "1.5", "-1", "10.0.0.0/8", "Data", '"Data Message"',
-    "count(", "len(", "all", "any", " ", "=", "&", "$", "é", "\t",
+    "imp",
+    "imp.type",
+    "ip.addr",
+    "udp.port",
+    "imp.username",
+    "imp.entry",
+    "imp.analysis",
+    "frame.time_relative",
+    "==",
+    "!=",
+    "===",
+    "~=",
+    "<",
+    ">=",
+    "contains",
+    "matches",
+    "~",
+    "in",
+    "not",
+    "!",
+    "and",
+    "&&",
+    "or",
+    "||",
+    "xor",
+    "(",
+    ")",
+    "{",
+    "}",
+    "..",
+    ",",
+    '"',
+    '"x"',
+    "\\",
+    "5",
+    "0x1f",
+    "1.5",
+    "-1",
+    "10.0.0.0/8",
+    "Data",
+    '"Data Message"',
+    "count(",
+    "len(",
+    "all",
+    "any",
+    " ",
+    "=",
+    "&",
+    "$",
+    "é",
+    "\t",
   ];
   it("on arbitrary text, and every error points inside the text or just past it", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((a) => a.join(" "))), (text) => {
-        const c = compileFilter(text);
-        if (!c.ok) {
-          expect(c.error.message).not.toMatch(/^Internal/);
-          expect(c.error.column).toBeGreaterThanOrEqual(1);
-          expect(c.error.column).toBeLessThanOrEqual(text.length + 1);
-          expect(c.error.length).toBeGreaterThanOrEqual(1);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((a) => a.join(" ")),
+        ),
+        (text) => {
+          const c = compileFilter(text);
+          if (!c.ok) {
+            expect(c.error.message).not.toMatch(/^Internal/);
+            expect(c.error.column).toBeGreaterThanOrEqual(1);
+            expect(c.error.column).toBeLessThanOrEqual(text.length + 1);
+            expect(c.error.length).toBeGreaterThanOrEqual(1);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

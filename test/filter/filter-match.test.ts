@@ -33,7 +33,7 @@ const TABLE: readonly (readonly [string, readonly number[]])[] = [
   ["imp.analysis.unacked", [8]],
   ["imp.analysis.forced_disconnection", [10]],
   ["imp.analysis.forced_disconnection == 2", [10]],
-  ["imp.analysis.forced_disconnection == \"Server / none\"", []],
+  ['imp.analysis.forced_disconnection == "Server / none"', []],
   ["imp.analysis", [1, 2, 3, 4, 5, 6, 7, 8, 10, 13]],
   ["expert", [9, 10, 12]],
   ["imp.malformed", [9]],

@@ -38,37 +38,48 @@ describe("logical operators are set operations on the matched frames", () => {
   });
 
   it("not X is the complement of X", () => {
-    fc.assert(fc.property(arbBase, (x) => {
-      const m = set(frames(x));
-      expect(frames(`not ${x}`)).toEqual(ALL.filter((n) => !m.has(n)));
-      expect(frames(`!(${x})`)).toEqual(ALL.filter((n) => !m.has(n)));
-    }));
+    fc.assert(
+      fc.property(arbBase, (x) => {
+        const m = set(frames(x));
+        expect(frames(`not ${x}`)).toEqual(ALL.filter((n) => !m.has(n)));
+        expect(frames(`!(${x})`)).toEqual(ALL.filter((n) => !m.has(n)));
+      }),
+    );
   });
 
   it("X or Y is the union, X and Y the intersection, X xor Y the symmetric difference", () => {
-    fc.assert(fc.property(arbBase, arbBase, (x, y) => {
-      const a = set(frames(x));
-      const b = set(frames(y));
-      expect(frames(`${x} or ${y}`)).toEqual(ALL.filter((n) => a.has(n) || b.has(n)));
-      expect(frames(`${x} || ${y}`)).toEqual(ALL.filter((n) => a.has(n) || b.has(n)));
-      expect(frames(`${x} and ${y}`)).toEqual(ALL.filter((n) => a.has(n) && b.has(n)));
-      expect(frames(`${x} && ${y}`)).toEqual(ALL.filter((n) => a.has(n) && b.has(n)));
-      expect(frames(`${x} xor ${y}`)).toEqual(ALL.filter((n) => a.has(n) !== b.has(n)));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(arbBase, arbBase, (x, y) => {
+        const a = set(frames(x));
+        const b = set(frames(y));
+        expect(frames(`${x} or ${y}`)).toEqual(ALL.filter((n) => a.has(n) || b.has(n)));
+        expect(frames(`${x} || ${y}`)).toEqual(ALL.filter((n) => a.has(n) || b.has(n)));
+        expect(frames(`${x} and ${y}`)).toEqual(ALL.filter((n) => a.has(n) && b.has(n)));
+        expect(frames(`${x} && ${y}`)).toEqual(ALL.filter((n) => a.has(n) && b.has(n)));
+        expect(frames(`${x} xor ${y}`)).toEqual(ALL.filter((n) => a.has(n) !== b.has(n)));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("and binds tighter than or, not tighter than and", () => {
-    fc.assert(fc.property(arbBase, arbBase, arbBase, (x, y, z) => {
-      expect(frames(`${x} or ${y} and ${z}`)).toEqual(frames(`(${x}) or ((${y}) and (${z}))`));
-      expect(frames(`${x} and ${y} or ${z}`)).toEqual(frames(`((${x}) and (${y})) or (${z})`));
-      expect(frames(`not ${x} and ${y}`)).toEqual(frames(`(not (${x})) and (${y})`));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(arbBase, arbBase, arbBase, (x, y, z) => {
+        expect(frames(`${x} or ${y} and ${z}`)).toEqual(frames(`(${x}) or ((${y}) and (${z}))`));
+        expect(frames(`${x} and ${y} or ${z}`)).toEqual(frames(`((${x}) and (${y})) or (${z})`));
+        expect(frames(`not ${x} and ${y}`)).toEqual(frames(`(not (${x})) and (${y})`));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("De Morgan", () => {
-    fc.assert(fc.property(arbBase, arbBase, (x, y) => {
-      expect(frames(`not (${x} or ${y})`)).toEqual(frames(`not ${x} and not ${y}`));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(arbBase, arbBase, (x, y) => {
+        expect(frames(`not (${x} or ${y})`)).toEqual(frames(`not ${x} and not ${y}`));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -76,7 +87,12 @@ describe("comparison semantics (Wireshark 4)", () => {
   const present = (f: string) => set(frames(f));
 
   it("for a field with one occurrence, a != v is the complement of a == v among packets that have a", () => {
-    for (const [field, value] of [["imp.type", "5"], ["imp.src", "1"], ["ip.src", "10.0.0.2"], ["imp.username", '"alice"']] as const) {
+    for (const [field, value] of [
+      ["imp.type", "5"],
+      ["imp.src", "1"],
+      ["ip.src", "10.0.0.2"],
+      ["imp.username", '"alice"'],
+    ] as const) {
       const has = present(field);
       const eq = set(frames(`${field} == ${value}`));
       expect(frames(`${field} != ${value}`), field).toEqual(ALL.filter((n) => has.has(n) && !eq.has(n)));
@@ -101,7 +117,18 @@ describe("comparison semantics (Wireshark 4)", () => {
   });
 
   it("symbol and word operators agree", () => {
-    const pairs = [["==", "eq"], ["!=", "ne"], ["<", "lt"], [">", "gt"], ["<=", "le"], [">=", "ge"], ["!==", "any_ne"], ["===", "all_eq"], ["!=", "all_ne"], ["==", "any_eq"]];
+    const pairs = [
+      ["==", "eq"],
+      ["!=", "ne"],
+      ["<", "lt"],
+      [">", "gt"],
+      ["<=", "le"],
+      [">=", "ge"],
+      ["!==", "any_ne"],
+      ["===", "all_eq"],
+      ["!=", "all_ne"],
+      ["==", "any_eq"],
+    ];
     for (const [sym, word] of pairs) expect(frames(`imp.src ${word} 1`), word).toEqual(frames(`imp.src ${sym} 1`));
   });
 });

@@ -19,7 +19,9 @@ describe("field registry", () => {
       const f = DEFAULT_REGISTRY.get(abbrev);
       expect(f, abbrev).toBeDefined();
       expect(f!.values, abbrev).toBe(spec.values);
-      const expected = { uint: "uint", username: "string", text: "string", ipv4: "ipv4", list: spec.base === "none" ? "none" : "uint" }[spec.kind];
+      const expected = { uint: "uint", username: "string", text: "string", ipv4: "ipv4", list: spec.base === "none" ? "none" : "uint" }[
+        spec.kind
+      ];
       expect(f!.type, abbrev).toBe(expected);
     }
   });
@@ -48,19 +50,41 @@ describe("field registry", () => {
 
   it("knows the capture, analysis and expert fields the issue asks for", () => {
     const want: Record<string, string> = {
-      "frame.number": "framenum", "frame.time_relative": "float", "ip.src": "ipv4", "ip.dst": "ipv4", "ip.addr": "ipv4",
-      "udp.srcport": "uint", "udp.dstport": "uint", "udp.port": "uint", "expert.severity": "uint",
-      "imp.analysis.retransmission": "framenum", "imp.analysis.duplicate_ack": "framenum", "imp.analysis.stale_ack": "none",
-      "imp.analysis.unacked": "none", "imp.analysis.acked_in": "framenum", "imp.analysis.ack_to": "framenum",
-      "imp.analysis.ack_rtt": "float", "imp.analysis.response_in": "framenum", "imp.analysis.response_to": "framenum",
-      "imp.analysis.forced_disconnection": "uint", "imp.analysis.invitation_timeout": "float",
+      "frame.number": "framenum",
+      "frame.time_relative": "float",
+      "ip.src": "ipv4",
+      "ip.dst": "ipv4",
+      "ip.addr": "ipv4",
+      "udp.srcport": "uint",
+      "udp.dstport": "uint",
+      "udp.port": "uint",
+      "expert.severity": "uint",
+      "imp.analysis.retransmission": "framenum",
+      "imp.analysis.duplicate_ack": "framenum",
+      "imp.analysis.stale_ack": "none",
+      "imp.analysis.unacked": "none",
+      "imp.analysis.acked_in": "framenum",
+      "imp.analysis.ack_to": "framenum",
+      "imp.analysis.ack_rtt": "float",
+      "imp.analysis.response_in": "framenum",
+      "imp.analysis.response_to": "framenum",
+      "imp.analysis.forced_disconnection": "uint",
+      "imp.analysis.invitation_timeout": "float",
     };
     for (const [name, type] of Object.entries(want)) expect(DEFAULT_REGISTRY.get(name)?.type, name).toBe(type);
     for (const p of Object.values(PROBLEMS)) expect(DEFAULT_REGISTRY.get(p.id)?.type, p.id).toBe("none");
   });
 
   it("holds every field and expert id of the analysis table, typed from it", () => {
-    const mapped: Record<string, string> = { framenum: "framenum", uint: "uint", client: "uint", group: "uint", time: "float", string: "string", none: "none" };
+    const mapped: Record<string, string> = {
+      framenum: "framenum",
+      uint: "uint",
+      client: "uint",
+      group: "uint",
+      time: "float",
+      string: "string",
+      none: "none",
+    };
     for (const spec of Object.values(ANALYSIS_FIELDS)) expect(DEFAULT_REGISTRY.get(spec.abbrev)?.type, spec.abbrev).toBe(mapped[spec.type]);
     for (const e of Object.values(ANALYSIS_EXPERTS)) expect(DEFAULT_REGISTRY.get(e.id), e.id).toBeDefined();
   });
@@ -83,7 +107,13 @@ describe("field registry", () => {
   });
 
   it("refuses a field declared twice", () => {
-    expect(() => new FieldRegistry([{ abbrev: "a.b", label: "A", type: "uint" }, { abbrev: "a.b", label: "B", type: "uint" }])).toThrow(/twice/);
+    expect(
+      () =>
+        new FieldRegistry([
+          { abbrev: "a.b", label: "A", type: "uint" },
+          { abbrev: "a.b", label: "B", type: "uint" },
+        ]),
+    ).toThrow(/twice/);
   });
 
   it("value names are ASCII case-insensitive", () => {

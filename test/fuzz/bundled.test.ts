@@ -30,7 +30,13 @@ describe("bundled server", () => {
     const runs: { cases: string[]; findings: string[] }[] = [];
     for (let k = 0; k < 2; k++) {
       const cases: string[] = [];
-      const r = await runCampaign({ target, seed: 4242, cases: 400, stateful: true, onCase: (c: FuzzCase) => cases.push(JSON.stringify(c)) });
+      const r = await runCampaign({
+        target,
+        seed: 4242,
+        cases: 400,
+        stateful: true,
+        onCase: (c: FuzzCase) => cases.push(JSON.stringify(c)),
+      });
       runs.push({ cases, findings: r.findings.map((f) => `${f.finding.oracle}: ${f.finding.signature}`).sort() });
     }
     expect(runs[0]!.cases).toHaveLength(400);
@@ -62,7 +68,15 @@ describe("bundled server", () => {
     const runs = [];
     for (const overlap of [false, true]) {
       const cases: string[] = [];
-      const r = await runCampaign({ target, seed: 77, cases: 400, stateful: true, overlap, probeEvery: 97, onCase: (c) => cases.push(JSON.stringify(c)) });
+      const r = await runCampaign({
+        target,
+        seed: 77,
+        cases: 400,
+        stateful: true,
+        overlap,
+        probeEvery: 97,
+        onCase: (c) => cases.push(JSON.stringify(c)),
+      });
       runs.push({ r, cases });
     }
     const [off, on] = runs as [(typeof runs)[0], (typeof runs)[0]];
@@ -112,7 +126,8 @@ describe("bundled server", () => {
     expect(serious(r)).toEqual([]);
     expect(cases).toHaveLength(800);
     const single: string[] = [];
-    for (let i = 0; i < 800; i++) single.push(JSON.stringify(generateCase(2, i, { stateful: true, states: availableStates(true), direction: "C→S" })));
+    for (let i = 0; i < 800; i++)
+      single.push(JSON.stringify(generateCase(2, i, { stateful: true, states: availableStates(true), direction: "C→S" })));
     expect(cases).toEqual(single);
     for (const s of STATES.filter((s) => s.name !== "fresh")) expect(r.statesReached[s.name] ?? 0).toBeGreaterThan(0);
   }, 120_000);

@@ -28,9 +28,23 @@ const EXPECT: Expectation[] = [
   { fixture: "hang-reserved-type", oracle: "hang", signature: /did not answer/, field: "type", cases: 150 },
   { fixture: "answer-spoofed", oracle: "conformance", signature: /must get none \(no session\)/, field: "src", cases: 3000 },
   { fixture: "leak-on-reject", oracle: "resources", signature: /sessions/, field: "username", cases: 300 },
-  { fixture: "malformed-list", oracle: "conformance", signature: /imp\.malformed\.\w+ in User List Response/, field: "options", cases: 300, stateful: true },
+  {
+    fixture: "malformed-list",
+    oracle: "conformance",
+    signature: /imp\.malformed\.\w+ in User List Response/,
+    field: "options",
+    cases: 300,
+    stateful: true,
+  },
   // Barriers (a connected probe's User List Request) still pass: only the liveness probe finds it.
-  { fixture: "deaf-after-bad-name", oracle: "hang", signature: /^liveness probe: no answer to its connect/, field: "username", cases: 150, probeEvery: 1 },
+  {
+    fixture: "deaf-after-bad-name",
+    oracle: "hang",
+    signature: /^liveness probe: no answer to its connect/,
+    field: "username",
+    cases: 150,
+    probeEvery: 1,
+  },
 ];
 
 let target: RemoteTarget | null = null;
@@ -43,7 +57,10 @@ afterEach(async () => {
 
 function findingOf(r: CampaignResult, e: Expectation): FoundFinding {
   const f = r.findings.find((x) => x.finding.oracle === e.oracle && e.signature.test(x.finding.signature));
-  if (!f) throw new Error(`no ${e.oracle} finding matching ${e.signature} in: ${r.findings.map((x) => `${x.finding.oracle}: ${x.finding.signature}`).join("; ")}`);
+  if (!f)
+    throw new Error(
+      `no ${e.oracle} finding matching ${e.signature} in: ${r.findings.map((x) => `${x.finding.oracle}: ${x.finding.signature}`).join("; ")}`,
+    );
   return f;
 }
 
@@ -54,7 +71,15 @@ describe("faulty targets", () => {
       dirs.push(out);
       target = fixtureTarget(e.fixture);
       await target.open();
-      const r = await runCampaign({ target, seed: 7, cases: e.cases, stateful: e.stateful ?? false, out, probeEvery: e.probeEvery ?? 50, probeMs: 300 });
+      const r = await runCampaign({
+        target,
+        seed: 7,
+        cases: e.cases,
+        stateful: e.stateful ?? false,
+        out,
+        probeEvery: e.probeEvery ?? 50,
+        probeMs: 300,
+      });
       const f = findingOf(r, e);
       expect(f.reproduced).toBe(true);
       const muts = mutationsOf(f.minimised);

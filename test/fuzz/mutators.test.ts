@@ -60,10 +60,14 @@ describe("mutations", () => {
     const flags = decode(build(list, 0, ctx, [{ kind: "flags", field: "reserved+seq+ack", value: 7 }])).message!;
     expect([flags.reserved, flags.seq, flags.ack]).toEqual([1, 1, 1]);
     const data = templateFor(messageSpec(MSG.data)!, 1);
-    expect(decode(build(data, 0, ctx, [{ kind: "field", field: "data_len", value: "payload+1" }])).problems.map((p) => p.id)).toContain("imp.malformed.data_len");
+    expect(decode(build(data, 0, ctx, [{ kind: "field", field: "data_len", value: "payload+1" }])).problems.map((p) => p.id)).toContain(
+      "imp.malformed.data_len",
+    );
     const conn = templateFor(messageSpec(MSG.connRequest)!);
     const nul = USERNAME_CASES.find((u) => u.label === "NUL inside")!;
-    expect(decode(build(conn, 1, ctx, [{ kind: "username", field: "username", value: nul.hex }])).problems.map((p) => p.id)).toContain("imp.protocol.username");
+    expect(decode(build(conn, 1, ctx, [{ kind: "username", field: "username", value: nul.hex }])).problems.map((p) => p.id)).toContain(
+      "imp.protocol.username",
+    );
     expect(build(list, 0, ctx, [{ kind: "truncate", field: "options", value: 2 }])).toHaveLength(3);
   });
   it("byte mutations name the field they hit", () => {

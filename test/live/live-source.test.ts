@@ -156,9 +156,21 @@ describe("liveSource against a stand-in for cap", () => {
   });
 
   it.each([
-    ["socket: Operation not permitted", "permission", "capturing on lo needs root or CAP_NET_RAW: run as root, or sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))"],
-    ["You don't have permission to capture on that device (socket: Operation not permitted)", "permission", "capturing on lo needs root or CAP_NET_RAW"],
-    ["can't parse filter expression: syntax error", "bad-filter", 'invalid capture filter "udp port": can\'t parse filter expression: syntax error'],
+    [
+      "socket: Operation not permitted",
+      "permission",
+      "capturing on lo needs root or CAP_NET_RAW: run as root, or sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))",
+    ],
+    [
+      "You don't have permission to capture on that device (socket: Operation not permitted)",
+      "permission",
+      "capturing on lo needs root or CAP_NET_RAW",
+    ],
+    [
+      "can't parse filter expression: syntax error",
+      "bad-filter",
+      'invalid capture filter "udp port": can\'t parse filter expression: syntax error',
+    ],
     ["No such device exists", "no-interface", 'no interface named "lo"'],
     ["That device is not up", "open-failed", "cannot capture on lo: That device is not up"],
   ])("turns libpcap's %j into a LiveCaptureError (%s)", async (message, reason, sentence) => {
@@ -174,12 +186,18 @@ describe("liveSource against a stand-in for cap", () => {
     const error = await liveSource({ interface: "wlan9", loader: cap.loader })
       .run(() => {})
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ reason: "no-interface", message: 'no interface named "wlan9": run imp sniff -D to list the interfaces (eth0, lo)' });
+    expect(error).toMatchObject({
+      reason: "no-interface",
+      message: 'no interface named "wlan9": run imp sniff -D to list the interfaces (eth0, lo)',
+    });
     expect(cap.opened).toBeNull();
   });
 
   it("without cap: the one sentence on installing libpcap", async () => {
-    await expect(liveSource({ loader: missingCap }).run(() => {})).rejects.toMatchObject({ reason: "no-libpcap", message: NO_LIBPCAP_MESSAGE });
+    await expect(liveSource({ loader: missingCap }).run(() => {})).rejects.toMatchObject({
+      reason: "no-libpcap",
+      message: NO_LIBPCAP_MESSAGE,
+    });
   });
 
   it("checks its options", () => {
@@ -201,7 +219,9 @@ describe("liveSource against a stand-in for cap", () => {
     const summary = await readCapture(file, (p) => fromFile.push({ ...p, data: p.data.slice() }));
     expect(summary.format).toBe("pcapng");
     expect(summary.interfaces[0]).toMatchObject({ linkType: LinkType.ETHERNET, name: "lo", unitsPerSecond: 1e9, snaplen: 65535 });
-    expect(fromFile.map((p) => [p.tsSec, p.tsNsec, p.originalLength, hex(p.data)])).toEqual(delivered.map((p) => [p.tsSec, p.tsNsec, p.originalLength, hex(p.data)]));
+    expect(fromFile.map((p) => [p.tsSec, p.tsNsec, p.originalLength, hex(p.data)])).toEqual(
+      delivered.map((p) => [p.tsSec, p.tsNsec, p.originalLength, hex(p.data)]),
+    );
   });
 
   it("recordLive ends the run with the file-system error when the file cannot be created", async () => {
@@ -222,7 +242,9 @@ describe("liveSource on the loopback (root)", () => {
     });
     await opened;
     const result = await runScenario(findScenario("centralized-messaging")!, { port, rto: 60, inviteTimeoutMs: 300 });
-    const sent = result.datagrams.filter((d) => !d.dropped).map((d) => ({ key: `${d.src.ip}:${d.src.port}>${d.dst.ip}:${d.dst.port}`, hex: hex(d.payload) }));
+    const sent = result.datagrams
+      .filter((d) => !d.dropped)
+      .map((d) => ({ key: `${d.src.ip}:${d.src.port}>${d.dst.ip}:${d.dst.port}`, hex: hex(d.payload) }));
     expect(sent.length).toBeGreaterThan(10);
     await until(() => captured.length >= sent.length, 5000);
     await delay(50); // anything extra would show up now

@@ -32,7 +32,9 @@ async function imp(...argv: string[]) {
 /** Runs `imp sniff ARGV` with another cap loader, mapping errors as runCli does. */
 async function sniffWith(loader: CapLoader, ...argv: string[]) {
   const io = bufferIo();
-  const program = new Command("imp").exitOverride().addCommand(sniffCommand(io, { loader }).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
+  const program = new Command("imp")
+    .exitOverride()
+    .addCommand(sniffCommand(io, { loader }).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   try {
     await program.parseAsync(["sniff", ...argv], { from: "user" });
     return { code: io.exitCode, out: io.stdout(), err: io.stderr() };
@@ -50,7 +52,8 @@ function startSniff(...argv: string[]) {
   return { io, done, ready };
 }
 
-const dataMessages = (n: number, tag: string) => Array.from({ length: n }, (_, i) => encode({ type: 5, seq: i & 1, src: 2, group: 1, data: `${tag} ${i}` }));
+const dataMessages = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => encode({ type: 5, seq: i & 1, src: 2, group: 1, data: `${tag} ${i}` }));
 
 describe("imp sniff without libpcap or permission", () => {
   it("no cap: one sentence on installing libpcap, exit 2 (capture and -D)", async () => {
@@ -72,7 +75,11 @@ Module._resolveFilename = function (request, ...rest) {
   return resolve.call(this, request, ...rest);
 };`,
     );
-    const r = spawnSync(process.execPath, ["--require", preload, "--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-c", "1"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, ["--require", preload, "--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-c", "1"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(r.stderr).toBe(`imp: ${NO_LIBPCAP_MESSAGE}\n`);
     expect(r.status).toBe(2);
   });
@@ -80,18 +87,26 @@ Module._resolveFilename = function (request, ...rest) {
   it("no permission (injected): the sentence on root or CAP_NET_RAW, exit 2", async () => {
     const r = await sniffWith(fakeCap({ openError: "socket: Operation not permitted" }).loader, "-i", "lo");
     expect(r.code).toBe(2);
-    expect(r.err).toBe("imp: capturing on lo needs root or CAP_NET_RAW: run as root, or sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n");
+    expect(r.err).toBe(
+      "imp: capturing on lo needs root or CAP_NET_RAW: run as root, or sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n",
+    );
   });
 
   it("no permission, for real: run as nobody", async (ctx) => {
     await needLive(ctx);
     skipOrFail(ctx, canRunAsNobody() ? null : "runuser -u nobody is not available");
-    const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, "--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-c", "1"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 20_000,
-    });
-    expect(r.stderr).toBe("imp: capturing on lo needs root or CAP_NET_RAW: run as root, or sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n");
+    const r = spawnSync(
+      "runuser",
+      ["-u", "nobody", "--", process.execPath, "--import", "tsx", "src/cli/main.ts", "sniff", "-i", "lo", "-c", "1"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 20_000,
+      },
+    );
+    expect(r.stderr).toBe(
+      "imp: capturing on lo needs root or CAP_NET_RAW: run as root, or sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n",
+    );
     expect(r.status).toBe(2);
   });
 
@@ -113,7 +128,23 @@ Module._resolveFilename = function (request, ...rest) {
 
   it("has imp read's output options", async () => {
     const r = await imp("sniff", "--help");
-    for (const flag of ["-Y, --display-filter", "-c, --count", "-T, --output-format", "-V, --verbose", "-x, --hex", "-e, --field", "-E, --fields-option", "-N, --names", "--port", "--no-heuristic", "--no-analysis", "-D, --list-interfaces", "-i, --interface", "-f, --capture-filter", "-w, --write"]) {
+    for (const flag of [
+      "-Y, --display-filter",
+      "-c, --count",
+      "-T, --output-format",
+      "-V, --verbose",
+      "-x, --hex",
+      "-e, --field",
+      "-E, --fields-option",
+      "-N, --names",
+      "--port",
+      "--no-heuristic",
+      "--no-analysis",
+      "-D, --list-interfaces",
+      "-i, --interface",
+      "-f, --capture-filter",
+      "-w, --write",
+    ]) {
       expect(r.out).toContain(flag);
     }
   });
@@ -139,7 +170,10 @@ describe("imp sniff on the loopback (root)", () => {
     await scenario;
     expect(code).toBe(0);
     expect(s.io.stderr()).toMatch(/12 packets captured\n$/);
-    const lines = s.io.stdout().split("\n").filter((l) => l.length > 0);
+    const lines = s.io
+      .stdout()
+      .split("\n")
+      .filter((l) => l.length > 0);
     expect(lines).toHaveLength(12);
     const read = await imp("read", file, "--port", String(port));
     expect(read.code).toBe(0);
@@ -153,7 +187,11 @@ describe("imp sniff on the loopback (root)", () => {
 
   it("-Y, -T json and -T fields give what imp read gives on the same file", async (ctx) => {
     await needLive(ctx);
-    for (const output of [["-T", "json"], ["-T", "fields", "-e", "frame.number", "-e", "imp.type", "-e", "imp.data"], ["-V", "-x"]]) {
+    for (const output of [
+      ["-T", "json"],
+      ["-T", "fields", "-e", "frame.number", "-e", "imp.type", "-e", "imp.data"],
+      ["-V", "-x"],
+    ]) {
       const port = await freePort();
       const file = tmp.path(`filtered-${output[1]}.pcapng`);
       const filter = ["-Y", 'imp.type == "Data Message" && imp.ack == 0'];
@@ -218,7 +256,13 @@ describe("imp sniff on the loopback (root)", () => {
     await sendUdp(port, [new Uint8Array([1]), new Uint8Array([2]), ...dataMessages(4, "x")]);
     expect(await Promise.race([s.done, delay(5000).then(() => -1)])).toBe(0);
     expect(s.io.stderr()).toMatch(/4 packets captured\n$/);
-    expect(s.io.stdout().split("\n").filter((l) => l.length > 0), s.io.stdout()).toHaveLength(2);
+    expect(
+      s.io
+        .stdout()
+        .split("\n")
+        .filter((l) => l.length > 0),
+      s.io.stdout(),
+    ).toHaveLength(2);
   });
 
   it("-a duration:S stops by itself", async (ctx) => {

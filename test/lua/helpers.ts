@@ -89,8 +89,14 @@ export function everyLayout(): Uint8Array[] {
     for (const [li, layout] of m.layouts.entries()) {
       const counts = layout.repeat ? [...new Set([layout.repeat.min, 1, 3])] : [0];
       for (const count of counts) {
-        const input: Record<string, unknown> = { type: m.code, seq: (li + count) & 1, src: m.src[0] === "zero" ? 0 : 3, group: m.group[0] === "zero" ? 0 : m.group[0] === "broadcast" ? 255 : m.group[0] === "private" ? 4 : 1 };
-        for (const slot of layout.slots) for (const f of slot.fields) if (f !== "data_len") input[f] = sampleValue(OPTION_FIELDS[f], li + count);
+        const input: Record<string, unknown> = {
+          type: m.code,
+          seq: (li + count) & 1,
+          src: m.src[0] === "zero" ? 0 : 3,
+          group: m.group[0] === "zero" ? 0 : m.group[0] === "broadcast" ? 255 : m.group[0] === "private" ? 4 : 1,
+        };
+        for (const slot of layout.slots)
+          for (const f of slot.fields) if (f !== "data_len") input[f] = sampleValue(OPTION_FIELDS[f], li + count);
         if (m.payload) input.data = sampleValue(OPTION_FIELDS.data, count + li);
         if (layout.repeat?.field === "invitees") input.invitees = Array.from({ length: count }, (_, i) => i + 2);
         if (layout.repeat?.field === "entry") {
@@ -179,7 +185,13 @@ const CLIENT = { ip: "192.168.7.20", port: 50123 };
 const SERVER = { ip: "192.168.7.1", port: 1313 };
 
 /** Writes `payloads` as one UDP datagram each (IPv4 fragments beyond `mtu`), alternating directions, server on `serverPort`. */
-export async function writeDatagrams(path: string, payloads: readonly Uint8Array[], serverPort = SERVER.port, clientPort = CLIENT.port, mtu?: number): Promise<void> {
+export async function writeDatagrams(
+  path: string,
+  payloads: readonly Uint8Array[],
+  serverPort = SERVER.port,
+  clientPort = CLIENT.port,
+  mtu?: number,
+): Promise<void> {
   const writer = createCaptureWriter({ format: "pcapng", path, ...(mtu === undefined ? {} : { mtu }) });
   payloads.forEach((payload, i) => {
     const server = { ...SERVER, port: serverPort };
@@ -220,8 +232,18 @@ export async function impkitJsonForCapture(file: string, extraArgs: readonly str
   const records = JSON.parse(r.out) as { "frame.number": number; imp: Record<string, unknown> }[];
   const out = new Map<number, FrameFields>();
   for (const rec of records) {
-    const { _expert, "imp.analysis": _analysis, ...fields } = rec.imp as { _expert?: { id: string; text: string }[] } & Record<string, unknown>;
-    out.set(rec["frame.number"], finish(fields, (_expert ?? []).map((e) => `${e.id}: ${e.text}`)));
+    const {
+      _expert,
+      "imp.analysis": _analysis,
+      ...fields
+    } = rec.imp as { _expert?: { id: string; text: string }[] } & Record<string, unknown>;
+    out.set(
+      rec["frame.number"],
+      finish(
+        fields,
+        (_expert ?? []).map((e) => `${e.id}: ${e.text}`),
+      ),
+    );
   }
   return out;
 }
@@ -327,7 +349,8 @@ export function compareFrames(ours: Map<number, FrameFields>, theirs: Map<number
       const vb = JSON.stringify(b.fields[k]);
       if (va !== vb) diffs.push(`frame ${frame}: ${k}: impkit ${va ?? "(absent)"}, tshark ${vb ?? "(absent)"}`);
     }
-    if (a.experts.join() !== b.experts.join()) diffs.push(`frame ${frame}: experts: impkit [${a.experts.join(", ")}], tshark [${b.experts.join(", ")}]`);
+    if (a.experts.join() !== b.experts.join())
+      diffs.push(`frame ${frame}: experts: impkit [${a.experts.join(", ")}], tshark [${b.experts.join(", ")}]`);
     if (a.malformed !== b.malformed) diffs.push(`frame ${frame}: malformed: impkit ${a.malformed}, tshark ${b.malformed}`);
   }
   return diffs;
@@ -336,7 +359,17 @@ export function compareFrames(ours: Map<number, FrameFields>, theirs: Map<number
 /** XML text of an attribute, unescaped. */
 function unxml(s: string): string {
   return s.replace(/&(quot|amp|lt|gt|apos|#x?[0-9a-fA-F]+);/g, (_, e: string) =>
-    e === "quot" ? '"' : e === "amp" ? "&" : e === "lt" ? "<" : e === "gt" ? ">" : e === "apos" ? "'" : String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
+    e === "quot"
+      ? '"'
+      : e === "amp"
+        ? "&"
+        : e === "lt"
+          ? "<"
+          : e === "gt"
+            ? ">"
+            : e === "apos"
+              ? "'"
+              : String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
   );
 }
 

@@ -105,7 +105,9 @@ describe("imp lua", () => {
     expect(personalPluginsDir({}, "linux", "/home/u")).toBe("/home/u/.config/wireshark/plugins");
     expect(personalPluginsDir({ XDG_CONFIG_HOME: "/x" }, "linux", "/home/u")).toBe("/x/wireshark/plugins");
     expect(personalPluginsDir({}, "darwin", "/Users/u")).toBe("/Users/u/.config/wireshark/plugins");
-    expect(personalPluginsDir({ APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, "win32", "C:\\Users\\u")).toBe("C:\\Users\\u\\AppData\\Roaming\\Wireshark\\plugins");
+    expect(personalPluginsDir({ APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, "win32", "C:\\Users\\u")).toBe(
+      "C:\\Users\\u\\AppData\\Roaming\\Wireshark\\plugins",
+    );
     expect(personalPluginsDir({}, "win32", "C:\\Users\\u")).toBe("C:\\Users\\u\\AppData\\Roaming\\Wireshark\\plugins");
   });
 });
@@ -143,9 +145,15 @@ describe("tshark with the generated script", { timeout: 120_000 }, () => {
     const bases = [...vectorPayloads(), ...everyLayout()];
     // Last, so that frame n is datagram n before them: Data Messages larger than the MTU, as
     // IPv4 fragments that both sides reassemble (one of them with a Data Length that lies).
-    const big = [encode({ type: 5, src: 1, group: 1, seq: 1, data: "é".repeat(2500) }), encode({ type: 5, src: 2, group: 3, data: "z".repeat(4000) }, { data_len: 3999 })];
+    const big = [
+      encode({ type: 5, src: 1, group: 1, seq: 1, data: "é".repeat(2500) }),
+      encode({ type: 5, src: 2, group: 3, data: "z".repeat(4000) }, { data_len: 3999 }),
+    ];
     // Info cuts text at 59 UTF-16 units: characters beyond U+FFFF count twice.
-    big.push(encode({ type: 5, src: 1, group: 1, data: `a${"😀".repeat(40)}` }), encode({ type: 5, src: 1, group: 1, data: `${"😀".repeat(20)}${"b".repeat(30)}` }));
+    big.push(
+      encode({ type: 5, src: 1, group: 1, data: `a${"😀".repeat(40)}` }),
+      encode({ type: 5, src: 1, group: 1, data: `${"😀".repeat(20)}${"b".repeat(30)}` }),
+    );
     fuzzPayloads = [...bases, ...mutations(bases, 10_000, 20261124), ...big];
     fuzz = tmp.path("fuzz.pcapng");
     await writeDatagrams(fuzz, fuzzPayloads, undefined, undefined, 1500);
@@ -171,7 +179,11 @@ describe("tshark with the generated script", { timeout: 120_000 }, () => {
       expect(row, abbrev).toBeDefined();
       // A list of one-byte members is registered as its members (a uint field of the list's name).
       const members = f.kind === "list" && f.size === 1;
-      const type = members ? "FT_UINT8" : { uint: f.size === 2 ? "FT_UINT16" : "FT_UINT8", username: "FT_STRING", text: "FT_STRING", ipv4: "FT_IPv4", list: "FT_NONE" }[f.kind];
+      const type = members
+        ? "FT_UINT8"
+        : { uint: f.size === 2 ? "FT_UINT16" : "FT_UINT8", username: "FT_STRING", text: "FT_STRING", ipv4: "FT_IPv4", list: "FT_NONE" }[
+            f.kind
+          ];
       expect([type, "FT_BOOLEAN"], abbrev).toContain(row![3]);
       expect(row![6], abbrev).toBe(`0x${f.mask.toString(16)}`);
       expect(row![7], abbrev).toBe(f.blurb);
@@ -180,7 +192,9 @@ describe("tshark with the generated script", { timeout: 120_000 }, () => {
     for (const p of Object.values(PROBLEMS)) expect(rows.get(p.id)?.[1], p.id).toBe(p.summary);
   });
 
-  const captures = readdirSync(join(packageRoot(), "captures")).filter((f) => /\.pcapng?$/.test(f)).sort();
+  const captures = readdirSync(join(packageRoot(), "captures"))
+    .filter((f) => /\.pcapng?$/.test(f))
+    .sort();
   for (const name of captures) {
     it(`agrees with imp on every imp.* field and expert item of ${name}`, async (ctx) => {
       needTools(ctx, ["tshark"]);
@@ -223,7 +237,12 @@ describe("tshark with the generated script", { timeout: 120_000 }, () => {
       expect(pdml.stdout).not.toMatch(/Lua Error/);
       const theirs = pdmlShownames(pdml.stdout);
       const cols = runTshark(script, file, ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"]);
-      const info = new Map(cols.stdout.split("\n").filter(Boolean).map((l) => [Number(l.slice(0, l.indexOf("\t"))), l.slice(l.indexOf("\t") + 1)]));
+      const info = new Map(
+        cols.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => [Number(l.slice(0, l.indexOf("\t"))), l.slice(l.indexOf("\t") + 1)]),
+      );
       const diffs: string[] = [];
       let frames = 0;
       await readImpDatagrams(file, (d) => {
@@ -238,7 +257,8 @@ describe("tshark with the generated script", { timeout: 120_000 }, () => {
           }
         }
         const want = summaryInfo(d.decoded);
-        if (info.get(d.frame) !== want) diffs.push(`frame ${d.frame}: Info: impkit ${JSON.stringify(want)}, tshark ${JSON.stringify(info.get(d.frame))}`);
+        if (info.get(d.frame) !== want)
+          diffs.push(`frame ${d.frame}: Info: impkit ${JSON.stringify(want)}, tshark ${JSON.stringify(info.get(d.frame))}`);
       });
       expect(frames).toBeGreaterThan(50);
       expect(diffs).toEqual([]);
@@ -303,7 +323,12 @@ describe("tshark with the generated script", { timeout: 120_000 }, () => {
       expect(compareFrames(ours, theirs)).toEqual([]);
       // On a port nobody claims, no preference is needed.
       const free = tmp.path("port47001.pcapng");
-      await writeDatagrams(free, [encode({ type: 5, src: 1, group: 1, seq: 1, data: "hi" }), Buffer.from("ffffffffffff", "hex")], 47001, 47002);
+      await writeDatagrams(
+        free,
+        [encode({ type: 5, src: 1, group: 1, seq: 1, data: "hi" }), Buffer.from("ffffffffffff", "hex")],
+        47001,
+        47002,
+      );
       const plain = tsharkJsonFrames(runTshark(script, free, JSON_ARGS).stdout);
       expect([...plain.keys()]).toEqual([1]);
       expect(plain.get(1)?.fields["imp.data"]).toBe("hi");

@@ -77,8 +77,10 @@ export function findEscapes(root: string, file: string, source: string, options:
       if (outside(target)) report(node, text, `resolves to ${target}, outside the repository`);
     } else if (text.startsWith("/") && /^\/[^\s"'`]+$/.test(text)) {
       if (SHARED_SPEC.test(text)) report(node, text, "names the shared spec folder, which no clone has");
-      else if (NAMED_OUTSIDE.test(text)) report(node, text, "an absolute path outside the repository (use a file under test/fixtures, or a temp dir made at run time)");
-      else if (!PSEUDO_FILES.test(text) && outside(text) && exists(text)) report(node, text, "an absolute path that exists on this machine, outside the repository");
+      else if (NAMED_OUTSIDE.test(text))
+        report(node, text, "an absolute path outside the repository (use a file under test/fixtures, or a temp dir made at run time)");
+      else if (!PSEUDO_FILES.test(text) && outside(text) && exists(text))
+        report(node, text, "an absolute path that exists on this machine, outside the repository");
     } else if (SHARED_SPEC.test(text)) {
       report(node, text, "names the shared spec folder, which no clone has");
     }

@@ -17,7 +17,9 @@ function testSources(): string[] {
   const files = readdirSync(join(ROOT, "test"), { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile() && CODE.test(d.name))
     .map((d) => join(d.parentPath, d.name));
-  const configs = readdirSync(ROOT).filter((n) => /^vitest(\..+)?\.config\.[cm]?[jt]s$/.test(n)).map((n) => join(ROOT, n));
+  const configs = readdirSync(ROOT)
+    .filter((n) => /^vitest(\..+)?\.config\.[cm]?[jt]s$/.test(n))
+    .map((n) => join(ROOT, n));
   return [...configs, ...files].sort();
 }
 
@@ -40,8 +42,13 @@ describe("the tests read nothing outside the repository", () => {
 
   it("flags every way out: relative climbs, '..' after a computed base, /work, /tmp, shared/spec, existing absolute paths", () => {
     const escapes = findEscapes(ROOT, asTest, example("escapes.ts.txt"), { exists });
-    expect(escapes.map((e) => e.line), show(escapes)).toEqual([4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-    expect(escapes.find((e) => e.line === 6)!.why).toBe(`resolves to ${dirname(ROOT)}/${escapes.find((e) => e.line === 6)!.literal.slice(9)}, outside the repository`);
+    expect(
+      escapes.map((e) => e.line),
+      show(escapes),
+    ).toEqual([4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(escapes.find((e) => e.line === 6)!.why).toBe(
+      `resolves to ${dirname(ROOT)}/${escapes.find((e) => e.line === 6)!.literal.slice(9)}, outside the repository`,
+    );
     expect(escapes.find((e) => e.line === 7)!.why).toBe("climbs with '..' out of ROOT");
     expect(escapes.every((e) => e.file === "test/some/dir.test.ts")).toBe(true);
   });

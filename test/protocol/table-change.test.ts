@@ -47,7 +47,11 @@ vi.mock("../../src/protocol/fields.js", async (importOriginal) => {
   const options = {
     ...real.OPTION_FIELDS,
     invite_group: { ...real.OPTION_FIELDS.invite_group, size: 2 },
-    entry: { ...real.OPTION_FIELDS.entry, size: real.recordSize(entry), itemText: "{username} ({client_id}), group {group}, {ip}:{udp_port}" },
+    entry: {
+      ...real.OPTION_FIELDS.entry,
+      size: real.recordSize(entry),
+      itemText: "{username} ({client_id}), group {group}, {ip}:{udp_port}",
+    },
   };
   const all = [...Object.values(header), ...Object.values(options), ...Object.values(entry)] as FieldSpec[];
   return {
@@ -73,7 +77,11 @@ const options: Readonly<Record<string, FieldSpec>> = OPTION_FIELDS;
 const entryFields: Readonly<Record<string, FieldSpec>> = ENTRY_FIELDS;
 
 /** Containers one after the other; the fields of a container at its offset. */
-function walkSlots(slots: readonly { fields: readonly string[]; size: number }[], table: Readonly<Record<string, FieldSpec>>, start: number): Place[] {
+function walkSlots(
+  slots: readonly { fields: readonly string[]; size: number }[],
+  table: Readonly<Record<string, FieldSpec>>,
+  start: number,
+): Place[] {
   const out: Place[] = [];
   let at = start;
   for (const s of slots) {
@@ -85,7 +93,11 @@ function walkSlots(slots: readonly { fields: readonly string[]; size: number }[]
 
 const HEADER = walkSlots(HEADER_LAYOUT, header, 0);
 const HL = Math.max(...HEADER.map((p) => p.offset + p.spec.size));
-const ENTRY = walkSlots(Object.keys(entryFields).map((k) => ({ fields: [k], size: entryFields[k]!.size })), entryFields, 0);
+const ENTRY = walkSlots(
+  Object.keys(entryFields).map((k) => ({ fields: [k], size: entryFields[k]!.size })),
+  entryFields,
+  0,
+);
 const ENTRY_SIZE = ENTRY.reduce((n, p) => n + p.spec.size, 0);
 
 function optionPlaces(layout: Layout): { fixed: Place[]; repeatAt: number } {
@@ -112,7 +124,8 @@ function valueFor(spec: FieldSpec, i: number): number {
 function entryAt(i: number): Record<string, unknown> {
   const e: Record<string, unknown> = {};
   for (const p of ENTRY) {
-    e[p.name] = p.spec.kind === "username" ? `user${i}` : p.spec.kind === "ipv4" ? `10.0.${i}.${i + 1}` : p.spec.size === 2 ? 4000 + i : 2 + i;
+    e[p.name] =
+      p.spec.kind === "username" ? `user${i}` : p.spec.kind === "ipv4" ? `10.0.${i}.${i + 1}` : p.spec.size === 2 ? 4000 + i : 2 + i;
   }
   return e;
 }
@@ -153,7 +166,13 @@ async function captureOf(bytes: readonly Uint8Array[]): Promise<string> {
   const path = join(dir, `c${Math.random().toString(16).slice(2)}.pcap`);
   const w = createCaptureWriter({ format: "pcap", path });
   bytes.forEach((payload, i) => {
-    w.writeDatagram({ tsSec: 1_700_000_000 + i, tsNsec: 0, src: { ip: "10.0.0.2", port: 40000 }, dst: { ip: "10.0.0.1", port: 1313 }, payload });
+    w.writeDatagram({
+      tsSec: 1_700_000_000 + i,
+      tsNsec: 0,
+      src: { ip: "10.0.0.2", port: 40000 },
+      dst: { ip: "10.0.0.1", port: 1313 },
+      payload,
+    });
   });
   await w.close();
   return path;
@@ -171,18 +190,31 @@ describe("a changed field table (S/G swapped, S/A bits swapped, 16-bit invite_gr
     for (const s of SAMPLES) {
       const what = `${s.spec.name} ${s.layout.variant ?? ""}`;
       const { fixed, repeatAt } = optionPlaces(s.layout);
-      for (const p of HEADER) if (p.spec.lengthOf === undefined) expect(readAt(s.bytes, p.offset, p.spec), `${what}: ${p.name}`).toBe(s.input[p.name] ?? 0);
+      for (const p of HEADER)
+        if (p.spec.lengthOf === undefined) expect(readAt(s.bytes, p.offset, p.spec), `${what}: ${p.name}`).toBe(s.input[p.name] ?? 0);
       const hlenPlace = HEADER.find((p) => p.spec.lengthOf === "header")!;
-      for (const p of fixed) if (p.spec.kind === "uint" && p.spec.lengthOf === undefined) expect(readAt(s.bytes, p.offset, p.spec), `${what}: ${p.name}`).toBe(s.input[p.name]);
+      for (const p of fixed)
+        if (p.spec.kind === "uint" && p.spec.lengthOf === undefined)
+          expect(readAt(s.bytes, p.offset, p.spec), `${what}: ${p.name}`).toBe(s.input[p.name]);
       const items = s.layout.repeat ? (s.input[s.layout.repeat.field] as unknown[]) : [];
-      const itemSize = s.layout.repeat ? (options[s.layout.repeat.field]!.item === "entry" ? ENTRY_SIZE : options[s.layout.repeat.field]!.size) : 0;
+      const itemSize = s.layout.repeat
+        ? options[s.layout.repeat.field]!.item === "entry"
+          ? ENTRY_SIZE
+          : options[s.layout.repeat.field]!.size
+        : 0;
       expect(readAt(s.bytes, hlenPlace.offset, hlenPlace.spec), `${what}: Header Length`).toBe(repeatAt + items.length * itemSize);
       items.forEach((item, i) => {
         if (typeof item === "number") expect(s.bytes[repeatAt + i * itemSize]).toBe(item);
-        else for (const p of ENTRY) if (p.spec.kind === "uint") expect(readAt(s.bytes, repeatAt + i * itemSize + p.offset, p.spec), `${what}: entry ${p.name}`).toBe((item as Record<string, unknown>)[p.name]);
+        else
+          for (const p of ENTRY)
+            if (p.spec.kind === "uint")
+              expect(readAt(s.bytes, repeatAt + i * itemSize + p.offset, p.spec), `${what}: entry ${p.name}`).toBe(
+                (item as Record<string, unknown>)[p.name],
+              );
       });
       const m = decode(s.bytes).message!;
-      for (const [k, v] of Object.entries(s.input)) expect((m as unknown as Record<string, unknown>)[k], `${what}: decoded ${k}`).toEqual(v);
+      for (const [k, v] of Object.entries(s.input))
+        expect((m as unknown as Record<string, unknown>)[k], `${what}: decoded ${k}`).toEqual(v);
     }
   });
 
@@ -198,7 +230,10 @@ describe("a changed field table (S/G swapped, S/A bits swapped, 16-bit invite_gr
       if (s.layout.repeat && options[s.layout.repeat.field]!.item === "entry") {
         for (const p of ENTRY) {
           const n = nodes.filter((x) => x.abbrev === p.spec.abbrev);
-          expect(n.map((x) => x.offset), `${s.spec.name}: ${p.spec.abbrev}`).toEqual([repeatAt + p.offset, repeatAt + ENTRY_SIZE + p.offset]);
+          expect(
+            n.map((x) => x.offset),
+            `${s.spec.name}: ${p.spec.abbrev}`,
+          ).toEqual([repeatAt + p.offset, repeatAt + ENTRY_SIZE + p.offset]);
         }
         expect(nodes.find((x) => x.abbrev === "imp.entry")!.text).toBe("Entry 1: user1 (3), group 3, 10.0.1.2:4001");
       }
@@ -210,11 +245,21 @@ describe("a changed field table (S/G swapped, S/A bits swapped, 16-bit invite_gr
     expect(DEFAULT_REGISTRY.get("imp.entry.port")).toBeUndefined();
     expect(DEFAULT_REGISTRY.get("imp.invite_group")).toMatchObject({ max: 0xffff });
     const file = await captureOf(SAMPLES.map((s) => s.bytes));
-    const filter = compileFilter("imp.entry.udp_port == 4002 || (imp.invite_group == 302 && imp.src == 7 && imp.group == 9 && imp.seq == 1 && imp.ack == 0)");
+    const filter = compileFilter(
+      "imp.entry.udp_port == 4002 || (imp.invite_group == 302 && imp.src == 7 && imp.group == 9 && imp.seq == 1 && imp.ack == 0)",
+    );
     if (!filter.ok) throw new Error(filter.error.message);
     const sink = stringSink();
-    await runRead(fileSource(file), { format: "fields", fields: ["frame.number", "imp.type", "imp.src", "imp.group", "imp.entry.udp_port"], filter: filter.filter }, sink);
-    const rows = sink.text().trim().split("\n").map((l) => l.split("\t"));
+    await runRead(
+      fileSource(file),
+      { format: "fields", fields: ["frame.number", "imp.type", "imp.src", "imp.group", "imp.entry.udp_port"], filter: filter.filter },
+      sink,
+    );
+    const rows = sink
+      .text()
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t"));
     const expected = SAMPLES.flatMap((s, i) => (s.layout.repeat?.field === "entry" || s.input.invite_group === 302 ? [String(i + 1)] : []));
     expect(expected).toHaveLength(7); // two list types, five invitation layouts
     expect(rows.map((r) => r[0])).toEqual(expected);
@@ -228,14 +273,16 @@ describe("a changed field table (S/G swapped, S/A bits swapped, 16-bit invite_gr
       const offsets = optionOffsets(s.layout);
       const { fixed, repeatAt } = optionPlaces(s.layout);
       for (const p of fixed) expect(offsets.get(p.name)?.offset, `${s.spec.name}: ${p.name}`).toBe(p.offset);
-      if (s.layout.repeat?.field === "entry") for (const p of ENTRY) expect(offsets.get(`entry.${p.name}`)?.offset).toBe(repeatAt + p.offset);
+      if (s.layout.repeat?.field === "entry")
+        for (const p of ENTRY) expect(offsets.get(`entry.${p.name}`)?.offset).toBe(repeatAt + p.offset);
       const hlen = decode(s.bytes).message!.hlen;
       for (const p of HEADER) {
         const bit = p.spec.mask === 0 ? 7 : maskShift(p.spec.mask);
         expect(fieldAt(s.layout, hlen, p.offset, bit), `${s.spec.name}: header byte ${p.offset} bit ${bit}`).toBe(p.name);
       }
       // An option byte is named by the first field of its container.
-      for (const p of fixed) expect(fieldAt(s.layout, hlen, p.offset), `${s.spec.name}: byte ${p.offset}`).toBe(fixed.find((q) => q.offset === p.offset)!.name);
+      for (const p of fixed)
+        expect(fieldAt(s.layout, hlen, p.offset), `${s.spec.name}: byte ${p.offset}`).toBe(fixed.find((q) => q.offset === p.offset)!.name);
     }
     const t = templateFor(INVITE.spec);
     const patched = build(t, 1, SHAPE_CONTEXT, [
@@ -259,17 +306,45 @@ describe("a changed field table (S/G swapped, S/A bits swapped, 16-bit invite_gr
     const script = join(dir, "imp.lua");
     writeFileSync(script, generateLua());
     const file = await captureOf(SAMPLES.map((s) => s.bytes));
-    const fields = ["imp.type", "imp.seq", "imp.ack", "imp.src", "imp.group", "imp.hlen", "imp.invite_group", "imp.invitee", "imp.entry.udp_port", "imp.entry.ip", "_ws.col.Info"];
-    const r = spawnSync("tshark", ["-X", `lua_script:${script}`, "-r", file, "-T", "fields", "-E", "separator=|", ...fields.flatMap((f) => ["-e", f])], { encoding: "utf8" });
+    const fields = [
+      "imp.type",
+      "imp.seq",
+      "imp.ack",
+      "imp.src",
+      "imp.group",
+      "imp.hlen",
+      "imp.invite_group",
+      "imp.invitee",
+      "imp.entry.udp_port",
+      "imp.entry.ip",
+      "_ws.col.Info",
+    ];
+    const r = spawnSync(
+      "tshark",
+      ["-X", `lua_script:${script}`, "-r", file, "-T", "fields", "-E", "separator=|", ...fields.flatMap((f) => ["-e", f])],
+      { encoding: "utf8" },
+    );
     expect(r.status, r.stderr).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => l.split("|"));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split("|"));
     expect(rows).toHaveLength(SAMPLES.length);
     SAMPLES.forEach((s, i) => {
       const m: ImpMessage = decode(s.bytes).message!;
       const entries = m.entry ?? [];
       const want = [
-        `0x${m.type.toString(16).padStart(2, "0")}`, m.seq, m.ack, m.src, m.group, m.hlen, m.invite_group ?? "", m.invitee ?? "",
-        entries.map((e) => (e as unknown as Record<string, unknown>).udp_port).join(","), entries.map((e) => e.ip).join(","), infoText(m),
+        `0x${m.type.toString(16).padStart(2, "0")}`,
+        m.seq,
+        m.ack,
+        m.src,
+        m.group,
+        m.hlen,
+        m.invite_group ?? "",
+        m.invitee ?? "",
+        entries.map((e) => (e as unknown as Record<string, unknown>).udp_port).join(","),
+        entries.map((e) => e.ip).join(","),
+        infoText(m),
       ].map(String);
       expect(rows[i], s.spec.name).toEqual(want);
     });

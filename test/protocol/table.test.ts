@@ -4,8 +4,23 @@ import { headerLengthRule, layoutForHeaderLength, layoutHeaderLength, MESSAGES, 
 
 // WIRE.md section 3, written out independently of the table: code -> accepted header lengths below 40.
 const WIRE_HL: Record<number, number[]> = {
-  0x00: [13], 0x01: [6], 0x02: [6], 0x03: [5], 0x04: [5, 21, 37], 0x05: [7], 0x06: Array.from({ length: 33 }, (_, i) => 7 + i), 0x07: [7], 0x08: [5],
-  0x09: [8], 0x0a: [7, 8], 0x0b: [7, 8], 0x0c: [5], 0x0d: [5], 0x0e: [21, 37], 0x0f: [6], 0x10: [5],
+  0x00: [13],
+  0x01: [6],
+  0x02: [6],
+  0x03: [5],
+  0x04: [5, 21, 37],
+  0x05: [7],
+  0x06: Array.from({ length: 33 }, (_, i) => 7 + i),
+  0x07: [7],
+  0x08: [5],
+  0x09: [8],
+  0x0a: [7, 8],
+  0x0b: [7, 8],
+  0x0c: [5],
+  0x0d: [5],
+  0x0e: [21, 37],
+  0x0f: [6],
+  0x10: [5],
 };
 
 describe("spec table", () => {
@@ -28,11 +43,16 @@ describe("spec table", () => {
   });
 
   it("declares the header bit masks of WIRE.md section 2", () => {
-    expect([HEADER_FIELDS.type.mask, HEADER_FIELDS.reserved.mask, HEADER_FIELDS.seq.mask, HEADER_FIELDS.ack.mask]).toEqual([0xf8, 0x04, 0x02, 0x01]);
+    expect([HEADER_FIELDS.type.mask, HEADER_FIELDS.reserved.mask, HEADER_FIELDS.seq.mask, HEADER_FIELDS.ack.mask]).toEqual([
+      0xf8, 0x04, 0x02, 0x01,
+    ]);
   });
 
   it("names every field of WIRE.md section 7", () => {
-    const names = "imp.type imp.reserved imp.seq imp.ack imp.src imp.group imp.hlen imp.username imp.client_id imp.error imp.mode imp.padding imp.new_group imp.invite_group imp.invitee imp.invitees imp.data_len imp.data imp.entry imp.entry.username imp.entry.client_id imp.entry.group imp.entry.ip imp.entry.port".split(" ");
+    const names =
+      "imp.type imp.reserved imp.seq imp.ack imp.src imp.group imp.hlen imp.username imp.client_id imp.error imp.mode imp.padding imp.new_group imp.invite_group imp.invitee imp.invitees imp.data_len imp.data imp.entry imp.entry.username imp.entry.client_id imp.entry.group imp.entry.ip imp.entry.port".split(
+        " ",
+      );
     for (const n of names) expect(FIELDS_BY_ABBREV.has(n), n).toBe(true);
   });
 

@@ -11,14 +11,18 @@ import { templateNames, templateParts } from "../../src/protocol/template.js";
 describe("templates", () => {
   it("split into literals and {name} or {name:format} parts", () => {
     expect(templateParts("a {x} b {y:s}")).toEqual(["a ", { name: "x", format: "" }, " b ", { name: "y", format: "s" }]);
-    expect(templateParts("{x}{y}")).toEqual([{ name: "x", format: "" }, { name: "y", format: "" }]);
+    expect(templateParts("{x}{y}")).toEqual([
+      { name: "x", format: "" },
+      { name: "y", format: "" },
+    ]);
     expect(templateParts("none")).toEqual(["none"]);
   });
 
   it("problem sentences use known formats and fill plural and hex values", () => {
     for (const p of Object.values(PROBLEMS)) {
       for (const t of [p.text, ...Object.values(("variants" in p ? p.variants : undefined) ?? {})]) {
-        for (const part of templateParts(t)) if (typeof part !== "string") expect(PROBLEM_FORMATS[part.format], `${p.id}: ${t}`).toBeDefined();
+        for (const part of templateParts(t))
+          if (typeof part !== "string") expect(PROBLEM_FORMATS[part.format], `${p.id}: ${t}`).toBeDefined();
       }
     }
     expect(problemText("short", { length: 1, header: 5 })).toBe("Datagram of 1 byte is shorter than the 5-byte header");
@@ -32,6 +36,7 @@ describe("templates", () => {
     const fields = new Set([...Object.keys(HEADER_FIELDS), ...Object.keys(OPTION_FIELDS)]);
     for (const m of MESSAGES) for (const n of templateNames(m.info)) expect(fields.has(n), `${m.name}: {${n}}`).toBe(true);
     const entry = new Set(Object.keys(ENTRY_FIELDS));
-    for (const t of [OPTION_FIELDS.entry.itemText, OPTION_FIELDS.entry.itemInfo]) for (const n of templateNames(t)) expect(entry.has(n), t).toBe(true);
+    for (const t of [OPTION_FIELDS.entry.itemText, OPTION_FIELDS.entry.itemInfo])
+      for (const n of templateNames(t)) expect(entry.has(n), t).toBe(true);
   });
 });

@@ -87,9 +87,18 @@ function typeLiterals(source: string, file = "snippet.ts", handReads = true): st
     if (ts.isCallExpression(n) && TYPE_FUNCTIONS.has(nameOf(n.expression) ?? "") && n.arguments[0] && typeLiteral(n.arguments[0])) {
       report(n, "type-taking function called with a number");
     }
-    if (handReads && ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken || n.operatorToken.kind === ts.SyntaxKind.GreaterThanGreaterThanToken)) {
+    if (
+      handReads &&
+      ts.isBinaryExpression(n) &&
+      (n.operatorToken.kind === ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken ||
+        n.operatorToken.kind === ts.SyntaxKind.GreaterThanGreaterThanToken)
+    ) {
       const left = ts.isNonNullExpression(n.left) ? n.left.expression : n.left;
-      if (numericValue(n.right) === TYPE_SHIFT && ts.isElementAccessExpression(left) && numericValue(left.argumentExpression) === TYPE_OFFSET) {
+      if (
+        numericValue(n.right) === TYPE_SHIFT &&
+        ts.isElementAccessExpression(left) &&
+        numericValue(left.argumentExpression) === TYPE_OFFSET
+      ) {
         report(n, "Type read by hand from the header");
       }
     }
@@ -132,8 +141,8 @@ describe("type codes", () => {
       "if (etherType === 0x8100) x();",
       "if (m.type === 0x25) x();", // out of the Type field's range
       "const widths = { no: 7, time: 11, ep: 21, type: 12 };",
-      "if (left.type === \"string\") x();",
-      "const s = \"imp.type == 5\"; // m.type === 5",
+      'if (left.type === "string") x();',
+      'const s = "imp.type == 5"; // m.type === 5',
       "if (code === 0) x();",
       "const version = bytes[0]! >> 4;",
       "const t = bytes[1]! >>> 3;",

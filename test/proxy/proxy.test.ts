@@ -33,11 +33,17 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(proxyOptions: Partial<Parameters<typeof startProxy>[0]> = {}, rto = 100): Promise<{ server: ImpServer; proxy: ImpProxy; events: ProxyEvent[] }> {
+async function setup(
+  proxyOptions: Partial<Parameters<typeof startProxy>[0]> = {},
+  rto = 100,
+): Promise<{ server: ImpServer; proxy: ImpProxy; events: ProxyEvent[] }> {
   const server = await startServer({ port: 0, rto });
   const events: ProxyEvent[] = [];
   const proxy = await startProxy({ listen: LOCAL, upstream: server.address, log: (e) => events.push(e), ...proxyOptions });
-  cleanup.push(() => server.close(), () => proxy.close());
+  cleanup.push(
+    () => server.close(),
+    () => proxy.close(),
+  );
   return { server, proxy, events };
 }
 
@@ -57,14 +63,25 @@ describe("relaying", () => {
     await settle();
     const users = server.snapshot().users;
     expect(users).toHaveLength(2);
-    const vias = proxy.clients().map((c) => c.via.port).sort();
+    const vias = proxy
+      .clients()
+      .map((c) => c.via.port)
+      .sort();
     expect(users.map((u) => u.port).sort()).toEqual(vias);
     expect(users.map((u) => u.port)).not.toContain(alice.local.port);
     // The clients see each other at their real addresses.
     expect(alice.roster.get(bob.id)).toMatchObject({ ip: "127.0.0.1", port: bob.local.port });
     expect(bob.roster.get(alice.id)).toMatchObject({ ip: "127.0.0.1", port: alice.local.port });
     expect(proxy.stats.rewritten).toBeGreaterThan(0);
-    expect(proxy.clients().map((c) => [c.name, c.id]).sort()).toEqual([["alice", alice.id], ["bob", bob.id]]);
+    expect(
+      proxy
+        .clients()
+        .map((c) => [c.name, c.id])
+        .sort(),
+    ).toEqual([
+      ["alice", alice.id],
+      ["bob", bob.id],
+    ]);
     const got = bob.next("message");
     await alice.send("hello through the proxy");
     expect((await got).text).toBe("hello through the proxy");
@@ -130,7 +147,9 @@ describe("faults", () => {
     expect(() => parseProbabilityOption(f, "loss", "1.5")).toThrow(FaultSyntaxError);
     expect(() => parseDelayOption(f, "5±10")).toThrow(/jitter/);
     expect(() => parseBlackhole("alice")).toThrow(FaultSyntaxError);
-    const { rules, seed } = parseRules('{"seed":9,"rules":[{"type":"Data Message","direction":"s2c","action":"drop","nth":3},{"type":"Connection Accept","ack":true,"action":"delay","delayMs":80}]}');
+    const { rules, seed } = parseRules(
+      '{"seed":9,"rules":[{"type":"Data Message","direction":"s2c","action":"drop","nth":3},{"type":"Connection Accept","ack":true,"action":"delay","delayMs":80}]}',
+    );
     expect(seed).toBe(9);
     expect(rules).toEqual([
       { type: 5, direction: "s2c", action: "drop", nth: 3 },
@@ -245,12 +264,30 @@ describe("imp proxy (CLI)", () => {
       },
       exitCode: 0,
     };
-    const run = runCli(["proxy", "--listen", "127.0.0.1:0", "--upstream", `127.0.0.1:${server.address.port}`, "-T", "ndjson", "-w", file, "--duration", "1.5"], io);
+    const run = runCli(
+      [
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream",
+        `127.0.0.1:${server.address.port}`,
+        "-T",
+        "ndjson",
+        "-w",
+        file,
+        "--duration",
+        "1.5",
+      ],
+      io,
+    );
     const alice = await connectClient({ name: "alice", server: { ip: "127.0.0.1", port: await port }, rto: 100 });
     await alice.send("json me");
     await alice.disconnect();
     expect(await run).toBe(0);
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThanOrEqual(8);
     expect(lines.some((l) => (l.imp as Record<string, unknown>)["imp.data"] === "json me")).toBe(true);
     expect(err).toMatch(/proxy: 1 client; c2s \d+ in/);
@@ -275,7 +312,13 @@ describe("imp demo", () => {
     expect(summary.datagrams).toBeGreaterThan(100);
     expect(summary.proxyStats.faults.loss).toBeGreaterThan(0);
     expect(summary.serverCounters.retransmissions).toBeGreaterThan(0);
-    expect(summary.serverCounters).toMatchObject({ connections: 3, disconnections: 3, forcedDisconnections: 0, groupsCreated: 2, invitationsRejected: 1 });
+    expect(summary.serverCounters).toMatchObject({
+      connections: 3,
+      disconnections: 3,
+      forcedDisconnections: 0,
+      groupsCreated: 2,
+      invitationsRejected: 1,
+    });
     expect(steps[0]).toBe("alice connects");
   }, 60_000);
 
@@ -298,7 +341,9 @@ describe("proxy resources", () => {
   it("refuses clients beyond maxClients and closes the upstream socket of an idle client", async () => {
     const { proxy, events } = await setup({ maxClients: 1, idleTimeoutMs: 300 });
     const alice = await client(proxy, "alice");
-    await expect(connectClient({ name: "bob", server: proxy.address, rto: 50, retries: 1 })).rejects.toMatchObject({ reason: "unreachable" });
+    await expect(connectClient({ name: "bob", server: proxy.address, rto: 50, retries: 1 })).rejects.toMatchObject({
+      reason: "unreachable",
+    });
     expect(proxy.stats.refused).toBeGreaterThan(0);
     expect(proxy.stats.clients).toBe(1);
     await alice.close();

@@ -36,7 +36,12 @@ describe("proxy: delayed datagrams are bounded", () => {
     upstream.on("message", (b) => got.push(b));
     const faults = emptyFaults();
     parseDelayOption(faults, "150");
-    const proxy = await startProxy({ listen: { ip: "127.0.0.1", port: 0 }, upstream: { ip: "127.0.0.1", port: upstream.address().port }, faults, ...bound });
+    const proxy = await startProxy({
+      listen: { ip: "127.0.0.1", port: 0 },
+      upstream: { ip: "127.0.0.1", port: upstream.address().port },
+      faults,
+      ...bound,
+    });
     cleanup.push(() => proxy.close());
     const client = await socket();
     for (let i = 0; i < 10; i++) client.send(Buffer.alloc(100, i), proxy.address.port, "127.0.0.1");

@@ -7,8 +7,22 @@
 import { describe, expect, it } from "vitest";
 import { bundled, frameNumbers, imp, lines } from "./helpers.js";
 
-const FIELDS = ["frame.number", "frame.time_relative", "ip.src", "udp.srcport", "ip.dst", "udp.dstport", "imp.type", "imp.seq", "imp.ack",
-  "imp.analysis.ack_to", "imp.analysis.acked_in", "imp.analysis.ack_rtt", "imp.analysis.duplicate_ack", "imp.analysis.response_to"];
+const FIELDS = [
+  "frame.number",
+  "frame.time_relative",
+  "ip.src",
+  "udp.srcport",
+  "ip.dst",
+  "udp.dstport",
+  "imp.type",
+  "imp.seq",
+  "imp.ack",
+  "imp.analysis.ack_to",
+  "imp.analysis.acked_in",
+  "imp.analysis.ack_rtt",
+  "imp.analysis.duplicate_ack",
+  "imp.analysis.response_to",
+];
 
 interface Row {
   frame: number;
@@ -32,8 +46,18 @@ async function rows(name: string): Promise<Row[]> {
   return lines(r.out).map((l) => {
     const c = l.split("\t");
     return {
-      frame: Number(c[0]), time: Number(c[1]), src: `${c[2]}:${c[3]}`, dst: `${c[4]}:${c[5]}`, type: Number(c[6]), seq: Number(c[7]), ack: Number(c[8]),
-      ackTo: num(c[9]), ackedIn: num(c[10]), rtt: num(c[11]), dupOf: num(c[12]), responseTo: num(c[13]),
+      frame: Number(c[0]),
+      time: Number(c[1]),
+      src: `${c[2]}:${c[3]}`,
+      dst: `${c[4]}:${c[5]}`,
+      type: Number(c[6]),
+      seq: Number(c[7]),
+      ack: Number(c[8]),
+      ackTo: num(c[9]),
+      ackedIn: num(c[10]),
+      rtt: num(c[11]),
+      dupOf: num(c[12]),
+      responseTo: num(c[13]),
     };
   });
 }
@@ -77,16 +101,31 @@ describe("imp stats", () => {
     expect(s.ackRtt.max).toBeGreaterThan(0.5);
     expect(s.ackRtt.p50).toBeLessThan(0.01);
     expect(s.conversations.map((c: { a: string; b: string }) => `${c.a}/${c.b}`)).toEqual(["alice/server", "bob/server"]);
-    expect(s.clients.map((c: { name: string; id: number; left: number | null }) => [c.name, c.id, c.left])).toEqual([["alice", 1, null], ["bob", 2, 42]]);
+    expect(s.clients.map((c: { name: string; id: number; left: number | null }) => [c.name, c.id, c.left])).toEqual([
+      ["alice", 1, null],
+      ["bob", 2, 42],
+    ]);
     expect(s.clients[0]).toMatchObject({ dataSent: 3, dataReceived: 1, groups: [1] });
-    expect(s.experts.byId).toMatchObject({ "imp.analysis.forced_disconnection": 1, "imp.analysis.unacked": 1, "imp.analysis.retransmission": 6 });
+    expect(s.experts.byId).toMatchObject({
+      "imp.analysis.forced_disconnection": 1,
+      "imp.analysis.unacked": 1,
+      "imp.analysis.retransmission": 6,
+    });
     expect(s.experts.malformed).toBe(0);
   });
 
   it("prints text tables", async () => {
     const r = await imp("stats", bundled("demo.pcapng"));
     expect(r.code).toBe(0);
-    for (const title of ["Messages per type", "Conversations", "Reliability", "ACK RTT", "Response times per transaction", "Clients", "Expert info"]) {
+    for (const title of [
+      "Messages per type",
+      "Conversations",
+      "Reliability",
+      "ACK RTT",
+      "Response times per transaction",
+      "Clients",
+      "Expert info",
+    ]) {
       expect(r.out).toContain(title);
     }
     expect(r.out).toMatch(/^ {2}dave +4 +127\.0\.0\.1:\d+ +\d+ +\d+ +1, 3 +frame 26 +frame \d+$/m);
@@ -133,7 +172,7 @@ describe("imp flow", () => {
   });
 
   it("-Y and -c select the rows; columns are the endpoints of the rows shown", async () => {
-    const r = await imp("flow", bundled("packet-loss.pcapng"), "-Y", "imp.analysis.src_name == \"alice\"", "-c", "3", "--no-info");
+    const r = await imp("flow", bundled("packet-loss.pcapng"), "-Y", 'imp.analysis.src_name == "alice"', "-c", "3", "--no-info");
     const ls = lines(r.out);
     expect(ls[0]).toMatch(/^ +No\. +Time +server +alice$/);
     expect(frameNumbers(ls.slice(2).join("\n"))).toEqual([3, 4, 6]);
@@ -154,12 +193,29 @@ describe("imp chat", () => {
 
   it("follows private groups, centralized (relayed by the server) and decentralized (direct copies); --group", async () => {
     const r = await imp("chat", bundled("demo.pcapng"), "-T", "json");
-    const groups = JSON.parse(r.out) as { group: number; title: string; lines: { kind: string; who: string; text?: string; deliveredTo?: string[] }[] }[];
+    const groups = JSON.parse(r.out) as {
+      group: number;
+      title: string;
+      lines: { kind: string; who: string; text?: string; deliveredTo?: string[] }[];
+    }[];
     expect(groups.map((g) => g.title)).toEqual(["Public Group", "Group 2 (decentralized)", "Group 3 (centralized)"]);
-    const said = (g: number) => groups.find((x) => x.group === g)!.lines.filter((l) => l.kind === "message").map((l) => [l.who, l.text, l.deliveredTo]);
-    expect(said(1)).toEqual([["alice", "hi all, lab report due friday", ["bob", "carol", "dave"]], ["dave", "thanks alice", ["alice", "bob", "carol"]]]);
-    expect(said(2)).toEqual([["alice", "shall we split the work?", ["bob"]], ["bob", "I take the server part", ["alice"]]]);
-    expect(said(3).slice(0, 2)).toEqual([["carol", "the wifi here is terrible", ["dave"]], ["dave", "I can barely hear you", ["carol"]]]);
+    const said = (g: number) =>
+      groups
+        .find((x) => x.group === g)!
+        .lines.filter((l) => l.kind === "message")
+        .map((l) => [l.who, l.text, l.deliveredTo]);
+    expect(said(1)).toEqual([
+      ["alice", "hi all, lab report due friday", ["bob", "carol", "dave"]],
+      ["dave", "thanks alice", ["alice", "bob", "carol"]],
+    ]);
+    expect(said(2)).toEqual([
+      ["alice", "shall we split the work?", ["bob"]],
+      ["bob", "I take the server part", ["alice"]],
+    ]);
+    expect(said(3).slice(0, 2)).toEqual([
+      ["carol", "the wifi here is terrible", ["dave"]],
+      ["dave", "I can barely hear you", ["carol"]],
+    ]);
     const only = await imp("chat", bundled("demo.pcapng"), "--group", "3");
     expect(only.out).toMatch(/^== Group 3 \(centralized\) ==$/m);
     expect(only.out).not.toMatch(/^== Public Group/m);

@@ -28,7 +28,13 @@ function seeded(seed: number): () => number {
 }
 
 describe("IPv4 fragments", () => {
-  const entries = Array.from({ length: 200 }, (_, i) => ({ client_id: i + 1, group: 1, username: `user${i + 1}`, ip: "10.0.0.1", port: 40000 + i }));
+  const entries = Array.from({ length: 200 }, (_, i) => ({
+    client_id: i + 1,
+    group: 1,
+    username: `user${i + 1}`,
+    ip: "10.0.0.1",
+    port: 40000 + i,
+  }));
   const list = encode({ type: 4, seq: 0, src: 1, group: 1, entry: entries });
   const file = tmp.path("fragments.pcapng");
   writeCapture(
@@ -53,7 +59,10 @@ describe("IPv4 fragments", () => {
     const v = await imp("read", file, "-V", "-Y", "imp.type == 4 && imp.ack == 0");
     expect(v.out).toContain("    [3 IPv4 Fragments (3213 bytes): #2, #3, #4]\n    [Reassembled IPv4 in frame: 4]\n");
     expect(v.out).toContain("    Entry 200: user200 (200), group 1, 10.0.0.1:40199\n");
-    const j = JSON.parse((await imp("read", file, "-T", "json")).out) as { "ip.fragments"?: number[]; imp: { "imp.entry"?: unknown[]; "imp.analysis"?: Record<string, unknown> } }[];
+    const j = JSON.parse((await imp("read", file, "-T", "json")).out) as {
+      "ip.fragments"?: number[];
+      imp: { "imp.entry"?: unknown[]; "imp.analysis"?: Record<string, unknown> };
+    }[];
     expect(j[1]!["ip.fragments"]).toEqual([2, 3, 4]);
     expect(j[1]!.imp["imp.entry"]).toHaveLength(200);
     expect(j[1]!.imp["imp.analysis"]).toMatchObject({ "imp.analysis.response_to": 1, "imp.analysis.ack_to": 1 });
@@ -82,7 +91,13 @@ describe("garbage on port 1313", () => {
     expect(r.code).toBe(0);
     expect(lines(r.out)).toHaveLength(garbage.length);
     expect(r.out).toContain("[Malformed:");
-    for (const args of [["-V", "-x"], ["-2", "-V"], ["-T", "json"], ["-T", "ndjson", "-2"], ["-T", "fields", "-e", "imp.type", "-e", "expert.message", "-e", "_ws.col.info"]]) {
+    for (const args of [
+      ["-V", "-x"],
+      ["-2", "-V"],
+      ["-T", "json"],
+      ["-T", "ndjson", "-2"],
+      ["-T", "fields", "-e", "imp.type", "-e", "expert.message", "-e", "_ws.col.info"],
+    ]) {
       const o = await imp("read", file, ...args);
       expect(o.code, args.join(" ")).toBe(0);
       expect(o.err).toBe("");
@@ -99,7 +114,11 @@ describe("garbage on port 1313", () => {
   });
 
   it("--no-heuristic on another port shows nothing; the heuristic takes only plausible IMP", async () => {
-    const moved = garbage.map((d) => ({ ...d, dst: { ...d.dst, port: 4000 }, src: d.src.port === 1313 ? { ...d.src, port: 4000 } : d.src }));
+    const moved = garbage.map((d) => ({
+      ...d,
+      dst: { ...d.dst, port: 4000 },
+      src: d.src.port === 1313 ? { ...d.src, port: 4000 } : d.src,
+    }));
     const file2 = tmp.path("garbage-4000.pcapng");
     writeCapture(file2, moved);
     expect((await imp("read", file2, "--no-heuristic")).out).toBe("");
@@ -138,7 +157,11 @@ describe("truncated and damaged captures", () => {
     const cut = tmp.path("cut-loss.pcapng");
     const loss = readFileSync(bundled("packet-loss.pcapng"));
     writeFileSync(cut, loss.subarray(0, loss.length - 10));
-    for (const [cmd, seen] of [["stats", "Messages per type"], ["flow", "ConnReq"], ["chat", "alice: can you hear me?"]] as const) {
+    for (const [cmd, seen] of [
+      ["stats", "Messages per type"],
+      ["flow", "ConnReq"],
+      ["chat", "alice: can you hear me?"],
+    ] as const) {
       const r = await imp(cmd, cut);
       expect(r.code, cmd).toBe(2);
       expect(r.out, cmd).toContain(seen);
@@ -148,7 +171,7 @@ describe("truncated and damaged captures", () => {
   });
 
   it("never throws anything but CaptureFormatError, whatever the cut point or flipped byte", async () => {
-    const filter = compileFilter("imp.analysis.acked_in || imp.data contains \"a\"");
+    const filter = compileFilter('imp.analysis.acked_in || imp.data contains "a"');
     if (!filter.ok) throw new Error("filter");
     const random = seeded(11);
     const variants: Uint8Array[] = [];
@@ -165,7 +188,12 @@ describe("truncated and damaged captures", () => {
       for (const format of READ_FORMATS) {
         const sink = stringSink();
         try {
-          await runRead(fileSource(path), { format, filter: i % 2 ? filter.filter : null, fields: ["imp.src", "imp.analysis.ack_to"], verbose: i % 3 === 0, hex: true }, sink, () => fileSource(path));
+          await runRead(
+            fileSource(path),
+            { format, filter: i % 2 ? filter.filter : null, fields: ["imp.src", "imp.analysis.ack_to"], verbose: i % 3 === 0, hex: true },
+            sink,
+            () => fileSource(path),
+          );
         } catch (e) {
           expect(e).toBeInstanceOf(CaptureFormatError);
           damaged++;

@@ -20,7 +20,7 @@ const TABLE: [string, number[]][] = [
   ['imp.username == "bob"', [7]],
   ['imp.data contains "bob"', [35, ...range(37, 42)]],
   ['imp.data matches "(?i)^LET ME"', [28, 30, 32, 33]],
-  ["imp.entry.username == \"bob\"", [11, 12]],
+  ['imp.entry.username == "bob"', [11, 12]],
   ["count(imp.entry) == 2", [12]],
   ["imp.analysis.retransmission", [20, 38, 39, 40, 41, 42]],
   ["imp.analysis.retransmission == 37", [38, 39, 40, 41, 42]],

@@ -10,7 +10,10 @@ import { runCli } from "../../src/cli/program.js";
 export const CAPTURES = fileURLToPath(new URL("../../captures/", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("../fixtures/capture/", import.meta.url));
 export const bundled = (name: string) => join(CAPTURES, name);
-export const bundledCaptures = () => readdirSync(CAPTURES).filter((f) => f.endsWith(".pcapng")).sort();
+export const bundledCaptures = () =>
+  readdirSync(CAPTURES)
+    .filter((f) => f.endsWith(".pcapng"))
+    .sort();
 
 export async function imp(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIo();

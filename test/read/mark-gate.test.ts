@@ -41,20 +41,30 @@ describe("the mark gate changes no summary line", () => {
     const data = (seq: number, text: string) => encode({ type: 5, seq, src: 1, group: 1, data: text });
     const ack = (seq: number, type = 5) => encode({ type, seq, ack: 1 });
     const file = tmp.path("hand.pcapng");
-    writeCapture(file, [
-      { src: a, dst: SERVER, payload: data(1, "one") },
-      { src: a, dst: SERVER, payload: data(1, "one") }, // retransmission
-      { src: SERVER, dst: a, payload: ack(1) },
-      { src: SERVER, dst: a, payload: ack(1) }, // duplicate
-      { src: a, dst: SERVER, payload: data(1, "one") }, // spurious
-      { src: a, dst: SERVER, payload: data(1, "two") }, // sequence not flipped
-      { src: SERVER, dst: a, payload: ack(0) }, // stale
-      { src: SERVER, dst: a, payload: ack(1, 6) }, // stale, other type
-      { src: a, dst: SERVER, payload: data(0, "three") },
-      { src: SERVER, dst: a, payload: ack(0) },
-    ].map((d, i) => ({ ...d, t: i * 0.1 })));
+    writeCapture(
+      file,
+      [
+        { src: a, dst: SERVER, payload: data(1, "one") },
+        { src: a, dst: SERVER, payload: data(1, "one") }, // retransmission
+        { src: SERVER, dst: a, payload: ack(1) },
+        { src: SERVER, dst: a, payload: ack(1) }, // duplicate
+        { src: a, dst: SERVER, payload: data(1, "one") }, // spurious
+        { src: a, dst: SERVER, payload: data(1, "two") }, // sequence not flipped
+        { src: SERVER, dst: a, payload: ack(0) }, // stale
+        { src: SERVER, dst: a, payload: ack(1, 6) }, // stale, other type
+        { src: a, dst: SERVER, payload: data(0, "three") },
+        { src: SERVER, dst: a, payload: ack(0) },
+      ].map((d, i) => ({ ...d, t: i * 0.1 })),
+    );
     const off = await summary(file, false);
-    for (const mark of ["[Retransmission of 1]", "[Dup ACK of 3]", "[Spurious retransmission of 1]", "[Sequence not flipped", "[Stale ACK]"]) expect(off).toContain(mark);
+    for (const mark of [
+      "[Retransmission of 1]",
+      "[Dup ACK of 3]",
+      "[Spurious retransmission of 1]",
+      "[Sequence not flipped",
+      "[Stale ACK]",
+    ])
+      expect(off).toContain(mark);
     expect(await summary(file, true)).toBe(off);
   });
 });

@@ -49,7 +49,11 @@ async function oneThread(path: string, options: ReadOptions): Promise<{ text: st
   return { text: sink.text(), error };
 }
 
-async function twoThreads(path: string, options: ReadOptions, sink: TextSink & { text(): string } = stringSink()): Promise<{ text: string; error: unknown }> {
+async function twoThreads(
+  path: string,
+  options: ReadOptions,
+  sink: TextSink & { text(): string } = stringSink(),
+): Promise<{ text: string; error: unknown }> {
   const error = await readSummaryInParallel(path, { format: "summary", ...options }, sink).then(
     () => null,
     (e: unknown) => e,
@@ -81,10 +85,22 @@ async function writeStress(path: string): Promise<number> {
   let datagrams = 0;
   const put = (src: { ip: string; port: number }, dst: { ip: string; port: number }, m: MessageInput | Uint8Array) => {
     t += 37;
-    writer.writeDatagram({ tsSec: Math.floor(t / 1e6), tsNsec: (t % 1e6) * 1000, src, dst, payload: m instanceof Uint8Array ? m : encode(m) });
+    writer.writeDatagram({
+      tsSec: Math.floor(t / 1e6),
+      tsNsec: (t % 1e6) * 1000,
+      src,
+      dst,
+      payload: m instanceof Uint8Array ? m : encode(m),
+    });
     datagrams++;
   };
-  const clients = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, name: `c${i + 1}`, addr: i < 4 ? { ip: `10.0.1.${i + 1}`, port: 5000 + i } : { ip: `fd00::${i + 1}`, port: 5000 + i }, up: 0, down: 0 }));
+  const clients = Array.from({ length: 6 }, (_, i) => ({
+    id: i + 1,
+    name: `c${i + 1}`,
+    addr: i < 4 ? { ip: `10.0.1.${i + 1}`, port: 5000 + i } : { ip: `fd00::${i + 1}`, port: 5000 + i },
+    up: 0,
+    down: 0,
+  }));
   const serverOf = (c: (typeof clients)[number]) => (c.addr.ip.includes(":") ? server6 : server);
   const connect = (c: (typeof clients)[number]) => {
     const s = serverOf(c);
@@ -108,7 +124,8 @@ async function writeStress(path: string): Promise<number> {
     to.down ^= 1;
     put(serverOf(to), to.addr, { ...data, seq: to.down });
     put(to.addr, serverOf(to), { type: 5, seq: to.down, ack: 1, src: to.id });
-    if (i % 3001 === 0) put({ ip: "10.0.9.9", port: 53 }, { ip: "10.0.9.8", port: 5353 }, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    if (i % 3001 === 0)
+      put({ ip: "10.0.9.9", port: 53 }, { ip: "10.0.9.8", port: 5353 }, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
     if (i === 40_000) {
       // c2 leaves; its ID comes back under another name (the names in Info change).
       const c = clients[1]!;
@@ -144,18 +161,22 @@ describe("imp read summary on two threads", () => {
     for (const [, options] of VARIANTS) await expectSame(bundled(name), options);
   });
 
-  it.each(VARIANTS)("a capture that wraps every ring and id space (%s)", async (_, options) => {
-    const text = await expectSame(stress, options);
-    if (options.count === undefined && !options.filter) {
-      expect(text.split("\n").length).toBeGreaterThan(280_000);
-      if (options.analysis !== false) {
-        expect(text).toContain("[Retransmission of");
-        expect(text).toContain("renamed(2)");
-        expect(text).toContain("c2(2)");
+  it.each(VARIANTS)(
+    "a capture that wraps every ring and id space (%s)",
+    async (_, options) => {
+      const text = await expectSame(stress, options);
+      if (options.count === undefined && !options.filter) {
+        expect(text.split("\n").length).toBeGreaterThan(280_000);
+        if (options.analysis !== false) {
+          expect(text).toContain("[Retransmission of");
+          expect(text).toContain("renamed(2)");
+          expect(text).toContain("c2(2)");
+        }
+        expect(text).toContain("fd00::5");
       }
-      expect(text).toContain("fd00::5");
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it("a damaged capture: the same lines before the damage, then the same error", async () => {
     const one = await oneThread(damaged, {});

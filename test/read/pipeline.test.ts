@@ -54,9 +54,14 @@ describe("a live source", () => {
 
   it("gets one pass with first-pass facts, even when the filter names a final-view field", async () => {
     const sink = stringSink();
-    const r = await runRead(fakeLive(bundled("packet-loss.pcapng")), { filter: filter("imp.analysis.forced_disconnection || imp.analysis.retransmission == 19") }, sink, () => {
-      throw new Error("a live source is never reopened");
-    });
+    const r = await runRead(
+      fakeLive(bundled("packet-loss.pcapng")),
+      { filter: filter("imp.analysis.forced_disconnection || imp.analysis.retransmission == 19") },
+      sink,
+      () => {
+        throw new Error("a live source is never reopened");
+      },
+    );
     expect(r.passes).toBe(1);
     expect(frameNumbers(sink.text())).toEqual([20]);
   });
@@ -103,11 +108,15 @@ describe("dissect", () => {
 
   it("hands each frame its tree with the [IMP analysis] subtree, Info with names, and the filter fields asked for", async () => {
     const seen: string[] = [];
-    await dissect(fileSource(bundled("centralized-messaging.pcapng")), { filter: filter("imp.data"), fields: ["imp.data", "udp.srcport"] }, (f, fields) => {
-      const tree = f.fullTree();
-      expect(tree.children.at(-1)!.text).toBe("[IMP analysis]");
-      seen.push(`${f.number} ${fields.values("imp.data")![0]} ${fields.values("udp.srcport")![0] === f.src.port} ${f.info()}`);
-    });
+    await dissect(
+      fileSource(bundled("centralized-messaging.pcapng")),
+      { filter: filter("imp.data"), fields: ["imp.data", "udp.srcport"] },
+      (f, fields) => {
+        const tree = f.fullTree();
+        expect(tree.children.at(-1)!.text).toBe("[IMP analysis]");
+        seen.push(`${f.number} ${fields.values("imp.data")![0]} ${fields.values("udp.srcport")![0] === f.src.port} ${f.info()}`);
+      },
+    );
     expect(seen[0]).toBe('25 hello everyone true Data Message alice(1) → group 1 "hello everyone" seq=1');
     expect(seen).toHaveLength(6);
   });

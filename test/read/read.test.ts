@@ -80,7 +80,9 @@ describe("imp read -V and -x", () => {
     expect(ls[0]).toMatch(/^Frame 20: 73 bytes on wire \(584 bits\), 73 bytes captured \(584 bits\) on interface 0$/);
     expect(r.out).toMatch(/^Internet Protocol Version 4, Src: 127\.0\.0\.1, Dst: 127\.0\.0\.1$/m);
     expect(r.out).toMatch(/^User Datagram Protocol, Src Port: \d+, Dst Port: 1313$/m);
-    expect(r.out).toContain("Instant Messenger Protocol, Data Message, Src: 2, Group: 1, Seq: 1\n    0010 1... = Type: Data Message (0x05)");
+    expect(r.out).toContain(
+      "Instant Messenger Protocol, Data Message, Src: 2, Group: 1, Seq: 1\n    0010 1... = Type: Data Message (0x05)",
+    );
     expect(r.out).toContain("    Source ID: bob (2)\n");
     expect(r.out).toContain(
       "    [IMP analysis]\n" +
@@ -120,8 +122,19 @@ describe("imp read -T json / ndjson / fields", () => {
     expect(packets.map((p) => p["frame.number"])).toEqual(Array.from({ length: 44 }, (_, i) => i + 1));
     const p20 = packets[19]!;
     expect(p20).toMatchObject({ "ip.src": "127.0.0.1", "udp.dstport": 1313 });
-    expect(p20.imp).toMatchObject({ "imp.type": 5, "imp.seq": 1, "imp.src": 2, "imp.group": 1, "imp.data_len": 24, "imp.data": "yes, but the line is bad" });
-    expect(p20.imp["imp.analysis"]).toMatchObject({ "imp.analysis.retransmission": 19, "imp.analysis.transmission": 2, "imp.analysis.src_name": "bob" });
+    expect(p20.imp).toMatchObject({
+      "imp.type": 5,
+      "imp.seq": 1,
+      "imp.src": 2,
+      "imp.group": 1,
+      "imp.data_len": 24,
+      "imp.data": "yes, but the line is bad",
+    });
+    expect(p20.imp["imp.analysis"]).toMatchObject({
+      "imp.analysis.retransmission": 19,
+      "imp.analysis.transmission": 2,
+      "imp.analysis.src_name": "bob",
+    });
     expect(typeof packets[20]!.imp["imp.analysis"]!["imp.analysis.ack_rtt"]).toBe("number");
   });
 
@@ -146,9 +159,24 @@ describe("imp read -T json / ndjson / fields", () => {
 
   it("-T fields prints the -e fields tab-separated, repeated fields comma-joined, with -E header=y", async () => {
     const r = await imp(
-      "read", bundled("centralized-messaging.pcapng"), "-T", "fields", "-E", "header=y",
-      "-e", "frame.number", "-e", "imp.type", "-e", "imp.entry.username", "-e", "imp.analysis.ack_to", "-e", "_ws.col.info",
-      "-Y", "imp.type == 4",
+      "read",
+      bundled("centralized-messaging.pcapng"),
+      "-T",
+      "fields",
+      "-E",
+      "header=y",
+      "-e",
+      "frame.number",
+      "-e",
+      "imp.type",
+      "-e",
+      "imp.entry.username",
+      "-e",
+      "imp.analysis.ack_to",
+      "-e",
+      "_ws.col.info",
+      "-Y",
+      "imp.type == 4",
     );
     expect(r.code).toBe(0);
     const ls = r.out.split("\n");
@@ -178,8 +206,26 @@ describe("imp read -T json / ndjson / fields", () => {
   });
 
   it("-E separator, aggregator, occurrence and quote", async () => {
-    const r = await imp("read", bundled("centralized-messaging.pcapng"), "-T", "fields", "-e", "frame.number", "-e", "imp.entry.username",
-      "-E", "separator=;", "-E", "aggregator=/s", "-E", "occurrence=l", "-E", "quote=d", "-Y", "frame.number == 21");
+    const r = await imp(
+      "read",
+      bundled("centralized-messaging.pcapng"),
+      "-T",
+      "fields",
+      "-e",
+      "frame.number",
+      "-e",
+      "imp.entry.username",
+      "-E",
+      "separator=;",
+      "-E",
+      "aggregator=/s",
+      "-E",
+      "occurrence=l",
+      "-E",
+      "quote=d",
+      "-Y",
+      "frame.number == 21",
+    );
     expect(r.out).toBe('"21";"carol"\n');
   });
 });

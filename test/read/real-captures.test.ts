@@ -16,7 +16,18 @@ import { skipOrFail } from "../needs.js";
 import { isRoot, LIVE_TOOLS, livePayloads, type LiveTool } from "../capture/live-capture.js";
 import { FIXTURES, imp, lines, tempDir } from "./helpers.js";
 
-const FIELDS = ["imp.type", "imp.ack", "imp.seq", "imp.src", "imp.group", "imp.hlen", "imp.username", "imp.client_id", "imp.data", "imp.entry.username"];
+const FIELDS = [
+  "imp.type",
+  "imp.ack",
+  "imp.seq",
+  "imp.src",
+  "imp.group",
+  "imp.hlen",
+  "imp.username",
+  "imp.client_id",
+  "imp.data",
+  "imp.entry.username",
+];
 
 async function messages(file: string, ...extra: string[]): Promise<string[]> {
   const r = await imp("read", file, "-T", "fields", ...FIELDS.flatMap((f) => ["-e", f]), ...extra);
@@ -98,7 +109,8 @@ describe("a live reference session", () => {
         const stopped = await Promise.allSettled([stopA(), stopB()]);
         const lost = stopped.find((s) => s.status === "rejected");
         if (!lost) result = played;
-        else if (attempt >= 3 || !/lost packets/.test(String((lost as PromiseRejectedResult).reason))) throw (lost as PromiseRejectedResult).reason;
+        else if (attempt >= 3 || !/lost packets/.test(String((lost as PromiseRejectedResult).reason)))
+          throw (lost as PromiseRejectedResult).reason;
       }
       const recorded = tmp.path("recorded.pcapng");
       expect(result.dropped).toBe(0);

@@ -33,7 +33,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, type ImpClient } from "../../src/client/index.js";
-import { emptyFaults, parseDelayOption, parseProbabilityOption, startProxy, type ImpProxy, type ProxyEvent } from "../../src/proxy/index.js";
+import {
+  emptyFaults,
+  parseDelayOption,
+  parseProbabilityOption,
+  startProxy,
+  type ImpProxy,
+  type ProxyEvent,
+} from "../../src/proxy/index.js";
 import { startServer, totalDropped, type ImpServer, type ServerEvent } from "../../src/server/index.js";
 
 const RTO = 50;
@@ -82,22 +89,34 @@ describe("reliability through the proxy: 20% loss, 5% duplication, 2 ms delay", 
   it(`${CLIENTS} clients in ${GROUPS} groups exchange ${MESSAGES} messages: each delivered exactly once to every member, in order per sender`, async () => {
     const t0 = performance.now();
     const names = Array.from({ length: CLIENTS }, (_, i) => `c${String(i).padStart(2, "0")}`);
-    clients = await Promise.all(names.map((name) => connectClient({ name, server: proxy.address, rto: RTO, retries: RETRIES, inviteTimeoutMs: 0 })));
-    await until(() => clients.every((c) => c.roster.all().length === CLIENTS), "every client to know every other", 30_000).catch((e: Error) => {
-      // What went wrong, for the record: forced disconnections and who misses whom.
-      const forced = serverEvents.filter((x) => x.event === "disconnected" && x.forced);
-      const missing = clients.filter((c) => c.roster.all().length !== CLIENTS).map((c) => `${c.name}(${c.id}) knows ${c.roster.all().length}`);
-      throw new Error(`${e.message}; forced: ${JSON.stringify(forced)}; ${missing.join(", ")}`);
-    });
+    clients = await Promise.all(
+      names.map((name) => connectClient({ name, server: proxy.address, rto: RTO, retries: RETRIES, inviteTimeoutMs: 0 })),
+    );
+    await until(() => clients.every((c) => c.roster.all().length === CLIENTS), "every client to know every other", 30_000).catch(
+      (e: Error) => {
+        // What went wrong, for the record: forced disconnections and who misses whom.
+        const forced = serverEvents.filter((x) => x.event === "disconnected" && x.forced);
+        const missing = clients
+          .filter((c) => c.roster.all().length !== CLIENTS)
+          .map((c) => `${c.name}(${c.id}) knows ${c.roster.all().length}`);
+        throw new Error(`${e.message}; forced: ${JSON.stringify(forced)}; ${missing.join(", ")}`);
+      },
+    );
 
     // Groups through the protocol: the first of every five creates a centralized group with the other four.
     const size = CLIENTS / GROUPS;
     for (const c of clients) c.on("invitation", () => void c.accept());
     const leaders = Array.from({ length: GROUPS }, (_, g) => clients[g * size]!);
     const created = leaders.map((l) => l.next("groupCreated"));
-    await Promise.all(leaders.map((l, g) => l.createGroup({ mode: "centralized", invitees: clients.slice(g * size + 1, (g + 1) * size).map((c) => c.id) })));
+    await Promise.all(
+      leaders.map((l, g) => l.createGroup({ mode: "centralized", invitees: clients.slice(g * size + 1, (g + 1) * size).map((c) => c.id) })),
+    );
     await Promise.all(created);
-    await until(() => server.snapshot().groups.filter((g) => g.id !== 1 && g.members.length === size).length === GROUPS, "four groups of five", 30_000);
+    await until(
+      () => server.snapshot().groups.filter((g) => g.id !== 1 && g.members.length === size).length === GROUPS,
+      "four groups of five",
+      30_000,
+    );
     await until(() => clients.every((c) => c.members().length === size - 1), "every roster to show the groups", 30_000);
     const setupMs = performance.now() - t0;
 
@@ -133,7 +152,9 @@ describe("reliability through the proxy: 20% loss, 5% duplication, 2 ms delay", 
         }
       }
       const snap = server.snapshot();
-      const links = snap.users.filter((u) => u.outstanding !== null || u.queued > 0).map((u) => `${u.name}: outstanding ${u.outstanding} queued ${u.queued}`);
+      const links = snap.users
+        .filter((u) => u.outstanding !== null || u.queued > 0)
+        .map((u) => `${u.name}: outstanding ${u.outstanding} queued ${u.queued}`);
       throw new Error(`${e.message} (${delivered} delivered); ${gaps.slice(0, 8).join("; ")}; server links: ${links.join("; ")}`);
     });
     await Promise.all(clients.map((c) => c.idle()));
@@ -163,7 +184,12 @@ describe("reliability through the proxy: 20% loss, 5% duplication, 2 ms delay", 
   it("detects a forced disconnection within (1 + 5) x RTO plus one RTO of slack", async () => {
     // Its own server and proxy with the default 5 retransmissions and no loss: only the blackhole.
     const rto = RTO;
-    const s = await startServer({ port: 0, rto, retries: 5, log: (e) => e.event === "disconnected" && e.forced && (goneAt = performance.now()) });
+    const s = await startServer({
+      port: 0,
+      rto,
+      retries: 5,
+      log: (e) => e.event === "disconnected" && e.forced && (goneAt = performance.now()),
+    });
     let goneAt = 0;
     let firstCut = 0;
     const p = await startProxy({
@@ -194,7 +220,9 @@ describe("reliability through the proxy: 20% loss, 5% duplication, 2 ms delay", 
       await p.close();
       await s.close();
     }
-    console.log(`[reliability] forced disconnection detected after ${times.map((t) => t.toFixed(1)).join(", ")} ms (RTO ${rto} ms, bound ${7 * rto} ms)`);
+    console.log(
+      `[reliability] forced disconnection detected after ${times.map((t) => t.toFixed(1)).join(", ")} ms (RTO ${rto} ms, bound ${7 * rto} ms)`,
+    );
     for (const t of times) {
       expect(t).toBeGreaterThanOrEqual(6 * rto - 2);
       expect(t).toBeLessThanOrEqual((1 + 5) * rto + rto);
@@ -222,7 +250,9 @@ describe("reliability through the proxy: 20% loss, 5% duplication, 2 ms delay", 
     expect(c.groupsDissolved).toBe(GROUPS);
     await sleep(100);
     const heap = heapAfterGc();
-    console.log(`[reliability] heap after gc: baseline ${(baselineHeap / 2 ** 20).toFixed(1)} MiB, after ${(heap / 2 ** 20).toFixed(1)} MiB${gc ? "" : " (no --expose-gc: not compared)"}`);
+    console.log(
+      `[reliability] heap after gc: baseline ${(baselineHeap / 2 ** 20).toFixed(1)} MiB, after ${(heap / 2 ** 20).toFixed(1)} MiB${gc ? "" : " (no --expose-gc: not compared)"}`,
+    );
     if (gc) expect(heap - baselineHeap).toBeLessThan(4 * 2 ** 20);
   }, 60_000);
 });

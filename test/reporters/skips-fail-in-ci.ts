@@ -12,7 +12,14 @@ import type { Reporter, TestCase, TestModule, Vitest } from "vitest/node";
 /** `file > suite > test`, with the mode or the note. */
 function describeSkip(test: TestCase, root: string): string {
   const result = test.result();
-  const why = result.state === "skipped" && result.note ? result.note : test.options.mode === "todo" ? "todo" : test.options.mode === "skip" ? "skip" : result.state;
+  const why =
+    result.state === "skipped" && result.note
+      ? result.note
+      : test.options.mode === "todo"
+        ? "todo"
+        : test.options.mode === "skip"
+          ? "skip"
+          : result.state;
   return `${relative(root, test.module.moduleId)} > ${test.fullName} (${why})`;
 }
 

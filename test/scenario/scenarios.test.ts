@@ -12,7 +12,13 @@ import { runScenario, SCENARIOS, writeScenarioCapture, type ScenarioResult } fro
 // a 1 s RTO: a loaded machine that stalls the event loop must not cause a retransmission there,
 // or the exact sequence would change.
 const LOSS_FLOWS = new Set(["packet-loss", "demo"]);
-const settingsFor = (name: string) => ({ port: 0, rto: LOSS_FLOWS.has(name) ? 150 : 1000, retries: 5, inviteTimeoutMs: 300, stepTimeoutMs: 15_000 });
+const settingsFor = (name: string) => ({
+  port: 0,
+  rto: LOSS_FLOWS.has(name) ? 150 : 1000,
+  retries: 5,
+  inviteTimeoutMs: 300,
+  stepTimeoutMs: 15_000,
+});
 const dir = mkdtempSync(join(tmpdir(), "imp-scenario-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

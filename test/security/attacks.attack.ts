@@ -37,7 +37,11 @@ async function serverProcess(args: string[], opts: { readLog?: boolean } = {}): 
   return s;
 }
 
-async function client(name: string, server: { ip: string; port: number }, extra: Partial<Parameters<typeof connectClient>[0]> = {}): Promise<ImpClient> {
+async function client(
+  name: string,
+  server: { ip: string; port: number },
+  extra: Partial<Parameters<typeof connectClient>[0]> = {},
+): Promise<ImpClient> {
   return track(await connectClient({ name, server, ...extra }));
 }
 
@@ -77,7 +81,10 @@ describe("attack: slow receiver", () => {
       const r = track(await RawClient.open(srv.address));
       r.ackDelayMs = 450;
       slow.push(r);
-      await r.connect(`slow${slow.length}`, 20_000).then(() => slowJoined++, () => undefined);
+      await r.connect(`slow${slow.length}`, 20_000).then(
+        () => slowJoined++,
+        () => undefined,
+      );
     };
     await addSlow();
     sender.send({ type: 0x05, group: 1, data: payload });
@@ -226,12 +233,17 @@ describe("attack: half-open flood", () => {
 
 /** Runs the Python junk flooder: 146 000 reserved-type datagrams/s from one socket for `seconds`. */
 function junkFlood(port: number, seconds: number): Promise<{ sent: number; seconds: number }> {
-  const child = spawn("python3", ["test/security/junk-flood.py", String(port), String(seconds), "146000"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn("python3", ["test/security/junk-flood.py", String(port), String(seconds), "146000"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   cleanup.push(() => void (child.exitCode === null && child.kill("SIGKILL")));
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { sent: number; seconds: number }) : reject(new Error(`junk-flood.py exited with ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { sent: number; seconds: number }) : reject(new Error(`junk-flood.py exited with ${code}`)),
+    );
   });
 }
 
@@ -307,7 +319,10 @@ describe("attack: junk flood", () => {
     clearInterval(poll);
     peak = Math.max(peak, srv.rss());
     const c = await srv.stop();
-    const droppedLines = srv.lines.map((l) => JSON.parse(l.text) as { event: string; lines?: number }).filter((e) => e.event === "log-lines-dropped").reduce((n, e) => n + (e.lines ?? 0), 0);
+    const droppedLines = srv.lines
+      .map((l) => JSON.parse(l.text) as { event: string; lines?: number })
+      .filter((e) => e.event === "log-lines-dropped")
+      .reduce((n, e) => n + (e.lines ?? 0), 0);
     const p50 = percentile(times, 50);
     console.log(
       `[attack] junk flood 8 s, stdout not read: flooder sent ${flood.sent} (${(flood.sent / flood.seconds / 1000).toFixed(0)} k/s), server dropped ${c.dropped.reservedType}; ` +

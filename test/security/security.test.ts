@@ -123,13 +123,28 @@ function hostileCorpus(random: () => number, victimId: number): Uint8Array[] {
   const types = [0x03, 0x05, 0x06, 0x09, 0x0a, 0x0b, 0x0c, 0x10];
   for (const type of types) {
     for (const src of [0, victimId, 77]) {
-      out.push(encode({ type, seq: 1, ack: 0, src, group: type === 0x05 || type === 0x03 ? 1 : 0, data: "x", mode: 0, invite_group: 2, invitee: 1, invitees: [1] }));
+      out.push(
+        encode({
+          type,
+          seq: 1,
+          ack: 0,
+          src,
+          group: type === 0x05 || type === 0x03 ? 1 : 0,
+          data: "x",
+          mode: 0,
+          invite_group: 2,
+          invitee: 1,
+          invitees: [1],
+        }),
+      );
       out.push(encode({ type, seq: 1, ack: 1, src, group: 0 })); // ACKs
     }
   }
   // Server-to-client types sent to the server, and a Connection Accept's ACK from a stranger.
   out.push(encode({ type: 0x01, seq: 1, ack: 0, src: 0, group: 0, client_id: 5 }));
-  out.push(encode({ type: 0x0e, seq: 1, ack: 0, src: 0, group: 255, entry: [{ client_id: 1, group: 1, username: "x", ip: "1.2.3.4", port: 1 }] }));
+  out.push(
+    encode({ type: 0x0e, seq: 1, ack: 0, src: 0, group: 255, entry: [{ client_id: 1, group: 1, username: "x", ip: "1.2.3.4", port: 1 }] }),
+  );
   out.push(encode({ type: 0x01, seq: 1, ack: 1, src: 0, group: 0 }));
   return out;
 }
@@ -157,7 +172,12 @@ describe("security: who may speak", () => {
     expect(mallory.received).toEqual([]);
     expect(meter.sum("out", [mallory.key])).toBe(0);
     expect(texts).toEqual([]);
-    expect(s.snapshot().users.map((u) => u.name).sort()).toEqual(["alice", "bob"]);
+    expect(
+      s
+        .snapshot()
+        .users.map((u) => u.name)
+        .sort(),
+    ).toEqual(["alice", "bob"]);
     const got = bob.next("message");
     await alice.send("still here");
     expect((await got).text).toBe("still here");
@@ -191,7 +211,9 @@ describe("security: who may speak", () => {
     const bytesIn = meter.sum("in", keys);
     const bytesOut = meter.sum("out", keys);
     expect(bytesIn).toBe(bytesSent);
-    console.log(`[security] ${sent} unaccepted datagrams from ${senders.length} addresses: ${bytesIn} bytes in, ${bytesOut} bytes out (ratio ${bytesOut / bytesIn})`);
+    console.log(
+      `[security] ${sent} unaccepted datagrams from ${senders.length} addresses: ${bytesIn} bytes in, ${bytesOut} bytes out (ratio ${bytesOut / bytesIn})`,
+    );
     expect(bytesOut / bytesIn).toBe(0);
     expect(after.accepted - before.accepted).toBe(0);
     expect(totalDropped(after) - totalDropped(before)).toBe(sent);
@@ -238,7 +260,9 @@ describe("security: resources", () => {
     // Amplification of the flood: never more than 3 times what each address sent.
     const keys = flooders.map((f) => f.key);
     const ratio = meter.sum("out", keys) / meter.sum("in", keys);
-    console.log(`[security] flood of ${flooders.length} Connection Requests (x2) from 10 addresses: peak ${peak} IDs held (half-open share ${halfOpenMax}), ${c.halfOpenEvicted} evicted, all freed ${freedAfter.toFixed(0)} ms after the flood (window ${window} ms + RTO ${rto} ms); bytes out/in ${ratio.toFixed(3)}`);
+    console.log(
+      `[security] flood of ${flooders.length} Connection Requests (x2) from 10 addresses: peak ${peak} IDs held (half-open share ${halfOpenMax}), ${c.halfOpenEvicted} evicted, all freed ${freedAfter.toFixed(0)} ms after the flood (window ${window} ms + RTO ${rto} ms); bytes out/in ${ratio.toFixed(3)}`,
+    );
     for (const k of keys) expect(meter.sum("out", [k])).toBeLessThanOrEqual(3 * meter.sum("in", [k]));
     // A real client gets in afterwards.
     const alice = await client(s, "alice");
@@ -262,7 +286,12 @@ describe("security: resources", () => {
     expect((err as ConnectError).reason).toBe("server-full");
     const other = await connectClient({ name: "c", server: s.address, rto: 50, host: "127.0.0.2" });
     cleanup.push(() => other.close());
-    expect(s.snapshot().users.map((u) => u.ip).sort()).toEqual(["127.0.0.1", "127.0.0.1", "127.0.0.2"]);
+    expect(
+      s
+        .snapshot()
+        .users.map((u) => u.ip)
+        .sort(),
+    ).toEqual(["127.0.0.1", "127.0.0.1", "127.0.0.2"]);
   });
 
   it("imp server --max-users 3 --max-per-address 2 holds both limits", async () => {
@@ -289,8 +318,18 @@ describe("security: resources", () => {
     await expect(at("a3", "127.0.0.1")).rejects.toMatchObject({ reason: "server-full" }); // per address
     await at("b1", "127.0.0.2");
     await expect(at("c1", "127.0.0.3")).rejects.toMatchObject({ reason: "server-full" }); // max users
-    expect(s!.snapshot().users.map((u) => u.name).sort()).toEqual(["a1", "a2", "b1"]);
-    const rejected = io.stdout().trim().split("\n").map((l) => JSON.parse(l) as { event: string; reason?: string }).filter((e) => e.event === "rejected");
+    expect(
+      s!
+        .snapshot()
+        .users.map((u) => u.name)
+        .sort(),
+    ).toEqual(["a1", "a2", "b1"]);
+    const rejected = io
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; reason?: string })
+      .filter((e) => e.event === "rejected");
     expect(rejected.map((e) => e.reason)).toEqual(["maximum number of users from this address reached", "maximum number of users reached"]);
   });
 

@@ -29,7 +29,8 @@ async function connected(n: number, options = {}): Promise<RawPeer[]> {
 }
 
 const text = (n: number, c = "x") => c.repeat(n);
-const eventsOf = <K extends ServerEvent["event"]>(kind: K) => net.events.filter((e): e is Extract<ServerEvent, { event: K }> => e.event === kind);
+const eventsOf = <K extends ServerEvent["event"]>(kind: K) =>
+  net.events.filter((e): e is Extract<ServerEvent, { event: K }> => e.event === kind);
 
 describe("server bounds: what a link may hold", () => {
   it("disconnects a receiver as if forced when its link would hold more than maxQueuedMessages; the others are told, the sender goes on", async () => {
@@ -45,7 +46,9 @@ describe("server bounds: what a link may hold", () => {
     expect(counters.forcedDisconnections).toBe(1);
     expect(counters.budgetEvictions).toBe(0);
     expect(net.server.snapshot().users.map((u) => u.id)).toEqual([1, 2]);
-    expect(eventsOf("disconnected")).toEqual([{ event: "disconnected", id: 3, name: "u3", forced: true, reason: "queue full (4 messages, 36 bytes held)" }]);
+    expect(eventsOf("disconnected")).toEqual([
+      { event: "disconnected", id: 3, name: "u3", forced: true, reason: "queue full (4 messages, 36 bytes held)" },
+    ]);
     expect(briefs(b!.take()).filter((x) => !x.startsWith("Data"))).toEqual(["UpdateDisc(3)"]);
     expect(briefs(a!.take())).toEqual(["ACK(Data)", "ACK(Data)", "ACK(Data)", "ACK(Data)", "ACK(Data)", "UpdateDisc(3)"]);
     // Everything c held was released: nothing is counted against the budget for it.
@@ -94,7 +97,11 @@ describe("server bounds: what a link may hold", () => {
     expect(counters.queueOverflows).toBe(0);
     expect(counters.forcedDisconnections).toBe(1);
     expect(net.server.snapshot().users.map((u) => u.id)).toEqual([1, 3, 4]);
-    expect(eventsOf("disconnected")[0]).toMatchObject({ id: 2, forced: true, reason: "queue budget passed (280042 bytes held by all; this client 160028)" });
+    expect(eventsOf("disconnected")[0]).toMatchObject({
+      id: 2,
+      forced: true,
+      reason: "queue budget passed (280042 bytes held by all; this client 160028)",
+    });
   });
 
   it("counts a relay shared by many links once in the budget", async () => {
@@ -240,7 +247,9 @@ describe("server bounds: half-open connections", () => {
     await net.settle();
     const after = net.server.counters;
     expect(after.accepted).toBe(before.accepted);
-    expect(after.dropped.unknownAddress + after.dropped.spoofedSource).toBe(before.dropped.unknownAddress + before.dropped.spoofedSource + 1);
+    expect(after.dropped.unknownAddress + after.dropped.spoofedSource).toBe(
+      before.dropped.unknownAddress + before.dropped.spoofedSource + 1,
+    );
   });
 
   it("a full server drops its oldest half-open connection for a new request; established clients stay", async () => {
@@ -341,7 +350,10 @@ describe("server bounds: invitations", () => {
     peers[2]!.send({ type: 0x06, mode: 0, invitees: [5] });
     await net.settle();
     expect(briefs(peers[2]!.take())).toEqual(["ACK(CreateReq)", "CreateReject"]);
-    expect(net.server.snapshot().invitations.map((i) => [i.inviter, i.queued])).toEqual([[1, false], [2, true]]);
+    expect(net.server.snapshot().invitations.map((i) => [i.inviter, i.queued])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     // The invitee leaves: every invitation it had counts as rejected, the queued one included.
     peers[4]!.send({ type: 0x10 });
     await net.settle();

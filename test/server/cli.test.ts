@@ -12,7 +12,14 @@ import { until } from "./helpers.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const defaults: ServerCommandOptions = {
-  host: "127.0.0.1", port: 0, maxUsers: 255, rto: 500, retries: 5, inviteTimeout: 15_000, log: "text", ids: "lowest",
+  host: "127.0.0.1",
+  port: 0,
+  maxUsers: 255,
+  rto: 500,
+  retries: 5,
+  inviteTimeout: 15_000,
+  log: "text",
+  ids: "lowest",
 };
 
 /** Sends a Connection Request and resolves with the decoded answer. */
@@ -66,7 +73,11 @@ describe("imp server (in process)", () => {
     expect(m).toMatchObject({ type: 1, client_id: 1 });
     stop("SIGTERM");
     await done;
-    const lines = io.stdout().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = io
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.event)).toEqual(["listening", "connected", "established", "stopped"]);
     expect(lines.every((l) => typeof l.ts === "string")).toBe(true);
     expect(lines[1]).toMatchObject({ id: 1, name: "alice", ip: "127.0.0.1" });
@@ -75,36 +86,40 @@ describe("imp server (in process)", () => {
 });
 
 describe("imp server (spawned)", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("prints events, and on %s the counters, then exits 0", async (signal) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "server", "--port", "0", "--rto", "50"], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    let id = 0;
-    try {
-      await until(() => /listening ip=127\.0\.0\.1 port=\d+/.test(out), `the listening line (stderr: ${err})`, 20_000);
-      const port = Number(/port=(\d+)/.exec(out)![1]);
-      const accept = await connectOnce(port, "bob");
-      // Random client IDs by default (docs/PROTOCOL.md 5.1).
-      expect(accept).toMatchObject({ type: 1 });
-      id = accept!.client_id!;
-      expect(id).toBeGreaterThanOrEqual(1);
-      await until(() => out.includes("established"), "the established line");
-      child.kill(signal);
-      expect(await exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-    expect(out).toMatch(new RegExp(`connected id=${id} name=bob ip=127\\.0\\.0\\.1 port=\\d+`));
-    expect(out).toContain(`stopped signal=${signal}\n`);
-    expect(out).toMatch(/^ {2}received 2$/m);
-    expect(out).toMatch(/^ {2}connections 1$/m);
-    expect(out).toMatch(/^ {2}dropped\.unknownAddress 0$/m);
-    expect(err).toBe("");
-  }, 30_000);
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "prints events, and on %s the counters, then exits 0",
+    async (signal) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "server", "--port", "0", "--rto", "50"], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      let id = 0;
+      try {
+        await until(() => /listening ip=127\.0\.0\.1 port=\d+/.test(out), `the listening line (stderr: ${err})`, 20_000);
+        const port = Number(/port=(\d+)/.exec(out)![1]);
+        const accept = await connectOnce(port, "bob");
+        // Random client IDs by default (docs/PROTOCOL.md 5.1).
+        expect(accept).toMatchObject({ type: 1 });
+        id = accept!.client_id!;
+        expect(id).toBeGreaterThanOrEqual(1);
+        await until(() => out.includes("established"), "the established line");
+        child.kill(signal);
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      expect(out).toMatch(new RegExp(`connected id=${id} name=bob ip=127\\.0\\.0\\.1 port=\\d+`));
+      expect(out).toContain(`stopped signal=${signal}\n`);
+      expect(out).toMatch(/^ {2}received 2$/m);
+      expect(out).toMatch(/^ {2}connections 1$/m);
+      expect(out).toMatch(/^ {2}dropped\.unknownAddress 0$/m);
+      expect(err).toBe("");
+    },
+    30_000,
+  );
 });

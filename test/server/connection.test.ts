@@ -134,4 +134,3 @@ describe("server: connection", () => {
     expect(briefs(p.take())).toEqual(["ListResp(1:dave@1)"]);
   });
 });
-

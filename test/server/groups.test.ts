@@ -29,7 +29,11 @@ describe("server: group creation", () => {
     a!.send({ type: 0x06, mode: 0, invitees: [2, 3, 4] });
     await net.settle();
     expect(briefs(a!.take())).toEqual(["ACK(CreateReq)"]);
-    for (const [p, id] of [[b, 2], [c, 3], [d, 4]] as const) {
+    for (const [p, id] of [
+      [b, 2],
+      [c, 3],
+      [d, 4],
+    ] as const) {
       expect(briefs(p!.take())).toEqual([`InviteReq(1>${id},g2,m0)`]);
     }
     expect(net.server.snapshot().invitations.every((i) => i.timerRunning)).toBe(true);
@@ -110,7 +114,10 @@ describe("server: group creation", () => {
     expect(briefs(a!.take())).toEqual(["ACK(CreateReq)"]);
     expect(briefs(b!.take())).toEqual(["ACK(CreateReq)"]);
     expect(briefs(c!.take())).toEqual(["InviteReq(1>3,g2,m0)"]);
-    expect(net.server.snapshot().invitations.map((i) => [i.inviter, i.group, i.queued])).toEqual([[1, 2, false], [2, 3, true]]);
+    expect(net.server.snapshot().invitations.map((i) => [i.inviter, i.group, i.queued])).toEqual([
+      [1, 2, false],
+      [2, 3, true],
+    ]);
     expect(net.server.counters.invitationsQueued).toBe(1);
     c!.send({ type: 0x0b, mode: 0, invite_group: 2 });
     await net.settle();

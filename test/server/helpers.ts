@@ -164,7 +164,9 @@ export async function testNet(
         return stable >= 3;
       }, "the network to settle").catch((e: Error) => {
         const c = server.counters;
-        throw new Error(`${e.message}: server received ${c.received} (+${lost.in} lost) of ${sentByPeers()} sent by peers; peers received ${receivedByPeers()} (+${lost.out} lost) of ${c.sent} sent by the server`);
+        throw new Error(
+          `${e.message}: server received ${c.received} (+${lost.in} lost) of ${sentByPeers()} sent by peers; peers received ${receivedByPeers()} (+${lost.out} lost) of ${c.sent} sent by the server`,
+        );
       });
     },
     async advance(ms) {
@@ -182,9 +184,23 @@ export async function testNet(
 /** Compact view of a message for sequence assertions. */
 export function brief(m: ImpMessage): string {
   const names: Record<number, string> = {
-    0: "ConnReq", 1: "ConnAccept", 2: "ConnReject", 3: "ListReq", 4: "ListResp", 5: "Data", 6: "CreateReq",
-    7: "CreateAccept", 8: "CreateReject", 9: "InviteReq", 10: "InviteAccept", 11: "InviteReject", 12: "Disjoint",
-    13: "Dissolution", 14: "Update", 15: "UpdateDisc", 16: "DiscReq",
+    0: "ConnReq",
+    1: "ConnAccept",
+    2: "ConnReject",
+    3: "ListReq",
+    4: "ListResp",
+    5: "Data",
+    6: "CreateReq",
+    7: "CreateAccept",
+    8: "CreateReject",
+    9: "InviteReq",
+    10: "InviteAccept",
+    11: "InviteReject",
+    12: "Disjoint",
+    13: "Dissolution",
+    14: "Update",
+    15: "UpdateDisc",
+    16: "DiscReq",
   };
   const n = names[m.type] ?? `T${m.type}`;
   if (m.ack) return `ACK(${n})`;

@@ -55,7 +55,8 @@ describe("server: who may speak", () => {
     const c = net.server.counters;
     const expected: Record<string, number> = {};
     for (const [, r] of cases) expected[r] = (expected[r] ?? 0) + 1;
-    for (const [r, n] of Object.entries(expected)) expect(c.dropped[r as keyof typeof c.dropped] - c0.dropped[r as keyof typeof c.dropped], r).toBe(n);
+    for (const [r, n] of Object.entries(expected))
+      expect(c.dropped[r as keyof typeof c.dropped] - c0.dropped[r as keyof typeof c.dropped], r).toBe(n);
     expect(c.accepted).toBe(c0.accepted);
     expect(c.sent).toBe(c0.sent);
     expect(c.received - c0.received).toBe(cases.length);

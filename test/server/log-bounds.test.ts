@@ -54,7 +54,12 @@ describe("BoundedLineWriter", () => {
   it("drops lines while the output is behind, then says how many before the next line; the last line is always written", () => {
     let backlog = 0;
     const out: string[] = [];
-    const w = new BoundedLineWriter((t) => void out.push(t), () => backlog, (n) => `dropped ${n}\n`, 100);
+    const w = new BoundedLineWriter(
+      (t) => void out.push(t),
+      () => backlog,
+      (n) => `dropped ${n}\n`,
+      100,
+    );
     w.line("a\n");
     backlog = 99;
     w.line("b\n");
@@ -105,8 +110,28 @@ describe("imp server: bound options", () => {
     sock.close();
     stop("SIGTERM");
     await done;
-    const events = io.stdout().trim().split("\n").map((l) => JSON.parse(l) as { event: string; counts?: Record<string, number>; lines?: number; counters?: { dropped: { reservedType: number }; logSuppressed: number } });
-    expect(events.map((e) => e.event)).toEqual(["listening", "dropped", "dropped", "dropped", "log-lines-dropped", "suppressed", "stopped"]);
+    const events = io
+      .stdout()
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            event: string;
+            counts?: Record<string, number>;
+            lines?: number;
+            counters?: { dropped: { reservedType: number }; logSuppressed: number };
+          },
+      );
+    expect(events.map((e) => e.event)).toEqual([
+      "listening",
+      "dropped",
+      "dropped",
+      "dropped",
+      "log-lines-dropped",
+      "suppressed",
+      "stopped",
+    ]);
     const stopped = events.at(-1)!;
     expect(stopped.counters!.dropped.reservedType).toBe(50);
     expect(stopped.counters!.logSuppressed).toBe(47);

@@ -17,7 +17,10 @@ class ArqPeer {
   gone = false;
   readonly link: ArqLink;
 
-  private constructor(private readonly socket: dgram.Socket, server: Address) {
+  private constructor(
+    private readonly socket: dgram.Socket,
+    server: Address,
+  ) {
     this.link = new ArqLink(
       { rto: RTO, retries: RETRIES, clock: systemClock },
       { transmit: (b) => socket.send(b, server.port, server.ip), onGone: () => void (this.gone = true) },

@@ -130,7 +130,9 @@ describe("server: disconnection", () => {
     expect(counters.retransmissions).toBe(5);
     await net.server.close();
     expect(net.server.counters.retransmissions).toBe(5);
-    expect(net.events.filter((e) => e.event === "disconnected")).toEqual([{ event: "disconnected", id: 2, name: "u2", forced: true, unacked: 5 }]);
+    expect(net.events.filter((e) => e.event === "disconnected")).toEqual([
+      { event: "disconnected", id: 2, name: "u2", forced: true, unacked: 5 },
+    ]);
   });
 
   it("forgets a client that never acknowledges its Accept, without telling anyone", async () => {

@@ -7,7 +7,21 @@ import { testNet } from "./helpers.js";
 const clock = new ManualClock();
 function user(id: number, name = `u${id}`, port = 1000 + id): User {
   const link = new ArqLink({ rto: 500, retries: 5, clock }, { transmit: () => {} });
-  return { id, name, ip: "127.0.0.1", port, group: 1, link, established: true, hasList: true, accept: { type: 1 }, acceptBytes: null, validated: true, bytesIn: 0, bytesOut: 0 };
+  return {
+    id,
+    name,
+    ip: "127.0.0.1",
+    port,
+    group: 1,
+    link,
+    established: true,
+    hasList: true,
+    accept: { type: 1 },
+    acceptBytes: null,
+    validated: true,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
 }
 
 describe("ServerState invariants", () => {
@@ -76,7 +90,9 @@ describe("server lifecycle and log lines", () => {
     const e = { event: "connected", id: 3, name: "bob", ip: "127.0.0.1", port: 4000 } as const;
     expect(formatText(e, at)).toBe("2026-01-02T03:04:05.006Z connected id=3 name=bob ip=127.0.0.1 port=4000");
     expect(JSON.parse(formatJson(e, at))).toEqual({ ts: "2026-01-02T03:04:05.006Z", ...e });
-    expect(formatText({ event: "dropped", reason: "malformed", ip: "1.2.3.4", port: 5, bytes: 3, detail: "too short" }, at)).toContain('detail="too short"');
+    expect(formatText({ event: "dropped", reason: "malformed", ip: "1.2.3.4", port: 5, bytes: 3, detail: "too short" }, at)).toContain(
+      'detail="too short"',
+    );
   });
 
   it("validates its options", async () => {

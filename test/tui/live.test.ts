@@ -90,7 +90,10 @@ describe.skipIf(noTmux !== null)(suiteName("imp tui, live from a pipe", noTmux),
     await ctx.settle();
     await tap.pump();
     // The list follows the tail: the newest packet is selected and shown.
-    s = await t.waitFor((x) => x.includes('"hello from the live test"') && x.includes(`Total: ${tap.written}`), "alice's message and every packet");
+    s = await t.waitFor(
+      (x) => x.includes('"hello from the live test"') && x.includes(`Total: ${tap.written}`),
+      "alice's message and every packet",
+    );
     expect(s).toContain(`Displayed: ${tap.written} / Total: ${tap.written}`);
     const last = tap.written;
     await t.waitText(`Frame ${last}: `);
@@ -105,7 +108,10 @@ describe.skipIf(noTmux !== null)(suiteName("imp tui, live from a pipe", noTmux),
     expect(s).toContain(`Displayed: ${last} / Total: ${tap.written}`);
     expect(s).not.toContain("said while paused");
     t.keys("p");
-    s = await t.waitFor((x) => x.includes("said while paused") && x.includes(`Displayed: ${tap.written} / Total: ${tap.written}`), "the packets captured while paused");
+    s = await t.waitFor(
+      (x) => x.includes("said while paused") && x.includes(`Displayed: ${tap.written} / Total: ${tap.written}`),
+      "the packets captured while paused",
+    );
 
     // w saves what was captured so far as pcapng.
     const saved = join(dir, "saved.pcapng");

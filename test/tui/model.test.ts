@@ -35,7 +35,9 @@ describe("TUI model", () => {
   it("indexes every IMP datagram and reads each payload back from the file, byte for byte", async () => {
     const s = await indexed(DEMO);
     const expected: { frame: number; payload: Uint8Array; src: string; dst: string }[] = [];
-    await readImpDatagrams(DEMO, (d) => expected.push({ frame: d.frame, payload: d.payload.slice(), src: d.src.toString(), dst: d.dst.toString() }));
+    await readImpDatagrams(DEMO, (d) =>
+      expected.push({ frame: d.frame, payload: d.payload.slice(), src: d.src.toString(), dst: d.dst.toString() }),
+    );
     expect(s.index.count).toBe(expected.length);
     expect(s.store.fileBacked).toBe(true);
     for (let r = 0; r < expected.length; r++) {
@@ -131,7 +133,14 @@ describe("TUI model", () => {
   it("pausing freezes the displayed rows while the index grows", async () => {
     const path = join(dir, "two.pcapng");
     const w = createCaptureWriter({ format: "pcapng", path });
-    for (let i = 0; i < 3; i++) w.writeDatagram({ tsSec: 1, tsNsec: i, src: { ip: "10.0.0.1", port: 5000 }, dst: { ip: "10.0.0.2", port: 1313 }, payload: Uint8Array.of(0x28, 0, 1, 0, 7, 0, 0) });
+    for (let i = 0; i < 3; i++)
+      w.writeDatagram({
+        tsSec: 1,
+        tsNsec: i,
+        src: { ip: "10.0.0.1", port: 5000 },
+        dst: { ip: "10.0.0.2", port: 1313 },
+        payload: Uint8Array.of(0x28, 0, 1, 0, 7, 0, 0),
+      });
     await w.close();
     const s = await indexed(path);
     s.pausedAt = 1;

@@ -33,7 +33,11 @@ async function open(args = DEMO, width = 160, height = 48): Promise<TmuxTui> {
 async function readFrames(filter: string): Promise<number[]> {
   const io = bufferIo();
   expect(await runCli(["read", DEMO, "-Y", filter], io)).toBe(0);
-  return io.stdout().split("\n").filter((l) => l.trim()).map((l) => Number(l.trim().split(/\s+/)[0]));
+  return io
+    .stdout()
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
 /** The line of the list that shows a frame number, as text. */
@@ -132,7 +136,11 @@ describe.skipIf(noTmux !== null)(suiteName("imp tui under tmux", noTmux), () => 
     expect(frames(m)).toEqual(membership);
     // History: Up brings back the previous filter.
     t.keys("/", "Up", "Up");
-    await t.waitFor((x) => x.split("\n")[0]!.includes('imp.type == "Data Message" && imp.ack == 0'), "the older filter from the history", 5000);
+    await t.waitFor(
+      (x) => x.split("\n")[0]!.includes('imp.type == "Data Message" && imp.ack == 0'),
+      "the older filter from the history",
+      5000,
+    );
     t.keys("Enter");
     await t.waitText("Displayed: 14 / Total: 136");
     // An empty filter shows everything again.
@@ -255,7 +263,11 @@ describe.skipIf(noTmux !== null)(suiteName("imp tui under tmux", noTmux), () => 
   it("re-renders on terminal resize", async () => {
     const t = await open();
     t.resize(100, 30);
-    const s = await t.waitFor((x) => x.split("\n").length >= 30 && x.split("\n")[29]!.includes("Displayed: 136"), "the status line on row 30", 5000);
+    const s = await t.waitFor(
+      (x) => x.split("\n").length >= 30 && x.split("\n")[29]!.includes("Displayed: 136"),
+      "the status line on row 30",
+      5000,
+    );
     expect(s.split("\n")[1]!.trimEnd().length).toBeLessThanOrEqual(100);
     expect(row(s, 1)).toBeDefined();
     t.resize(160, 48);
@@ -271,7 +283,9 @@ describe.skipIf(noTmux !== null)(suiteName("imp tui under tmux", noTmux), () => 
   });
 
   it("a missing file, a file that is no capture and an unknown interface: one line, exit 2, no screen", async () => {
-    const t = new TmuxTui(`${TmuxTui.imp("/nonexistent.pcap")}; echo EXITED $?; ${TmuxTui.imp("package.json")}; echo EXITED $?; ${TmuxTui.imp("-i nosuch0")}`);
+    const t = new TmuxTui(
+      `${TmuxTui.imp("/nonexistent.pcap")}; echo EXITED $?; ${TmuxTui.imp("package.json")}; echo EXITED $?; ${TmuxTui.imp("-i nosuch0")}`,
+    );
     tui = t;
     const s = await t.waitFor((x) => (x.match(/EXITED 2/g) ?? []).length === 3, "three exits");
     expect(s).toContain("imp: /nonexistent.pcap: no such file");
@@ -309,7 +323,10 @@ describe.skipIf(noTmux !== null)(suiteName("imp tui under tmux", noTmux), () => 
     const count = io.stdout().trim().split("\n").length;
     const t = new TmuxTui(`${TmuxTui.imp("")} ; ${TmuxTui.imp("-Y 'imp.type =='")}`);
     tui = t;
-    await t.waitFor((x) => x.includes(`Displayed: ${count} / Total: ${count}`) && x.includes("captures/demo.pcapng"), "the bundled demo capture");
+    await t.waitFor(
+      (x) => x.includes(`Displayed: ${count} / Total: ${count}`) && x.includes("captures/demo.pcapng"),
+      "the bundled demo capture",
+    );
     t.keys("q");
     const s = await t.waitText("EXITED 2");
     expect(s).toContain("invalid display filter");

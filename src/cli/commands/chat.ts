@@ -22,9 +22,15 @@ export function chatCommand(io: CliIo): Command {
   addCaptureOptions(cmd);
   return cmd.action(async (file: string | undefined, opts: ChatOptions) => {
     const chat = new ChatCollector();
-    await writeCaptureReport(file, io, opts, (f) => chat.add(f), (r) => {
-      const groups = chat.finish(r.analyzer!, opts.group !== undefined ? { group: opts.group } : {});
-      return opts.outputFormat === "json" ? `${JSON.stringify(groups, null, 2)}\n` : renderChatText(groups);
-    });
+    await writeCaptureReport(
+      file,
+      io,
+      opts,
+      (f) => chat.add(f),
+      (r) => {
+        const groups = chat.finish(r.analyzer!, opts.group !== undefined ? { group: opts.group } : {});
+        return opts.outputFormat === "json" ? `${JSON.stringify(groups, null, 2)}\n` : renderChatText(groups);
+      },
+    );
   });
 }

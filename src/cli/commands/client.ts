@@ -35,7 +35,12 @@ export function clientCommand(io: CliIo): Command {
     .addOption(retriesOption("retransmissions before the peer is considered gone"))
     .addOption(hostOption("--bind <host>", "local address to bind (default 127.0.0.1 for a loopback server, else 0.0.0.0)"))
     .addOption(durationOption(DURATIONS.waitTimeout, "longest a /wait waits", { default: 30_000 }))
-    .addOption(durationOption(DURATIONS.inviteTimeout, "how long an unanswered invitation stays pending (0: forever)", { default: DEFAULT_INVITE_TIMEOUT_MS, min: 0 }))
+    .addOption(
+      durationOption(DURATIONS.inviteTimeout, "how long an unanswered invitation stays pending (0: forever)", {
+        default: DEFAULT_INVITE_TIMEOUT_MS,
+        min: 0,
+      }),
+    )
     .hook("preAction", resolveHosts)
     .action(async (opts: ClientCommandOptions) => {
       if (!isValidUsername(opts.name)) throw new CliError(`invalid --name "${opts.name}": 1 to 8 printable ASCII characters, no spaces`);
@@ -53,7 +58,9 @@ export function clientCommand(io: CliIo): Command {
         if (e instanceof ConnectError) throw new CliError(e.message, 1);
         throw e;
       }
-      io.out(`* connected to ${opts.server.ip}:${opts.server.port} as ${client.name} (id ${client.id}); ${client.roster.size} user${client.roster.size === 1 ? "" : "s"} online; /help for commands\n`);
+      io.out(
+        `* connected to ${opts.server.ip}:${opts.server.port} as ${client.name} (id ${client.id}); ${client.roster.size} user${client.roster.size === 1 ? "" : "s"} online; /help for commands\n`,
+      );
       const input = io.stdin ?? process.stdin;
       // Ctrl-C at a terminal: disconnect cleanly, as /quit does.
       const abort = new AbortController();

@@ -27,7 +27,9 @@ interface DemoCommandOptions extends Omit<ProxyCommandOptions, "listen" | "upstr
 
 export function demoCommand(io: CliIo): Command {
   const cmd = new Command("demo")
-    .description("reference server, proxy and three scripted clients in a rich session, shown live (the TUI on a terminal, else imp read's output)")
+    .description(
+      "reference server, proxy and three scripted clients in a rich session, shown live (the TUI on a terminal, else imp read's output)",
+    )
     .option("--no-tui", "print the packets as imp read does, even on a terminal")
     .addOption(durationOption(DURATIONS.pace, "pause between steps of the printed session (the TUI paces at 600ms)", { default: 0 }))
     .addOption(seedOption("seed of the injected loss", 1))
@@ -54,7 +56,12 @@ Examples:
       await tuiCommand(io).parseAsync(["--demo"], { from: "user" });
       return;
     }
-    const read = readOptionsOf({ ...opts, listen: { ip: "127.0.0.1", port: 0 }, upstream: { ip: "127.0.0.1", port: 1313 }, blackhole: [] } as ProxyCommandOptions);
+    const read = readOptionsOf({
+      ...opts,
+      listen: { ip: "127.0.0.1", port: 0 },
+      upstream: { ip: "127.0.0.1", port: 1313 },
+      blackhole: [],
+    } as ProxyCommandOptions);
     // The demo's server listens on a free port: recognise IMP by its header.
     read.recognition = { ports: [1313], heuristic: true };
     const source = demoSource({

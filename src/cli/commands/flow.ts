@@ -8,7 +8,16 @@ import { FlowLayout, type FlowEndpoint } from "../../../dissector/read/flow.js";
 import type { Endpoint } from "../../../dissector/analysis/index.js";
 import type { CliIo } from "../io.js";
 import { parseIntInRange } from "../parse-options.js";
-import { addCaptureOptions, analyzerOptionsOf, captureCliError, displayFilterOf, openCapture, recognitionOf, sinkFor, type CaptureCommandOptions } from "./read.js";
+import {
+  addCaptureOptions,
+  analyzerOptionsOf,
+  captureCliError,
+  displayFilterOf,
+  openCapture,
+  recognitionOf,
+  sinkFor,
+  type CaptureCommandOptions,
+} from "./read.js";
 
 interface FlowCommandOptions extends CaptureCommandOptions {
   displayFilter?: string;

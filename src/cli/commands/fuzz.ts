@@ -49,7 +49,8 @@ interface FuzzOptions {
 }
 
 export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
-  if (o.exec !== undefined && !spec.startsWith("udp://")) throw new CliError(`--exec starts a udp:// target; it does not go with --target ${spec}`);
+  if (o.exec !== undefined && !spec.startsWith("udp://"))
+    throw new CliError(`--exec starts a udp:// target; it does not go with --target ${spec}`);
   if (spec === "bundled-server") return new BundledServerTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
   if (spec === "bundled-client") return new BundledClientTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
   if (spec.startsWith("udp://")) {
@@ -105,8 +106,17 @@ function onInterrupt(stop: (signal: NodeJS.Signals) => void, graceMs = 5000): ()
 
 export function fuzzCommand(io: CliIo): Command {
   return new Command("fuzz")
-    .description("fuzz an IMP implementation: seeded, stateful cases built from the spec table, with crash, hang, conformance, state and resource oracles")
-    .addOption(resolvedWith(new Option("-t, --target <target>", "bundled-server, bundled-client or udp://HOST:PORT (an IPv4 address or a host name)").default("bundled-server"), resolveTargetHost))
+    .description(
+      "fuzz an IMP implementation: seeded, stateful cases built from the spec table, with crash, hang, conformance, state and resource oracles",
+    )
+    .addOption(
+      resolvedWith(
+        new Option("-t, --target <target>", "bundled-server, bundled-client or udp://HOST:PORT (an IPv4 address or a host name)").default(
+          "bundled-server",
+        ),
+        resolveTargetHost,
+      ),
+    )
     .option("--exec <command>", "command that starts the udp:// target ({port} is replaced by its port); lets the fuzzer restart it")
     .addOption(seedOption("campaign seed (default: random, printed)"))
     .option("-n, --cases <n>", "number of cases", parseIntInRange("--cases", 1, 1e12))
@@ -117,8 +127,16 @@ export function fuzzCommand(io: CliIo): Command {
     .option("--coverage", "collect V8 coverage of a bundled target; keep cases that reach new code")
     .option("--no-minimise", "save findings as found")
     .addOption(durationOption(DURATIONS.hang, "a target that does not answer within this bound is hung", { default: 1000 }))
-    .option("--sequence-oracle", "also run the conversation analysis over each case: a Sequence the target did not flip is a finding (may report false ones, see fuzz/README.md)")
-    .option("--probe-every <n>", "full liveness probe (connect, list, disconnect) every N cases", parseIntInRange("--probe-every", 1, 1e9), 500)
+    .option(
+      "--sequence-oracle",
+      "also run the conversation analysis over each case: a Sequence the target did not flip is a finding (may report false ones, see fuzz/README.md)",
+    )
+    .option(
+      "--probe-every <n>",
+      "full liveness probe (connect, list, disconnect) every N cases",
+      parseIntInRange("--probe-every", 1, 1e9),
+      500,
+    )
     .option("-q, --quiet", "no progress line")
     .hook("preAction", resolveHosts)
     .action(async (opts: FuzzOptions) => {
@@ -179,7 +197,9 @@ export function fuzzCommand(io: CliIo): Command {
             signal: interrupted.signal,
           });
           const files = { md: `${opts.out}/report.md` };
-          io.out(`${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`);
+          io.out(
+            `${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`,
+          );
           for (const f of r.findings) io.out(`  ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
           if (r.stopped) io.out(`stopped: ${r.stopped}\n`);
           if (r.coverage) io.out(`coverage: ${r.coverage.covered} of ${r.coverage.total} blocks, corpus ${r.corpus}\n`);

@@ -38,7 +38,20 @@ import { checkWritableFile } from "../output-file.js";
 import { readCommand, readOptionsFrom, sinkFor, type CaptureCommandOptions } from "./read.js";
 
 /** imp read's options that imp proxy takes as they are. */
-const SHARED_READ_OPTIONS = ["displayFilter", "outputFormat", "verbose", "hex", "field", "fieldsOption", "names", "analysis", "rto", "retries", "inviteTimeout", "invitationTimeout"] as const;
+const SHARED_READ_OPTIONS = [
+  "displayFilter",
+  "outputFormat",
+  "verbose",
+  "hex",
+  "field",
+  "fieldsOption",
+  "names",
+  "analysis",
+  "rto",
+  "retries",
+  "inviteTimeout",
+  "invitationTimeout",
+] as const;
 
 export interface ProxyCommandOptions extends CaptureCommandOptions {
   listen: Address;
@@ -68,7 +81,9 @@ export interface ProxyCommandOptions extends CaptureCommandOptions {
 }
 
 /** The fault options of a command into a FaultSpec (CliError on bad syntax). */
-export function faultSpecOf(opts: Pick<ProxyCommandOptions, "loss" | "dup" | "delay" | "reorder" | "corrupt" | "blackhole" | "script" | "seed">): FaultSpec {
+export function faultSpecOf(
+  opts: Pick<ProxyCommandOptions, "loss" | "dup" | "delay" | "reorder" | "corrupt" | "blackhole" | "script" | "seed">,
+): FaultSpec {
   const spec = emptyFaults(opts.seed);
   try {
     if (opts.loss !== undefined) parseProbabilityOption(spec, "loss", opts.loss);
@@ -104,17 +119,25 @@ export function addFaultOptions(cmd: Command): Command {
     .option("--reorder <p>", "hold a datagram until the next one of its direction has gone, with probability P")
     .option("--corrupt <p>", "flip one random bit (header or payload) with probability P")
     .addOption(
-      new Option("--blackhole <client@t>", "cut a client (username or client ID) off from T seconds on (CLIENT@T or CLIENT@T1-T2; repeatable)")
+      new Option(
+        "--blackhole <client@t>",
+        "cut a client (username or client ID) off from T seconds on (CLIENT@T or CLIENT@T1-T2; repeatable)",
+      )
         .argParser((v: string, prev: string[]) => [...prev, v])
         .default([] as string[], "none"),
     )
-    .option("--script <file>", 'scripted faults: JSON { "rules": [{ "type": "Data Message", "direction": "s2c", "action": "drop", "nth": 3 }] }')
+    .option(
+      "--script <file>",
+      'scripted faults: JSON { "rules": [{ "type": "Data Message", "direction": "s2c", "action": "drop", "nth": 3 }] }',
+    )
     .addOption(seedOption("seed of the fault decisions", 1));
 }
 
 export function proxyCommand(io: CliIo): Command {
   const cmd = new Command("proxy")
-    .description("relay IMP between clients and a server, show the traffic live (as imp read), write it (-w), inject faults; no root needed")
+    .description(
+      "relay IMP between clients and a server, show the traffic live (as imp read), write it (-w), inject faults; no root needed",
+    )
     .addOption(addressOption("-l, --listen <host:port>", "address the clients send to", { host: "127.0.0.1", port: 1414, anyPort: true }))
     .addOption(addressOption("-u, --upstream <host:port>", "the IMP server", { host: "127.0.0.1", port: DEFAULT_PORT }))
     .option("-w, --write <file>", "also write the relayed traffic to a pcapng file (real client and server addresses)")
@@ -154,7 +177,10 @@ async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
   const faults = faultSpecOf(opts);
   const read = readOptionsOf(opts);
   if (opts.write) checkWritableFile(opts.write);
-  const feed = proxyFeed({ description: `imp proxy ${opts.listen.ip}:${opts.listen.port} -> ${opts.upstream.ip}:${opts.upstream.port}`, ...(opts.write ? { write: opts.write } : {}) });
+  const feed = proxyFeed({
+    description: `imp proxy ${opts.listen.ip}:${opts.listen.port} -> ${opts.upstream.ip}:${opts.upstream.port}`,
+    ...(opts.write ? { write: opts.write } : {}),
+  });
   let proxy;
   try {
     proxy = await startProxy({
@@ -190,8 +216,8 @@ async function runProxy(opts: ProxyCommandOptions, io: CliIo): Promise<void> {
 
 export function formatStats(s: ProxyStats): string {
   const dir = (name: string, d: ProxyStats["c2s"]) => `${name} ${d.received} in, ${d.forwarded} out, ${d.dropped} dropped`;
-  const faults = Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(", ");
+  const faults = Object.entries(s.faults)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   return `proxy: ${s.clientsSeen} client${s.clientsSeen === 1 ? "" : "s"}; ${dir("c2s", s.c2s)}; ${dir("s2c", s.s2c)}; lists rewritten ${s.rewritten}${faults ? `; faults: ${faults}` : ""}`;
 }
-
-

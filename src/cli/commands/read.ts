@@ -45,9 +45,7 @@ export interface CaptureCommandOptions {
 
 /** Adds --port, --no-heuristic and the timers the analysis assumes (as the server's, in the same units). */
 export function addCaptureOptions(cmd: Command): Command {
-  cmd
-    .addOption(impPortsOption())
-    .option("--no-heuristic", "only the IMP ports: do not recognise IMP on other ports by its header");
+  cmd.addOption(impPortsOption()).option("--no-heuristic", "only the IMP ports: do not recognise IMP on other ports by its header");
   for (const option of analysisTimerOptions()) cmd.addOption(option);
   return cmd;
 }
@@ -160,7 +158,10 @@ function fieldsFormatOf(list: readonly string[]): { format: Partial<FieldsFormat
     else if (key === "aggregator" && value.length > 0) format.aggregator = sep(value);
     else if (key === "occurrence" && /^[afl]$/.test(value)) format.occurrence = value as FieldsFormat["occurrence"];
     else if (key === "quote" && /^[dn]$/.test(value)) format.quote = value === "d";
-    else throw new CliError(`-E ${item}: unknown option or value (header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n)`);
+    else
+      throw new CliError(
+        `-E ${item}: unknown option or value (header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n)`,
+      );
   }
   return { format, header };
 }
@@ -182,7 +183,11 @@ export function readCommand(io: CliIo): Command {
     .option("-V, --verbose", "the full protocol tree of each packet (frame, IP, UDP, IMP, [IMP analysis])")
     .option("-x, --hex", "a hex and ASCII dump of each packet")
     .option("-e, --field <field>", "a field to print with -T fields (repeatable), e.g. -e imp.src -e imp.data", collect)
-    .option("-E, --fields-option <name=value>", "-T fields layout: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l, quote=d", collect)
+    .option(
+      "-E, --fields-option <name=value>",
+      "-T fields layout: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l, quote=d",
+      collect,
+    )
     .option("-N, --names", "endpoint names (alice, server) in Source and Destination instead of addresses")
     .option("-2, --two-pass", "read twice: show the final view of the analysis (acked_in, unacked, forced disconnections, response_in...)")
     .option("--no-analysis", "no conversation analysis (no names, no marks, no imp.analysis fields)");
@@ -207,7 +212,8 @@ Examples:
     const sink = sinkFor(io);
     try {
       // Summary lines of a capture file: dissected on a worker thread, formatted on this one.
-      if (process.env.IMP_READ_THREADS !== "1" && canReadInParallel(capture.path, options)) await readSummaryInParallel(capture.path, options, sink);
+      if (process.env.IMP_READ_THREADS !== "1" && canReadInParallel(capture.path, options))
+        await readSummaryInParallel(capture.path, options, sink);
       else await runRead(capture.source, options, sink, capture.reopen);
     } catch (e) {
       throw captureCliError(capture.path, e) ?? e;
@@ -226,7 +232,8 @@ export function readOptionsFrom(given: ReadOutputFlags, twoPass: ReadOptions["tw
   const format: ReadFormat = given.outputFormat === "text" ? "summary" : given.outputFormat;
   const filter = displayFilterOf(given.displayFilter);
   for (const name of fields) {
-    if (!isKnownField(name)) throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
+    if (!isKnownField(name))
+      throw new CliError(`-e ${name}: no such field (field names as in display filters: imp.src, imp.data, frame.number...)`);
   }
   if (format === "fields" && fields.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
   if (format !== "fields" && fields.length > 0) throw new CliError("-e only applies with -T fields");
@@ -269,7 +276,11 @@ export async function writeCaptureReport(
 ): Promise<void> {
   const capture = await openCaptureOrFail(file, io, false);
   try {
-    const r = await dissect(capture.source, { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" }, add);
+    const r = await dissect(
+      capture.source,
+      { recognition: recognitionOf(opts), analysis: analyzerOptionsOf(opts), onDamage: "report" },
+      add,
+    );
     if (r.damage && r.shown === 0) throw r.damage;
     const sink = sinkFor(io);
     sink.write(report(r, capture.path));

@@ -63,7 +63,9 @@ export function scenarioCommand(io: CliIo): Command {
         await writeScenarioCapture(file, result.datagrams).catch((e: unknown) => {
           throw writeFileError(file, e) ?? e;
         });
-        io.out(`${s.name}: ${result.datagrams.length} datagrams${result.dropped ? ` (${result.dropped} dropped by injected loss)` : ""} -> ${file}\n`);
+        io.out(
+          `${s.name}: ${result.datagrams.length} datagrams${result.dropped ? ` (${result.dropped} dropped by injected loss)` : ""} -> ${file}\n`,
+        );
       }
     });
 }

@@ -4,7 +4,15 @@
  * prints its counters as a last "stopped" event, and the command exits 0.
  */
 import { Command, Option } from "commander";
-import { BoundedLineWriter, formatJson, formatText, SERVER_DEFAULTS, startServer, type ImpServer, type ServerEvent } from "../../server/index.js";
+import {
+  BoundedLineWriter,
+  formatJson,
+  formatText,
+  SERVER_DEFAULTS,
+  startServer,
+  type ImpServer,
+  type ServerEvent,
+} from "../../server/index.js";
 import { DEFAULT_PORT } from "../../protocol/fields.js";
 import type { CliIo } from "../io.js";
 import { hostOption, resolveHosts } from "../parse-address.js";
@@ -42,29 +50,64 @@ export interface ServerCommandHooks {
 }
 
 export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Command {
-  return new Command("server")
-    .description("run the reference IMP server (one log line per event; counters on SIGINT/SIGTERM)")
-    .addOption(hostOption("--host <host>", "IPv4 address or host name to listen on (a name is resolved to IPv4)", "127.0.0.1"))
-    .option("--port <port>", "UDP port (0 picks a free one)", parseIntInRange("--port", 0, 65535), DEFAULT_PORT)
-    .option("--max-users <n>", "maximum connected clients (1-255)", parseIntInRange("--max-users", 1, 255), 255)
-    .option("--max-per-address <n>", "maximum connected clients per IP address (1-255; default unlimited)", parseIntInRange("--max-per-address", 1, 255))
-    .addOption(durationOption(DURATIONS.rto, "retransmission timeout"))
-    .addOption(retriesOption("retransmissions before a client is declared gone"))
-    .addOption(durationOption(DURATIONS.inviteTimeout, "time an invitee has to answer, from its ACK of the invitation"))
-    .addOption(new Option("--log <format>", "log line format").choices(["text", "json"]).default("text"))
-    .addOption(new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)").choices(["lowest", "random"]).default("random"))
-    .addOption(seedOption("seed of the random client ID allocation (default: random)"))
-    // Bounds (docs/PROTOCOL.md 5.1).
-    .option("--max-queue <n>", `most messages waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedMessages})`, parseIntInRange("--max-queue", 1, 1_000_000))
-    .option("--max-queue-bytes <n>", `most bytes waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedBytes})`, parseIntInRange("--max-queue-bytes", 65_507, 2 ** 40))
-    .option("--queue-budget <n>", `most bytes waiting for all clients together (default ${SERVER_DEFAULTS.queueBudgetBytes})`, parseIntInRange("--queue-budget", 65_507, 2 ** 40))
-    .option("--half-open-share <f>", `share of --max-users that unacknowledged connections may hold, above 0 and at most 1 (default ${SERVER_DEFAULTS.halfOpenShare})`, parseFraction("--half-open-share"))
-    .option("--log-rate <n>", "most log lines of one kind of event in each 1 s window, 0 for no limit", parseIntInRange("--log-rate", 0, 1_000_000), 20)
-    .option("--max-queued-invitations <n>", `invitations that may queue behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`, parseIntInRange("--max-queued-invitations", 0, 254))
-    .hook("preAction", resolveHosts)
-    .action(async (opts: ServerCommandOptions) => {
-      await runServer(opts, io, hooks);
-    });
+  return (
+    new Command("server")
+      .description("run the reference IMP server (one log line per event; counters on SIGINT/SIGTERM)")
+      .addOption(hostOption("--host <host>", "IPv4 address or host name to listen on (a name is resolved to IPv4)", "127.0.0.1"))
+      .option("--port <port>", "UDP port (0 picks a free one)", parseIntInRange("--port", 0, 65535), DEFAULT_PORT)
+      .option("--max-users <n>", "maximum connected clients (1-255)", parseIntInRange("--max-users", 1, 255), 255)
+      .option(
+        "--max-per-address <n>",
+        "maximum connected clients per IP address (1-255; default unlimited)",
+        parseIntInRange("--max-per-address", 1, 255),
+      )
+      .addOption(durationOption(DURATIONS.rto, "retransmission timeout"))
+      .addOption(retriesOption("retransmissions before a client is declared gone"))
+      .addOption(durationOption(DURATIONS.inviteTimeout, "time an invitee has to answer, from its ACK of the invitation"))
+      .addOption(new Option("--log <format>", "log line format").choices(["text", "json"]).default("text"))
+      .addOption(
+        new Option("--ids <allocation>", "client ID allocation (random imitates the 2017 server)")
+          .choices(["lowest", "random"])
+          .default("random"),
+      )
+      .addOption(seedOption("seed of the random client ID allocation (default: random)"))
+      // Bounds (docs/PROTOCOL.md 5.1).
+      .option(
+        "--max-queue <n>",
+        `most messages waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedMessages})`,
+        parseIntInRange("--max-queue", 1, 1_000_000),
+      )
+      .option(
+        "--max-queue-bytes <n>",
+        `most bytes waiting for one client before it is disconnected (default ${SERVER_DEFAULTS.maxQueuedBytes})`,
+        parseIntInRange("--max-queue-bytes", 65_507, 2 ** 40),
+      )
+      .option(
+        "--queue-budget <n>",
+        `most bytes waiting for all clients together (default ${SERVER_DEFAULTS.queueBudgetBytes})`,
+        parseIntInRange("--queue-budget", 65_507, 2 ** 40),
+      )
+      .option(
+        "--half-open-share <f>",
+        `share of --max-users that unacknowledged connections may hold, above 0 and at most 1 (default ${SERVER_DEFAULTS.halfOpenShare})`,
+        parseFraction("--half-open-share"),
+      )
+      .option(
+        "--log-rate <n>",
+        "most log lines of one kind of event in each 1 s window, 0 for no limit",
+        parseIntInRange("--log-rate", 0, 1_000_000),
+        20,
+      )
+      .option(
+        "--max-queued-invitations <n>",
+        `invitations that may queue behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`,
+        parseIntInRange("--max-queued-invitations", 0, 254),
+      )
+      .hook("preAction", resolveHosts)
+      .action(async (opts: ServerCommandOptions) => {
+        await runServer(opts, io, hooks);
+      })
+  );
 }
 
 function waitForSignal(): Promise<string> {
@@ -85,7 +128,11 @@ export async function runServer(opts: ServerCommandOptions, io: CliIo, hooks: Se
   const bounds = boundOptions(opts);
   const format = opts.log === "json" ? formatJson : formatText;
   // Never blocks, never holds more than 1 MiB the output has not taken (a pipe nobody reads).
-  const writer = new BoundedLineWriter(io.out, hooks.backlog ?? (() => process.stdout.writableLength), (lines) => format({ event: "log-lines-dropped", lines }) + "\n");
+  const writer = new BoundedLineWriter(
+    io.out,
+    hooks.backlog ?? (() => process.stdout.writableLength),
+    (lines) => format({ event: "log-lines-dropped", lines }) + "\n",
+  );
   const log = (e: ServerEvent) => writer.line(format(e) + "\n", e.event === "stopped");
   // Listen for the signal before binding, so a signal right after start-up is not missed.
   const stop = (hooks.stop ?? waitForSignal)();

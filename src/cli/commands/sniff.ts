@@ -70,15 +70,24 @@ interface SniffOptions extends ReadOutputFlags {
 export function sniffCommand(io: CliIo, deps: SniffDeps = {}): Command {
   const loader = deps.loader ?? loadCap;
   const cmd = new Command("sniff")
-    .description("capture IMP live on an interface through libpcap (root or CAP_NET_RAW) and show it as imp read does; -w saves it as pcapng")
+    .description(
+      "capture IMP live on an interface through libpcap (root or CAP_NET_RAW) and show it as imp read does; -w saves it as pcapng",
+    )
     .option("-D, --list-interfaces", "list the interfaces libpcap can capture on, and exit")
     .option("-i, --interface <name>", "interface to capture on (see -D)", DEFAULT_LIVE_INTERFACE)
     .option("-f, --capture-filter <filter>", "libpcap capture filter (BPF syntax), e.g. 'udp port 1313'", DEFAULT_LIVE_FILTER)
     .option("-w, --write <file>", "also write every captured packet (all that pass -f, whatever -Y says) to FILE; prints nothing unless -P")
-    .addOption(new Option("-F, --file-format <format>", "format of the -w file: pcapng or pcap").argParser(parseChoice("-F", ["pcapng", "pcap"] as const)).default("pcapng"))
+    .addOption(
+      new Option("-F, --file-format <format>", "format of the -w file: pcapng or pcap")
+        .argParser(parseChoice("-F", ["pcapng", "pcap"] as const))
+        .default("pcapng"),
+    )
     .option("-P, --print", "print the packets even when writing a file with -w")
     .addOption(
-      new Option("-a, --autostop <condition>", "stop after packets:N captured packets or duration:SECONDS (a bare number is seconds; or 500ms, 2m) (repeatable)")
+      new Option(
+        "-a, --autostop <condition>",
+        "stop after packets:N captured packets or duration:SECONDS (a bare number is seconds; or 500ms, 2m) (repeatable)",
+      )
         .argParser((v: string, prev: string[]) => [...prev, v])
         .default([] as string[], "none"),
     )
@@ -150,8 +159,6 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   const captured = live.stats().delivered;
   io.err(`${captured} packet${captured === 1 ? "" : "s"} captured\n`);
 }
-
-
 
 /** -a packets:N and -a duration:D (D as every --duration: seconds, or with a unit). */
 function autostopOf(list: readonly string[]): { packets?: number; ms?: number } {

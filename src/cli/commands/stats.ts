@@ -21,9 +21,15 @@ export function statsCommand(io: CliIo): Command {
   addCaptureOptions(cmd);
   return cmd.action(async (file: string | undefined, opts: StatsOptions) => {
     const collector = new StatsCollector();
-    await writeCaptureReport(file, io, opts, (f) => collector.add(f), (r, path) => {
-      const stats = collector.finish(r.analyzer!, path, r.counters);
-      return opts.outputFormat === "json" ? `${JSON.stringify(stats, null, 2)}\n` : renderStatsText(stats);
-    });
+    await writeCaptureReport(
+      file,
+      io,
+      opts,
+      (f) => collector.add(f),
+      (r, path) => {
+        const stats = collector.finish(r.analyzer!, path, r.counters);
+        return opts.outputFormat === "json" ? `${JSON.stringify(stats, null, 2)}\n` : renderStatsText(stats);
+      },
+    );
   });
 }

@@ -43,10 +43,19 @@ interface TuiOptions {
 
 export function tuiCommand(io: CliIo): Command {
   return new Command("tui")
-    .description("terminal inspector: packet list, tree and hex, display filters, expert info, flow, chat, statistics; files, stdin or a live interface")
+    .description(
+      "terminal inspector: packet list, tree and hex, display filters, expert info, flow, chat, statistics; files, stdin or a live interface",
+    )
     .argument("[file]", "capture file (pcap or pcapng), or - for standard input; defaults to the bundled demo capture")
     .option("--demo", "run the reference server, the proxy and three scripted clients (imp demo) and show their traffic live")
-    .addOption(addressOption("--proxy <host:port>", "run an IMP proxy listening on HOST:PORT in front of --upstream and show its traffic live (no root needed)", { host: "127.0.0.1", port: 1414, anyPort: true }, false))
+    .addOption(
+      addressOption(
+        "--proxy <host:port>",
+        "run an IMP proxy listening on HOST:PORT in front of --upstream and show its traffic live (no root needed)",
+        { host: "127.0.0.1", port: 1414, anyPort: true },
+        false,
+      ),
+    )
     .addOption(addressOption("--upstream <host:port>", "the server behind --proxy", { host: "127.0.0.1", port: DEFAULT_PORT }))
     .option("-i, --interface <name>", "capture live on this interface through libpcap (root or CAP_NET_RAW), as imp sniff")
     .option("-f, --capture-filter <filter>", "libpcap capture filter for -i (BPF syntax)", "udp")
@@ -55,10 +64,12 @@ export function tuiCommand(io: CliIo): Command {
     .option("--no-heuristic", "only decode the IMP ports, do not detect IMP on other ports")
     .hook("preAction", resolveHosts)
     .action(async (file: string | undefined, opts: TuiOptions) => {
-      if ([file !== undefined, opts.interface !== undefined, opts.demo === true, opts.proxy !== undefined].filter(Boolean).length > 1) throw new CliError("give one of a file, -i, --demo or --proxy");
+      if ([file !== undefined, opts.interface !== undefined, opts.demo === true, opts.proxy !== undefined].filter(Boolean).length > 1)
+        throw new CliError("give one of a file, -i, --demo or --proxy");
       if (opts.displayFilter !== undefined) {
         const c = compileFilter(opts.displayFilter);
-        if (!c.ok) throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
+        if (!c.ok)
+          throw new CliError(`invalid display filter (-Y), column ${c.error.column}:\n${formatFilterError(opts.displayFilter, c.error)}`);
       }
       // A file that is missing or a directory, a proxy address that cannot be bound: one line
       // before the screen opens, terminal or not.
@@ -66,7 +77,11 @@ export function tuiCommand(io: CliIo): Command {
       if (opts.proxy) await checkListen(opts.proxy);
       if (!process.stdout.isTTY) throw new CliError("imp tui needs a terminal (use imp read for a pipe)");
       const live = opts.interface !== undefined ? liveSourceFor(opts.interface, opts.captureFilter ?? "udp") : undefined;
-      const source: PacketSource | undefined = opts.demo ? demoSource({ pace: 600 }) : opts.proxy ? proxySource({ listen: opts.proxy, upstream: opts.upstream }) : live;
+      const source: PacketSource | undefined = opts.demo
+        ? demoSource({ pace: 600 })
+        : opts.proxy
+          ? proxySource({ listen: opts.proxy, upstream: opts.upstream })
+          : live;
       const path = source ? undefined : (file ?? bundledCapture());
       let session: TuiSession;
       try {

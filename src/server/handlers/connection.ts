@@ -51,9 +51,19 @@ export function onConnectionRequest(core: ServerCore, d: Decoded, m: ImpMessage,
   }
   const accept: MessageInput = { type: T.connAccept, src: 0, group: 0, client_id: id };
   const user: User = {
-    id, name, ip: from.ip, port: from.port, group: PUBLIC_GROUP, link,
-    established: false, hasList: false, accept, acceptBytes: null,
-    validated: false, bytesIn: d.length, bytesOut: 0,
+    id,
+    name,
+    ip: from.ip,
+    port: from.port,
+    group: PUBLIC_GROUP,
+    link,
+    established: false,
+    hasList: false,
+    accept,
+    acceptBytes: null,
+    validated: false,
+    bytesIn: d.length,
+    bytesOut: 0,
   };
   owner.user = user;
   state.addUser(user);
@@ -78,7 +88,14 @@ export function onConnectionRequestFromClient(core: ServerCore, user: User, m: I
   reject(core, link, m.username ?? "", from, 1, "address already connected");
 }
 
-function reject(core: ServerCore, link: ReturnType<ServerCore["newLink"]>, name: string, from: Address, error: 0 | 1, reason: string): void {
+function reject(
+  core: ServerCore,
+  link: ReturnType<ServerCore["newLink"]>,
+  name: string,
+  from: Address,
+  error: 0 | 1,
+  reason: string,
+): void {
   if (error === 0) core.counters.rejects.full++;
   else core.counters.rejects.username++;
   core.emit({ event: "rejected", name, ip: from.ip, port: from.port, error, reason });
@@ -143,7 +160,8 @@ export function onDepartedRetransmission(core: ServerCore, m: ImpMessage, from: 
 export function dropHalfOpen(core: ServerCore, user: User, reason: string, cancelled = false): void {
   if (cancelled) core.counters.halfOpenCancelled++;
   else core.counters.halfOpenEvicted++;
-  if (core.logs("half-open-dropped")) core.write({ event: "half-open-dropped", id: user.id, name: user.name, ip: user.ip, port: user.port, reason });
+  if (core.logs("half-open-dropped"))
+    core.write({ event: "half-open-dropped", id: user.id, name: user.name, ip: user.ip, port: user.port, reason });
   removeUser(core, user, "half-open");
 }
 
@@ -152,7 +170,13 @@ export function dropHalfOpen(core: ServerCore, user: User, reason: string, cance
  * passed a cap; `reason` says which), or a half-open connection dropped (not counted as a
  * disconnection). Update Disconnection follows when others knew of it; groups shrink or dissolve.
  */
-export function removeUser(core: ServerCore, user: User, how: "request" | "forced" | "evicted" | "half-open", unacked?: number, reason?: string): void {
+export function removeUser(
+  core: ServerCore,
+  user: User,
+  how: "request" | "forced" | "evicted" | "half-open",
+  unacked?: number,
+  reason?: string,
+): void {
   if (core.state.users.get(user.id) !== user) return;
   core.retransmissionsOfClosedLinks += user.link.retransmissions;
   user.link.close();
@@ -168,7 +192,14 @@ export function removeUser(core: ServerCore, user: User, how: "request" | "force
   if (forced) core.counters.forcedDisconnections++;
   else core.counters.disconnections++;
   if (core.logs("disconnected")) {
-    core.write({ event: "disconnected", id: user.id, name: user.name, forced, ...(unacked === undefined ? {} : { unacked }), ...(reason === undefined ? {} : { reason }) });
+    core.write({
+      event: "disconnected",
+      id: user.id,
+      name: user.name,
+      forced,
+      ...(unacked === undefined ? {} : { unacked }),
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
   if (user.established) core.updateDisconnection(user.id);
   core.updateList(shrink(core, group));

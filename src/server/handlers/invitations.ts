@@ -69,7 +69,8 @@ export function onCreate(core: ServerCore, creator: User, m: ImpMessage): void {
   };
   // As the 2017 client, which only asks from the Public Group: a member of a private group disjoins first.
   if (creator.group !== PUBLIC_GROUP) return reject("creator is in a private group");
-  for (const g of core.state.groups.values()) if (!g.created && g.creation?.creator === creator.id) return reject("a creation of this client is pending");
+  for (const g of core.state.groups.values())
+    if (!g.created && g.creation?.creator === creator.id) return reject("a creation of this client is pending");
   if (invitees.length === 0) return reject("no valid invitee");
   const group = core.state.reserveGroup(mode, creator.id);
   if (!group) return reject("no free group ID");
@@ -127,7 +128,12 @@ export function onAnswer(core: ServerCore, invitee: User, m: ImpMessage): void {
   const accepted = m.type === T.inviteAccept;
   if (accepted) core.counters.invitationsAccepted++;
   else core.counters.invitationsRejected++;
-  core.emit({ event: accepted ? "invitation-accepted" : "invitation-rejected", group: inv.group, inviter: inv.inviter, invitee: inv.invitee });
+  core.emit({
+    event: accepted ? "invitation-accepted" : "invitation-rejected",
+    group: inv.group,
+    inviter: inv.inviter,
+    invitee: inv.invitee,
+  });
   settle(core, inv, accepted);
 }
 

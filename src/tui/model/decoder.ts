@@ -85,7 +85,14 @@ export class RowDecoder {
 
 function packetOf(ix: PacketIndex, row: number, payload: Uint8Array): CapturePacket {
   return {
-    frame: ix.frame(row), tsSec: ix.sec(row), tsNsec: ix.nsec(row), interfaceId: 0, linkType: 0,
-    capturedLength: ix.frameLength(row), originalLength: ix.frameLength(row), data: payload, offset: ix.ref(row),
+    frame: ix.frame(row),
+    tsSec: ix.sec(row),
+    tsNsec: ix.nsec(row),
+    interfaceId: 0,
+    linkType: 0,
+    capturedLength: ix.frameLength(row),
+    originalLength: ix.frameLength(row),
+    data: payload,
+    offset: ix.ref(row),
   };
 }

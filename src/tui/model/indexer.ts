@@ -43,7 +43,10 @@ class TrackedFileSource implements PacketSource {
   chunk: Uint8Array | null = null;
   chunkBase = 0;
   private stopped = false;
-  constructor(readonly description: string, private readonly onChunk: (bytes: number) => void) {}
+  constructor(
+    readonly description: string,
+    private readonly onChunk: (bytes: number) => void,
+  ) {}
 
   async run(onPacket: (p: CapturePacket) => void): Promise<SourceEnd> {
     let packets = 0;
@@ -145,8 +148,16 @@ export class Indexer extends EventEmitter<IndexerEvents> {
         (d) => {
           const ref = refOf(d);
           this.index.append({
-            frame: d.frame, tsSec: d.tsSec, tsNsec: d.tsNsec, src: d.src, dst: d.dst, decoded: d.decoded,
-            ref, length: d.payload.length, frameLength: d.packet.originalLength, side: ref < 0 || !this.store.fileBacked,
+            frame: d.frame,
+            tsSec: d.tsSec,
+            tsNsec: d.tsNsec,
+            src: d.src,
+            dst: d.dst,
+            decoded: d.decoded,
+            ref,
+            length: d.payload.length,
+            frameLength: d.packet.originalLength,
+            side: ref < 0 || !this.store.fileBacked,
           });
           for (const p of d.decoded.problems) this.codecExperts.add(d.frame, p.id, p.severity, p.category, p.text);
           analyzer.add({ frame: d.frame, time: d.tsSec + d.tsNsec / 1e9, src: d.src, dst: d.dst, decoded: d.decoded, bytes: d.payload });

@@ -33,8 +33,15 @@ export function scenarioSource(name = "demo"): PacketSource {
           for (const data of buildUdpPackets(d.src, d.dst, d.payload)) {
             frame++;
             onPacket({
-              frame, tsSec: d.tsSec, tsNsec: d.tsNsec, interfaceId: 0, linkType: LinkType.IPV4,
-              capturedLength: data.length, originalLength: data.length, data, offset: 0,
+              frame,
+              tsSec: d.tsSec,
+              tsNsec: d.tsNsec,
+              interfaceId: 0,
+              linkType: LinkType.IPV4,
+              capturedLength: data.length,
+              originalLength: data.length,
+              data,
+              offset: 0,
             });
           }
         }

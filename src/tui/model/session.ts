@@ -245,7 +245,13 @@ export class TuiSession extends EventEmitter<SessionEvents> {
       const payload = this.store.read(ix.ref(r), ix.length(r));
       const s = ix.src(r);
       const d = ix.dst(r);
-      writer.writeDatagram({ tsSec: ix.sec(r), tsNsec: ix.nsec(r), src: { ip: s.ip, port: s.port }, dst: { ip: d.ip, port: d.port }, payload });
+      writer.writeDatagram({
+        tsSec: ix.sec(r),
+        tsNsec: ix.nsec(r),
+        src: { ip: s.ip, port: s.port },
+        dst: { ip: d.ip, port: d.port },
+        payload,
+      });
     }
     await writer.close();
     this.savedTo = path;

@@ -61,9 +61,14 @@ export function expertView(s: TuiSession): ViewSource {
     const total = gs.reduce((n, g) => n + g.count, 0);
     lines.push({ text: `${SEV_TITLE[sev]} (${total})`, style: "header", frame: gs[0]!.frames[0]?.frame });
     for (const g of gs) {
-      lines.push({ text: `  ${String(g.count).padStart(7)}  ${g.category.padEnd(10)} ${g.id.padEnd(36)} ${g.sample}`, style: sev, frame: g.frames[0]?.frame });
+      lines.push({
+        text: `  ${String(g.count).padStart(7)}  ${g.category.padEnd(10)} ${g.id.padEnd(36)} ${g.sample}`,
+        style: sev,
+        frame: g.frames[0]?.frame,
+      });
       for (const f of g.frames) lines.push({ text: `             frame ${String(f.frame).padStart(7)}: ${f.text}`, frame: f.frame });
-      if (g.count > g.frames.length) lines.push({ text: `             … ${g.count - g.frames.length} more (filter: ${g.id})`, style: "dim" });
+      if (g.count > g.frames.length)
+        lines.push({ text: `             … ${g.count - g.frames.length} more (filter: ${g.id})`, style: "dim" });
     }
   }
   if (lines.length === 0) lines.push({ text: "No expert info in this capture." });
@@ -74,7 +79,11 @@ export function expertView(s: TuiSession): ViewSource {
  * Runs every indexed row through `onFrame` (as the read pipeline would) in time slices, so
  * that a million rows do not freeze the screen; reports progress between slices.
  */
-export async function eachFrame(s: TuiSession, onFrame: (f: ReadFrame) => void, onProgress: (done: number, total: number) => void): Promise<void> {
+export async function eachFrame(
+  s: TuiSession,
+  onFrame: (f: ReadFrame) => void,
+  onProgress: (done: number, total: number) => void,
+): Promise<void> {
   const ix = s.index;
   let r = 0;
   while (r < ix.count) {
@@ -87,11 +96,14 @@ export async function eachFrame(s: TuiSession, onFrame: (f: ReadFrame) => void, 
 
 /** Text lines as view lines: a frame number at the start of a line makes Enter go there. */
 function textLines(text: string, styleOf: (line: string) => LineStyle | undefined = () => undefined): ViewLine[] {
-  return text.replace(/\n$/, "").split("\n").map((line) => {
-    const m = /^\s*(\d+)\s+\d/.exec(line);
-    const style = styleOf(line);
-    return { text: line, ...(style ? { style } : {}), ...(m ? { frame: Number(m[1]) } : {}) };
-  });
+  return text
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((line) => {
+      const m = /^\s*(\d+)\s+\d/.exec(line);
+      const style = styleOf(line);
+      return { text: line, ...(style ? { style } : {}), ...(m ? { frame: Number(m[1]) } : {}) };
+    });
 }
 
 /** Statistics, as `imp stats` computes and prints them (dissector/read StatsCollector). */
@@ -99,7 +111,10 @@ export async function statsView(s: TuiSession, onProgress: (done: number, total:
   const collector = new StatsCollector();
   await eachFrame(s, (f) => collector.add(f), onProgress);
   const stats = collector.finish(s.analyzer, s.description, { packets: s.progress().packets, imp: s.index.count });
-  return staticView("Statistics (as imp stats)", textLines(renderStatsText(stats), (l) => (/^\S/.test(l) ? "header" : undefined)));
+  return staticView(
+    "Statistics (as imp stats)",
+    textLines(renderStatsText(stats), (l) => (/^\S/.test(l) ? "header" : undefined)),
+  );
 }
 
 /** Group chat, as `imp chat` builds and prints it (dissector/read ChatCollector). */
@@ -107,7 +122,8 @@ export async function chatView(s: TuiSession, onProgress: (done: number, total: 
   const collector = new ChatCollector();
   await eachFrame(s, (f) => collector.add(f), onProgress);
   const groups = collector.finish(s.analyzer);
-  const styleOf = (l: string): LineStyle | undefined => (l.startsWith("==") ? "header" : l.includes("NOT delivered") ? "warning" : l.includes("* ") ? "dim" : "data");
+  const styleOf = (l: string): LineStyle | undefined =>
+    l.startsWith("==") ? "header" : l.includes("NOT delivered") ? "warning" : l.includes("* ") ? "dim" : "data";
   return staticView("Group chat (as imp chat; Enter: go to frame)", textLines(renderChatText(groups), styleOf));
 }
 
@@ -136,7 +152,11 @@ export function flowView(s: TuiSession): ViewSource {
       const row = s.rowAt(i - 2);
       const f = s.decoder.get(row).frame;
       const t = ix.type(row);
-      return { text: l.row(f).replace(/\n$/, ""), frame: f.number, ...(t & TYPE_ACK ? { style: "dim" as const } : (t & TYPE_MASK) === MSG.data ? { style: "data" as const } : {}) };
+      return {
+        text: l.row(f).replace(/\n$/, ""),
+        frame: f.number,
+        ...(t & TYPE_ACK ? { style: "dim" as const } : (t & TYPE_MASK) === MSG.data ? { style: "data" as const } : {}),
+      };
     },
   };
 }

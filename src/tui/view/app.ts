@@ -51,8 +51,14 @@ export class TuiApp {
   constructor(private readonly options: TuiAppOptions) {
     this.s = options.session;
     this.screen = blessed.screen({
-      smartCSR: true, fullUnicode: true, forceUnicode: true, autoPadding: false, warnings: false, title: "imp tui",
-      ...(options.input ? { input: options.input } : {}), ...(options.output ? { output: options.output } : {}),
+      smartCSR: true,
+      fullUnicode: true,
+      forceUnicode: true,
+      autoPadding: false,
+      warnings: false,
+      title: "imp tui",
+      ...(options.input ? { input: options.input } : {}),
+      ...(options.output ? { output: options.output } : {}),
       ...(options.terminal ? { terminal: options.terminal } : {}),
     } as blessed.Widgets.IScreenOptions);
     this.top = new TopBar(this.screen);
@@ -156,19 +162,44 @@ export class TuiApp {
   private promptKey(ch: string | undefined, full: string): void {
     const ed = this.editor;
     switch (full) {
-      case "enter": return this.submitPrompt();
-      case "escape": return this.closePrompt();
-      case "up": ed.historyStep(-1); break;
-      case "down": ed.historyStep(1); break;
-      case "left": ed.left(); break;
-      case "right": ed.right(); break;
-      case "home": case "C-a": ed.home(); break;
-      case "end": case "C-e": ed.end(); break;
-      case "backspace": ed.backspace(); break;
-      case "delete": ed.del(); break;
-      case "C-u": ed.clear(); break;
-      case "C-w": ed.deleteWord(); break;
-      case "C-c": return this.quit(true);
+      case "enter":
+        return this.submitPrompt();
+      case "escape":
+        return this.closePrompt();
+      case "up":
+        ed.historyStep(-1);
+        break;
+      case "down":
+        ed.historyStep(1);
+        break;
+      case "left":
+        ed.left();
+        break;
+      case "right":
+        ed.right();
+        break;
+      case "home":
+      case "C-a":
+        ed.home();
+        break;
+      case "end":
+      case "C-e":
+        ed.end();
+        break;
+      case "backspace":
+        ed.backspace();
+        break;
+      case "delete":
+        ed.del();
+        break;
+      case "C-u":
+        ed.clear();
+        break;
+      case "C-w":
+        ed.deleteWord();
+        break;
+      case "C-c":
+        return this.quit(true);
       case "tab": {
         const more = ed.complete();
         if (more.length > 0) this.say(more.slice(0, 12).join("  ") + (more.length > 12 ? `  … (${more.length})` : ""));
@@ -267,7 +298,13 @@ export class TuiApp {
   }
 
   page(dir: 1 | -1): void {
-    const h = this.overlay.visible ? this.overlay.rows : this.focus === "tree" ? this.tree.rows : this.focus === "hex" ? this.hex.rows : this.list.rows;
+    const h = this.overlay.visible
+      ? this.overlay.rows
+      : this.focus === "tree"
+        ? this.tree.rows
+        : this.focus === "hex"
+          ? this.hex.rows
+          : this.list.rows;
     this.move(dir * Math.max(1, h - 1));
   }
 
@@ -276,7 +313,7 @@ export class TuiApp {
   }
 
   edge(dir: 1 | -1): void {
-    if (this.overlay.visible) return this.overlay.move(dir * Number.MAX_SAFE_INTEGER / 2);
+    if (this.overlay.visible) return this.overlay.move((dir * Number.MAX_SAFE_INTEGER) / 2);
     if (this.focus === "tree") return this.tree.move(dir * 1e9);
     if (this.focus === "hex") return this.hexMove(dir * 1e9);
     if (dir < 0) this.s.selectFirst();

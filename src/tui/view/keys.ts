@@ -40,9 +40,24 @@ export const KEYS: readonly KeyBinding[] = [
   { keys: ["G", "end"], where: "global", help: "last packet / line (live: follow the tail again)", run: (a) => a.edge(1) },
   { keys: ["tab"], where: "global", help: "next pane (list, tree, hex)", run: (a) => a.cycleFocus(1) },
   { keys: ["S-tab"], where: "global", help: "previous pane", run: (a) => a.cycleFocus(-1) },
-  { keys: ["/"], where: "global", help: "display filter bar (green: valid, red: not; Enter applies, Up/Down history, Tab completes)", run: (a) => a.openPrompt("filter") },
-  { keys: ["s"], where: "global", help: "search: a filter expression that n/N look for (does not hide packets)", run: (a) => a.openPrompt("find") },
-  { keys: ["n"], where: "global", help: "next match (of the search; without one: next packet with a warning or error)", run: (a) => a.findNext(1) },
+  {
+    keys: ["/"],
+    where: "global",
+    help: "display filter bar (green: valid, red: not; Enter applies, Up/Down history, Tab completes)",
+    run: (a) => a.openPrompt("filter"),
+  },
+  {
+    keys: ["s"],
+    where: "global",
+    help: "search: a filter expression that n/N look for (does not hide packets)",
+    run: (a) => a.openPrompt("find"),
+  },
+  {
+    keys: ["n"],
+    where: "global",
+    help: "next match (of the search; without one: next packet with a warning or error)",
+    run: (a) => a.findNext(1),
+  },
   { keys: ["N"], where: "global", help: "previous match", run: (a) => a.findNext(-1) },
   { keys: [":", "C-g"], where: "global", help: "go to frame", run: (a) => a.openPrompt("goto") },
   { keys: ["e"], where: "global", help: "expert info summary (by severity; Enter goes to the frame)", run: (a) => a.openView("expert") },
@@ -85,8 +100,20 @@ export function lookup(contexts: readonly KeyContext[], key: string): KeyBinding
 /** Display name of a key for the help. */
 export function keyLabel(k: string): string {
   const names: Record<string, string> = {
-    up: "Up", down: "Down", left: "Left", right: "Right", pageup: "PgUp", pagedown: "PgDn", home: "Home", end: "End",
-    enter: "Enter", escape: "Esc", tab: "Tab", "S-tab": "Shift-Tab", space: "Space", f1: "F1",
+    up: "Up",
+    down: "Down",
+    left: "Left",
+    right: "Right",
+    pageup: "PgUp",
+    pagedown: "PgDn",
+    home: "Home",
+    end: "End",
+    enter: "Enter",
+    escape: "Esc",
+    tab: "Tab",
+    "S-tab": "Shift-Tab",
+    space: "Space",
+    f1: "F1",
   };
   if (names[k]) return names[k]!;
   if (k.startsWith("C-")) return `Ctrl-${k.slice(2).toUpperCase()}`;

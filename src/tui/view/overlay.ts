@@ -26,10 +26,18 @@ export class Overlay {
 
   constructor(parent: blessed.Widgets.Screen) {
     this.box = blessed.box({
-      parent, top: 1, left: 0, width: "100%", height: "100%-2", tags: true, wrap: false, hidden: true,
+      parent,
+      top: 1,
+      left: 0,
+      width: "100%",
+      height: "100%-2",
+      tags: true,
+      wrap: false,
+      hidden: true,
       // A coloured frame, not line drawing: line characters go through the terminal's alternate
       // character set, which tmux and screen show as letters under some TERM values.
-      border: { type: "bg", ch: " " }, style: { border: { bg: "cyan" } },
+      border: { type: "bg", ch: " " },
+      style: { border: { bg: "cyan" } },
     });
   }
 
