@@ -1,6 +1,6 @@
 /**
  * A capture as a stream of IMP datagrams: packets from the capture reader, their UDP datagram
- * (IPv4 fragments reassembled), recognised as IMP and decoded. The payload and the frame are
+ * (IPv4 and IPv6 fragments reassembled), recognised as IMP and decoded. The payload and the frame are
  * views valid only during the callback.
  */
 import type { Decoded } from "../src/codec/message.js";
@@ -20,7 +20,7 @@ export interface ImpDatagram {
   tsNsec: number;
   src: Endpoint;
   dst: Endpoint;
-  /** IP version of the datagram (4 for a reassembled one). */
+  /** IP version of the datagram. */
   ipVersion: 4 | 6;
   /** The UDP payload (view). */
   payload: Uint8Array;
@@ -29,7 +29,7 @@ export interface ImpDatagram {
   decoded: Decoded;
   /** The captured packet (view). */
   packet: CapturePacket;
-  /** Frame numbers of the IPv4 fragments this datagram was reassembled from. */
+  /** Frame numbers of the IP fragments this datagram was reassembled from. */
   fragments: number[] | null;
 }
 
@@ -42,7 +42,7 @@ export interface ImpFrameCounters {
   notUdp: number;
   /** UDP datagrams that are not IMP. */
   otherUdp: number;
-  /** IPv4 fragments held for reassembly. */
+  /** IP fragments (IPv4 or IPv6) read. */
   fragments: number;
 }
 
@@ -54,6 +54,16 @@ export interface ImpFrameOptions {
   decodes?: DecodeCache;
   /** The timestamp of the first packet (IMP or not), before any datagram. */
   onStart?: (tsSec: number, tsNsec: number) => void;
+  /**
+   * Counted into this object as the read goes (default: a new one): a read that rejects (a
+   * damaged capture, a stop thrown by the callback) leaves in it what was counted until then.
+   */
+  counters?: ImpFrameCounters;
+}
+
+/** All counters at zero. */
+export function zeroCounters(): ImpFrameCounters {
+  return { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
 }
 
 /**
@@ -67,7 +77,7 @@ export async function readImpDatagrams(
 ): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
   const recognizer = new ImpRecognizer(options.recognition ?? DEFAULT_RECOGNITION, options.decodes);
   const reassembler = new Ipv4Reassembler();
-  const counters: ImpFrameCounters = { packets: 0, imp: 0, notUdp: 0, otherUdp: 0, fragments: 0 };
+  const counters = options.counters ?? zeroCounters();
   const from = typeof source === "string" ? fileSource(source) : source;
   // A source that replays datagrams already cut out of their frames (in another thread).
   if (from.datagrams) return from.datagrams(onDatagram, options);
@@ -91,16 +101,22 @@ export async function readImpDatagrams(
     let src = udp.src;
     let dst = udp.dst;
     let fragments: number[] | null = null;
+    // Cut by the capture's snaplen: the datagram on the wire was udpLength - 8 bytes.
+    const cut = udp.truncated && packet.capturedLength < packet.originalLength;
+    let wireLength = cut ? udp.udpLength - 8 : payload.length;
     if (udp.fragment) {
       counters.fragments++;
-      const whole = udp.ipVersion === 4 ? reassembler.push(packet.frame, udp, packet.tsSec) : null;
+      // A fragment cut by the capture cannot be put back together: its missing bytes are nowhere.
+      if (cut) return;
+      const whole = reassembler.push(packet.frame, udp, packet.tsSec);
       if (!whole?.udp) return;
       payload = whole.payload;
       src = whole.src;
       dst = whole.dst;
       fragments = whole.frames;
+      wireLength = payload.length;
     }
-    const decoded = recognizer.recognize(src.port, dst.port, payload);
+    const decoded = recognizer.recognize(src.port, dst.port, payload, wireLength);
     if (!decoded) {
       counters.otherUdp++;
       return;

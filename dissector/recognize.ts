@@ -5,6 +5,7 @@
  */
 import { DecodeCache } from "./decode-cache.js";
 import type { Decoded } from "../src/codec/message.js";
+import { withoutMissingPart } from "./captured-part.js";
 import { DEFAULT_PORT } from "../src/protocol/fields.js";
 
 export interface Recognition {
@@ -37,10 +38,12 @@ export class ImpRecognizer {
     for (const p of options.ports) this.portMap[p] = 1;
   }
 
-  recognize(srcPort: number, dstPort: number, payload: Uint8Array): Decoded | null {
+  /** `wireLength`: the datagram's length on the wire, when the capture kept only `payload` of it. */
+  recognize(srcPort: number, dstPort: number, payload: Uint8Array, wireLength = payload.length): Decoded | null {
     const onPort = this.portMap[srcPort] === 1 || this.portMap[dstPort] === 1;
     if (!onPort && !this.options.heuristic) return null;
-    const d = this.decodes.decode(payload);
+    const whole = this.decodes.decode(payload);
+    const d = wireLength > payload.length ? withoutMissingPart(whole, wireLength) : whole;
     return onPort || looksLikeImp(d) ? d : null;
   }
 }

@@ -16,7 +16,7 @@ export interface CaptureWriterOptions {
   path?: string;
   /** Nanosecond timestamps (pcap ns magic; pcapng if_tsresol 9). Default microseconds. */
   nanosecond?: boolean;
-  /** Split IPv4 packets larger than this (bytes, >= 68) into fragments. Default: never. */
+  /** Split IP packets larger than this (bytes; IPv4 >= 68, IPv6 >= 56) into fragments. Default: never. */
   mtu?: number;
   /** Default little. */
   byteOrder?: "little" | "big";

@@ -1,7 +1,7 @@
 /**
  * Builds IP/UDP packets the way a host stack would: IPv4 with header checksum, total length,
- * an id, and fragments when the packet exceeds the MTU; IPv6 without fragmentation; UDP with
- * its length and pseudo-header checksum.
+ * an id, and fragments when the packet exceeds the MTU; IPv6, with a fragment header on each
+ * fragment when the packet exceeds the MTU; UDP with its length and pseudo-header checksum.
  */
 import { ipv4HeaderChecksum, udpChecksum } from "./checksum.js";
 import { parseIpv4, parseIpv6 } from "./ip-address.js";
@@ -23,9 +23,12 @@ export interface ImpDatagram {
 }
 
 export interface IpPacketOptions {
-  /** IPv4 identification (0..65535). */
+  /** IPv4 identification (0..65535); IPv6 fragment identification (0..2^32-1). */
   id?: number;
-  /** Fragment IPv4 packets larger than this many bytes (at least 68); default: no fragmentation. */
+  /**
+   * Fragment packets larger than this many bytes (IPv4: at least 68; IPv6: at least 56, a
+   * fragment header and 8 bytes of data; a real IPv6 link has at least 1280); default: none.
+   */
   mtu?: number;
   /** IPv4 TTL / IPv6 hop limit (default 64). */
   ttl?: number;
@@ -33,6 +36,8 @@ export interface IpPacketOptions {
 
 const IPV4_HEADER = 20;
 const IPV6_HEADER = 40;
+const IPV6_FRAGMENT_HEADER = 8;
+const IPV6_NEXT_FRAGMENT = 44;
 const UDP_HEADER = 8;
 export const IP_PROTO_UDP = 17;
 
@@ -144,14 +149,47 @@ export function buildIpv6(src: Uint8Array, dst: Uint8Array, nextHeader: number, 
 }
 
 /**
- * IP packets of one UDP datagram between two endpoints of the same IP version: IPv4 (fragmented
- * beyond `mtu`) or IPv6 (never fragmented). Throws TypeError/RangeError on bad input.
+ * IPv6 packets carrying `ipPayload`: one packet without extension headers when it fits `mtu`,
+ * else fragments of at most `mtu` bytes, each with a fragment header (id, offset, M flag set
+ * on all but the last), in order, as a source host fragments (RFC 8200 4.5).
+ */
+export function buildIpv6Packets(
+  src: Uint8Array,
+  dst: Uint8Array,
+  nextHeader: number,
+  ipPayload: Uint8Array,
+  options: IpPacketOptions = {},
+): Uint8Array[] {
+  const mtu = options.mtu ?? Infinity;
+  const hopLimit = options.ttl ?? 64;
+  if (mtu < IPV6_HEADER + IPV6_FRAGMENT_HEADER + 8) throw new RangeError(`MTU ${mtu} leaves no room for an IPv6 fragment`);
+  if (IPV6_HEADER + ipPayload.length <= mtu) return [buildIpv6(src, dst, nextHeader, ipPayload, hopLimit)];
+  const id = (options.id ?? 0) >>> 0;
+  const step = Math.floor((mtu - IPV6_HEADER - IPV6_FRAGMENT_HEADER) / 8) * 8;
+  const fragments: Uint8Array[] = [];
+  for (let at = 0; at < ipPayload.length; at += step) {
+    const size = Math.min(step, ipPayload.length - at);
+    const more = at + size < ipPayload.length;
+    const body = new Uint8Array(IPV6_FRAGMENT_HEADER + size);
+    const view = new DataView(body.buffer);
+    view.setUint8(0, nextHeader);
+    view.setUint16(2, at | (more ? 1 : 0));
+    view.setUint32(4, id);
+    body.set(ipPayload.subarray(at, at + size), IPV6_FRAGMENT_HEADER);
+    fragments.push(buildIpv6(src, dst, IPV6_NEXT_FRAGMENT, body, hopLimit));
+  }
+  return fragments;
+}
+
+/**
+ * IP packets of one UDP datagram between two endpoints of the same IP version, fragmented
+ * beyond `mtu` (IPv4 fragments, or IPv6 fragment headers). Throws TypeError/RangeError on bad input.
  */
 export function buildUdpPackets(src: UdpEndpoint, dst: UdpEndpoint, payload: Uint8Array, options: IpPacketOptions = {}): Uint8Array[] {
   const srcAddr = addressBytes(src.ip);
   const dstAddr = addressBytes(dst.ip);
   if (srcAddr.length !== dstAddr.length) throw new TypeError(`mixed IP versions: ${src.ip} -> ${dst.ip}`);
   const udp = buildUdp(srcAddr, src.port, dstAddr, dst.port, payload);
-  if (srcAddr.length === 16) return [buildIpv6(srcAddr, dstAddr, IP_PROTO_UDP, udp, options.ttl)];
+  if (srcAddr.length === 16) return buildIpv6Packets(srcAddr, dstAddr, IP_PROTO_UDP, udp, options);
   return buildIpv4(srcAddr, dstAddr, IP_PROTO_UDP, udp, options);
 }

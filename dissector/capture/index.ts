@@ -24,14 +24,14 @@
  *   UdpFrame: { ipVersion, src/dst: Endpoint { ip, port }, ipOffset, ipId, udpOffset, udpLength,
  *               payload (view), fragment: { moreFragments, offset, id, protocol } | null,
  *               truncated, vlanTags }
- *   new Ipv4Reassembler({ maxDatagrams?, maxBytes?, timeoutSec? })
+ *   new Ipv4Reassembler({ maxDatagrams?, maxBytes?, timeoutSec? })   (IPv4 and IPv6 fragments)
  *     .push(frameNumber, udpFrame, tsSec?): ReassembledDatagram | null   (with .frames, .payload)
  *
  * Writing:
  *   createCaptureWriter({ format: "pcap" | "pcapng", path?, nanosecond?, mtu?, byteOrder?,
  *                         linkType?, snaplen?, interfaces?, link?, firstIpId? }): CaptureWriter
  *     .writeDatagram({ tsSec, tsNsec?, src: { ip, port }, dst: { ip, port }, payload }, iface?)
- *         -> frames written (IPv4 fragments beyond `mtu`; IPv6 is never fragmented)
+ *         -> frames written (IPv4 fragments, or IPv6 fragment headers, beyond `mtu`)
  *     .writeFrame(frame, { tsSec, tsNsec?, interfaceId?, originalLength? })   raw frames
  *     .flush(); .close(): Promise<void>; .bytes() (without `path`: the capture in memory)
  *   With `path` the file is written synchronously in blocks of 1 MiB (bounded memory).
@@ -57,6 +57,7 @@ export {
   addressBytes,
   buildIpv4,
   buildIpv6,
+  buildIpv6Packets,
   buildUdp,
   buildUdpPackets,
   type ImpDatagram,

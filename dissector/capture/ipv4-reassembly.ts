@@ -1,6 +1,7 @@
 /**
- * IP fragment reassembly (IPv4; IPv6 fragment headers work the same way): fragments are keyed by
- * (source, destination, id, protocol); a datagram is returned once every byte from 0 to the end
+ * IP fragment reassembly, IPv4 and IPv6 alike (an IPv6 fragment header gives the id, offset and
+ * M flag an IPv4 header gives): fragments are keyed by (version, source, destination, id,
+ * protocol); duplicates and overlaps are accepted (a later copy's bytes win); a datagram is returned once every byte from 0 to the end
  * of its last fragment is there, with the frame numbers of its fragments. Memory is bounded:
  * at most `maxDatagrams` incomplete datagrams and `maxBytes` buffered bytes (oldest evicted
  * first), and incomplete datagrams older than `timeoutSec` (capture time) are dropped.
@@ -37,9 +38,11 @@ export interface ReassembledDatagram {
 
 /** Largest IP payload an IPv4 packet can carry (65535 - 20). */
 const MAX_PAYLOAD = 65515;
+/** Largest fragmentable part of an IPv6 packet without a jumbogram (the payload length field). */
+const MAX_PAYLOAD_V6 = 65535;
 /**
  * Fragments one datagram may hold (a 65 507-byte datagram at the minimum MTU of 68 needs 1 365);
- * it may buffer 2 * MAX_PAYLOAD bytes (duplicates, overlaps) before it is dropped.
+ * it may buffer 2 * 65535 bytes (duplicates, overlaps) before it is dropped.
  */
 const MAX_PIECES = 2048;
 
@@ -73,7 +76,7 @@ export class Ipv4Reassembler {
 
   constructor(options: ReassemblyOptions = {}) {
     this.maxDatagrams = Math.max(1, options.maxDatagrams ?? 256);
-    this.maxBytes = Math.max(2 * MAX_PAYLOAD, options.maxBytes ?? 8 * 1024 * 1024);
+    this.maxBytes = Math.max(2 * MAX_PAYLOAD_V6, options.maxBytes ?? 8 * 1024 * 1024);
     this.timeoutSec = options.timeoutSec ?? 30;
   }
 
@@ -92,11 +95,11 @@ export class Ipv4Reassembler {
     this.expire(tsSec);
     const src = frame.src.rawAddress;
     const dst = frame.dst.rawAddress;
-    const key = `${src}>${dst}#${fragment.id}/${fragment.protocol}`;
+    const key = `${frame.ipVersion}:${src}>${dst}#${fragment.id}/${fragment.protocol}`;
     let entry = this.pendingByKey.get(key);
     const end = fragment.offset + frame.payload.length;
-    const overfull = entry !== undefined && (entry.pieces.length >= MAX_PIECES || entry.bytes + frame.payload.length > 2 * MAX_PAYLOAD);
-    if (end > MAX_PAYLOAD || overfull) {
+    const overfull = entry !== undefined && (entry.pieces.length >= MAX_PIECES || entry.bytes + frame.payload.length > 2 * MAX_PAYLOAD_V6);
+    if (end > (frame.ipVersion === 6 ? MAX_PAYLOAD_V6 : MAX_PAYLOAD) || overfull) {
       if (entry) this.drop(key, entry);
       return null;
     }

@@ -22,6 +22,7 @@
  */
 import { Buffer } from "node:buffer";
 import { decode } from "../../src/codec/decode.js";
+import { withoutMissingPart } from "../captured-part.js";
 import type { Decoded } from "../../src/codec/message.js";
 import { fingerprint } from "../analysis/fingerprint.js";
 import { CACHED_MAX_BYTES } from "../decode-cache.js";
@@ -321,6 +322,8 @@ export class RingDatagramSource implements PacketSource {
     packet.offset = joinWords(w[at + 9]!, w[at + 10]!);
     const id = w[at + 14]!;
     const fresh = w[at + 15] === 1;
+    // Cut by the capture's snaplen (as imp-frames.ts judged it): the bytes missing at the end.
+    const missing = w[at + 16] === 0 ? packet.originalLength - packet.capturedLength : 0;
     let pos = at + DGRAM_WORDS;
     const remembered = this.state.remembered;
     if (id >= 0) {
@@ -329,7 +332,7 @@ export class RingDatagramSource implements PacketSource {
       if (fresh) {
         const start = pos * 4;
         const bytes = this.ring.bytes.slice(start, start + payloadLen);
-        const decoded = decode(bytes);
+        const decoded = missing > 0 ? withoutMissingPart(decode(bytes), payloadLen + missing) : decode(bytes);
         r = { id, bytes, decoded, fingerprint: fingerprint(decoded, bytes) };
         remembered[slot] = r;
         pos += wordsFor(payloadLen);
@@ -342,7 +345,7 @@ export class RingDatagramSource implements PacketSource {
     } else {
       const start = pos * 4;
       record.payload = this.ring.bytes.subarray(start, start + payloadLen);
-      record.decoded = decode(record.payload);
+      record.decoded = missing > 0 ? withoutMissingPart(decode(record.payload), payloadLen + missing) : decode(record.payload);
       record.fingerprint = undefined;
       pos += wordsFor(payloadLen);
     }

@@ -38,7 +38,7 @@ export interface ReadFrame {
   readonly decoded: Decoded;
   /** The captured packet (view). */
   readonly packet: CapturePacket;
-  /** Frame numbers of the IPv4 fragments, when reassembled. */
+  /** Frame numbers of the IP fragments (IPv4 or IPv6), when reassembled. */
   readonly fragments: readonly number[] | null;
   /** "first" (what was known when the frame was read) or "final" (after the whole capture, -2). */
   readonly view: AnalysisView;

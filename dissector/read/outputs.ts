@@ -19,7 +19,10 @@ export function epochText(sec: number, nsec: number): string {
   return `${sec}.${String(nsec).padStart(9, "0")}`;
 }
 
-/** The lines tshark -V prints above the protocol tree: frame, IP, UDP. */
+/** What tshark shows on a frame cut by the capture's snaplen (not blaming the sender). */
+export const SIZE_LIMITED = "[Packet size limited during capture: IMP truncated]";
+
+/** The lines tshark -V prints above the protocol tree: frame, IP, UDP (and the snaplen cut). */
 export function frameHeaderText(f: ReadFrame): string {
   const p = f.packet;
   const wire = p.originalLength;
@@ -35,6 +38,7 @@ export function frameHeaderText(f: ReadFrame): string {
     out += `    [Reassembled IPv${f.ipVersion} in frame: ${f.number}]\n`;
   }
   out += `User Datagram Protocol, Src Port: ${f.src.port}, Dst Port: ${f.dst.port}\n`;
+  if (cap < wire && !f.fragments) out += `    ${SIZE_LIMITED}\n`;
   return out;
 }
 
@@ -85,6 +89,7 @@ export function packetJson(f: ReadFrame): Record<string, unknown> {
     "udp.srcport": f.src.port,
     "udp.dstport": f.dst.port,
     ...(f.fragments ? { "ip.fragments": f.fragments } : {}),
+    ...(f.packet.capturedLength < f.packet.originalLength && !f.fragments ? { "_ws.short": SIZE_LIMITED } : {}),
     imp,
   };
 }

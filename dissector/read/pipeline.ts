@@ -11,7 +11,7 @@
 import { CaptureFormatError } from "../capture/errors.js";
 import { ConversationAnalyzer, type AnalysisInput, type AnalyzerOptions } from "../analysis/index.js";
 import type { DisplayFilter } from "../filter/index.js";
-import { readImpDatagrams, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
+import { readImpDatagrams, zeroCounters, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
 import type { Recognition } from "../recognize.js";
 import type { PacketSource, SourceEnd } from "../source.js";
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
@@ -201,12 +201,14 @@ export async function dissect(
   };
 
   let result: { end: SourceEnd; counters: ImpFrameCounters };
+  // Counted as the read goes: a damaged capture or an early stop keeps what was read until then.
+  const counters = zeroCounters();
   try {
-    result = await readImpDatagrams(source, onDatagram, { recognition, onStart });
+    result = await readImpDatagrams(source, onDatagram, { recognition, onStart, counters });
   } catch (e) {
     if (e instanceof CaptureFormatError && options.onDamage === "report") pending = e;
     else if (!(e instanceof StopReading)) throw e;
-    result = { end: { packets: 0 }, counters: { packets: 0, imp: shown, notUdp: 0, otherUdp: 0, fragments: 0 } };
+    result = { end: { packets: counters.packets }, counters };
   }
   if (stoppedEarly === false && source.live && options.stopWhen?.()) stoppedEarly = true;
   if (analyzer && !analyzer.finished) analyzer.finish();

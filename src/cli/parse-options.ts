@@ -31,13 +31,16 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
   };
 }
 
-/** Hex with optional spaces, colons or a 0x prefix; null when it is not hex. */
+/**
+ * Hex with optional spaces, colons or a 0x prefix; null when it is not hex. "" is the empty
+ * datagram (zero bytes), a valid input.
+ */
 export function parseHex(text: string): Buffer | null {
   const clean = text
     .trim()
     .replace(/^0x/i, "")
     .replace(/[\s:.-]/g, "");
-  if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(clean)) return null;
+  if (clean.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(clean)) return null;
   return Buffer.from(clean, "hex");
 }
 

@@ -67,7 +67,18 @@ describe("imp decode --hex", () => {
     expect(JSON.parse(r.out)).toMatchObject({ "imp.type": 6, "imp.src": 1, "imp.hlen": 8, "imp.mode": 1, "imp.invitees": [2, 3] });
   });
 
-  it.each([["zz"], ["abc"], [""]])("rejects invalid hex %j with exit 2 and one line", async (hex) => {
+  it('decodes the empty datagram (--hex "") as malformed, too short, as inside a capture', async () => {
+    const r = await imp("decode", "--hex", "");
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toContain("Instant Messenger Protocol, malformed (0 bytes)");
+    expect(r.out).toContain("[Expert Info (Error/Malformed): Datagram of 0 bytes is shorter than the 5-byte header]");
+    const json = await imp("decode", "--hex", "", "-T", "json");
+    expect(json.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(json.out))).toContain("imp.malformed.short");
+  });
+
+  it.each([["zz"], ["abc"], ["0x1"]])("rejects invalid hex %j with exit 2 and one line", async (hex) => {
     const r = await imp("decode", "--hex", hex);
     expect(r.code).toBe(2);
     expect(r.err.trim().split("\n")).toHaveLength(1);

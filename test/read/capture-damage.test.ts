@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { encode } from "../../src/codec/index.js";
-import { CaptureFormatError } from "../../dissector/capture/index.js";
+import { CaptureFormatError, readCapture } from "../../dissector/capture/index.js";
 import { fileSource } from "../../dissector/source.js";
 import { runRead, READ_FORMATS } from "../../dissector/read/read.js";
 import { stringSink } from "../../dissector/read/sink.js";
@@ -168,6 +168,21 @@ describe("truncated and damaged captures", () => {
       expect(lines(r.err), cmd).toHaveLength(1);
       expect(r.err).toMatch(/truncated block/);
     }
+  });
+
+  it("stats counts the packets read before the damage: N IMP datagrams in M packets, M the packets delivered", async () => {
+    const cut = tmp.path("cut-count.pcapng");
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    let delivered = 0;
+    await expect(readCapture(cut, () => void delivered++)).rejects.toBeInstanceOf(CaptureFormatError);
+    expect(delivered).toBeGreaterThan(10);
+    const shown = lines((await imp("read", cut)).out).length;
+    const r = await imp("stats", cut);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`  ${shown} IMP datagrams in ${delivered} packets over `);
+    const j = await imp("stats", cut, "-T", "json");
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.out)).toMatchObject({ packets: delivered, impDatagrams: shown, otherPackets: delivered - shown });
   });
 
   it("never throws anything but CaptureFormatError, whatever the cut point or flipped byte", async () => {
