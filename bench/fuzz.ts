@@ -4,8 +4,15 @@
  * beside a plain loop in the same run that only sends the same datagrams and waits for the
  * replies (the ceiling: the same barrier, no generation, mutation, oracles or bookkeeping).
  *
- *   npx tsx bench/fuzz.ts [--cases N] [--seconds S]      (or npm run bench -- fuzz)
+ * Then a crash-prone foreign target: the Python fixture server (test/fixtures/targets/python),
+ * with its four planted crash sites and a 200 ms start-up, stateless and stateful, with one job
+ * and with --jobs N (N instances at once), each campaign --runs times, medians and the ratio.
+ *
+ *   npx tsx bench/fuzz.ts [--cases N] [--seconds S] [--jobs N] [--runs R]      (or npm run bench -- fuzz)
  */
+import { fileURLToPath } from "node:url";
+import { RemoteTarget } from "../fuzz/targets/remote.js";
+import { runJobs } from "../fuzz/campaign/campaign.js";
 import { BundledServerTarget } from "../fuzz/targets/bundled-server.js";
 import { runCampaign } from "../fuzz/campaign/campaign.js";
 import type { Datagram } from "../fuzz/targets/target.js";
@@ -96,6 +103,57 @@ export async function benchFuzz(): Promise<BenchRow[]> {
   }
   printRows("fuzz (bundled server over loopback)", rows);
   console.log("  boofuzz here: 100-130 cases/s with its per-case DB commit, 3 200-5 000/s without");
+  const foreign = await benchCrashProne(seconds);
+  return [...rows, ...foreign];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One campaign against `jobs` instances of the Python fixture with its crash sites: cases/s and restarts. */
+async function crashProneRun(
+  stateful: boolean,
+  jobs: number,
+  seconds: number,
+  seed: number,
+): Promise<{ rate: number; cases: number; restarts: number; findings: number }> {
+  // From bench/ (tsx) or dist/bench/ (the build).
+  const up = import.meta.url.includes("/dist/bench/") ? "../../" : "../";
+  const server = fileURLToPath(new URL(`${up}test/fixtures/targets/python/imp_server.py`, import.meta.url));
+  const exec = `python3 "${server}" {port} --crash short-hl,reserved-type,non-ascii-name,ack-no-session --startup-ms 200`;
+  const targets = Array.from({ length: jobs }, () => new RemoteTarget({ url: "udp://127.0.0.1:0", exec, hangMs: 300 }));
+  try {
+    await Promise.all(targets.map((t) => t.open()));
+    const r = await runJobs({ target: targets[0]!, seed, durationMs: seconds * 1000, stateful, probeEvery: 500, probeMs: 300 }, targets);
+    return { rate: r.casesPerSecond, cases: r.cases, restarts: r.restarts, findings: r.findings.length };
+  } finally {
+    await Promise.all(targets.map((t) => t.close()));
+  }
+}
+
+export async function benchCrashProne(seconds: number): Promise<BenchRow[]> {
+  const jobs = option("jobs", 8);
+  const runs = option("runs", 3);
+  const rows: BenchRow[] = [];
+  for (const stateful of [false, true]) {
+    const one: number[] = [];
+    const many: number[] = [];
+    let info = "";
+    for (let k = 0; k < runs; k++) {
+      one.push((await crashProneRun(stateful, 1, seconds, k + 1)).rate);
+      const r = await crashProneRun(stateful, jobs, seconds, k + 1);
+      many.push(r.rate);
+      info = `a crash every ${(r.cases / Math.max(1, r.restarts)).toFixed(0)} cases, ${r.findings} findings`;
+    }
+    rows.push({
+      name: `${stateful ? "stateful" : "stateless"}, --jobs ${jobs} (median of ${runs})`,
+      rate: median(many),
+      unit: "cases",
+      baseline: median(one),
+      baselineName: "one job",
+      extra: `${info}; runs ${many.map((x) => x.toFixed(0)).join(", ")} vs ${one.map((x) => x.toFixed(0)).join(", ")}`,
+    });
+  }
+  printRows("fuzz (crash-prone Python fixture server, 200 ms start-up)", rows);
   return rows;
 }
 

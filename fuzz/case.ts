@@ -30,6 +30,8 @@ export interface Finding {
   /** What deduplicates findings (with the oracle): an exception, a problem id, an invariant. */
   signature: string;
   detail: string;
+  /** fail or non-strict (fuzz/oracles/verdicts.ts); set on findings a campaign reports and saves. */
+  level?: "fail" | "non-strict";
 }
 
 export interface SavedDatagram {
@@ -45,7 +47,10 @@ export interface SavedDatagram {
 export interface SavedCase {
   format: "impkit-fuzz-case";
   version: 1;
+  /** The target's name, as the campaign showed it. */
   target: string;
+  /** How to start the same kind of target: --replay uses it unless --target / --exec are given. */
+  spec?: { target: string; exec?: string };
   seed: number;
   finding: Finding;
   /** The case as first found, and after minimisation. */

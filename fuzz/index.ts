@@ -22,7 +22,7 @@ export { FuzzSession, livenessProbe } from "./session/session.js";
 export type { Target, Datagram, DebugState } from "./targets/target.js";
 export { BundledServerTarget, type BundledServerOptions } from "./targets/bundled-server.js";
 export { RemoteTarget, parseTargetUrl, type RemoteOptions } from "./targets/remote.js";
-export { runCampaign, replayCase, type CampaignOptions, type CampaignResult, type FoundFinding } from "./campaign/campaign.js";
+export { runCampaign, runJobs, replayCase, type CampaignOptions, type CampaignResult, type FoundFinding } from "./campaign/campaign.js";
 export { availableStates, generateCase } from "./campaign/generate.js";
 export { minimise } from "./campaign/minimise.js";
 export { loadCase, saveFinding } from "./campaign/save.js";

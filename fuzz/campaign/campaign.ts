@@ -11,6 +11,7 @@ import { FuzzSession, livenessProbe, type CaseRunner } from "../session/session.
 import { ClientSession, CLIENT_STATES } from "../session/client-session.js";
 import { TargetError, type Target } from "../targets/target.js";
 import { memoryOracle } from "../oracles/oracles.js";
+import { levelOf, type Level } from "../oracles/verdicts.js";
 import { availableStates, generateCase, mutateCorpusCase } from "./generate.js";
 import { minimise } from "./minimise.js";
 import { saveFinding, toSaved } from "./save.js";
@@ -52,6 +53,11 @@ export interface CampaignOptions {
   overlap?: boolean;
   /** The conversation analysis as a conformance oracle (server targets; see SessionOptions.sequence). */
   sequence?: boolean;
+  /**
+   * One job of a parallel campaign (runJobs): the next case number to run (null: none left),
+   * shared with the other jobs, and the findings they share (one finding per signature in all).
+   */
+  job?: { next: () => number | null; found: Map<string, FoundFinding>; files: { n: number } };
   /** Called with every case before it runs (determinism tests). */
   onCase?: (c: FuzzCase) => void;
   /**
@@ -63,6 +69,8 @@ export interface CampaignOptions {
 
 export interface FoundFinding {
   finding: Finding;
+  /** fail or non-strict (fuzz/oracles/verdicts.ts). */
+  level: Level;
   /** Times the campaign hit it. */
   hits: number;
   firstCase: number;
@@ -104,7 +112,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const probeMs = o.probeMs ?? 1000;
   const memoryEvery = o.memoryEvery ?? 5000;
   const memTarget = target as Target & { memory?: () => Promise<{ ok: boolean; debug?: { heapUsed?: number } }> };
-  const found = new Map<string, FoundFinding>();
+  const found = o.job?.found ?? new Map<string, FoundFinding>();
+  const fileCount = o.job?.files ?? { n: 0 };
   const statesReached: Record<string, number> = {};
   const corpus: FuzzCase[] = [];
   let restarts = 0;
@@ -132,7 +141,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         known.hits++;
         continue;
       }
-      const entry: FoundFinding = { finding: f, hits: 1, firstCase: c.id, original: c, minimised: c, reproduced: false };
+      const entry: FoundFinding = {
+        finding: { ...f, level: levelOf(f) },
+        level: levelOf(f),
+        hits: 1,
+        firstCase: c.id,
+        original: c,
+        minimised: c,
+        reproduced: false,
+      };
       found.set(key, entry);
       if (o.minimise !== false) {
         const m = await minimise(session, c, f, { probe, probeMs });
@@ -149,13 +166,14 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
           format: "impkit-fuzz-case",
           version: 1,
           target: target.name,
+          spec: target.spec,
           seed: o.seed,
-          finding: f,
+          finding: entry.finding,
           original: c,
           case: entry.minimised,
           datagrams: toSaved(log, target.address),
         };
-        entry.files = await saveFinding(join(o.out, "findings"), `finding-${String(found.size).padStart(3, "0")}-${f.oracle}`, saved);
+        entry.files = await saveFinding(join(o.out, "findings"), `finding-${String(++fileCount.n).padStart(3, "0")}-${f.oracle}`, saved);
       }
     }
   };
@@ -178,7 +196,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       stopped = r.fatal;
       for (const f of r.findings)
         if (!found.has(findingKey(f)))
-          found.set(findingKey(f), { finding: f, hits: 1, firstCase: c.id, original: c, minimised: c, reproduced: false });
+          found.set(findingKey(f), {
+            finding: { ...f, level: levelOf(f) },
+            level: levelOf(f),
+            hits: 1,
+            firstCase: c.id,
+            original: c,
+            minimised: c,
+            reproduced: false,
+          });
       return;
     }
     if (r.findings.length > 0) await record(c, r.findings, probe);
@@ -194,7 +220,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const laneSessions = lanes ? lanes.views.map((v, k) => new FuzzSession(v, { lane: { suffix: String(k) } })) : [];
   // Single stateful cases (the session uses a virtual clock only): the next case's prefix
   // overlaps this one's teardown.
-  const prepareNext = stateful && o.overlap !== false && !o.coverage && laneCount === 1 && session instanceof FuzzSession;
+  const prepareNext = !o.job && stateful && o.overlap !== false && !o.coverage && laneCount === 1 && session instanceof FuzzSession;
   let upcoming: FuzzCase | null = null;
   const runLanes = async (batch: FuzzCase[]): Promise<boolean> => {
     const results = await Promise.all(batch.map((c, k) => laneSessions[k]!.run(c)));
@@ -275,7 +301,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         }
       }
       if (!batched) {
-        let c = upcoming?.id === i ? upcoming : generateCase(o.seed, i, gen);
+        const id = o.job ? o.job.next() : i;
+        if (id === null) break;
+        let c = upcoming?.id === id ? upcoming : generateCase(o.seed, id, gen);
         if (o.coverage && corpus.length > 0) {
           const rng = Rng.forCase(o.seed ^ 0x5bd1e995, i);
           if (rng.chance(0.3)) c = mutateCorpusCase(rng, rng.pick(corpus), i);
@@ -329,6 +357,70 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     corpus: corpus.length,
     ...(coverage ? { coverage } : {}),
   };
+  if (o.out && !o.job) writeReport(o.out, result);
+  return result;
+}
+
+/**
+ * A campaign on `jobs` targets at once (`--jobs N`: each its own --exec process on its own port):
+ * the jobs take case numbers from one counter and share their findings (one per signature, each
+ * minimised on the job that found it), so a crash-prone target's restarts overlap with cases
+ * on the others. The result is one campaign's: cases and restarts summed, one report.
+ */
+export async function runJobs(o: CampaignOptions, targets: readonly Target[]): Promise<CampaignResult> {
+  if (targets.length === 1) return runCampaign({ ...o, target: targets[0]! });
+  const max = o.cases ?? Number.POSITIVE_INFINITY;
+  let nextId = 0;
+  const job = {
+    next: () => (nextId < max && !o.signal?.aborted ? nextId++ : null),
+    found: new Map<string, FoundFinding>(),
+    files: { n: 0 },
+  };
+  const t0 = performance.now();
+  let lastProgress = t0;
+  const results = await Promise.all(
+    targets.map((target, k) =>
+      runCampaign({
+        ...o,
+        target,
+        cases: undefined,
+        durationMs: o.durationMs ?? Number.POSITIVE_INFINITY,
+        job,
+        progress:
+          k === 0 && o.progress
+            ? () => {
+                const now = performance.now();
+                if (now - lastProgress < 1000) return;
+                lastProgress = now;
+                o.progress!(
+                  `cases ${nextId} (${Math.round(nextId / Math.max((now - t0) / 1000, 1e-9))}/s) findings ${job.found.size} jobs ${targets.length}`,
+                );
+              }
+            : undefined,
+      }),
+    ),
+  );
+  const durationMs = performance.now() - t0;
+  const statesReached: Record<string, number> = {};
+  for (const r of results) for (const [s, n] of Object.entries(r.statesReached)) statesReached[s] = (statesReached[s] ?? 0) + n;
+  const cases = results.reduce((n, r) => n + r.cases, 0);
+  const stopped = results.find((r) => r.stopped)?.stopped;
+  const result: CampaignResult = {
+    ...(stopped ? { stopped } : {}),
+    target: `${targets[0]!.name} x ${targets.length} jobs`,
+    seed: o.seed,
+    stateful: o.stateful ?? false,
+    cases,
+    durationMs,
+    casesPerSecond: cases / Math.max(durationMs / 1000, 1e-9),
+    findings: [...job.found.values()],
+    statesReached,
+    restarts: results.reduce((n, r) => n + r.restarts, 0),
+    overlapped: 0,
+    corpus: 0,
+  };
+  if (o.progress)
+    o.progress(`cases ${cases} (${Math.round(result.casesPerSecond)}/s) findings ${result.findings.length} jobs ${targets.length} done`);
   if (o.out) writeReport(o.out, result);
   return result;
 }

@@ -5,6 +5,7 @@ import { createCaptureWriter } from "../../dissector/capture/index.js";
 import type { SavedCase, SavedDatagram } from "../case.js";
 import type { Datagram } from "../targets/target.js";
 import type { Address } from "../../src/transport/index.js";
+import { DEFAULT_PORT } from "../../src/protocol/index.js";
 
 export function toSaved(log: readonly Datagram[], target: Address): SavedDatagram[] {
   const t = `${target.ip}:${target.port}`;
@@ -22,11 +23,18 @@ function endpoint(text: string): { ip: string; port: number } {
   return { ip: text.slice(0, i), port: Number(text.slice(i + 1)) };
 }
 
+/**
+ * The exchange as a pcap. The target's side is written on UDP 1313, the IMP port (the JSON keeps
+ * the real ports), so `imp read` and tshark take every datagram as IMP with no option, the
+ * malformed ones a finding is about included (their heuristic skips those on other ports).
+ */
 export async function writePcap(path: string, datagrams: readonly SavedDatagram[]): Promise<void> {
   const w = createCaptureWriter({ format: "pcap", path });
+  const fuzzerOnImpPort = datagrams.some((d) => endpoint(d.local).port === DEFAULT_PORT);
   for (const d of datagrams) {
     const local = endpoint(d.local);
     const remote = endpoint(d.remote);
+    if (!fuzzerOnImpPort) remote.port = DEFAULT_PORT;
     const ms = d.at;
     w.writeDatagram({
       tsSec: Math.floor(ms / 1000),

@@ -1,8 +1,9 @@
 /**
  * The oracles (boofuzz's monitors), each a pure function of what the case produced:
  *
- * - crash: the target process exited; the signature is its uncaught exception (first line and
- *   first stack frame, paths and line numbers removed) or its exit status;
+ * - crash: the target process exited, or printed a crash report and went on; the signature names
+ *   the crash site in any language (./crash-signature.ts): exception type and message plus the
+ *   innermost frame of the target's own code, else its fatal signal or exit code;
  * - hang: a barrier or the liveness probe got no answer within its bound;
  * - conformance: every datagram the target sends is decoded; a malformed or protocol problem,
  *   a type the target's side never sends, or a reply to a datagram that must get none (one the
@@ -17,6 +18,7 @@ import { MSG, PROBLEMS, messageSpec, typeName, type Direction } from "../../src/
 import type { Finding } from "../case.js";
 import type { FuzzPeer } from "../session/peer.js";
 import type { DebugState, ExitInfo } from "../targets/target.js";
+import { crashSignature, parseCrash } from "./crash-signature.js";
 
 const DROPPED_PROBLEMS: ReadonlySet<string> = new Set(
   Object.values(PROBLEMS)
@@ -32,10 +34,26 @@ export function normalise(text: string): string {
     .slice(0, 200);
 }
 
+/** The last lines of a crash report, for a finding's detail. */
+const tail = (stderr: string) => stderr.trimEnd().split("\n").slice(-40).join("\n");
+
 export function crashOracle(exit: ExitInfo | null): Finding | null {
   if (!exit) return null;
-  const sig = exit.exception ? normalise(exit.exception) : `exit code ${exit.code ?? "-"} signal ${exit.signal ?? "-"}`;
-  return { oracle: "crash", signature: sig, detail: exit.exception ?? exit.stderr.slice(-500) ?? "" };
+  const r = parseCrash(exit.stderr, exit.code, exit.signal);
+  const sig = r ? crashSignature(r) : "exit code - signal -";
+  return {
+    oracle: "crash",
+    signature: sig,
+    detail: `${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}${exit.stderr ? `; stderr:\n${tail(exit.stderr)}` : ""}`,
+  };
+}
+
+/** A crash report the target printed on stderr (`printed`, what is new since the last case) and survived. */
+export function printedCrash(printed: string): Finding | null {
+  if (!printed) return null;
+  const r = parseCrash(printed);
+  if (!r) return null;
+  return { oracle: "crash", signature: crashSignature(r), detail: `printed on stderr, and the target went on:\n${tail(printed)}` };
 }
 
 export function hangFinding(what: string): Finding {

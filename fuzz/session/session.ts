@@ -14,7 +14,7 @@ import {
   conformanceOracle,
   crashOracle,
   hangFinding,
-  normalise,
+  printedCrash,
   resourcesOracle,
   silenceFinding,
   silentReason,
@@ -23,7 +23,7 @@ import {
   type Silence,
 } from "../oracles/oracles.js";
 import { SequenceOracle } from "../oracles/sequence-oracle.js";
-import { findException, type BarrierResult, type Datagram, type DebugState, type Target } from "../targets/target.js";
+import type { BarrierResult, Datagram, DebugState, Target } from "../targets/target.js";
 import { FuzzPeer } from "./peer.js";
 import { ProbeClient } from "./probe.js";
 import { STATE_BY_NAME, statePath } from "./states.js";
@@ -593,8 +593,8 @@ export class FuzzSession implements StateDriver, CaseRunner {
     let restarted = false;
     const failed = this.failed as BarrierResult | null;
     // An exception the target printed and survived is a crash finding too.
-    const printed = !this.target.exitInfo() ? findException(this.target.newStderr?.() ?? "") : null;
-    if (printed) this.addFinding({ oracle: "crash", signature: normalise(printed), detail: `printed on stderr: ${printed}` });
+    const printed = !this.target.exitInfo() ? printedCrash(this.target.newStderr?.() ?? "") : null;
+    if (printed) this.addFinding(printed);
     if (failed || this.target.exitInfo() || deaf) {
       this.unprepare();
       // Let an exit that is under way be seen before deciding between crash and hang.

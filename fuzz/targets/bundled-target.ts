@@ -36,6 +36,10 @@ export abstract class BundledTarget extends UdpTarget {
   /** The entry script's name and its own arguments (the control port is known by then). */
   protected abstract entry(): { name: string; args: string[] };
 
+  get spec(): { target: string } {
+    return { target: this.name };
+  }
+
   async open(): Promise<void> {
     await this.openSockets();
     await this.openControl();

@@ -5,7 +5,7 @@
  * are handed to the lane that owns the socket they arrived on.
  */
 import type { Address } from "../../src/transport/index.js";
-import type { BarrierResult, Datagram, ExitInfo, Target, TargetCapabilities } from "./target.js";
+import type { BarrierResult, Datagram, ExitInfo, Target, TargetCapabilities, TargetSpec } from "./target.js";
 
 export class Lanes {
   readonly views: LaneView[];
@@ -61,6 +61,9 @@ class LaneView implements Target {
   }
   get role(): "server" | "client" {
     return this.lanes.base.role;
+  }
+  get spec(): TargetSpec {
+    return this.lanes.base.spec;
   }
   get capabilities(): TargetCapabilities {
     return { ...this.lanes.base.capabilities, restartable: false };

@@ -82,6 +82,10 @@ export class RemoteTarget extends UdpTarget {
     this.capabilities = { debug: false, virtualClock: false, restartable: options.exec !== undefined, coverage: false };
   }
 
+  get spec(): { target: string; exec?: string } {
+    return { target: this.options.url, ...(this.options.exec !== undefined ? { exec: this.options.exec } : {}) };
+  }
+
   async open(): Promise<void> {
     this.address = { ...this.address, ip: await resolveHost(this.address.ip) };
     if (this.options.exec && this.address.port === 0) this.address = { ...this.address, port: await freeUdpPort() };
@@ -99,7 +103,8 @@ export class RemoteTarget extends UdpTarget {
     // listening ends the campaign within seconds.
     const boundMs = this.options.exec ? clamp(10 * this.hangMs, 5_000, 30_000) : clamp(3 * this.hangMs, 2_000, 10_000);
     const end = Date.now() + boundMs;
-    while (!(await this.connectProbe(200))) {
+    // Readiness: a probe client every 50 ms (no fixed sleep): a restarted target is used as soon as it answers.
+    while (!(await this.connectProbe(50))) {
       if (this.exit)
         throw new TargetError(
           `${this.name} exited during start-up (${this.exit.signal ?? `code ${this.exit.code}`})${stderrGist(this.exit.stderr)}`,

@@ -78,8 +78,18 @@ export interface CoverageReport {
   total: number;
 }
 
+/** How to start a target of the same kind again (what a finding's file records for --replay). */
+export interface TargetSpec {
+  /** bundled-server, bundled-client or udp://host:port. */
+  target: string;
+  /** The --exec command ({port} not yet filled in). */
+  exec?: string;
+}
+
 export interface Target {
   readonly name: string;
+  /** What `imp fuzz --target ... --exec ...` makes this target again. */
+  readonly spec: TargetSpec;
   /** "server": the fuzzer plays clients; "client": the fuzzer plays the server. */
   readonly role: "server" | "client";
   readonly capabilities: TargetCapabilities;

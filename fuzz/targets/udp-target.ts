@@ -20,6 +20,7 @@ import {
   type ExitInfo,
   type Target,
   type TargetCapabilities,
+  type TargetSpec,
 } from "./target.js";
 
 export interface ChildSpec {
@@ -44,6 +45,22 @@ function bind(s: dgram.Socket, port: number): Promise<void> {
   });
 }
 
+/** Resolves once `stream` has ended or closed, or after `boundMs`. */
+function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; closed?: boolean }, boundMs: number): Promise<void> {
+  if (stream.readableEnded || stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off("end", done);
+      stream.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, boundMs);
+    stream.once("end", done);
+    stream.once("close", done);
+  });
+}
+
 /** What a child's stderr says, for a one-line error: its exception, else its last line; "" when silent. */
 export function stderrGist(stderr: string): string {
   const said = findException(stderr) ?? stderr.trim().split("\n").pop()?.trim() ?? "";
@@ -54,6 +71,7 @@ export abstract class UdpTarget implements Target {
   abstract readonly name: string;
   abstract readonly role: "server" | "client";
   abstract readonly capabilities: TargetCapabilities;
+  abstract readonly spec: TargetSpec;
 
   address: Address = { ip: "127.0.0.1", port: 0 };
   protected sockets: dgram.Socket[] = [];
@@ -359,7 +377,9 @@ export abstract class UdpTarget implements Target {
         clearTimeout(timer);
         reject(new TargetError(`${this.name}: cannot start ${spec.command}: ${e.message}`));
       });
-      child.on("exit", (code, signal) => {
+      child.on("exit", async (code, signal) => {
+        // What it printed as it died (its traceback) may still be in the pipe: read it to the end (200 ms at most).
+        await drained(child.stderr!, 200);
         if (this.child === child) {
           this.exit = { code, signal, exception: findException(this.stderr), stderr: this.stderr };
           for (const w of this.exitWaiters.splice(0)) w();

@@ -2,10 +2,13 @@
  * `imp fuzz`: a seeded fuzzing campaign against the bundled server (default), the bundled
  * client, or any IMP server at udp://host:port (optionally started and restarted with --exec).
  * Findings are minimised and saved under --out as a replayable case (JSON) and a pcap, with a
- * report (report.md, report.json). Exit code 1 when the campaign found something.
+ * report (report.md, report.json). Every finding is fail or non-strict (fuzz/oracles/verdicts.ts):
+ * exit code 1 when the campaign found a fail finding, or any finding with --strict.
  *
- * `imp fuzz --replay case.json` runs one saved case again: exit code 1 when it still triggers
- * its finding, 0 when it no longer does (a fixed bug), so a saved case is a regression test.
+ * `imp fuzz --replay case.json` runs one saved case again, against the kind of target the file
+ * records (its --target and --exec command; --target / --exec given here override them): exit
+ * code 1 when it still triggers its finding, 0 when it no longer does (a fixed bug), so a saved
+ * case is a regression test.
  *
  * A target that cannot be used (bad address, no answer within seconds, an --exec command that
  * does not start): one line, exit 2. SIGINT/SIGTERM end a campaign after the case under way,
@@ -13,10 +16,11 @@
  */
 
 import { Command, Option } from "commander";
-import { BundledServerTarget, type Target, loadCase, replayCase, runCampaign, describeCase, RemoteTarget } from "../../../fuzz/index.js";
+import { BundledServerTarget, type Target, loadCase, replayCase, runJobs, describeCase, RemoteTarget } from "../../../fuzz/index.js";
 import { BundledClientTarget } from "../../../fuzz/targets/bundled-client.js";
 import { killAllChildren } from "../../../fuzz/targets/child-processes.js";
 import { TargetError } from "../../../fuzz/targets/target.js";
+import { failing } from "../../../fuzz/oracles/verdicts.js";
 import { CliError, readErrorReason } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { resolveHosts, resolvedWith, resolveIPv4 } from "../parse-address.js";
@@ -46,6 +50,8 @@ interface FuzzOptions {
   probeEvery: number;
   sequenceOracle?: boolean;
   quiet?: boolean;
+  strict?: boolean;
+  jobs: number;
 }
 
 export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
@@ -137,9 +143,16 @@ export function fuzzCommand(io: CliIo): Command {
       parseIntInRange("--probe-every", 1, 1e9),
       500,
     )
+    .option(
+      "--jobs <n>",
+      "run N instances of an --exec target at once, each on its own port (a crash-prone target's restarts overlap)",
+      parseIntInRange("--jobs", 1, 64),
+      1,
+    )
+    .option("--strict", "exit 1 for non-strict findings too (deviations from WIRE.md's stricter reading that the original text allows)")
     .option("-q, --quiet", "no progress line")
     .hook("preAction", resolveHosts)
-    .action(async (opts: FuzzOptions) => {
+    .action(async (opts: FuzzOptions, cmd: Command) => {
       if (opts.replay) {
         let saved;
         try {
@@ -147,7 +160,15 @@ export function fuzzCommand(io: CliIo): Command {
         } catch (e) {
           throw new CliError(`cannot read ${opts.replay}: ${readErrorReason(e)}`);
         }
-        const target = makeTarget(opts.target, opts);
+        // The target the case was found on, unless the command line names one.
+        const targetGiven = cmd.getOptionValueSource("target") !== "default";
+        const spec = {
+          target: targetGiven ? opts.target : (saved.spec?.target ?? opts.target),
+          exec: opts.exec ?? (targetGiven ? undefined : saved.spec?.exec),
+        };
+        if (!targetGiven && opts.exec === undefined && saved.spec && !opts.quiet)
+          io.err(`imp fuzz: replaying against ${spec.target}${spec.exec ? ` started with: ${spec.exec}` : ""} (from ${opts.replay})\n`);
+        const target = makeTarget(spec.target, { ...opts, exec: spec.exec });
         // One case: a signal ends it at once (the target's processes with it).
         const release = onInterrupt(() => undefined, 0);
         try {
@@ -169,7 +190,13 @@ export function fuzzCommand(io: CliIo): Command {
       }
       if (opts.cases === undefined && opts.duration === undefined) throw new CliError("bound the campaign with --cases or --duration");
       const seed = opts.seed ?? (Math.random() * 0xffffffff) >>> 0;
-      const target = makeTarget(opts.target, opts);
+      if (opts.jobs > 1 && opts.exec === undefined)
+        throw new CliError("--jobs starts several instances of the target: it needs --exec (and --target udp://HOST:0 or {port})");
+      const targets = Array.from({ length: opts.jobs }, () => makeTarget(opts.target, opts));
+      const target = targets[0]!;
+      if (opts.jobs > 1 && (target as RemoteTarget).spec.target.replace(/^.*:/, "") !== "0" && !/\{port\}/.test(opts.target)) {
+        throw new CliError("--jobs gives each instance its own port: use --target udp://HOST:0 (or {port})");
+      }
       checkWritableFolder(opts.out);
       const interrupted = new AbortController();
       let signal: keyof typeof SIGNAL_CODES | undefined;
@@ -178,35 +205,54 @@ export function fuzzCommand(io: CliIo): Command {
         interrupted.abort(`interrupted by ${s}`);
       });
       try {
-        await openTarget(target);
+        // Every instance opened, or none left running.
+        const opened = await Promise.allSettled(targets.map((t) => openTarget(t)));
+        const failed = opened.find((x) => x.status === "rejected");
+        if (failed) {
+          await Promise.all(targets.map((t) => t.close()));
+          throw failed.reason;
+        }
         try {
-          if (!opts.quiet) io.err(`imp fuzz: ${target.name}, seed ${seed}\n`);
-          const r = await runCampaign({
-            target,
-            seed,
-            cases: opts.cases,
-            durationMs: opts.duration,
-            stateful: opts.stateful ?? false,
-            out: opts.out,
-            coverage: opts.coverage ?? false,
-            minimise: opts.minimise,
-            probeEvery: opts.probeEvery,
-            sequence: opts.sequenceOracle ?? false,
-            probeMs: opts.hangMs,
-            progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
-            signal: interrupted.signal,
-          });
-          const files = { md: `${opts.out}/report.md` };
-          io.out(
-            `${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}\n`,
+          if (!opts.quiet) io.err(`imp fuzz: ${target.name}${opts.jobs > 1 ? ` x ${opts.jobs} jobs` : ""}, seed ${seed}\n`);
+          const r = await runJobs(
+            {
+              target,
+              seed,
+              cases: opts.cases,
+              durationMs: opts.duration,
+              stateful: opts.stateful ?? false,
+              out: opts.out,
+              coverage: opts.coverage ?? false,
+              minimise: opts.minimise,
+              probeEvery: opts.probeEvery,
+              sequence: opts.sequenceOracle ?? false,
+              probeMs: opts.hangMs,
+              progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
+              signal: interrupted.signal,
+            },
+            targets,
           );
-          for (const f of r.findings) io.out(`  ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
+          const files = { md: `${opts.out}/report.md` };
+          const fails = r.findings.filter((f) => f.level === "fail").length;
+          io.out(
+            `${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}${r.findings.length ? ` (${fails} fail, ${r.findings.length - fails} non-strict)` : ""}\n`,
+          );
+          for (const level of ["fail", "non-strict"] as const) {
+            for (const f of r.findings.filter((x) => x.level === level))
+              io.out(`  ${level}: ${f.finding.oracle}: ${f.finding.signature}${f.files ? ` -> ${f.files.json}` : ""}\n`);
+          }
           if (r.stopped) io.out(`stopped: ${r.stopped}\n`);
           if (r.coverage) io.out(`coverage: ${r.coverage.covered} of ${r.coverage.total} blocks, corpus ${r.corpus}\n`);
           io.out(`report: ${files.md}\n`);
-          if (r.findings.length > 0) io.exitCode = 1;
+          if (
+            failing(
+              r.findings.map((f) => f.finding),
+              opts.strict ?? false,
+            )
+          )
+            io.exitCode = 1;
         } finally {
-          await target.close();
+          await Promise.all(targets.map((t) => t.close()));
         }
       } finally {
         release();
