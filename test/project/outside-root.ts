@@ -1,6 +1,6 @@
 /**
  * Finds paths in test code that leave the repository: a clone has nothing beside it, so a test
- * that reads `../shared/spec/...`, `/work/...` or a fixture left in `/tmp` passes on the
+ * that reads `../(outside)/spec/...`, `/work/...` or a fixture left in `/tmp` passes on the
  * developers' machines and fails (or skips) on a user's. Parsed with the TypeScript compiler, so
  * comments and the text of regular expressions are not taken for paths.
  *
