@@ -17,15 +17,7 @@ afterEach(async () => {
 
 async function connected(n: number, options = {}): Promise<RawPeer[]> {
   net = await testNet(options);
-  const peers: RawPeer[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = await net.peer();
-    await p.connect(`u${i + 1}`);
-    await net.settle();
-    peers.push(p);
-  }
-  for (const p of peers) p.take();
-  return peers;
+  return net.connectPeers(n);
 }
 
 const text = (n: number, c = "x") => c.repeat(n);

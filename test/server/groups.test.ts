@@ -10,15 +10,7 @@ afterEach(async () => {
 /** Connects peers named after their future IDs, each with its list; clears what they received. */
 async function connected(n: number, options = {}): Promise<RawPeer[]> {
   net = await testNet(options);
-  const peers: RawPeer[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = await net.peer();
-    await p.connect(`u${i + 1}`);
-    await net.settle();
-    peers.push(p);
-  }
-  for (const p of peers) p.take();
-  return peers;
+  return net.connectPeers(n);
 }
 
 const groupsOf = () => net.server.snapshot().users.map((u) => u.group);

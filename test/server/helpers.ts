@@ -113,6 +113,8 @@ export interface TestNet {
   /** Datagrams dropped by the loss function, by direction. */
   lost: { in: number; out: number };
   peer(): Promise<RawPeer>;
+  /** Connects `n` new peers named u1..un one after another, then clears what they received. */
+  connectPeers(n: number): Promise<RawPeer[]>;
   /** Waits until every datagram sent has been received (nothing in flight). */
   settle(): Promise<void>;
   /** Advances the manual clock, then settles. */
@@ -152,6 +154,17 @@ export async function testNet(
       const p = await RawPeer.open(server.address);
       peers.push(p);
       return p;
+    },
+    async connectPeers(n) {
+      const fresh: RawPeer[] = [];
+      for (let i = 0; i < n; i++) {
+        const p = await net.peer();
+        await p.connect(`u${i + 1}`);
+        await net.settle();
+        fresh.push(p);
+      }
+      for (const p of fresh) p.take();
+      return fresh;
     },
     async settle() {
       const sentByPeers = () => peers.reduce((n, p) => n + p.sent, 0);

@@ -10,15 +10,7 @@ afterEach(async () => {
 
 async function connected(n: number, options = {}, loss?: Parameters<typeof testNet>[1]): Promise<RawPeer[]> {
   net = await testNet(options, loss);
-  const peers: RawPeer[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = await net.peer();
-    await p.connect(`u${i + 1}`);
-    await net.settle();
-    peers.push(p);
-  }
-  for (const p of peers) p.take();
-  return peers;
+  return net.connectPeers(n);
 }
 
 describe("server: centralized relay", () => {
