@@ -40,7 +40,7 @@
  */
 export { CaptureFormatError } from "./errors.js";
 export { LinkType, linkTypeName } from "./link-type.js";
-export type { CaptureInterface, CapturePacket, CaptureSummary, PacketHandler } from "./packet.js";
+export { rawIpPacket, type CaptureInterface, type CapturePacket, type CaptureSummary, type PacketHandler } from "./packet.js";
 export { CaptureParser } from "./capture-parser.js";
 export { readCapture, type CaptureSource, type ReadCaptureOptions } from "./read-capture.js";
 

@@ -2,6 +2,8 @@
  * What the capture reader hands out: one record per packet, plus the interfaces and the summary.
  */
 
+import { LinkType } from "./link-type.js";
+
 /** One packet record of a capture file. */
 export interface CapturePacket {
   /** Frame number, 1-based, in file order. */
@@ -57,4 +59,22 @@ export interface CaptureSummary {
   /** Number of bytes read. */
   readonly bytes: number;
   readonly interfaces: readonly CaptureInterface[];
+}
+
+/**
+ * A packet made in memory, not read from a file: a raw-IP frame (link type IPV4, which also carries
+ * IPv6) captured whole, at no file offset. Live sources (the proxy, the TUI's scenario) hand these out.
+ */
+export function rawIpPacket(frame: number, tsSec: number, tsNsec: number, data: Uint8Array): CapturePacket {
+  return {
+    frame,
+    tsSec,
+    tsNsec,
+    interfaceId: 0,
+    linkType: LinkType.IPV4,
+    capturedLength: data.length,
+    originalLength: data.length,
+    data,
+    offset: 0,
+  };
 }

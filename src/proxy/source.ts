@@ -4,7 +4,14 @@
  * pcapng file (-w). Each delivered datagram becomes a raw IPv4/UDP frame (LINKTYPE_IPV4, built
  * by the capture writer's frame builder) between the real client and the real server.
  */
-import { buildUdpPackets, createCaptureWriter, LinkType, type CaptureWriter, type CapturePacket } from "../../dissector/capture/index.js";
+import {
+  buildUdpPackets,
+  createCaptureWriter,
+  LinkType,
+  rawIpPacket,
+  type CaptureWriter,
+  type CapturePacket,
+} from "../../dissector/capture/index.js";
 import type { PacketSource, SourceEnd } from "../../dissector/source.js";
 import { startProxy, type ImpProxy, type ProxiedDatagram, type ProxyOptions } from "./proxy.js";
 
@@ -55,17 +62,7 @@ export function proxyFeed(options: ProxyFeedOptions): ProxyFeed {
       if (ended) return;
       for (const data of buildUdpPackets(d.src, d.dst, d.bytes)) {
         frame++;
-        const p: CapturePacket = {
-          frame,
-          tsSec: d.tsSec,
-          tsNsec: d.tsNsec,
-          interfaceId: 0,
-          linkType: LinkType.IPV4,
-          capturedLength: data.length,
-          originalLength: data.length,
-          data,
-          offset: 0,
-        };
+        const p = rawIpPacket(frame, d.tsSec, d.tsNsec, data);
         if (writer) {
           writer.writeFrame(data, { tsSec: d.tsSec, tsNsec: d.tsNsec });
           if (!flushTimer) {

@@ -7,7 +7,7 @@
  * Seam: when the proxy issue lands, `--demo` can go through it instead (a real capture point
  * between clients and server); this source stays for machines without one.
  */
-import { buildUdpPackets, LinkType, type CapturePacket } from "../../../dissector/capture/index.js";
+import { buildUdpPackets, rawIpPacket, type CapturePacket } from "../../../dissector/capture/index.js";
 import type { PacketSource, SourceEnd } from "../../../dissector/source.js";
 import { DEFAULT_SETTINGS, findScenario, ScenarioContext } from "../../scenario/index.js";
 
@@ -32,17 +32,7 @@ export function scenarioSource(name = "demo"): PacketSource {
           const d = all[sent++]!;
           for (const data of buildUdpPackets(d.src, d.dst, d.payload)) {
             frame++;
-            onPacket({
-              frame,
-              tsSec: d.tsSec,
-              tsNsec: d.tsNsec,
-              interfaceId: 0,
-              linkType: LinkType.IPV4,
-              capturedLength: data.length,
-              originalLength: data.length,
-              data,
-              offset: 0,
-            });
+            onPacket(rawIpPacket(frame, d.tsSec, d.tsNsec, data));
           }
         }
       };
