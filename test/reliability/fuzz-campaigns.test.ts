@@ -1,0 +1,54 @@
+/**
+ * Long fuzz campaigns against the bundled server and client (`npm run test:reliability`): the
+ * counts that find rare faults. test/fuzz/bundled.test.ts runs the same assertions on counts small
+ * enough for `npm test`.
+ * - 100 000 stateless cases against the server: no crash, hang or state finding, no restart;
+ * - 3 000 stateful cases: every server state reached, nothing serious;
+ * - 1 500 stateful cases against the bundled client: its three states, nothing serious.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCampaign } from "../../fuzz/index.js";
+import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
+import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
+import { STATES } from "../../fuzz/session/states.js";
+
+const serious = (r: { findings: { finding: { oracle: string; signature: string } }[] }) =>
+  r.findings.filter((f) => ["crash", "hang", "state"].includes(f.finding.oracle)).map((f) => `${f.finding.oracle}: ${f.finding.signature}`);
+
+describe("bundled server, long campaigns", () => {
+  let target: BundledServerTarget;
+  beforeAll(async () => {
+    target = new BundledServerTarget();
+    await target.open();
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  it("100 000 stateless cases: no crash, hang or state finding", async () => {
+    const r = await runCampaign({ target, seed: 1, cases: 100_000 });
+    expect(r.cases).toBe(100_000);
+    expect(serious(r)).toEqual([]);
+    expect(r.restarts).toBe(0);
+  }, 300_000);
+
+  it("3 000 stateful cases: every state is reached, no crash, hang or state finding", async () => {
+    const r = await runCampaign({ target, seed: 2, cases: 3000, stateful: true, probeEvery: 250 });
+    expect(serious(r)).toEqual([]);
+    for (const s of STATES.filter((s) => s.name !== "fresh")) expect(r.statesReached[s.name] ?? 0).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe("bundled client, long campaign", () => {
+  it("1 500 stateful cases: the fuzzer plays its server, no crash, hang or state finding", async () => {
+    const target = new BundledClientTarget();
+    await target.open();
+    try {
+      const r = await runCampaign({ target, seed: 5, cases: 1500, stateful: true });
+      expect(serious(r)).toEqual([]);
+      expect(Object.keys(r.statesReached).sort()).toEqual(["connected", "in-private-group", "invitation-pending"]);
+    } finally {
+      await target.close();
+    }
+  }, 300_000);
+});
