@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { SkipsFailInCi } from "./test/reporters/skips-fail-in-ci.js";
 
@@ -9,6 +10,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // One fork more than the cores: most files wait on sockets, timers and child processes (tshark,
+    // the CLI, fuzz targets), so a third fork on a 2-core machine fills the cores (vitest's default
+    // is cores - 1: one fork, the files one after another).
+    poolOptions: { forks: { maxForks: availableParallelism() + 1, minForks: 1 } },
     // Lists skipped tests; with CI=true a skipped test fails the run.
     reporters: ["default", new SkipsFailInCi()],
   },
