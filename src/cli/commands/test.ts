@@ -143,7 +143,10 @@ export function testCommand(io: CliIo): Command {
     .description("conformance suite: test an IMP implementation section by section, with reports a teacher can grade from")
     .addCommand(server)
     .addOption(new Option("--list", "list the cases and exit"))
-    .action((opts: { list?: boolean }) => {
+    .argument("[suite]", "server (the client suite is not built yet)")
+    .action((suite: string | undefined, opts: { list?: boolean }) => {
+      if (suite !== undefined)
+        throw new CliError(`imp test ${suite}: no such suite; there is imp test server (a client suite is not built yet)`);
       if (!opts.list) throw new CliError("say what to test: imp test server --target udp://HOST:PORT [--exec CMD] (see imp test --help)");
       for (const c of SERVER_CASES) io.out(`server ${c.id.padEnd(8)} ${c.title}: ${c.expect}\n`);
     });
