@@ -26,6 +26,7 @@ const COMMANDS: readonly (readonly [string, () => Promise<CommandFactory>])[] = 
   ["sniff", async () => (await import("./commands/sniff.js")).sniffCommand],
   ["lua", async () => (await import("./commands/lua.js")).luaCommand],
   ["fuzz", async () => (await import("./commands/fuzz.js")).fuzzCommand],
+  ["test", async () => (await import("./commands/test.js")).testCommand],
   ["tui", async () => (await import("./commands/tui.js")).tuiCommand],
   ["proxy", async () => (await import("./commands/proxy.js")).proxyCommand],
   ["demo", async () => (await import("./commands/demo.js")).demoCommand],

@@ -163,6 +163,28 @@ const TABLE: Record<string, Case[]> = {
     c(["fuzz", "--replay", dir], /^imp: cannot read .*: is a directory$/),
     c(["fuzz", "--replay", NOT_CAPTURE], /^imp: cannot read .*notes\.txt: .*JSON/),
   ],
+  test: [
+    c(["test"], /^imp: say what to test: imp test server --target/),
+    c(["test", "client"], /^imp: imp test client: no such suite; there is imp test server/),
+    c(["test", "server"], /give --target udp:\/\/HOST:PORT/),
+    c(["test", "server", "--target", "tcp://127.0.0.1:1313"], /--target must be udp:\/\/host:port/),
+    c(["test", "server", "--target", "udp://127.0.0.1:0"], /port 0 means a free port only with --exec/),
+    c(["test", "server", "--target", "udp://127.0.0.1:1313", "--cases", "99.9"], /--cases 99\.9: no case matches/),
+    c(["test", "server", "--target", "udp://127.0.0.1:1313", "--jobs", "0"], /--jobs must be a whole number from 1 to 32/),
+    c(["test", "server", "--exec-each", MISSING, "--out", path("batch")], /^imp: cannot use .*missing\.pcapng: no such file$/),
+    c(
+      ["test", "server", "--exec-each", NOT_CAPTURE, "--out", path("batch")],
+      /^imp: cannot use .*notes\.txt: line 1: the command must contain \{port\}/,
+    ),
+    c(["test", "server", "--exec-each", NOT_CAPTURE], /--exec-each writes a report per implementation: give --out DIR/),
+    // Nothing answers: the run ends within seconds.
+    c(
+      ["test", "server", "--target", `udp://127.0.0.1:${BUSY}`, "-q"],
+      /does not answer: no Connection Accept and User List Response within 3 s/,
+    ),
+    c(["test", "server", "--target", "udp://127.0.0.1:0", "--exec", "exit 3", "-q"], /--exec must contain \{port\}/),
+    c(["test", "server", "--target", "udp://127.0.0.1:0", "--exec", "exit 3 {port}", "-q"], /exited during start-up \(code 3\)/),
+  ],
   tui: [
     c(["tui", MISSING], /^imp: .*missing\.pcapng: no such file$/, { tty: true }),
     c(["tui", dir], /^imp: .*: is a directory, not a capture file$/, { tty: true }),
