@@ -54,6 +54,7 @@ interface FuzzOptions {
   quiet?: boolean;
   strict?: boolean;
   jobs: number;
+  skipKnown?: boolean;
 }
 
 export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
@@ -161,6 +162,10 @@ export function fuzzCommand(io: CliIo): Command {
       parseIntInRange("--jobs", 1, 64),
       1,
     )
+    .option(
+      "--skip-known",
+      "do not run generated cases that match the shape of a crash or hang already minimised (fewer restarts; rule in fuzz/README.md)",
+    )
     .option("--strict", "exit 1 for non-strict findings too (deviations from WIRE.md's stricter reading that the original text allows)")
     .option("-q, --quiet", "no progress line")
     .hook("preAction", resolveHosts)
@@ -242,6 +247,7 @@ export function fuzzCommand(io: CliIo): Command {
               coverage: opts.coverage ?? false,
               minimise: opts.minimise,
               probeEvery: opts.probeEvery,
+              skipKnown: opts.skipKnown ?? false,
               sequence: opts.sequenceOracle ?? false,
               probeMs: opts.hangMs,
               progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
@@ -252,7 +258,7 @@ export function fuzzCommand(io: CliIo): Command {
           const files = { md: `${opts.out}/report.md` };
           const fails = r.findings.filter((f) => f.level === "fail").length;
           io.out(
-            `${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}${r.findings.length ? ` (${fails} fail, ${r.findings.length - fails} non-strict)` : ""}\n`,
+            `${r.cases} cases${r.skipped ? ` (${r.skipped} more skipped: known crash shapes)` : ""} in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}${r.findings.length ? ` (${fails} fail, ${r.findings.length - fails} non-strict)` : ""}\n`,
           );
           for (const level of ["fail", "non-strict"] as const) {
             for (const f of r.findings.filter((x) => x.level === level))
