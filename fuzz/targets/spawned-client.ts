@@ -225,7 +225,8 @@ export class SpawnedClientTarget extends UdpTarget {
     }
     const sent = this.sentByKey.get((m.type << 1) | m.seq);
     if (!sent) return;
-    if (sent.type === MSG.dissolution) this.group = 1;
+    // A Dissolution of the group it is in (or of the Public Group, the 2017 variant) takes it back to the Public Group.
+    if (sent.type === MSG.dissolution && (sent.group === this.group || sent.group === 1)) this.group = 1;
     if (sent.type === MSG.inviteRequest && sent.invitee === this.clientId && (sent.invite_group ?? 0) >= 2)
       this.invitation = sent.invite_group!;
   }
@@ -268,10 +269,13 @@ export class SpawnedClientTarget extends UdpTarget {
     return this.userAction("/reject\n", MSG.inviteReject);
   }
 
+  /** Consecutive user actions the client did not act on (a client that reads no stdin): after 3, no more waiting. */
+  private ignored = 0;
+
   private async userAction(line: string, answer: number): Promise<BarrierResult> {
-    const sent = this.waitFor((m, d) => d.socket === 0 && m.ack === 0 && m.type === answer, this.hangMs);
+    const sent = this.waitFor((m, d) => d.socket === 0 && m.ack === 0 && m.type === answer, this.ignored >= 3 ? 0 : this.hangMs);
     if (!this.userInput(line)) return { ok: false, reason: "exited" };
-    await sent;
+    this.ignored = (await sent) ? 0 : this.ignored + 1;
     return this.barrier();
   }
 

@@ -98,6 +98,17 @@ describe("a foreign client (Python), the fuzzer playing its server", () => {
     );
   }, 60_000);
 
+  it("a client that stops answering its server (after 40 messages) is a hang finding, and is restarted", async () => {
+    const target = new SpawnedClientTarget({ exec: exec("--stall-after 40"), hangMs: 300 });
+    targets.push(target);
+    await target.open();
+    const r = await runCampaign({ target, seed: 1, cases: 20, stateful: true, minimise: false });
+    expect(r.findings.map((f) => `${f.level}: ${f.finding.oracle}: ${f.finding.signature}`)).toEqual([
+      "fail: hang: target did not answer (no ACK of a Data Message from its server within N ms)",
+    ]);
+    expect(r.restarts).toBeGreaterThan(0);
+  }, 30_000);
+
   it("usage and start-up errors: one line, exit 2", async () => {
     const run = async (args: string[]) => {
       const io = bufferIo();
