@@ -3,8 +3,8 @@
  * handlers. Every datagram is either accepted or dropped silently for one counted reason; the
  * server never answers a datagram it did not accept (WIRE.md section 5).
  */
-import { decode, type Decoded, type ImpMessage, type MessageInput } from "../codec/index.js";
-import { HEADER_LENGTH, inIdClass, messageSpec, PROBLEMS } from "../protocol/index.js";
+import { decode, type ImpMessage, type MessageInput } from "../codec/index.js";
+import { HEADER_LENGTH, inIdClass, messageSpec } from "../protocol/index.js";
 import { openUdp, type Address } from "../transport/index.js";
 import { ServerCore } from "./core.js";
 import { MSG as T } from "../protocol/messages.js";
@@ -23,6 +23,7 @@ import { onAnswer, onCreate, onInvitationAcked, onInvite } from "./handlers/invi
 import { onDisjoint } from "./handlers/membership.js";
 import { onData } from "./handlers/relay.js";
 import { resolveOptions, seededRandom, type ServerOptions } from "./options.js";
+import { dropReason, isReservedTypeJunk } from "./triage.js";
 import type { DepartureSnapshot, StateSnapshot, User } from "./state.js";
 
 /** Largest UDP payload over IPv4. */
@@ -43,23 +44,6 @@ export interface ImpServer {
   checkInvariants(): string[];
   /** Stops every timer, closes every link and the socket. Idempotent. */
   close(): Promise<void>;
-}
-
-/** Reason a receiver drops a datagram with this problem id, if any (derived from PROBLEMS). */
-const DROP_BY_PROBLEM: ReadonlyMap<string, DropReason> = new Map(
-  Object.values(PROBLEMS)
-    .filter((p) => p.dropped)
-    .map((p) => [p.id, p.category === "malformed" ? "malformed" : p.id === PROBLEMS.unknownType.id ? "reservedType" : "protocol"] as const),
-);
-const RANK: Readonly<Record<string, number>> = { malformed: 3, reservedType: 2, protocol: 1 };
-
-function dropReason(d: Decoded): DropReason | null {
-  let reason: DropReason | null = null;
-  for (const p of d.problems) {
-    const r = DROP_BY_PROBLEM.get(p.id);
-    if (r && (reason === null || RANK[r]! > RANK[reason]!)) reason = r;
-  }
-  return reason;
 }
 
 /** Types a client may send to the server (the others are server-to-client). */
@@ -116,7 +100,13 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
   };
 }
 
-function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8Array, detail: string | (() => string)): void {
+function drop(
+  core: ServerCore,
+  reason: DropReason,
+  from: Address,
+  bytes: Uint8Array,
+  detail: string | ((bytes: Uint8Array) => string),
+): void {
   core.counters.dropped[reason]++;
   if (core.logs("dropped")) {
     core.write({
@@ -125,9 +115,16 @@ function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8A
       ip: from.ip,
       port: from.port,
       bytes: bytes.length,
-      detail: typeof detail === "string" ? detail : detail(),
+      detail: typeof detail === "string" ? detail : detail(bytes),
     });
   }
+}
+
+/** The problems of a datagram, as the log's detail says them. */
+function problemsText(bytes: Uint8Array): string {
+  return decode(bytes)
+    .problems.map((p) => p.text)
+    .join("; ");
 }
 
 function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
@@ -140,6 +137,8 @@ function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
   }
   if (bytes.length < HEADER_LENGTH) return drop(core, "undersize", from, bytes, "shorter than the header");
   if (bytes.length > MAX_DATAGRAM) return drop(core, "oversize", from, bytes, "longer than 65507 bytes");
+  // A junk flood is shed here, before any decode: the detail is decoded only for a logged line.
+  if (isReservedTypeJunk(bytes)) return drop(core, "reservedType", from, bytes, problemsText);
   const d = decode(bytes);
   const reason = dropReason(d);
   if (reason) return drop(core, reason, from, bytes, () => d.problems.map((p) => p.text).join("; "));
