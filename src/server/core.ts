@@ -207,11 +207,15 @@ export class ServerCore {
     for (const to of this.state.users.values()) if (to.hasList && to.id !== id) this.send(to, msg);
   }
 
-  /** Marks a client's address as validated: it proved it receives what the server sends there. */
+  /**
+   * Marks a client's address as validated: it proved it receives what the server sends there.
+   * It gets a receive queue of its own, if the transport offers one (docs/PROTOCOL.md 5.1).
+   */
   validate(user: User): void {
     if (user.validated) return;
     user.validated = true;
     this.halfOpen.delete(user.id);
+    void this.transport.dedicate?.({ ip: user.ip, port: user.port });
   }
 }
 

@@ -49,6 +49,12 @@ export interface ServerOptions {
   logRate?: number;
   /** Invitations an invitee may have waiting behind the one it was sent (at most one per inviter). Default 8. */
   maxQueuedInvitations?: number;
+  /**
+   * A socket of its own for each validated client (connected to it, on the server's port), so a
+   * flood from other addresses does not fill the queue its datagrams wait in (docs/PROTOCOL.md
+   * 5.1). Default true. Ignored with `transport` (the server uses what that one offers).
+   */
+  peerSockets?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   amplificationFactor: number;
   logRate: number;
   maxQueuedInvitations: number;
+  peerSockets: boolean;
 }
 
 export const SERVER_DEFAULTS = {
@@ -87,6 +94,7 @@ export const SERVER_DEFAULTS = {
   amplificationFactor: 3,
   logRate: 0,
   maxQueuedInvitations: 8,
+  peerSockets: true,
 } as const;
 
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
@@ -108,6 +116,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     amplificationFactor: o.amplificationFactor ?? SERVER_DEFAULTS.amplificationFactor,
     logRate: o.logRate ?? SERVER_DEFAULTS.logRate,
     maxQueuedInvitations: o.maxQueuedInvitations ?? SERVER_DEFAULTS.maxQueuedInvitations,
+    peerSockets: o.peerSockets ?? SERVER_DEFAULTS.peerSockets,
   };
   const bad = (what: string) => {
     throw new RangeError(`server option ${what}`);

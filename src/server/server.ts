@@ -51,7 +51,7 @@ const FROM_CLIENT: readonly boolean[] = Array.from({ length: 32 }, (_, code) => 
 
 export async function startServer(options: ServerOptions = {}): Promise<ImpServer> {
   const opts = resolveOptions(options);
-  const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port }));
+  const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port, peerSockets: opts.peerSockets }));
   const core = new ServerCore(opts, transport, options.log, seededRandom(opts.seed));
   core.hooks = {
     onGone: (user, unacked) => {
