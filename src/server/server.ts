@@ -94,6 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
       }
       for (const inv of core.state.invitations.values()) if (inv.timer) core.clock.clearTimer(inv.timer);
       for (const d of core.departures.values()) core.clock.clearTimer(d.timer);
+      core.flood?.close();
       core.flushLog();
       await transport.close();
     },
@@ -108,6 +109,7 @@ function drop(
   detail: string | ((bytes: Uint8Array) => string),
 ): void {
   core.counters.dropped[reason]++;
+  core.flood?.dropped();
   if (core.logs("dropped")) {
     core.write({
       event: "dropped",

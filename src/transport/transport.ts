@@ -39,6 +39,8 @@ export interface DatagramTransport {
   release?(peer: Address): void;
   /** Peers that have a socket of their own. */
   readonly dedicated?: number;
+  /** Bytes the main socket's receive queue holds (the kernel's accounting, SO_RCVBUF). */
+  readonly receiveBufferSize?: number;
   close(): Promise<void>;
 }
 
@@ -153,6 +155,9 @@ export async function openUdp(options: UdpOptions = {}): Promise<DatagramTranspo
     },
     get dedicated() {
       return peers.size;
+    },
+    get receiveBufferSize() {
+      return closed ? 0 : socket.getRecvBufferSize();
     },
     async close() {
       if (closed) return;

@@ -107,7 +107,7 @@ export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Comman
       )
       .option(
         "--no-peer-sockets",
-        "one receive queue for all: no socket of its own per connected client (then the port is not shared; a flood delays everyone)",
+        "one receive queue for all: no socket of its own per connected client during a flood (the port is then not shared; a flood delays everyone)",
       )
       .hook("preAction", resolveHosts)
       .action(async (opts: ServerCommandOptions) => {
