@@ -12,6 +12,7 @@ import { BROADCAST_GROUP } from "../protocol/index.js";
 import type { DatagramTransport } from "../transport/index.js";
 import { MSG as T } from "../protocol/messages.js";
 import { newCounters, type Counters } from "./counters.js";
+import { FloodGuard } from "./flood-guard.js";
 import { LogLimiter } from "./log-limit.js";
 import type { ServerEvent, ServerLogger } from "./log.js";
 import { halfOpenLimit, type ResolvedOptions } from "./options.js";
@@ -52,6 +53,8 @@ export class ServerCore {
   private readonly overflowed = new Set<User>();
   private readonly limits: LinkLimits;
   private readonly limiter: LogLimiter | null;
+  /** Flood mode: validated clients get sockets of their own while datagrams are dropped fast (null: the transport has none). */
+  readonly flood: FloodGuard | null;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -66,6 +69,29 @@ export class ServerCore {
     this.halfOpenMax = halfOpenLimit(options);
     this.limiter =
       log && options.logRate > 0 ? new LogLimiter(options.logRate, this.clock, (counts) => log({ event: "suppressed", counts })) : null;
+    this.flood =
+      options.peerSockets && transport.dedicate
+        ? new FloodGuard(options.floodThreshold, this.clock, { start: () => this.floodStarted(), end: () => this.floodEnded() })
+        : null;
+  }
+
+  private validatedAddresses(): { ip: string; port: number }[] {
+    const out: { ip: string; port: number }[] = [];
+    for (const u of this.state.users.values()) if (u.validated) out.push({ ip: u.ip, port: u.port });
+    return out;
+  }
+
+  private floodStarted(): void {
+    this.counters.floods++;
+    const all = this.validatedAddresses();
+    for (const a of all) void this.transport.dedicate?.(a);
+    this.emit({ event: "flood", state: "started", clients: all.length });
+  }
+
+  private floodEnded(): void {
+    const all = this.validatedAddresses();
+    for (const a of all) this.transport.release?.(a);
+    this.emit({ event: "flood", state: "ended", clients: all.length });
   }
 
   /**
@@ -207,11 +233,15 @@ export class ServerCore {
     for (const to of this.state.users.values()) if (to.hasList && to.id !== id) this.send(to, msg);
   }
 
-  /** Marks a client's address as validated: it proved it receives what the server sends there. */
+  /**
+   * Marks a client's address as validated: it proved it receives what the server sends there.
+   * During a flood it gets a socket of its own at once (docs/PROTOCOL.md 5.1).
+   */
   validate(user: User): void {
     if (user.validated) return;
     user.validated = true;
     this.halfOpen.delete(user.id);
+    if (this.flood?.active) void this.transport.dedicate?.({ ip: user.ip, port: user.port });
   }
 }
 

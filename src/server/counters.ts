@@ -68,6 +68,8 @@ export interface Counters {
   halfOpenCancelled: number;
   /** Datagrams not sent to an unvalidated address because they would pass the amplification limit. */
   amplificationLimited: number;
+  /** Times flood mode started (dropped datagrams reached floodThreshold in a second: clients got sockets of their own). */
+  floods: number;
   /** Log events not written because of the rate limit (the log says how many, once a second). */
   logSuppressed: number;
 }
@@ -105,6 +107,7 @@ export function newCounters(): Counters {
     halfOpenEvicted: 0,
     halfOpenCancelled: 0,
     amplificationLimited: 0,
+    floods: 0,
     logSuppressed: 0,
   };
 }

@@ -7,7 +7,7 @@
  * Layout: server.ts (socket loop, who-may-speak, dispatch), core.ts (links, sends, Update List /
  * Update Disconnection fan-out), state.ts (users, groups, invitations; invariants; no I/O),
  * handlers/connection.ts, handlers/relay.ts, handlers/invitations.ts, handlers/membership.ts,
- * counters.ts, log.ts, options.ts.
+ * counters.ts, log.ts, options.ts, triage.ts (drop reasons; reserved-type junk without a decode).
  *
  * Decisions where WIRE.md leaves a choice (each follows the 2017 implementation where it shows one):
  * - A Connection Request from a connected address with the same username gets the first Accept's
@@ -35,7 +35,8 @@
  * - Group IDs: lowest free 2..254. Client IDs: random (seeded) like 2017 by default, or lowest free.
  * - Bounds (docs/PROTOCOL.md 5.1): link caps and a queue budget (core.afterTurn), the amplification
  *   limit (core.mayAmplify), the half-open share (handlers/connection.ts), the log's rate limit
- *   (log-limit.ts) and its bounded output (log-output.ts), queued invitations (handlers/invitations.ts).
+ *   (log-limit.ts) and its bounded output (log-output.ts), queued invitations (handlers/invitations.ts),
+ *   junk shed before any decode (triage.ts) and a socket of its own per validated client (peerSockets).
  */
 export { startServer, MAX_DATAGRAM, type ImpServer, type ServerSnapshot } from "./server.js";
 export { SERVER_DEFAULTS, seededRandom, type ServerOptions } from "./options.js";

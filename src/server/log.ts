@@ -44,6 +44,12 @@ export type ServerEvent =
       event: "suppressed" /** Events of each kind held back by the log's rate limit since the last such line. */;
       counts: Record<string, number>;
     }
+  | {
+      event: "flood" /** Flood mode started (dropped datagrams reached the threshold in a second) or ended (quiet seconds in a row). */;
+      state: "started" | "ended";
+      /** Validated clients that have (started) or had (ended) a socket of their own. */
+      clients: number;
+    }
   | { event: "log-lines-dropped" /** Lines not written because the output did not take them fast enough. */; lines: number }
   | { event: "stopped"; signal: string; counters: Counters };
 

@@ -49,6 +49,14 @@ export interface ServerOptions {
   logRate?: number;
   /** Invitations an invitee may have waiting behind the one it was sent (at most one per inviter). Default 8. */
   maxQueuedInvitations?: number;
+  /**
+   * During a flood, a socket of its own for each validated client (connected to it, on the
+   * server's port), so the flood does not fill the queue its datagrams wait in (docs/PROTOCOL.md
+   * 5.1). Default true. With `transport`, what that transport offers (`dedicate`) is used.
+   */
+  peerSockets?: boolean;
+  /** Datagrams dropped within one second that start flood mode (peer sockets). Default 1000. */
+  floodThreshold?: number;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +77,8 @@ export interface ResolvedOptions {
   amplificationFactor: number;
   logRate: number;
   maxQueuedInvitations: number;
+  peerSockets: boolean;
+  floodThreshold: number;
 }
 
 export const SERVER_DEFAULTS = {
@@ -87,6 +97,8 @@ export const SERVER_DEFAULTS = {
   amplificationFactor: 3,
   logRate: 0,
   maxQueuedInvitations: 8,
+  peerSockets: true,
+  floodThreshold: 1000,
 } as const;
 
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
@@ -108,6 +120,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     amplificationFactor: o.amplificationFactor ?? SERVER_DEFAULTS.amplificationFactor,
     logRate: o.logRate ?? SERVER_DEFAULTS.logRate,
     maxQueuedInvitations: o.maxQueuedInvitations ?? SERVER_DEFAULTS.maxQueuedInvitations,
+    peerSockets: o.peerSockets ?? SERVER_DEFAULTS.peerSockets,
+    floodThreshold: o.floodThreshold ?? SERVER_DEFAULTS.floodThreshold,
   };
   const bad = (what: string) => {
     throw new RangeError(`server option ${what}`);
@@ -126,6 +140,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     bad(`queueBudgetBytes must be at least maxQueuedBytes (${r.maxQueuedBytes}), got ${r.queueBudgetBytes}`);
   if (!(r.halfOpenShare > 0 && r.halfOpenShare <= 1)) bad(`halfOpenShare must be above 0 and at most 1, got ${r.halfOpenShare}`);
   if (!(r.amplificationFactor >= 1)) bad(`amplificationFactor must be at least 1, got ${r.amplificationFactor}`);
+  if (!Number.isInteger(r.floodThreshold) || r.floodThreshold < 1)
+    bad(`floodThreshold must be a whole number >= 1, got ${r.floodThreshold}`);
   if (!(r.logRate >= 0)) bad(`logRate must be 0 (no limit) or above, got ${r.logRate}`);
   if (!Number.isInteger(r.maxQueuedInvitations) || r.maxQueuedInvitations < 0)
     bad(`maxQueuedInvitations must be a whole number >= 0, got ${r.maxQueuedInvitations}`);

@@ -3,8 +3,8 @@
  * handlers. Every datagram is either accepted or dropped silently for one counted reason; the
  * server never answers a datagram it did not accept (WIRE.md section 5).
  */
-import { decode, type Decoded, type ImpMessage, type MessageInput } from "../codec/index.js";
-import { HEADER_LENGTH, inIdClass, messageSpec, PROBLEMS } from "../protocol/index.js";
+import { decode, type ImpMessage, type MessageInput } from "../codec/index.js";
+import { HEADER_LENGTH, inIdClass, messageSpec } from "../protocol/index.js";
 import { openUdp, type Address } from "../transport/index.js";
 import { ServerCore } from "./core.js";
 import { MSG as T } from "../protocol/messages.js";
@@ -23,6 +23,7 @@ import { onAnswer, onCreate, onInvitationAcked, onInvite } from "./handlers/invi
 import { onDisjoint } from "./handlers/membership.js";
 import { onData } from "./handlers/relay.js";
 import { resolveOptions, seededRandom, type ServerOptions } from "./options.js";
+import { dropReason, isReservedTypeJunk } from "./triage.js";
 import type { DepartureSnapshot, StateSnapshot, User } from "./state.js";
 
 /** Largest UDP payload over IPv4. */
@@ -45,29 +46,12 @@ export interface ImpServer {
   close(): Promise<void>;
 }
 
-/** Reason a receiver drops a datagram with this problem id, if any (derived from PROBLEMS). */
-const DROP_BY_PROBLEM: ReadonlyMap<string, DropReason> = new Map(
-  Object.values(PROBLEMS)
-    .filter((p) => p.dropped)
-    .map((p) => [p.id, p.category === "malformed" ? "malformed" : p.id === PROBLEMS.unknownType.id ? "reservedType" : "protocol"] as const),
-);
-const RANK: Readonly<Record<string, number>> = { malformed: 3, reservedType: 2, protocol: 1 };
-
-function dropReason(d: Decoded): DropReason | null {
-  let reason: DropReason | null = null;
-  for (const p of d.problems) {
-    const r = DROP_BY_PROBLEM.get(p.id);
-    if (r && (reason === null || RANK[r]! > RANK[reason]!)) reason = r;
-  }
-  return reason;
-}
-
 /** Types a client may send to the server (the others are server-to-client). */
 const FROM_CLIENT: readonly boolean[] = Array.from({ length: 32 }, (_, code) => messageSpec(code)?.directions.includes("C→S") ?? false);
 
 export async function startServer(options: ServerOptions = {}): Promise<ImpServer> {
   const opts = resolveOptions(options);
-  const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port }));
+  const transport = options.transport ?? (await openUdp({ host: opts.host, port: opts.port, peerSockets: opts.peerSockets }));
   const core = new ServerCore(opts, transport, options.log, seededRandom(opts.seed));
   core.hooks = {
     onGone: (user, unacked) => {
@@ -110,14 +94,22 @@ export async function startServer(options: ServerOptions = {}): Promise<ImpServe
       }
       for (const inv of core.state.invitations.values()) if (inv.timer) core.clock.clearTimer(inv.timer);
       for (const d of core.departures.values()) core.clock.clearTimer(d.timer);
+      core.flood?.close();
       core.flushLog();
       await transport.close();
     },
   };
 }
 
-function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8Array, detail: string | (() => string)): void {
+function drop(
+  core: ServerCore,
+  reason: DropReason,
+  from: Address,
+  bytes: Uint8Array,
+  detail: string | ((bytes: Uint8Array) => string),
+): void {
   core.counters.dropped[reason]++;
+  core.flood?.dropped();
   if (core.logs("dropped")) {
     core.write({
       event: "dropped",
@@ -125,9 +117,16 @@ function drop(core: ServerCore, reason: DropReason, from: Address, bytes: Uint8A
       ip: from.ip,
       port: from.port,
       bytes: bytes.length,
-      detail: typeof detail === "string" ? detail : detail(),
+      detail: typeof detail === "string" ? detail : detail(bytes),
     });
   }
+}
+
+/** The problems of a datagram, as the log's detail says them. */
+function problemsText(bytes: Uint8Array): string {
+  return decode(bytes)
+    .problems.map((p) => p.text)
+    .join("; ");
 }
 
 function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
@@ -140,6 +139,8 @@ function onDatagram(core: ServerCore, bytes: Buffer, from: Address): void {
   }
   if (bytes.length < HEADER_LENGTH) return drop(core, "undersize", from, bytes, "shorter than the header");
   if (bytes.length > MAX_DATAGRAM) return drop(core, "oversize", from, bytes, "longer than 65507 bytes");
+  // A junk flood is shed here, before any decode: the detail is decoded only for a logged line.
+  if (isReservedTypeJunk(bytes)) return drop(core, "reservedType", from, bytes, problemsText);
   const d = decode(bytes);
   const reason = dropReason(d);
   if (reason) return drop(core, reason, from, bytes, () => d.problems.map((p) => p.text).join("; "));

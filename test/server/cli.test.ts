@@ -83,6 +83,28 @@ describe("imp server (in process)", () => {
     expect(lines[1]).toMatchObject({ id: 1, name: "alice", ip: "127.0.0.1" });
     expect(lines[3]).toMatchObject({ signal: "SIGTERM", counters: { received: 2, accepted: 2, connections: 1, sent: 1 } });
   });
+
+  it.each([
+    [undefined, "shared with a socket that sets SO_REUSEADDR (peer sockets)", true],
+    [false, "exclusive with --no-peer-sockets", false],
+  ])("peerSockets %s: the port is %s", async (peerSockets, _what, shared) => {
+    let stop!: (s: string) => void;
+    let server: ImpServer | undefined;
+    const done = runServer({ ...defaults, ...(peerSockets === undefined ? {} : { peerSockets }) }, bufferIo(), {
+      stop: () => new Promise((r) => (stop = r)),
+      started: (s) => (server = s),
+    });
+    await until(() => server !== undefined, "the server to start");
+    const other = dgram.createSocket({ type: "udp4", reuseAddr: true });
+    const bound = await new Promise<boolean>((r) => {
+      other.once("error", () => r(false));
+      other.bind(server!.address.port, "127.0.0.1", () => r(true));
+    });
+    if (bound) other.close();
+    stop("SIGTERM");
+    await done;
+    expect(bound).toBe(shared);
+  });
 });
 
 describe("imp server (spawned)", () => {

@@ -38,6 +38,8 @@ export interface ServerCommandOptions {
   halfOpenShare?: number;
   logRate?: number;
   maxQueuedInvitations?: number;
+  /** false with --no-peer-sockets. */
+  peerSockets?: boolean;
 }
 
 export interface ServerCommandHooks {
@@ -102,6 +104,10 @@ export function serverCommand(io: CliIo, hooks: ServerCommandHooks = {}): Comman
         "--max-queued-invitations <n>",
         `invitations that may queue behind the one an invitee was sent (default ${SERVER_DEFAULTS.maxQueuedInvitations})`,
         parseIntInRange("--max-queued-invitations", 0, 254),
+      )
+      .option(
+        "--no-peer-sockets",
+        "one receive queue for all: no socket of its own per connected client during a flood (the port is then not shared; a flood delays everyone)",
       )
       .hook("preAction", resolveHosts)
       .action(async (opts: ServerCommandOptions) => {
@@ -172,5 +178,6 @@ function boundOptions(opts: ServerCommandOptions) {
     halfOpenShare: opts.halfOpenShare,
     logRate: opts.logRate ?? 20,
     maxQueuedInvitations: opts.maxQueuedInvitations,
+    peerSockets: opts.peerSockets ?? SERVER_DEFAULTS.peerSockets,
   };
 }

@@ -184,6 +184,7 @@ export function removeUser(
   onUserLeaving(core, user);
   const group = user.group;
   core.state.removeUser(user);
+  core.transport.release?.({ ip: user.ip, port: user.port });
   if (how === "half-open") {
     core.updateList(shrink(core, group));
     return;
