@@ -2,7 +2,33 @@
  * Message texts for generated captures: 2 to 20 words drawn from a vocabulary of made-up words
  * (syllables of a seeded random generator), so that texts do not repeat beyond chance.
  */
-const ONSETS = ["", "b", "br", "c", "ch", "d", "f", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pl", "r", "s", "st", "t", "tr", "v", "w", "z"];
+const ONSETS = [
+  "",
+  "b",
+  "br",
+  "c",
+  "ch",
+  "d",
+  "f",
+  "g",
+  "gr",
+  "h",
+  "j",
+  "k",
+  "l",
+  "m",
+  "n",
+  "p",
+  "pl",
+  "r",
+  "s",
+  "st",
+  "t",
+  "tr",
+  "v",
+  "w",
+  "z",
+];
 const VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "y"];
 const CODAS = ["", "", "n", "r", "s", "t", "l", "m", "ck", "nd", "st"];
 const ENDINGS = ["", "", "", ".", "?", "!", "..."];
