@@ -14,9 +14,11 @@
  * Peak RSS flat in file size: the summary run is repeated on a realistic capture a quarter the
  * size; the growth per extra packet is printed.
  *
- * Usage: `npm run build && node dist/bench/read.js [N] [--summary] [--pairs K]` (default
- * 1 000 000 datagrams; --summary: the paired summary rows only), or `benchRead(file)` on a
- * capture the caller provides.
+ * The full run also prints the cost of each stage of the read (bench/read-stages.ts).
+ *
+ * Usage: `npm run build && node dist/bench/read.js [N] [--summary] [--stages] [--pairs K]`
+ * (default 1 000 000 datagrams; --summary: the paired summary rows only; --stages: with the
+ * stages), or `benchRead(file)` on a capture the caller provides.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +26,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readCapture } from "../dissector/capture/index.js";
+import { benchReadStages } from "./read-stages.js";
 import { fmtBytes, fmtRate } from "./report.js";
 
 /** Packets of the tshark + Lua JSON run. */
@@ -136,6 +139,8 @@ export interface BenchReadOptions {
   summaryOnly?: boolean;
   /** Pairs of the summary rows (default 3). */
   pairs?: number;
+  /** The cost of each stage of the read, in process (bench/read-stages.ts). */
+  stages?: boolean;
 }
 
 /** Measures `imp read` and tshark on `file`, under `title`. */
@@ -194,6 +199,7 @@ export async function benchRead(file: string, title = "imp read vs tshark", opts
       `  ratio JSON:    imp read -T json / tshark + Lua  ${ratio(by("imp read -T json"), luaRow)} (whole file vs tshark's rate), ${ratio(impLuaRow, luaRow)} (same ${luaRow.packets} packets)  (target 10x)`,
     );
   }
+  if (opts.stages) await benchReadStages(file, packets);
   if (opts.small) {
     const sp = await countPackets(opts.small);
     const s = measure("imp read (summary), small capture", [node, main, "read", opts.small], sp, 3);
@@ -211,19 +217,35 @@ export async function benchRead(file: string, title = "imp read vs tshark", opts
  * row and the RSS check against a quarter-size one, then the old repetitive session capture
  * (bench/gen-capture.ts: 8 texts among 16 clients), summary only, as a second row.
  */
-export async function benchReadCaptures(dir: string, n: number, opts: { summaryOnly?: boolean; pairs?: number } = {}): Promise<void> {
+export async function benchReadCaptures(
+  dir: string,
+  n: number,
+  opts: { summaryOnly?: boolean; pairs?: number; stages?: boolean } = {},
+): Promise<void> {
   const { realisticCapture } = await import("./gen-realistic.js");
   const { sessionCapture } = await import("./gen-capture.js");
   const realistic = await realisticCapture(join(dir, "session"), n, console.log);
   const small = await realisticCapture(join(dir, "session"), Math.floor(n / 4), console.log);
   const repetitive = await sessionCapture(join(dir, "session"), n, console.log);
-  await benchRead(realistic, "imp read vs tshark, realistic capture (distinct texts, 96 clients, loss)", { ...opts, small });
-  await benchRead(repetitive, "imp read vs tshark, repetitive capture (8 texts among 16 clients)", { ...opts, summaryOnly: true });
+  await benchRead(realistic, "imp read vs tshark, realistic capture (distinct texts, 96 clients, loss)", {
+    ...opts,
+    small,
+    stages: opts.stages ?? !opts.summaryOnly,
+  });
+  await benchRead(repetitive, "imp read vs tshark, repetitive capture (8 texts among 16 clients)", {
+    ...opts,
+    summaryOnly: true,
+    stages: false,
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
   const pairs = args.includes("--pairs") ? Number(args[args.indexOf("--pairs") + 1]) : 3;
-  await benchReadCaptures("/tmp", n, { summaryOnly: args.includes("--summary"), pairs });
+  await benchReadCaptures("/tmp", n, {
+    summaryOnly: args.includes("--summary"),
+    pairs,
+    ...(args.includes("--stages") ? { stages: true } : {}),
+  });
 }
