@@ -58,8 +58,10 @@ if (run("proxy")) {
   await m?.benchProxy({ seconds: Math.min(seconds, 5) });
 }
 if (run("read")) {
-  const m = await section<{ benchRead(file: string): Promise<unknown> }>("read (imp read vs tshark)", "./read.js");
-  await m?.benchRead(await capture());
+  const m = await section<{ benchReadCaptures(dir: string, n: number): Promise<unknown> }>("read (imp read vs tshark)", "./read.js");
+  const dir = join(tmpdir(), "impkit-bench");
+  mkdirSync(dir, { recursive: true });
+  await m?.benchReadCaptures(dir, n);
 }
 if (run("tui")) {
   const m = await section<{ benchTui(file: string): Promise<unknown> }>("tui", "./tui.js");

@@ -6,11 +6,19 @@
  * dissector is there, `tshark -X lua_script:imp.lua -T json` on the first LUA_PACKETS packets
  * (it manages a few thousand packets/s: the whole file would take minutes).
  *
- * Peak RSS flat in file size: the summary run is repeated on a capture a tenth the size; the
- * growth per extra packet is printed (the analysis keeps ~35-55 bytes per frame).
+ * Two captures (issue 15, section 4): the realistic one (bench/gen-realistic.ts: distinct texts,
+ * 96 clients on six networks, groups, loss and retransmissions) with every row, and the old
+ * repetitive one (bench/gen-capture.ts) for the summary only. The summary and `tshark -r` run by
+ * turns (pairedSummary) and the ratio quoted is the median of the pairs' ratios.
  *
- * Usage: `npm run build && node dist/bench/read.js [N]` (default 1 000 000 datagrams), or
- * `benchRead(file)` on a capture the caller provides.
+ * Peak RSS flat in file size: the summary run is repeated on a realistic capture a quarter the
+ * size; the growth per extra packet is printed.
+ *
+ * The full run also prints the cost of each stage of the read (bench/read-stages.ts).
+ *
+ * Usage: `npm run build && node dist/bench/read.js [N] [--summary] [--stages] [--pairs K]`
+ * (default 1 000 000 datagrams; --summary: the paired summary rows only; --stages: with the
+ * stages), or `benchRead(file)` on a capture the caller provides.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +26,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readCapture } from "../dissector/capture/index.js";
+import { benchReadStages } from "./read-stages.js";
 import { fmtBytes, fmtRate } from "./report.js";
 
 /** Packets of the tshark + Lua JSON run. */
@@ -94,28 +103,67 @@ function print(rows: readonly ReadBenchRow[]): void {
   }
 }
 
-/** Measures `imp read` and tshark on `file`; `small` (optional): the same kind of capture, smaller, for the RSS slope. */
-export async function benchRead(file: string, small?: string): Promise<ReadBenchRow[]> {
+/**
+ * `imp read` summary and `tshark -r` run by turns, `pairs` times each: the machine's load is
+ * shared by both runs of a pair, so the ratio of a pair is steadier than the ratio of two
+ * medians taken minutes apart. Returns the median run of each and the median of the pairs' ratios.
+ */
+export function pairedSummary(
+  file: string,
+  packets: number,
+  pairs = 3,
+): { imp: ReadBenchRow; tshark: ReadBenchRow | undefined; wallRatio: number; cpuRatio: number } {
+  const main = mainJs();
+  const imps: ReadBenchRow[] = [];
+  const tsharks: ReadBenchRow[] = [];
+  const haveTshark = hasTool("tshark");
+  for (let i = 0; i < pairs; i++) {
+    imps.push(measureOnce("imp read (summary)", [process.execPath, main, "read", file], packets));
+    if (haveTshark) tsharks.push(measureOnce("tshark -r (summary, UDP only)", ["tshark", "-r", file], packets));
+  }
+  const median = <T>(xs: T[], key: (x: T) => number): T => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]!;
+  const ratios = imps.map((r, i) => ({ wall: r.rate / (tsharks[i]?.rate ?? NaN), cpu: r.cpuRate / (tsharks[i]?.cpuRate ?? NaN) }));
+  const name = (r: ReadBenchRow) => ({ ...r, name: `${r.name}, median of ${pairs}` });
+  return {
+    imp: name(median(imps, (r) => r.seconds)),
+    tshark: haveTshark ? name(median(tsharks, (r) => r.seconds)) : undefined,
+    wallRatio: median(ratios, (r) => r.wall).wall,
+    cpuRatio: median(ratios, (r) => r.cpu).cpu,
+  };
+}
+
+export interface BenchReadOptions {
+  /** The same kind of capture, smaller: peak RSS on both says whether memory grows with the file. */
+  small?: string;
+  /** Only the paired summary rows (no JSON, -2, -Y, --no-analysis, Lua rows). */
+  summaryOnly?: boolean;
+  /** Pairs of the summary rows (default 3). */
+  pairs?: number;
+  /** The cost of each stage of the read, in process (bench/read-stages.ts). */
+  stages?: boolean;
+}
+
+/** Measures `imp read` and tshark on `file`, under `title`. */
+export async function benchRead(file: string, title = "imp read vs tshark", opts: BenchReadOptions = {}): Promise<ReadBenchRow[]> {
   const main = mainJs();
   const node = process.execPath;
   const packets = await countPackets(file);
   const rows: ReadBenchRow[] = [];
-  rows.push(measure("imp read (summary)", [node, main, "read", file], packets, 3));
-  rows.push(measure("imp read -T json", [node, main, "read", file, "-T", "json"], packets));
-  rows.push(measure("imp read -2 (two passes, final view)", [node, main, "read", file, "-2"], packets));
-  rows.push(
-    measure('imp read -Y "imp.type == 5 && imp.ack == 0"', [node, main, "read", file, "-Y", "imp.type == 5 && imp.ack == 0"], packets),
-  );
-  rows.push(measure("imp read --no-analysis (summary)", [node, main, "read", file, "--no-analysis"], packets));
+  const summary = pairedSummary(file, packets, opts.pairs ?? 3);
+  rows.push(summary.imp);
+  if (summary.tshark) rows.push(summary.tshark);
   const haveTshark = hasTool("tshark");
-  if (haveTshark) {
-    rows.push(measure("tshark -r (summary, UDP only)", ["tshark", "-r", file], packets, 3));
-    rows.push(measure("tshark -r -T json (UDP only)", ["tshark", "-r", file, "-T", "json"], packets));
-  }
   let luaRow: ReadBenchRow | undefined;
   let impLuaRow: ReadBenchRow | undefined;
-  if (haveTshark) {
-    const lua = await import("../dissector/lua/index.js").catch(() => null);
+  if (!opts.summaryOnly) {
+    rows.push(measure("imp read -T json", [node, main, "read", file, "-T", "json"], packets));
+    rows.push(measure("imp read -2 (two passes, final view)", [node, main, "read", file, "-2"], packets));
+    rows.push(
+      measure('imp read -Y "imp.type == 5 && imp.ack == 0"', [node, main, "read", file, "-Y", "imp.type == 5 && imp.ack == 0"], packets),
+    );
+    rows.push(measure("imp read --no-analysis (summary)", [node, main, "read", file, "--no-analysis"], packets));
+    if (haveTshark) rows.push(measure("tshark -r -T json (UDP only)", ["tshark", "-r", file, "-T", "json"], packets));
+    const lua = haveTshark ? await import("../dissector/lua/index.js").catch(() => null) : null;
     if (lua && typeof lua.generateLua === "function") {
       const dir = mkdtempSync(join(tmpdir(), "imp-bench-lua-"));
       try {
@@ -134,25 +182,28 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
       }
     }
   }
-  console.log(`\n## imp read vs tshark (${packets} packets, ${file})`);
+  console.log(`\n## ${title} (${packets} packets, ${file})`);
   print(rows);
   const by = (name: string) => rows.find((r) => r.name.startsWith(name));
   const ratio = (a?: ReadBenchRow, b?: ReadBenchRow) =>
     a && b ? `${(a.rate / b.rate).toFixed(2)}x wall, ${(a.cpuRate / b.cpuRate).toFixed(2)}x CPU` : "n/a";
-  console.log(
-    `  ratio summary: imp read / tshark -r            ${ratio(by("imp read (summary)"), by("tshark -r (summary"))}  (target 10x)`,
-  );
-  console.log(`  ratio JSON:    imp read -T json / tshark -T json ${ratio(by("imp read -T json"), by("tshark -r -T json"))}  (UDP only)`);
+  if (summary.tshark)
+    console.log(
+      `  ratio summary: imp read / tshark -r            ${summary.wallRatio.toFixed(2)}x wall, ${summary.cpuRatio.toFixed(2)}x CPU (median of ${opts.pairs ?? 3} paired runs; target 10x)`,
+    );
+  if (!opts.summaryOnly)
+    console.log(`  ratio JSON:    imp read -T json / tshark -T json ${ratio(by("imp read -T json"), by("tshark -r -T json"))}  (UDP only)`);
   if (luaRow && impLuaRow) {
     // Both include their start-up: on LUA_PACKETS packets node's (~0.3 s) weighs more than on the whole file.
     console.log(
       `  ratio JSON:    imp read -T json / tshark + Lua  ${ratio(by("imp read -T json"), luaRow)} (whole file vs tshark's rate), ${ratio(impLuaRow, luaRow)} (same ${luaRow.packets} packets)  (target 10x)`,
     );
   }
-  if (small) {
-    const sp = await countPackets(small);
-    const s = measure("imp read (summary), small capture", [node, main, "read", small], sp);
-    const big = by("imp read (summary)")!;
+  if (opts.stages) await benchReadStages(file, packets);
+  if (opts.small) {
+    const sp = await countPackets(opts.small);
+    const s = measure("imp read (summary), small capture", [node, main, "read", opts.small], sp, 3);
+    const big = summary.imp;
     const slope = (big.peakRss - s.peakRss) / (packets - sp);
     console.log(
       `  peak RSS: ${fmtBytes(s.peakRss)} for ${sp} packets, ${fmtBytes(big.peakRss)} for ${packets}: ${slope.toFixed(1)} bytes per extra packet (analysis state)`,
@@ -161,10 +212,40 @@ export async function benchRead(file: string, small?: string): Promise<ReadBench
   return rows;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/**
+ * The read rows of `npm run bench`: the realistic capture (bench/gen-realistic.ts) with every
+ * row and the RSS check against a quarter-size one, then the old repetitive session capture
+ * (bench/gen-capture.ts: 8 texts among 16 clients), summary only, as a second row.
+ */
+export async function benchReadCaptures(
+  dir: string,
+  n: number,
+  opts: { summaryOnly?: boolean; pairs?: number; stages?: boolean } = {},
+): Promise<void> {
+  const { realisticCapture } = await import("./gen-realistic.js");
   const { sessionCapture } = await import("./gen-capture.js");
-  const n = Number(process.argv[2] ?? 1_000_000);
-  const file = await sessionCapture("/tmp/impkit-bench-read", n, console.log);
-  const small = await sessionCapture("/tmp/impkit-bench-read", Math.floor(n / 10), console.log);
-  await benchRead(file, small);
+  const realistic = await realisticCapture(join(dir, "session"), n, console.log);
+  const small = await realisticCapture(join(dir, "session"), Math.floor(n / 4), console.log);
+  const repetitive = await sessionCapture(join(dir, "session"), n, console.log);
+  await benchRead(realistic, "imp read vs tshark, realistic capture (distinct texts, 96 clients, loss)", {
+    ...opts,
+    small,
+    stages: opts.stages ?? !opts.summaryOnly,
+  });
+  await benchRead(repetitive, "imp read vs tshark, repetitive capture (8 texts among 16 clients)", {
+    ...opts,
+    summaryOnly: true,
+    stages: false,
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const pairs = args.includes("--pairs") ? Number(args[args.indexOf("--pairs") + 1]) : 3;
+  await benchReadCaptures("/tmp", n, {
+    summaryOnly: args.includes("--summary"),
+    pairs,
+    ...(args.includes("--stages") ? { stages: true } : {}),
+  });
 }

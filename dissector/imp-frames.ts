@@ -24,8 +24,6 @@ export interface ImpDatagram {
   ipVersion: 4 | 6;
   /** The UDP payload (view). */
   payload: Uint8Array;
-  /** Its fingerprint (analysis/fingerprint.ts), when the source knows it already. */
-  fingerprint?: number | undefined;
   decoded: Decoded;
   /** The captured packet (view). */
   packet: CapturePacket;
@@ -79,8 +77,6 @@ export async function readImpDatagrams(
   const reassembler = new Ipv4Reassembler();
   const counters = options.counters ?? zeroCounters();
   const from = typeof source === "string" ? fileSource(source) : source;
-  // A source that replays datagrams already cut out of their frames (in another thread).
-  if (from.datagrams) return from.datagrams(onDatagram, options);
   let started = false;
   // One record, filled anew for each datagram (no allocation per packet): like its views, it is
   // valid only during the callback.
@@ -131,7 +127,6 @@ export async function readImpDatagrams(
         dst,
         ipVersion: udp.ipVersion,
         payload,
-        fingerprint: undefined,
         decoded,
         packet,
         fragments,

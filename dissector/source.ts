@@ -5,7 +5,6 @@
  */
 import { readCapture } from "./capture/read-capture.js";
 import type { CapturePacket, CaptureSummary } from "./capture/packet.js";
-import type { ImpDatagram, ImpFrameCounters, ImpFrameOptions } from "./imp-frames.js";
 
 export interface SourceEnd {
   /** Packets delivered. */
@@ -27,11 +26,6 @@ export interface PacketSource {
   run(onPacket: (packet: CapturePacket) => void): Promise<SourceEnd>;
   /** Ends `run` as soon as possible (live sources); a no-op once it ended. */
   stop(): void;
-  /**
-   * A source whose IMP datagrams were already cut out of their frames elsewhere (another
-   * thread read the capture) replays them here; readImpDatagrams then calls this, not `run`.
-   */
-  datagrams?(onDatagram: (d: ImpDatagram) => void, options: ImpFrameOptions): Promise<{ end: SourceEnd; counters: ImpFrameCounters }>;
 }
 
 /** A capture file, or standard input when `path` is "-". */

@@ -161,7 +161,6 @@ export async function dissect(
     dst: { ip: "", port: 0 },
     decoded: null as unknown as AnalysisInput["decoded"],
     bytes: new Uint8Array(0),
-    fingerprint: undefined,
   };
   const onDatagram = (d: ImpDatagram) => {
     if (stoppedEarly) return;
@@ -173,7 +172,6 @@ export async function dissect(
       input.dst = d.dst;
       input.decoded = d.decoded;
       input.bytes = d.payload;
-      input.fingerprint = d.fingerprint;
       analyzer.add(input);
     }
     frame.reset();

@@ -10,7 +10,6 @@ import { decode } from "../../src/codec/decode.js";
 import { withoutMissingPart } from "../../dissector/captured-part.js";
 import { fileSource } from "../../dissector/source.js";
 import { runRead } from "../../dissector/read/read.js";
-import { readSummaryInParallel } from "../../dissector/read/parallel-summary.js";
 import { stringSink } from "../../dissector/read/sink.js";
 import { needTools, tshark } from "../capture/helpers.js";
 import { client, imp, lines, SERVER, tempDir, writeCapture } from "./helpers.js";
@@ -80,12 +79,9 @@ describe("a datagram cut by the snaplen", () => {
     expect(summary[2]).toContain("[Malformed: Data Length 3 but 31 payload bytes (28 extra)]");
   });
 
-  it("the two-thread summary path gives the same lines", async () => {
+  it("the summary lines of runRead do not blame the sender for the missing part", async () => {
     const one = stringSink();
     await runRead(fileSource(file), { format: "summary" }, one);
-    const two = stringSink();
-    await readSummaryInParallel(file, { format: "summary" }, two);
-    expect(two.text()).toBe(one.text());
     expect(one.text()).not.toContain("Malformed: Data Length 200");
   });
 });

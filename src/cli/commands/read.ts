@@ -19,7 +19,6 @@ import { isKnownField } from "../../../dissector/read/frame-fields.js";
 import { dissect, needsTwoPass, type DissectResult } from "../../../dissector/read/pipeline.js";
 import type { ReadFrame } from "../../../dissector/read/frame.js";
 import { READ_FORMATS, runRead, type ReadFormat, type ReadOptions } from "../../../dissector/read/read.js";
-import { canReadInParallel, readSummaryInParallel } from "../../../dissector/read/parallel-summary.js";
 import { fdSink, textSink, type TextSink } from "../../../dissector/read/sink.js";
 import type { FieldsFormat } from "../../../dissector/read/outputs.js";
 import type { AnalyzerOptions } from "../../../dissector/analysis/index.js";
@@ -211,10 +210,7 @@ Examples:
     const capture = await openCaptureOrFail(file, io, two);
     const sink = sinkFor(io);
     try {
-      // Summary lines of a capture file: dissected on a worker thread, formatted on this one.
-      if (process.env.IMP_READ_THREADS !== "1" && canReadInParallel(capture.path, options))
-        await readSummaryInParallel(capture.path, options, sink);
-      else await runRead(capture.source, options, sink, capture.reopen);
+      await runRead(capture.source, options, sink, capture.reopen);
     } catch (e) {
       throw captureCliError(capture.path, e) ?? e;
     } finally {
