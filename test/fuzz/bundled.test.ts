@@ -34,13 +34,13 @@ describe("bundled server", () => {
       const r = await runCampaign({
         target,
         seed: 4242,
-        cases: 400,
+        cases: 150,
         stateful: true,
         onCase: (c: FuzzCase) => cases.push(JSON.stringify(c)),
       });
       runs.push({ cases, findings: r.findings.map((f) => `${f.finding.oracle}: ${f.finding.signature}`).sort() });
     }
-    expect(runs[0]!.cases).toHaveLength(400);
+    expect(runs[0]!.cases).toHaveLength(150);
     expect(runs[1]!.cases).toEqual(runs[0]!.cases);
     expect(runs[1]!.findings).toEqual(runs[0]!.findings);
     // Stateless campaigns (sent in batches) too.
@@ -72,7 +72,7 @@ describe("bundled server", () => {
       const r = await runCampaign({
         target,
         seed: 77,
-        cases: 400,
+        cases: 200,
         stateful: true,
         overlap,
         probeEvery: 97,
@@ -83,7 +83,7 @@ describe("bundled server", () => {
     const [off, on] = runs as [(typeof runs)[0], (typeof runs)[0]];
     expect(off.r.overlapped).toBe(0);
     // Every case but the first, those after a probe, and those after a finding's minimisation.
-    expect(on.r.overlapped).toBeGreaterThan(380);
+    expect(on.r.overlapped).toBeGreaterThan(185);
     expect(on.cases).toEqual(off.cases);
     expect(on.r.statesReached).toEqual(off.r.statesReached);
     expect(on.r.findings.map((f) => f.finding.signature)).toEqual(off.r.findings.map((f) => f.finding.signature));
@@ -137,7 +137,7 @@ describe("bundled server", () => {
     const cov = new BundledServerTarget({ coverage: true });
     await cov.open();
     try {
-      const r = await runCampaign({ target: cov, seed: 3, cases: 300, stateful: true, coverage: true });
+      const r = await runCampaign({ target: cov, seed: 3, cases: 150, stateful: true, coverage: true });
       expect(r.coverage!.covered).toBeGreaterThan(0);
       expect(r.coverage!.covered).toBeLessThanOrEqual(r.coverage!.total);
       expect(r.corpus).toBeGreaterThan(0);
