@@ -45,7 +45,7 @@ export class Membership {
     return this.alive[group] === 1;
   }
 
-  setAlive(group: number, alive: boolean): void {
+  setAlive(group: number, alive: boolean, _frame = 0): void {
     if (inIdClass(group, "private")) this.alive[group] = alive ? 1 : 0;
   }
 
