@@ -233,7 +233,7 @@ export class ConversationAnalyzer {
 
   private fire(d: Deadline): void {
     if (d.conv >= 0) {
-      this.links.confirmForced(d.conv);
+      this.links.fireForced(d);
       return;
     }
     this.ctx.txs.outcome.set(d.txn, O_TIMEOUT);
@@ -245,7 +245,7 @@ export class ConversationAnalyzer {
   /** No more frames: settles what only the end can tell (unacked, unanswered, forced). */
   finish(): void {
     if (this.finishedFlag) return;
-    for (const d of this.ctx.deadlines.drain()) if (d.conv >= 0 && this.links.forcedLive(d)) this.links.confirmForced(d.conv);
+    for (const d of this.ctx.deadlines.drain()) if (d.conv >= 0 && this.links.forcedLive(d)) this.links.fireForced(d);
     this.links.finish();
     const txs = this.ctx.txs;
     for (let i = 0; i < txs.count; i++) {

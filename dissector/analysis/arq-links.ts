@@ -9,8 +9,9 @@
 import type { ImpMessage } from "../../src/codec/message.js";
 import { MSG, messageSpec } from "../../src/protocol/messages.js";
 import type { AnalysisContext } from "./context.js";
-import { C_FORCED_PENDING, C_FRESH, NO_TYPE, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
+import { C_FORCED_PENDING, C_FRESH, type EarlierMessage, NO_TYPE, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
 import type { Deadline } from "./deadlines.js";
+import { EarlierMessages } from "./earlier-messages.js";
 import { F_DUPACK, F_FORCED, F_RETX, F_SEQNF, F_SPURIOUS, F_STALE, F_UNACKED } from "./frame-table.js";
 import { K_INVITE, outcomeOf } from "./transactions.js";
 
@@ -21,15 +22,22 @@ export class ArqLinks {
    */
   onServerGaveUp: (frame: number, client: number) => void = () => {};
 
-  constructor(private readonly ctx: AnalysisContext) {}
+  /** Messages a sender moved on from before their ACK (several outstanding per link). */
+  readonly earlier: EarlierMessages;
+
+  constructor(private readonly ctx: AnalysisContext) {
+    this.earlier = new EarlierMessages(ctx.convs, (m) => ctx.frames.flagsL.or(m.orig, F_UNACKED));
+  }
 
   /**
-   * A message (A=0): a retransmission of the conversation's outstanding message (or a spurious
-   * one of an acknowledged one), else a new message. Returns null for a retransmission, else
-   * whether the new message is outside the link's flow (see `sideType`).
+   * A message (A=0): a retransmission of a message still awaiting its ACK on this path (the
+   * conversation's last one, or an earlier one its sender moved on from), a spurious one of a
+   * message acknowledged a moment ago, else a new message. Returns null for a retransmission,
+   * else whether the new message is outside the link's flow (see `sideType`).
    */
   onMessage(f: number, t: number, conv: number, srcEp: number, m: ImpMessage, fp: number): boolean | null {
     const C = this.ctx.convs;
+    const window = this.ctx.spuriousWindow;
     const state = C.state[conv]!;
     const connOutside = this.connectionInSession(conv, srcEp, m.type, f);
     if (!connOutside && state !== S_NONE && C.type[conv]! === m.type && C.seq[conv]! === m.seq && C.fp[conv]! === fp) {
@@ -37,12 +45,38 @@ export class ArqLinks {
         this.onRetransmission(f, t, conv, F_RETX);
         return null;
       }
-      if (state !== S_GONE && t - C.lastTxTime[conv]! <= this.ctx.spuriousWindow) {
+      if (state !== S_GONE && t - C.lastTxTime[conv]! <= window) {
         this.onRetransmission(f, t, conv, F_SPURIOUS);
         return null;
       }
     }
+    if (!connOutside && C.earlier.has(conv)) {
+      this.earlier.prune(conv, t, window);
+      // Any time for an outstanding one whose bytes these are, when the frame would otherwise
+      // keep the link's Sequence: never a "Sequence not flipped" on a retransmission.
+      const unflipped = messageSpec(m.type)?.phase === "session" && m.seq === C.linkSeq[conv]!;
+      const e = this.earlier.repeated(conv, m.type, m.seq, fp, t, window, unflipped);
+      if (e) {
+        this.onEarlierRetransmission(f, t, conv, e);
+        return null;
+      }
+    }
     return this.onNewMessage(f, t, conv, m, fp, connOutside);
+  }
+
+  private onEarlierRetransmission(f: number, t: number, conv: number, e: EarlierMessage): void {
+    const frames = this.ctx.frames;
+    const outstanding = e.state === S_OUTSTANDING;
+    e.tx = Math.min(e.tx + 1, 0xffff);
+    e.lastTxFrame = f;
+    e.lastTxTime = t;
+    frames.flags0.or(f, outstanding ? F_RETX : F_SPURIOUS);
+    frames.retxOf.set(f, e.orig);
+    frames.txNum.set(f, Math.min(e.tx, 255));
+    if (outstanding && e.tx >= 1 + this.ctx.retries) {
+      e.forcedPending = true;
+      this.ctx.deadlines.add({ at: t + this.ctx.rto, conv, txn: -1, frame: f });
+    }
   }
 
   private onRetransmission(f: number, t: number, conv: number, flag: number): void {
@@ -72,7 +106,8 @@ export class ArqLinks {
       const held = this.ctx.names.clientAt(srcEp, f, true);
       if (held === 0 || this.ctx.membership.groupOf(held) === 0) return false;
       const r = C.rev[conv]!;
-      return r >= 0 && !(C.type[r]! === MSG.connAccept && C.state[r]! === S_OUTSTANDING);
+      const acceptOutstanding = (C.type[r]! === MSG.connAccept && C.state[r]! === S_OUTSTANDING) || this.earlier.hasOutstanding(r, MSG.connAccept);
+      return r >= 0 && !acceptOutstanding;
     }
     if (messageSpec(type)?.answers.includes(MSG.connRequest)) {
       const r = C.rev[conv]!;
@@ -117,11 +152,11 @@ export class ArqLinks {
       if (resent) frames.respond(f, C.orig[rev]!);
       return true;
     }
-    if (state === S_OUTSTANDING) {
-      // The previous message was never acknowledged, and its sender moved on.
-      if (C.hasFlag(conv, C_FORCED_PENDING)) this.confirmForced(conv);
-      else frames.flagsL.or(C.orig[conv]!, F_UNACKED);
-    }
+    // The sender moves on: a last message that awaits its ACK stays outstanding, as an earlier
+    // message (its ACK or its retransmission may still come); one the sender retransmitted
+    // 1 + retries times is given up.
+    if (state === S_OUTSTANDING && C.hasFlag(conv, C_FORCED_PENDING)) this.confirmForced(conv);
+    else this.earlier.push(conv);
     if (response) C.respFp[conv] = fp;
     C.sideType[conv] = NO_TYPE;
     if (!fresh && session && m.seq === C.linkSeq[conv]!) {
@@ -188,53 +223,107 @@ export class ArqLinks {
     C.setFlag(r, C_FORCED_PENDING, false);
   }
 
-  /** An acknowledgement (A=1) on `conv`: of the last message the other way, a duplicate, or stale. */
+  /**
+   * An acknowledgement (A=1) on `conv`: it settles the oldest message of its Type and Sequence
+   * still awaiting its ACK the other way (an earlier one, or the last one); else it repeats the
+   * ACK of one acknowledged already (duplicate), else it matches nothing sent (stale).
+   */
   onAck(f: number, t: number, conv: number, m: ImpMessage): void {
-    const { convs: C, frames, txs } = this.ctx;
+    const { convs: C, frames } = this.ctx;
     const r = C.rev[conv]!;
-    const rState = r < 0 ? S_NONE : C.state[r]!;
-    if (rState === S_NONE || rState === S_GONE || C.type[r]! !== m.type || C.seq[r]! !== m.seq) {
-      // The ACK of a message outside the link's flow (the Accept sent again).
-      if (r >= 0 && C.sideType[r]! === m.type && C.sideSeq[r]! === m.seq) {
-        frames.acknowledge(f, C.sideFrame[r]!);
-        C.sideType[r] = NO_TYPE;
-        return;
-      }
+    if (r < 0) {
       frames.flags0.or(f, F_STALE);
       return;
     }
-    if (rState === S_OUTSTANDING || (rState === S_NOACK && C.settledBy[r]! === 0)) {
-      this.settle(r, f);
-      // The invitee acknowledged an invitation: its answer is due within the time-out.
-      const txn = C.txn[r]!;
-      if (txn >= 0 && txs.kind.get(txn) === K_INVITE && txs.ackFrame.get(txn) === 0) {
-        txs.ackFrame.set(txn, f);
-        this.ctx.deadlines.add({ at: t + this.ctx.invitationTimeout, conv: -1, txn, frame: f });
+    if (C.earlier.has(r)) {
+      this.earlier.prune(r, t, this.ctx.spuriousWindow);
+      const e = this.earlier.outstanding(r, m.type, m.seq);
+      if (e) {
+        e.state = S_SETTLED;
+        e.settledBy = f;
+        e.forcedPending = false;
+        frames.ackedIn.set(e.orig, f);
+        frames.ackTo.set(f, e.orig);
+        this.invitationAcknowledged(e.txn, f, t);
+        return;
       }
+    }
+    const rState = C.state[r]!;
+    const matches = rState !== S_NONE && rState !== S_GONE && C.type[r]! === m.type && C.seq[r]! === m.seq;
+    if (matches && (rState === S_OUTSTANDING || (rState === S_NOACK && C.settledBy[r]! === 0))) {
+      this.settle(r, f);
+      this.invitationAcknowledged(C.txn[r]!, f, t);
       return;
     }
-    const dups = Math.min(C.dupAcks[r]! + 1, 0xffff);
-    C.dupAcks[r] = dups;
+    if (matches) {
+      C.dupAcks[r] = Math.min(C.dupAcks[r]! + 1, 0xffff);
+      this.duplicateAck(f, C.settledBy[r]!, C.dupAcks[r]!);
+      return;
+    }
+    // The ACK of a message outside the link's flow (the Accept sent again).
+    if (C.sideType[r]! === m.type && C.sideSeq[r]! === m.seq) {
+      frames.acknowledge(f, C.sideFrame[r]!);
+      C.sideType[r] = NO_TYPE;
+      return;
+    }
+    const e = C.earlier.has(r) ? this.earlier.settled(r, m.type, m.seq) : undefined;
+    if (e) {
+      e.dupAcks = Math.min(e.dupAcks + 1, 0xffff);
+      this.duplicateAck(f, e.settledBy, e.dupAcks);
+      return;
+    }
+    frames.flags0.or(f, F_STALE);
+  }
+
+  private duplicateAck(f: number, of: number, n: number): void {
+    const frames = this.ctx.frames;
     frames.flags0.or(f, F_DUPACK);
-    frames.dupOf.set(f, C.settledBy[r]!);
-    frames.dupNum.set(f, Math.min(dups, 255));
+    frames.dupOf.set(f, of);
+    frames.dupNum.set(f, Math.min(n, 255));
+  }
+
+  /** The invitee acknowledged an invitation: its answer is due within the time-out. */
+  private invitationAcknowledged(txn: number, f: number, t: number): void {
+    const txs = this.ctx.txs;
+    if (txn < 0 || txs.kind.get(txn) !== K_INVITE || txs.ackFrame.get(txn) !== 0) return;
+    txs.ackFrame.set(txn, f);
+    this.ctx.deadlines.add({ at: t + this.ctx.invitationTimeout, conv: -1, txn, frame: f });
   }
 
   /** Whether a forced-disconnection deadline still stands (no answer since, no later transmission). */
   forcedLive(d: Deadline): boolean {
     const C = this.ctx.convs;
-    return C.hasFlag(d.conv, C_FORCED_PENDING) && C.lastTxFrame[d.conv]! === d.frame;
+    if (C.hasFlag(d.conv, C_FORCED_PENDING) && C.lastTxFrame[d.conv]! === d.frame) return true;
+    return this.earlier.forcedAt(d.conv, d.frame) !== undefined;
+  }
+
+  /** A forced-disconnection deadline passed (or the capture ended): the sender gave up. */
+  fireForced(d: Deadline): void {
+    const e = this.earlier.forcedAt(d.conv, d.frame);
+    if (e) this.gaveUp(d.conv, e);
+    else this.confirmForced(d.conv);
   }
 
   /** The last of 1 + retries transmissions went unanswered: the sender considers the peer gone. */
   confirmForced(c: number): void {
-    const { convs: C, frames, names } = this.ctx;
+    const C = this.ctx.convs;
     if (!C.hasFlag(c, C_FORCED_PENDING)) return;
     C.setFlag(c, C_FORCED_PENDING, false);
     C.state[c] = S_GONE;
-    const last = C.lastTxFrame[c]!;
+    this.forced(c, C.orig[c]!, C.lastTxFrame[c]!);
+  }
+
+  /** An earlier message's last transmission went unanswered. */
+  private gaveUp(c: number, e: EarlierMessage): void {
+    e.forcedPending = false;
+    e.state = S_GONE;
+    this.forced(c, e.orig, e.lastTxFrame);
+  }
+
+  private forced(c: number, orig: number, last: number): void {
+    const { convs: C, frames, names } = this.ctx;
     frames.flagsL.or(last, F_FORCED);
-    frames.flagsL.or(C.orig[c]!, F_UNACKED);
+    frames.flagsL.or(orig, F_UNACKED);
     if (names.isServer(C.a[c]!)) {
       const client = names.clientAt(C.b[c]!, last, true);
       if (client !== 0) this.onServerGaveUp(last, client);
@@ -244,6 +333,8 @@ export class ArqLinks {
   /** The end of the capture: what is still outstanding was never acknowledged. */
   finish(): void {
     const { convs: C, frames } = this.ctx;
+    for (const [c, list] of C.earlier) for (const e of list) if (e.forcedPending) this.gaveUp(c, e);
+    for (const c of [...C.earlier.keys()]) this.earlier.clear(c);
     for (let c = 0; c < C.count; c++) {
       if (C.state[c]! !== S_OUTSTANDING) continue;
       if (C.hasFlag(c, C_FORCED_PENDING)) this.confirmForced(c);

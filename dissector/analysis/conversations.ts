@@ -25,6 +25,29 @@ export const C_FORCED_PENDING = 1;
 /** The next message may carry any S (a fresh session after a Connection Request). */
 export const C_FRESH = 2;
 
+/**
+ * A message its sender moved on from while it still awaited its ACK (the 2017 implementation
+ * keeps more than one outstanding per link), or acknowledged a moment ago: kept so that a later
+ * retransmission of it, its late ACK, or a duplicate ACK is recognised.
+ */
+export interface EarlierMessage {
+  readonly orig: number;
+  readonly type: number;
+  readonly seq: number;
+  readonly fp: number;
+  state: number;
+  tx: number;
+  lastTxFrame: number;
+  lastTxTime: number;
+  settledBy: number;
+  dupAcks: number;
+  readonly txn: number;
+  forcedPending: boolean;
+}
+
+/** Earlier messages kept per conversation (the oldest is given up when one more comes). */
+export const MAX_EARLIER = 8;
+
 /** Room for 2^26 endpoints in a numeric key. */
 const KEY_SCALE = 0x4000000;
 
@@ -75,6 +98,8 @@ export class ConversationTable {
   /** Transaction whose request is the last message (connect, list, invite), or -1. */
   txn: Int32Array = new Int32Array(0);
   flags: Uint8Array = new Uint8Array(0);
+  /** Earlier messages per conversation, oldest first (few: most links have none). */
+  readonly earlier = new Map<number, EarlierMessage[]>();
 
   /** Conversation number of (a -> b), created on first sight. */
   get(a: number, b: number): number {
@@ -163,6 +188,7 @@ export class ConversationTable {
     ];
     let n = this.keys.bytes;
     for (const c of cols) n += c.byteLength;
+    for (const list of this.earlier.values()) n += 64 + list.length * 120;
     return n;
   }
 }
