@@ -255,18 +255,20 @@ export class ArqLinks {
       this.invitationAcknowledged(C.txn[r]!, f, t);
       return;
     }
-    if (matches) {
+    // Another ACK of an acknowledged message: of the one of this Type and Sequence sent last (an
+    // earlier message's retransmission that crossed its ACK is acknowledged again).
+    const e = C.earlier.has(r) ? this.earlier.settled(r, m.type, m.seq) : undefined;
+    if (matches && !(e && e.lastTxFrame > C.lastTxFrame[r]!)) {
       C.dupAcks[r] = Math.min(C.dupAcks[r]! + 1, 0xffff);
       this.duplicateAck(f, C.settledBy[r]!, C.dupAcks[r]!);
       return;
     }
     // The ACK of a message outside the link's flow (the Accept sent again).
-    if (C.sideType[r]! === m.type && C.sideSeq[r]! === m.seq) {
+    if (!e && C.sideType[r]! === m.type && C.sideSeq[r]! === m.seq) {
       frames.acknowledge(f, C.sideFrame[r]!);
       C.sideType[r] = NO_TYPE;
       return;
     }
-    const e = C.earlier.has(r) ? this.earlier.settled(r, m.type, m.seq) : undefined;
     if (e) {
       e.dupAcks = Math.min(e.dupAcks + 1, 0xffff);
       this.duplicateAck(f, e.settledBy, e.dupAcks);
