@@ -39,7 +39,7 @@ import {
   I_TYPE,
 } from "./frame-table.js";
 import { frameAnalysis } from "./frame-view.js";
-import { type GroupEvent, Membership } from "./groups.js";
+import { type GroupEvent, type GroupLifetime, Membership } from "./groups.js";
 import { type Endpoint, NameBook } from "./names.js";
 import { Semantics } from "./semantics.js";
 import { captureStats, conversationSummaries } from "./statistics.js";
@@ -305,6 +305,19 @@ export class ConversationAnalyzer {
   /** The membership timeline, sorted by frame. */
   get groupEvents(): readonly GroupEvent[] {
     return this.membership.events;
+  }
+
+  /** Every private group from its creation to its dissolution (a group ID is reused after it). */
+  groupLifetimes(): readonly GroupLifetime[] {
+    return this.membership.lifetimes;
+  }
+
+  /**
+   * Which lifetime of a group ID a frame falls in: the latest started by then (1, 2, ...; the
+   * first before it started; 1 for the Public Group; 0 for an ID never seen as a group).
+   */
+  groupLifetimeAt(group: number, frame: number): number {
+    return this.membership.lifetimeAt(group, frame);
   }
 
   /** Client IDs in `group` after frame `frame` (default: at the end). */

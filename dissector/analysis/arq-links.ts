@@ -9,7 +9,17 @@
 import type { ImpMessage } from "../../src/codec/message.js";
 import { MSG, messageSpec } from "../../src/protocol/messages.js";
 import type { AnalysisContext } from "./context.js";
-import { C_FORCED_PENDING, C_FRESH, type EarlierMessage, NO_TYPE, S_GONE, S_NOACK, S_NONE, S_OUTSTANDING, S_SETTLED } from "./conversations.js";
+import {
+  C_FORCED_PENDING,
+  C_FRESH,
+  type EarlierMessage,
+  NO_TYPE,
+  S_GONE,
+  S_NOACK,
+  S_NONE,
+  S_OUTSTANDING,
+  S_SETTLED,
+} from "./conversations.js";
 import type { Deadline } from "./deadlines.js";
 import { EarlierMessages } from "./earlier-messages.js";
 import { F_DUPACK, F_FORCED, F_RETX, F_SEQNF, F_SPURIOUS, F_STALE, F_UNACKED } from "./frame-table.js";
@@ -106,7 +116,8 @@ export class ArqLinks {
       const held = this.ctx.names.clientAt(srcEp, f, true);
       if (held === 0 || this.ctx.membership.groupOf(held) === 0) return false;
       const r = C.rev[conv]!;
-      const acceptOutstanding = (C.type[r]! === MSG.connAccept && C.state[r]! === S_OUTSTANDING) || this.earlier.hasOutstanding(r, MSG.connAccept);
+      const acceptOutstanding =
+        (C.type[r]! === MSG.connAccept && C.state[r]! === S_OUTSTANDING) || this.earlier.hasOutstanding(r, MSG.connAccept);
       return r >= 0 && !acceptOutstanding;
     }
     if (messageSpec(type)?.answers.includes(MSG.connRequest)) {

@@ -28,6 +28,22 @@ export interface GroupEvent {
   readonly reason: MembershipReason;
   /** Known only once later frames were seen (a forced disconnection dated back to its last transmission). */
   readonly late: boolean;
+  /**
+   * Which lifetime of the group (1, 2, ...): a private group's ID is reused once the group is
+   * dissolved, and each creation starts a new group. Always 1 for the Public Group.
+   */
+  readonly lifetime: number;
+}
+
+/** One private group from its creation (or first sight) to its dissolution. */
+export interface GroupLifetime {
+  readonly group: number;
+  /** 1 for the first group with this ID in the capture, 2 for the next... */
+  readonly lifetime: number;
+  /** Frame of its creation (or of the first frame that showed it, in a capture that starts late). */
+  readonly start: number;
+  /** Frame of its dissolution (its last member left), or null while it lives. */
+  end: number | null;
 }
 
 export class Membership {
@@ -36,6 +52,10 @@ export class Membership {
   readonly events: GroupEvent[] = [];
   /** Private groups that exist now. */
   private readonly alive = new Uint8Array(256);
+  /** Every private group's lifetimes, in order of their start. */
+  readonly lifetimes: GroupLifetime[] = [];
+  /** Index in `lifetimes` of each group ID's latest lifetime, or -1. */
+  private readonly latest = new Int32Array(256).fill(-1);
 
   groupOf(client: number): number {
     return this.current[client] ?? 0;
@@ -45,8 +65,40 @@ export class Membership {
     return this.alive[group] === 1;
   }
 
-  setAlive(group: number, alive: boolean, _frame = 0): void {
-    if (inIdClass(group, "private")) this.alive[group] = alive ? 1 : 0;
+  /** A private group starts (creation) or ends (dissolution) at `frame`. */
+  setAlive(group: number, alive: boolean, frame = 0): void {
+    if (!inIdClass(group, "private") || (this.alive[group] === 1) === alive) return;
+    this.alive[group] = alive ? 1 : 0;
+    if (alive) {
+      const prev = this.latest[group]!;
+      const lifetime = prev < 0 ? 1 : this.lifetimes[prev]!.lifetime + 1;
+      this.latest[group] = this.lifetimes.length;
+      this.lifetimes.push({ group, lifetime, start: frame, end: null });
+    } else {
+      const cur = this.latest[group]!;
+      if (cur >= 0) this.lifetimes[cur]!.end = frame;
+    }
+  }
+
+  /** The lifetime of a group ID that a frame falls in (the latest one started by then; the first before it; 0: none). */
+  lifetimeAt(group: number, frame: number): number {
+    if (!inIdClass(group, "private")) return 1;
+    let found = 0;
+    for (let i = this.latest[group]!; i >= 0; i--) {
+      const l = this.lifetimes[i]!;
+      if (l.group !== group) continue;
+      if (l.start <= frame) return l.lifetime;
+      found = l.lifetime;
+    }
+    // Before the first lifetime started: the first (its members were seen before its creation).
+    return found === 0 ? 0 : 1;
+  }
+
+  /** The current lifetime of a group ID (0: never seen). */
+  private currentLifetime(group: number): number {
+    if (!inIdClass(group, "private")) return 1;
+    const i = this.latest[group]!;
+    return i < 0 ? 0 : this.lifetimes[i]!.lifetime;
   }
 
   /** Moves a client into a group (leaving its current one); no event when it is there already. */
@@ -54,10 +106,10 @@ export class Membership {
     if (!inIdClass(client, "client") || !(inIdClass(group, "public") || inIdClass(group, "private"))) return;
     const cur = this.current[client]!;
     if (cur === group) return;
-    if (cur !== 0) this.push({ frame, group: cur, client, kind: "left", reason, late });
+    if (cur !== 0) this.push({ frame, group: cur, client, kind: "left", reason, late, lifetime: this.currentLifetime(cur) });
     this.current[client] = group;
-    if (group !== PUBLIC_GROUP) this.alive[group] = 1;
-    this.push({ frame, group, client, kind: "joined", reason, late });
+    if (group !== PUBLIC_GROUP) this.setAlive(group, true, frame);
+    this.push({ frame, group, client, kind: "joined", reason, late, lifetime: this.currentLifetime(group) });
   }
 
   /** Removes a client from its group (disconnection). */
@@ -66,7 +118,7 @@ export class Membership {
     const cur = this.current[client]!;
     if (cur === 0) return;
     this.current[client] = 0;
-    this.push({ frame, group: cur, client, kind: "left", reason, late });
+    this.push({ frame, group: cur, client, kind: "left", reason, late, lifetime: this.currentLifetime(cur) });
   }
 
   /** Clients in a private group now. */
@@ -137,6 +189,6 @@ export class Membership {
   }
 
   get bytes(): number {
-    return this.events.length * 72 + 512;
+    return this.events.length * 80 + this.lifetimes.length * 48 + 1536;
   }
 }

@@ -14,4 +14,4 @@ export type {
   TransactionOutcome,
 } from "./types.js";
 export * from "./fields.js";
-export type { GroupEvent, MembershipReason } from "./groups.js";
+export type { GroupEvent, GroupLifetime, MembershipReason } from "./groups.js";
