@@ -41,6 +41,7 @@ import {
 import { frameAnalysis } from "./frame-view.js";
 import { type GroupEvent, type GroupLifetime, Membership } from "./groups.js";
 import { type Endpoint, NameBook } from "./names.js";
+import { DEFAULT_MAX_CONVERSATIONS, DEFAULT_MAX_FRAMES, Retention } from "./retention.js";
 import { Semantics } from "./semantics.js";
 import { captureStats, conversationSummaries } from "./statistics.js";
 import { O_PENDING, O_TIMEOUT, O_UNANSWERED, TransactionTable } from "./transactions.js";
@@ -89,6 +90,8 @@ export class ConversationAnalyzer {
   private readonly frameTable: FrameTable;
   private readonly links: ArqLinks;
   private readonly semantics: Semantics;
+  /** What is forgotten of an endless stream (off unless a state window is set). */
+  readonly retention: Retention;
   /** Endpoint ids of the capture layer's shared endpoints (see endpointId). */
   private readonly endpointIds = new Map<CaptureEndpoint, number>();
 
@@ -117,6 +120,20 @@ export class ConversationAnalyzer {
     };
     this.links = new ArqLinks(this.ctx);
     this.semantics = new Semantics(this.ctx, this.links);
+    const window = options.stateWindow ?? Number.POSITIVE_INFINITY;
+    const bounded = Number.isFinite(window);
+    this.retention = new Retention(
+      this.ctx,
+      this.links,
+      this.semantics.groups,
+      {
+        window,
+        maxFrames: options.stateMaxFrames ?? (bounded ? DEFAULT_MAX_FRAMES : Number.POSITIVE_INFINITY),
+        maxConversations: options.stateMaxConversations ?? (bounded ? DEFAULT_MAX_CONVERSATIONS : Number.POSITIVE_INFINITY),
+      },
+      () => this.endpointIds.clear(),
+    );
+    if (this.retention.enabled) this.ctx.convs.trackRows();
   }
 
   get finished(): boolean {
@@ -146,6 +163,8 @@ export class ConversationAnalyzer {
     }
     try {
       this.addFrame(input, f);
+      const t = this.lastTime;
+      if (this.retention.enabled && this.retention.due(f, t)) this.retention.sweep(f, t);
     } catch {
       this.internalErrors++;
     }
@@ -163,6 +182,8 @@ export class ConversationAnalyzer {
     const srcEp = this.endpointId(input.src);
     const dstEp = this.endpointId(input.dst);
     const conv = this.ctx.convs.get(srcEp, dstEp);
+    const seen = this.ctx.convs.seen;
+    if (seen) seen[conv] = f;
     F.conv.set(f, conv);
     F.time.set(f, t);
     F.len.set(f, Math.min(input.decoded.length, 0xffff));
@@ -228,7 +249,7 @@ export class ConversationAnalyzer {
 
   private deadlineLive(d: Deadline): boolean {
     if (d.conv >= 0) return this.links.forcedLive(d);
-    return this.ctx.txs.outcome.get(d.txn) === O_PENDING;
+    return this.ctx.txs.held(d.txn) && this.ctx.txs.outcome.get(d.txn) === O_PENDING;
   }
 
   private fire(d: Deadline): void {
@@ -248,7 +269,7 @@ export class ConversationAnalyzer {
     for (const d of this.ctx.deadlines.drain()) if (d.conv >= 0 && this.links.forcedLive(d)) this.links.fireForced(d);
     this.links.finish();
     const txs = this.ctx.txs;
-    for (let i = 0; i < txs.count; i++) {
+    for (let i = txs.floor; i < txs.count; i++) {
       if (txs.outcome.get(i) !== O_PENDING) continue;
       txs.outcome.set(i, O_UNANSWERED);
       this.frameTable.flagsL.or(txs.req.get(i), F_NORESP);
@@ -333,7 +354,7 @@ export class ConversationAnalyzer {
   /** Every request/response pair, in order of the request. */
   transactions(): Transaction[] {
     const out: Transaction[] = [];
-    for (let i = 0; i < this.ctx.txs.count; i++) out.push(this.ctx.txs.get(i));
+    for (let i = this.ctx.txs.floor; i < this.ctx.txs.count; i++) out.push(this.ctx.txs.get(i));
     return out;
   }
 
@@ -349,6 +370,37 @@ export class ConversationAnalyzer {
   /** Counters and samples over the whole capture (final view). One pass over the columns. */
   stats(): AnalysisStats {
     return captureStats(this.ctx);
+  }
+
+  /**
+   * How many entries the analysis holds now, per kind: what a state window (retention.ts) bounds
+   * on an endless stream.
+   */
+  heldEntries(): {
+    frames: number;
+    conversations: number;
+    earlierMessages: number;
+    endpoints: number;
+    transactions: number;
+    pending: number;
+    groupEvents: number;
+    groupLifetimes: number;
+    deadlines: number;
+  } {
+    const { frames, convs, txs, deadlines } = this.ctx;
+    let earlier = 0;
+    for (const list of convs.earlier.values()) earlier += list.length;
+    return {
+      frames: frames.last - frames.floor,
+      conversations: convs.live,
+      earlierMessages: earlier,
+      endpoints: this.names.liveEndpoints,
+      transactions: txs.count - txs.floor,
+      pending: this.semantics.groups.entries + this.names.pendingName.size,
+      groupEvents: this.membership.events.length,
+      groupLifetimes: this.membership.lifetimes.length,
+      deadlines: deadlines.size,
+    };
   }
 
   /** Bytes held by the per-frame and per-transaction columns and the other state (estimate). */

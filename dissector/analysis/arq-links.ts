@@ -343,6 +343,21 @@ export class ArqLinks {
     }
   }
 
+  /**
+   * Forgets a conversation idle for longer than the state window (retention.ts): what it still
+   * awaited was never acknowledged, as at the end of the capture; its row is taken again.
+   */
+  forget(c: number): void {
+    const { convs: C, frames } = this.ctx;
+    for (const e of C.earlier.get(c) ?? []) if (e.forcedPending) this.gaveUp(c, e);
+    this.earlier.clear(c);
+    if (C.state[c]! === S_OUTSTANDING) {
+      if (C.hasFlag(c, C_FORCED_PENDING)) this.confirmForced(c);
+      else frames.flagsL.or(C.orig[c]!, F_UNACKED);
+    }
+    C.forget(c);
+  }
+
   /** The end of the capture: what is still outstanding was never acknowledged. */
   finish(): void {
     const { convs: C, frames } = this.ctx;

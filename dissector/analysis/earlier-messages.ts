@@ -48,7 +48,7 @@ export class EarlierMessages {
     if (list.length > MAX_EARLIER) {
       // One too many: an acknowledged one goes first, else the oldest (given up).
       const settled = list.findIndex((m) => m.state !== S_OUTSTANDING);
-      this.drop(list, settled < 0 ? 0 : settled);
+      this.drop(list, Math.max(settled, 0));
     }
   }
 

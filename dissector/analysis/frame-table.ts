@@ -58,6 +58,8 @@ export class FrameTable {
   /** Highest frame number added, and how many were. */
   last = 0;
   count = 0;
+  /** Frames up to this one were forgotten (retention.ts): they read as absent. */
+  floor = 0;
 
   constructor(bits = FRAME_CHUNK_BITS) {
     this.info = uint16(bits);
@@ -110,6 +112,13 @@ export class FrameTable {
       this.responseIn,
       this.aux,
     ];
+  }
+
+  /** Forgets every frame up to `frame` (their chunks are released). */
+  forgetThrough(frame: number): void {
+    if (frame <= this.floor) return;
+    this.floor = frame;
+    for (const c of this.columns) c.forgetBelow(frame + 1);
   }
 
   get bytes(): number {

@@ -52,7 +52,7 @@ export function frameAnalysis(ctx: AnalysisContext, frame: number, view: Analysi
   const FS = ANALYSIS_FIELDS;
   const E = ANALYSIS_EXPERTS;
 
-  field(FS.conversation, ci);
+  field(FS.conversation, ctx.convs.serialOf(ci));
   {
     const sn = names.endpointName(ca, frame, strict);
     const dn = names.endpointName(cb, frame, strict);

@@ -135,6 +135,16 @@ export class GroupSemantics {
     }
   }
 
+  /** Forgets the pending creations and invitations below transaction `floor` (retention.ts). */
+  forgetBelow(floor: number): void {
+    for (const [creator, list] of this.pendingCreate) {
+      const kept = list.filter((txn) => txn >= floor);
+      if (kept.length === 0) this.pendingCreate.delete(creator);
+      else this.pendingCreate.set(creator, kept);
+    }
+    for (const map of [this.pendingInvite, this.pendingInviteReq]) for (const [key, txn] of map) if (txn < floor) map.delete(key);
+  }
+
   /** Entries held (for the memory estimate and the bounds). */
   get entries(): number {
     let n = this.pendingInvite.size + this.pendingInviteReq.size;

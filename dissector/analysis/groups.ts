@@ -49,11 +49,15 @@ export interface GroupLifetime {
 export class Membership {
   /** Current group per client ID (0 = not in any group). */
   private readonly current = new Uint8Array(256);
-  readonly events: GroupEvent[] = [];
+  events: GroupEvent[] = [];
+  /** Group of each client after the forgotten events (retention.ts): where a replay starts. */
+  private readonly base = new Uint8Array(256);
   /** Private groups that exist now. */
   private readonly alive = new Uint8Array(256);
   /** Every private group's lifetimes, in order of their start. */
   readonly lifetimes: GroupLifetime[] = [];
+  /** Lifetimes started per group ID. */
+  private readonly started = new Uint16Array(256);
   /** Index in `lifetimes` of each group ID's latest lifetime, or -1. */
   private readonly latest = new Int32Array(256).fill(-1);
 
@@ -70,8 +74,7 @@ export class Membership {
     if (!inIdClass(group, "private") || (this.alive[group] === 1) === alive) return;
     this.alive[group] = alive ? 1 : 0;
     if (alive) {
-      const prev = this.latest[group]!;
-      const lifetime = prev < 0 ? 1 : this.lifetimes[prev]!.lifetime + 1;
+      const lifetime = ++this.started[group]!;
       this.latest[group] = this.lifetimes.length;
       this.lifetimes.push({ group, lifetime, start: frame, end: null });
     } else {
@@ -91,14 +94,13 @@ export class Membership {
       found = l.lifetime;
     }
     // Before the first lifetime started: the first (its members were seen before its creation).
-    return found === 0 ? 0 : 1;
+    return found;
   }
 
   /** The current lifetime of a group ID (0: never seen). */
   private currentLifetime(group: number): number {
     if (!inIdClass(group, "private")) return 1;
-    const i = this.latest[group]!;
-    return i < 0 ? 0 : this.lifetimes[i]!.lifetime;
+    return this.started[group]!;
   }
 
   /** Moves a client into a group (leaving its current one); no event when it is there already. */
@@ -164,9 +166,32 @@ export class Membership {
     return out;
   }
 
+  /**
+   * Forgets the events up to `frame` (folded into the replay's starting point) and the lifetimes
+   * that ended by then.
+   */
+  forgetThrough(frame: number): void {
+    let n = 0;
+    while (n < this.events.length && this.events[n]!.frame <= frame) {
+      const ev = this.events[n++]!;
+      if (ev.kind === "joined") this.base[ev.client] = ev.group;
+      else if (this.base[ev.client] === ev.group) this.base[ev.client] = 0;
+    }
+    if (n > 0) this.events = this.events.slice(n);
+    const kept = this.lifetimes.filter((l) => l.end === null || l.end > frame);
+    if (kept.length === this.lifetimes.length) return;
+    this.lifetimes.length = 0;
+    this.latest.fill(-1);
+    for (const l of kept) {
+      this.latest[l.group] = this.lifetimes.length;
+      this.lifetimes.push(l);
+    }
+  }
+
   /** Clients in `group` after frame `frame` (default: at the end), ascending by ID. */
   membersAt(group: number, frame = Number.MAX_SAFE_INTEGER): number[] {
     const inGroup = new Uint8Array(256);
+    for (let c = 1; c < 256; c++) if (this.base[c] === group) inGroup[c] = 1;
     for (const ev of this.events) {
       if (ev.frame > frame) break;
       if (ev.group !== group) continue;
@@ -179,7 +204,7 @@ export class Membership {
 
   /** Group of a client after frame `frame` (0: none). */
   groupAt(client: number, frame = Number.MAX_SAFE_INTEGER): number {
-    let g = 0;
+    let g = this.base[client]!;
     for (const ev of this.events) {
       if (ev.frame > frame) break;
       if (ev.client !== client) continue;

@@ -1,7 +1,8 @@
 /**
  * Statistics over the whole capture (final view), for `imp stats` and the conversation table:
  * per-conversation counts and the capture's counters and RTT samples, each in one pass over the
- * frame columns; nearest-rank percentiles.
+ * frame columns; nearest-rank percentiles. With a state window (retention.ts) they cover the
+ * frames still held.
  */
 import type { AnalysisContext } from "./context.js";
 import {
@@ -33,7 +34,7 @@ export function conversationSummaries(ctx: AnalysisContext): ConversationSummary
   const bytes = new Float64Array(n),
     first = new Float64Array(n),
     last = new Float64Array(n);
-  for (let f = 1; f <= F.last; f++) {
+  for (let f = F.floor + 1; f <= F.last; f++) {
     const info = F.info.get(f);
     if ((info & I_PRESENT) === 0) continue;
     const c = F.conv.get(f);
@@ -48,10 +49,11 @@ export function conversationSummaries(ctx: AnalysisContext): ConversationSummary
   }
   const out: ConversationSummary[] = [];
   for (let c = 0; c < n; c++) {
+    if (F.floor > 0 && !convs.inUse(c)) continue;
     const a = convs.a[c]!;
     const b = convs.b[c]!;
     out.push({
-      index: c,
+      index: convs.serialOf(c),
       src: names.address(a),
       dst: names.address(b),
       srcName: names.endpointName(a),
@@ -65,7 +67,7 @@ export function conversationSummaries(ctx: AnalysisContext): ConversationSummary
       lastFrame: last[c]!,
     });
   }
-  return out;
+  return out.sort((x, y) => x.index - y.index);
 }
 
 /** Counters and samples over the whole capture (final view). One pass over the columns. */
@@ -84,7 +86,7 @@ export function captureStats(ctx: AnalysisContext): AnalysisStats {
     noResp = 0,
     ignored = 0;
   const rtts: number[] = [];
-  for (let f = 1; f <= F.last; f++) {
+  for (let f = F.floor + 1; f <= F.last; f++) {
     const info = F.info.get(f);
     if ((info & I_PRESENT) === 0) continue;
     if (info & (I_MALFORMED | I_DROPPED)) {
@@ -108,7 +110,7 @@ export function captureStats(ctx: AnalysisContext): AnalysisStats {
     if (fl & F_NORESP) noResp++;
   }
   const byKind: Record<TransactionKind, number[]> = { connect: [], list: [], create: [], invite: [], invite_request: [] };
-  for (let i = 0; i < txs.count; i++) {
+  for (let i = txs.floor; i < txs.count; i++) {
     const resp = txs.resp.get(i);
     if (resp !== 0) byKind[TX_KINDS[txs.kind.get(i)]!].push(F.time.get(resp) - F.time.get(txs.req.get(i)));
   }

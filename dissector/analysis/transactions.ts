@@ -29,6 +29,8 @@ export const outcomeOf = (type: number): number =>
 
 export class TransactionTable {
   count = 0;
+  /** Transactions below this index were forgotten (retention.ts). */
+  floor = 0;
   readonly kind = uint8(0, SMALL_CHUNK_BITS);
   readonly req = int32(0, SMALL_CHUNK_BITS);
   readonly resp = int32(0, SMALL_CHUNK_BITS);
@@ -59,7 +61,23 @@ export class TransactionTable {
   }
 
   isOpen(txn: number): boolean {
-    return txn >= 0 && this.resp.get(txn) === 0;
+    return txn >= this.floor && this.resp.get(txn) === 0;
+  }
+
+  /** Whether a transaction index is held (not forgotten, not -1). */
+  held(txn: number): boolean {
+    return txn >= this.floor && txn < this.count;
+  }
+
+  /** Forgets the transactions below `index` (a pending one is unanswered, as at the end). */
+  forgetBelow(index: number): void {
+    if (index <= this.floor) return;
+    for (const c of this.columns) c.forgetBelow(index);
+    this.floor = index;
+  }
+
+  private get columns() {
+    return [this.kind, this.req, this.resp, this.outcome, this.parent, this.client, this.group, this.ackFrame];
   }
 
   /** Frame `f` answers the transaction (accepted or rejected): links both frames and resolves it. */
@@ -89,7 +107,7 @@ export class TransactionTable {
 
   get bytes(): number {
     let n = 0;
-    for (const c of [this.kind, this.req, this.resp, this.outcome, this.parent, this.client, this.group, this.ackFrame]) n += c.bytes;
+    for (const c of this.columns) n += c.bytes;
     return n;
   }
 }

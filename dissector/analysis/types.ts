@@ -45,6 +45,16 @@ export interface AnalyzerOptions {
    * reconnection with the same username).
    */
   spuriousWindow?: number;
+  /**
+   * Seconds of capture time the analysis remembers (retention.ts): frames, conversations idle for
+   * longer, transactions and membership events older than that are forgotten, so that an endless
+   * stream keeps bounded state. Default: Infinity (a capture file is kept whole, for the final view).
+   */
+  stateWindow?: number;
+  /** Frames held at most (default 262 144 once a state window is set, else all). */
+  stateMaxFrames?: number;
+  /** Conversations held at most (default 65 536 once a state window is set, else all). */
+  stateMaxConversations?: number;
 }
 
 export interface AnalysisField {
