@@ -4,11 +4,14 @@
  * membership events), whatever its length; what it shows of each frame when the frame is added
  * does not change for the links that stay active.
  */
-import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
 import { type AnalysisInput, ConversationAnalyzer } from "../../dissector/analysis/index.js";
 import { SWEEP_FRAMES } from "../../dissector/analysis/retention.js";
 import { decode, encode } from "../../src/codec/index.js";
-import { ALICE, BOB, SERVER, Scenario } from "./scenario.js";
+import { imp, lines, tempDir } from "../read/helpers.js";
+import { PcapScript } from "./pcap-script.js";
+import { ALICE, BOB, CAROL, SERVER, Scenario } from "./scenario.js";
 import { syntheticCapture } from "./synthetic.js";
 
 /**
@@ -109,6 +112,48 @@ describe("bounded analysis state", () => {
     expect(bounded.heldEntries().frames).toBeLessThan(s.last / 2);
     // bob's link stayed active: his last messages are paired alike in both.
     expect(valuesOf(bounded, late - 1)).toEqual(valuesOf(whole, late - 1));
+  });
+});
+
+describe("imp read --state-window", () => {
+  const dir = tempDir("imp-state-window-");
+  afterAll(() => dir.cleanup());
+
+  /** The server's message to carol, 3 s of bob's chat, then carol's late ACK (the last frame). */
+  function lateAck(): string {
+    const s = new PcapScript();
+    s.send(0, SERVER, CAROL, { type: 0x05, seq: 1, src: 2, group: 1, data: "carol?" });
+    let seq = 0;
+    for (let i = 1; i <= 30; i++) {
+      seq ^= 1;
+      s.send(i * 0.1, BOB, SERVER, { type: 0x05, seq, src: 2, group: 1, data: `line ${i}` });
+      s.ack(i * 0.1 + 0.001, SERVER, BOB, 0x05, seq);
+    }
+    s.ack(3.1, CAROL, SERVER, 0x05, 1, 3);
+    const path = dir.path("late-ack.pcap");
+    writeFileSync(path, s.pcap());
+    return path;
+  }
+
+  it("forgets a link idle for longer than the window (one-pass read); the default minute and -2 keep it", async () => {
+    const path = lateAck();
+    const last = async (...flags: string[]) => {
+      const r = await imp("read", ...flags, path);
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      return lines(r.out).at(-1)!;
+    };
+    expect(await last("--state-window", "1s")).toContain("[Stale ACK]");
+    expect(await last()).not.toContain("[Stale");
+    expect(await last("-2")).not.toContain("[Stale");
+    expect(await last("-2", "--state-window", "1s")).toContain("[Stale ACK]");
+  });
+
+  it("refuses a bare number that reads as a unit slip, as --rto does", async () => {
+    const path = lateAck();
+    const r = await imp("read", "--state-window", "5", path);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--state-window.*write 5s if seconds are meant/);
   });
 });
 
