@@ -41,7 +41,7 @@ import {
 import { frameAnalysis } from "./frame-view.js";
 import { type GroupEvent, type GroupLifetime, Membership } from "./groups.js";
 import { type Endpoint, NameBook } from "./names.js";
-import { DEFAULT_MAX_CONVERSATIONS, DEFAULT_MAX_FRAMES, Retention } from "./retention.js";
+import { DEFAULT_MAX_CONVERSATIONS, DEFAULT_MAX_FRAMES, type HeldEntries, Retention } from "./retention.js";
 import { Semantics } from "./semantics.js";
 import { captureStats, conversationSummaries } from "./statistics.js";
 import { O_PENDING, O_TIMEOUT, O_UNANSWERED, TransactionTable } from "./transactions.js";
@@ -372,35 +372,9 @@ export class ConversationAnalyzer {
     return captureStats(this.ctx);
   }
 
-  /**
-   * How many entries the analysis holds now, per kind: what a state window (retention.ts) bounds
-   * on an endless stream.
-   */
-  heldEntries(): {
-    frames: number;
-    conversations: number;
-    earlierMessages: number;
-    endpoints: number;
-    transactions: number;
-    pending: number;
-    groupEvents: number;
-    groupLifetimes: number;
-    deadlines: number;
-  } {
-    const { frames, convs, txs, deadlines } = this.ctx;
-    let earlier = 0;
-    for (const list of convs.earlier.values()) earlier += list.length;
-    return {
-      frames: frames.last - frames.floor,
-      conversations: convs.live,
-      earlierMessages: earlier,
-      endpoints: this.names.liveEndpoints,
-      transactions: txs.count - txs.floor,
-      pending: this.semantics.groups.entries + this.names.pendingName.size,
-      groupEvents: this.membership.events.length,
-      groupLifetimes: this.membership.lifetimes.length,
-      deadlines: deadlines.size,
-    };
+  /** How many entries the analysis holds now, per kind (what a state window bounds). */
+  heldEntries(): HeldEntries {
+    return this.retention.held(this.semantics.groups.entries);
   }
 
   /** Bytes held by the per-frame and per-transaction columns and the other state (estimate). */

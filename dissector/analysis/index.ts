@@ -15,3 +15,4 @@ export type {
 } from "./types.js";
 export * from "./fields.js";
 export type { GroupEvent, GroupLifetime, MembershipReason } from "./groups.js";
+export type { HeldEntries } from "./retention.js";

@@ -28,6 +28,20 @@ export interface RetentionLimits {
   readonly maxConversations: number;
 }
 
+/** Entries held per kind (`ConversationAnalyzer.heldEntries()`). */
+export interface HeldEntries {
+  frames: number;
+  conversations: number;
+  earlierMessages: number;
+  endpoints: number;
+  transactions: number;
+  /** Pending creations, invitations and Connection Requests awaiting their answer. */
+  pending: number;
+  groupEvents: number;
+  groupLifetimes: number;
+  deadlines: number;
+}
+
 export class Retention {
   /** (frame, time) at each sweep, oldest first: where the window starts. */
   private samples: { frame: number; time: number }[] = [];
@@ -49,6 +63,24 @@ export class Retention {
 
   get enabled(): boolean {
     return Number.isFinite(this.limits.window) || Number.isFinite(this.limits.maxFrames) || Number.isFinite(this.limits.maxConversations);
+  }
+
+  /** What is held now; `pendingGroups`: the group room's pending entries. */
+  held(pendingGroups: number): HeldEntries {
+    const { frames, convs, txs, deadlines, names, membership } = this.ctx;
+    let earlier = 0;
+    for (const list of convs.earlier.values()) earlier += list.length;
+    return {
+      frames: frames.last - frames.floor,
+      conversations: convs.live,
+      earlierMessages: earlier,
+      endpoints: names.liveEndpoints,
+      transactions: txs.count - txs.floor,
+      pending: pendingGroups + names.pendingName.size,
+      groupEvents: membership.events.length,
+      groupLifetimes: membership.lifetimes.length,
+      deadlines: deadlines.size,
+    };
   }
 
   /** Whether a sweep is due after frame `f` at time `t`. */
