@@ -2,7 +2,8 @@
  * Growable typed-array columns indexed by a dense integer (frame number, transaction index).
  * Storage is a list of fixed-size chunks, so growing never copies and never holds two copies at
  * once: memory is the exact number of entries rounded up to one chunk, and peak RSS stays flat.
- * Unset entries read as the column's fill value (0 unless told otherwise).
+ * Unset entries read as the column's fill value (0 unless told otherwise), and so do forgotten
+ * ones (below `forgetBelow`'s index: an endless stream's old frames, retention.ts).
  */
 
 /** Entries per chunk of a per-frame column: 65 536 (256 KiB for a Float64 column). */
@@ -15,8 +16,10 @@ type TypedArray = Int32Array | Uint16Array | Uint8Array | Float64Array;
 type TypedArrayCtor<T extends TypedArray> = new (length: number) => T;
 
 export class Column<T extends TypedArray> {
-  private readonly chunks: T[] = [];
+  private readonly chunks: (T | undefined)[] = [];
   private readonly mask: number;
+  /** Entries below this index were forgotten: they read as the fill value and take no writes. */
+  private floor = 0;
 
   constructor(
     private readonly ctor: TypedArrayCtor<T>,
@@ -27,11 +30,13 @@ export class Column<T extends TypedArray> {
   }
 
   get(i: number): number {
+    if (i < this.floor) return this.fill;
     const chunk = this.chunks[i >>> this.bits];
     return chunk === undefined ? this.fill : chunk[i & this.mask]!;
   }
 
   set(i: number, value: number): void {
+    if (i < this.floor) return;
     const c = i >>> this.bits;
     let chunk = this.chunks[c];
     if (chunk === undefined) {
@@ -50,10 +55,18 @@ export class Column<T extends TypedArray> {
     this.set(i, this.get(i) | bits);
   }
 
+  /** Forgets the entries below `index`: every chunk wholly below it is released. */
+  forgetBelow(index: number): void {
+    if (index <= this.floor) return;
+    this.floor = index;
+    const whole = Math.min(index >>> this.bits, this.chunks.length);
+    for (let c = 0; c < whole; c++) this.chunks[c] = undefined;
+  }
+
   /** Bytes held by the chunks. */
   get bytes(): number {
     let n = 0;
-    for (const c of this.chunks) n += c.byteLength;
+    for (const c of this.chunks) n += c?.byteLength ?? 0;
     return n;
   }
 }

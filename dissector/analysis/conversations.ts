@@ -25,12 +25,46 @@ export const C_FORCED_PENDING = 1;
 /** The next message may carry any S (a fresh session after a Connection Request). */
 export const C_FRESH = 2;
 
+/**
+ * A message its sender moved on from while it still awaited its ACK (the 2017 implementation
+ * keeps more than one outstanding per link), or acknowledged a moment ago: kept so that a later
+ * retransmission of it, its late ACK, or a duplicate ACK is recognised.
+ */
+export interface EarlierMessage {
+  readonly orig: number;
+  readonly type: number;
+  readonly seq: number;
+  readonly fp: number;
+  state: number;
+  tx: number;
+  lastTxFrame: number;
+  lastTxTime: number;
+  settledBy: number;
+  dupAcks: number;
+  readonly txn: number;
+  forcedPending: boolean;
+}
+
+/** Earlier messages kept per conversation (the oldest is given up when one more comes). */
+export const MAX_EARLIER = 8;
+
 /** Room for 2^26 endpoints in a numeric key. */
 const KEY_SCALE = 0x4000000;
 
 export class ConversationTable {
   private readonly keys = new NumberIndex();
+  /** Rows in use or freed (the columns' high-water mark). */
   count = 0;
+  /** Rows of forgotten conversations, taken again before new ones. */
+  private readonly free: number[] = [];
+  /**
+   * With rows taken again (retention.ts) only: the order of appearance of each row's conversation
+   * (`imp.analysis.conversation`; otherwise the row itself) and its last frame (any datagram).
+   * Not kept otherwise: a capture from ever-new addresses pays nothing for them.
+   */
+  serial: Int32Array | null = null;
+  seen: Int32Array | null = null;
+  private nextSerial = 0;
   /** Room in the columns (they grow by doubling; new rows take each column's fill value). */
   private capacity = 0;
   /** Sender and receiver endpoint ids. */
@@ -75,15 +109,19 @@ export class ConversationTable {
   /** Transaction whose request is the last message (connect, list, invite), or -1. */
   txn: Int32Array = new Int32Array(0);
   flags: Uint8Array = new Uint8Array(0);
+  /** Earlier messages per conversation, oldest first (few: most links have none). */
+  readonly earlier = new Map<number, EarlierMessage[]>();
 
   /** Conversation number of (a -> b), created on first sight. */
   get(a: number, b: number): number {
     const key = a * KEY_SCALE + b;
     let c = this.keys.get(key);
     if (c < 0) {
-      c = this.count++;
+      c = this.free.pop() ?? this.count++;
       if (c >= this.capacity) this.grow();
       this.keys.set(key, c);
+      if (this.serial) this.serial[c] = this.nextSerial;
+      this.nextSerial++;
       this.a[c] = a;
       this.b[c] = b;
       const r = this.keys.get(b * KEY_SCALE + a);
@@ -93,6 +131,64 @@ export class ConversationTable {
       }
     }
     return c;
+  }
+
+  /** Keeps each row's serial number and last frame from now on (retention.ts). */
+  trackRows(): void {
+    if (this.serial) return;
+    this.serial = new Int32Array(this.capacity);
+    for (let c = 0; c < this.count; c++) this.serial[c] = c;
+    this.seen = new Int32Array(this.capacity);
+  }
+
+  /** The conversation's number in order of appearance. */
+  serialOf(c: number): number {
+    return this.serial ? this.serial[c]! : c;
+  }
+
+  /** Conversations in use. */
+  get live(): number {
+    return this.count - this.free.length;
+  }
+
+  /** Whether row `c` holds a conversation (not a forgotten one). */
+  inUse(c: number): boolean {
+    return c < this.count && this.keys.get(this.a[c]! * KEY_SCALE + this.b[c]!) === c;
+  }
+
+  /**
+   * Forgets a conversation (its ARQ state must be settled first): its row goes back to the free
+   * list with every column at its fill value; the reverse conversation loses its link to it.
+   */
+  forget(c: number): void {
+    if (!this.keys.delete(this.a[c]! * KEY_SCALE + this.b[c]!)) return;
+    const r = this.rev[c]!;
+    if (r >= 0) this.rev[r] = -1;
+    this.earlier.delete(c);
+    this.a[c] = 0;
+    this.b[c] = 0;
+    this.rev[c] = -1;
+    this.state[c] = S_NONE;
+    this.orig[c] = 0;
+    this.type[c] = NO_TYPE;
+    this.seq[c] = 0;
+    this.linkSeq[c] = 255;
+    this.linkOrig[c] = 0;
+    this.respFp[c] = 0;
+    this.sideFrame[c] = 0;
+    this.sideType[c] = NO_TYPE;
+    this.sideSeq[c] = 0;
+    this.sideTxn[c] = -1;
+    this.fp[c] = 0;
+    this.tx[c] = 0;
+    this.lastTxFrame[c] = 0;
+    this.lastTxTime[c] = 0;
+    this.settledBy[c] = 0;
+    this.dupAcks[c] = 0;
+    this.txn[c] = -1;
+    this.flags[c] = C_FRESH;
+    if (this.seen) this.seen[c] = 0;
+    this.free.push(c);
   }
 
   /** Conversation number of (a -> b), or -1. */
@@ -140,6 +236,8 @@ export class ConversationTable {
     this.dupAcks = grown(this.dupAcks, 0);
     this.txn = grown(this.txn, -1);
     this.flags = grown(this.flags, C_FRESH);
+    if (this.serial) this.serial = grown(this.serial, 0);
+    if (this.seen) this.seen = grown(this.seen, 0);
     this.capacity = size;
   }
 
@@ -160,9 +258,17 @@ export class ConversationTable {
       this.dupAcks,
       this.txn,
       this.flags,
+      this.linkSeq,
+      this.linkOrig,
+      this.respFp,
+      this.sideFrame,
+      this.sideType,
+      this.sideSeq,
+      this.sideTxn,
     ];
-    let n = this.keys.bytes;
+    let n = this.keys.bytes + this.free.length * 8 + (this.serial?.byteLength ?? 0) + (this.seen?.byteLength ?? 0);
     for (const c of cols) n += c.byteLength;
+    for (const list of this.earlier.values()) n += 64 + list.length * 120;
     return n;
   }
 }

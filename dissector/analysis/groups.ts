@@ -28,14 +28,38 @@ export interface GroupEvent {
   readonly reason: MembershipReason;
   /** Known only once later frames were seen (a forced disconnection dated back to its last transmission). */
   readonly late: boolean;
+  /**
+   * Which lifetime of the group (1, 2, ...): a private group's ID is reused once the group is
+   * dissolved, and each creation starts a new group. Always 1 for the Public Group.
+   */
+  readonly lifetime: number;
+}
+
+/** One private group from its creation (or first sight) to its dissolution. */
+export interface GroupLifetime {
+  readonly group: number;
+  /** 1 for the first group with this ID in the capture, 2 for the next... */
+  readonly lifetime: number;
+  /** Frame of its creation (or of the first frame that showed it, in a capture that starts late). */
+  readonly start: number;
+  /** Frame of its dissolution (its last member left), or null while it lives. */
+  end: number | null;
 }
 
 export class Membership {
   /** Current group per client ID (0 = not in any group). */
   private readonly current = new Uint8Array(256);
-  readonly events: GroupEvent[] = [];
+  events: GroupEvent[] = [];
+  /** Group of each client after the forgotten events (retention.ts): where a replay starts. */
+  private readonly base = new Uint8Array(256);
   /** Private groups that exist now. */
   private readonly alive = new Uint8Array(256);
+  /** Every private group's lifetimes, in order of their start. */
+  readonly lifetimes: GroupLifetime[] = [];
+  /** Lifetimes started per group ID. */
+  private readonly started = new Uint16Array(256);
+  /** Index in `lifetimes` of each group ID's latest lifetime, or -1. */
+  private readonly latest = new Int32Array(256).fill(-1);
 
   groupOf(client: number): number {
     return this.current[client] ?? 0;
@@ -45,8 +69,38 @@ export class Membership {
     return this.alive[group] === 1;
   }
 
-  setAlive(group: number, alive: boolean): void {
-    if (inIdClass(group, "private")) this.alive[group] = alive ? 1 : 0;
+  /** A private group starts (creation) or ends (dissolution) at `frame`. */
+  setAlive(group: number, alive: boolean, frame = 0): void {
+    if (!inIdClass(group, "private") || (this.alive[group] === 1) === alive) return;
+    this.alive[group] = alive ? 1 : 0;
+    if (alive) {
+      const lifetime = ++this.started[group]!;
+      this.latest[group] = this.lifetimes.length;
+      this.lifetimes.push({ group, lifetime, start: frame, end: null });
+    } else {
+      const cur = this.latest[group]!;
+      if (cur >= 0) this.lifetimes[cur]!.end = frame;
+    }
+  }
+
+  /** The lifetime of a group ID that a frame falls in (the latest one started by then; the first before it; 0: none). */
+  lifetimeAt(group: number, frame: number): number {
+    if (!inIdClass(group, "private")) return 1;
+    let found = 0;
+    for (let i = this.latest[group]!; i >= 0; i--) {
+      const l = this.lifetimes[i]!;
+      if (l.group !== group) continue;
+      if (l.start <= frame) return l.lifetime;
+      found = l.lifetime;
+    }
+    // Before the first lifetime started: the first (its members were seen before its creation).
+    return found;
+  }
+
+  /** The current lifetime of a group ID (0: never seen). */
+  private currentLifetime(group: number): number {
+    if (!inIdClass(group, "private")) return 1;
+    return this.started[group]!;
   }
 
   /** Moves a client into a group (leaving its current one); no event when it is there already. */
@@ -54,10 +108,10 @@ export class Membership {
     if (!inIdClass(client, "client") || !(inIdClass(group, "public") || inIdClass(group, "private"))) return;
     const cur = this.current[client]!;
     if (cur === group) return;
-    if (cur !== 0) this.push({ frame, group: cur, client, kind: "left", reason, late });
+    if (cur !== 0) this.push({ frame, group: cur, client, kind: "left", reason, late, lifetime: this.currentLifetime(cur) });
     this.current[client] = group;
-    if (group !== PUBLIC_GROUP) this.alive[group] = 1;
-    this.push({ frame, group, client, kind: "joined", reason, late });
+    if (group !== PUBLIC_GROUP) this.setAlive(group, true, frame);
+    this.push({ frame, group, client, kind: "joined", reason, late, lifetime: this.currentLifetime(group) });
   }
 
   /** Removes a client from its group (disconnection). */
@@ -66,7 +120,7 @@ export class Membership {
     const cur = this.current[client]!;
     if (cur === 0) return;
     this.current[client] = 0;
-    this.push({ frame, group: cur, client, kind: "left", reason, late });
+    this.push({ frame, group: cur, client, kind: "left", reason, late, lifetime: this.currentLifetime(cur) });
   }
 
   /** Clients in a private group now. */
@@ -112,9 +166,32 @@ export class Membership {
     return out;
   }
 
+  /**
+   * Forgets the events up to `frame` (folded into the replay's starting point) and the lifetimes
+   * that ended by then.
+   */
+  forgetThrough(frame: number): void {
+    let n = 0;
+    while (n < this.events.length && this.events[n]!.frame <= frame) {
+      const ev = this.events[n++]!;
+      if (ev.kind === "joined") this.base[ev.client] = ev.group;
+      else if (this.base[ev.client] === ev.group) this.base[ev.client] = 0;
+    }
+    if (n > 0) this.events = this.events.slice(n);
+    const kept = this.lifetimes.filter((l) => l.end === null || l.end > frame);
+    if (kept.length === this.lifetimes.length) return;
+    this.lifetimes.length = 0;
+    this.latest.fill(-1);
+    for (const l of kept) {
+      this.latest[l.group] = this.lifetimes.length;
+      this.lifetimes.push(l);
+    }
+  }
+
   /** Clients in `group` after frame `frame` (default: at the end), ascending by ID. */
   membersAt(group: number, frame = Number.MAX_SAFE_INTEGER): number[] {
     const inGroup = new Uint8Array(256);
+    for (let c = 1; c < 256; c++) if (this.base[c] === group) inGroup[c] = 1;
     for (const ev of this.events) {
       if (ev.frame > frame) break;
       if (ev.group !== group) continue;
@@ -127,7 +204,7 @@ export class Membership {
 
   /** Group of a client after frame `frame` (0: none). */
   groupAt(client: number, frame = Number.MAX_SAFE_INTEGER): number {
-    let g = 0;
+    let g = this.base[client]!;
     for (const ev of this.events) {
       if (ev.frame > frame) break;
       if (ev.client !== client) continue;
@@ -137,6 +214,6 @@ export class Membership {
   }
 
   get bytes(): number {
-    return this.events.length * 72 + 512;
+    return this.events.length * 80 + this.lifetimes.length * 48 + 1536;
   }
 }

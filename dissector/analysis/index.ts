@@ -1,18 +1,18 @@
-export {
-  ConversationAnalyzer,
-  percentiles,
-  type AnalysisExpert,
-  type AnalysisField,
-  type AnalysisInput,
-  type AnalysisStats,
-  type AnalysisView,
-  type AnalyzerOptions,
-  type ConversationSummary,
-  type Endpoint,
-  type FrameAnalysis,
-  type Transaction,
-  type TransactionKind,
-  type TransactionOutcome,
-} from "./analyzer.js";
+export { ConversationAnalyzer, percentiles } from "./analyzer.js";
+export type {
+  AnalysisExpert,
+  AnalysisField,
+  AnalysisInput,
+  AnalysisStats,
+  AnalysisView,
+  AnalyzerOptions,
+  ConversationSummary,
+  Endpoint,
+  FrameAnalysis,
+  Transaction,
+  TransactionKind,
+  TransactionOutcome,
+} from "./types.js";
 export * from "./fields.js";
-export type { GroupEvent, MembershipReason } from "./groups.js";
+export type { GroupEvent, GroupLifetime, MembershipReason } from "./groups.js";
+export type { HeldEntries } from "./retention.js";

@@ -104,11 +104,59 @@ export class NameBook {
     return id;
   }
 
+  /** Ids of forgotten endpoints, taken again before new ones. */
+  private readonly freeIds: number[] = [];
+
   private alloc(port: number): number {
-    const id = this.count++;
+    const id = this.freeIds.pop() ?? this.count++;
     this.epPort.set(id, port);
     if (port === this.serverPort) this.epServer.set(id, 1);
     return id;
+  }
+
+  /** Endpoints in use. */
+  get liveEndpoints(): number {
+    return this.count - this.freeIds.length;
+  }
+
+  /**
+   * Forgets every endpoint `keep` does not hold, but the server's, those a connected client holds
+   * and those awaiting an Accept: their ids are taken again by new addresses, and the bindings
+   * that name them (clients that left) go. Returns how many were forgotten.
+   */
+  forgetEndpoints(keep: (ep: number) => boolean): number {
+    const held = new Set<number>(this.pendingName.keys());
+    for (let id = 1; id < 256; id++) {
+      const list = this.clients[id];
+      const cur = list?.[list.length - 1];
+      if (cur && cur.left === 0) held.add(cur.ep);
+    }
+    const gone = new Set<number>();
+    const used = new Set(this.freeIds);
+    for (let ep = 0; ep < this.count; ep++) {
+      if (used.has(ep) || held.has(ep) || this.epServer.get(ep) !== 0 || keep(ep)) continue;
+      const n = this.epIp.get(ep);
+      const ip = this.otherIp.get(ep);
+      if (ip === undefined) this.v4.delete((n >>> 0) * 65536 + this.epPort.get(ep));
+      else {
+        this.other.delete(`${ip}|${this.epPort.get(ep)}`);
+        this.otherIp.delete(ep);
+      }
+      this.epIp.set(ep, 0);
+      this.epPort.set(ep, 0);
+      this.epClients.delete(ep);
+      this.freeIds.push(ep);
+      gone.add(ep);
+    }
+    if (gone.size > 0) {
+      for (let id = 1; id < 256; id++) {
+        const list = this.clients[id];
+        if (!list) continue;
+        const kept = list.filter((b) => !gone.has(b.ep));
+        this.clients[id] = kept.length > 0 ? kept : undefined;
+      }
+    }
+    return gone.size;
   }
 
   /** Existing id of an endpoint, or -1. */

@@ -38,6 +38,34 @@ export class NumberIndex {
     if (this.put(key, value)) this.size++;
   }
 
+  /** Removes `key` (backward-shift deletion: no tombstones, lookups stay short). */
+  delete(key: number): boolean {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = hash(key) & mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === EMPTY) return false;
+      if (k === key) break;
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const k = keys[j]!;
+      if (k === EMPTY) break;
+      const home = hash(k) & mask;
+      // The entry at j stays when its home slot lies cyclically in (i, j].
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      keys[i] = k;
+      this.values[i] = this.values[j]!;
+      i = j;
+    }
+    keys[i] = EMPTY;
+    this.size--;
+    return true;
+  }
+
   private put(key: number, value: number): boolean {
     const keys = this.keys;
     let i = hash(key) & this.mask;

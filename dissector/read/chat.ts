@@ -8,6 +8,10 @@
  * reached that member was acknowledged: the server's relay ACKed by the member, or (decentralized)
  * the direct copy ACKed by the peer. Copies are matched to what was said by source client,
  * group and text. Delivery is read from the final view of the analysis, after the whole capture.
+ *
+ * A private group lives from its creation to its dissolution; its ID may then be given to a new
+ * group (a decentralized group 2, dissolved, then a centralized group 2). Each lifetime is a group
+ * of its own here, with its own heading, as the analysis tells them apart (groupLifetimes).
  */
 import { ANALYSIS_FIELDS } from "../analysis/fields.js";
 import type { ConversationAnalyzer, GroupEvent } from "../analysis/index.js";
@@ -55,6 +59,11 @@ export interface ChatLine {
 
 export interface ChatGroup {
   group: number;
+  /** Which group with this ID (1, 2, ...: the ID is reused after a dissolution); 0 unknown. */
+  lifetime: number;
+  /** Frames of its creation and dissolution, when the capture shows them. */
+  start: number | null;
+  end: number | null;
   title: string;
   mode: "centralized" | "decentralized" | null;
   lines: ChatLine[];
@@ -68,7 +77,8 @@ function keyOf(client: number, group: number, text: string): string {
 export class ChatCollector {
   private readonly said: Said[] = [];
   private readonly open = new Map<string, Said>();
-  private readonly modes = new Map<number, "centralized" | "decentralized">();
+  /** Group Creation Accepts seen: the group's mode, by group and frame (resolved to a lifetime at the end). */
+  private readonly created: { group: number; frame: number; mode: "centralized" | "decentralized" }[] = [];
   /** Time of every frame by number (membership events refer to frames), 8 bytes a frame. */
   private times = new Float64Array(1024);
 
@@ -88,7 +98,7 @@ export class ChatCollector {
     const m = f.decoded.message;
     if (!m || m.ack || f.decoded.layout === null) return;
     if (m.type === MSG.createAccept && m.new_group !== undefined) {
-      this.modes.set(m.new_group, m.mode === 1 ? "decentralized" : "centralized");
+      this.created.push({ group: m.new_group, frame: f.number, mode: m.mode === 1 ? "decentralized" : "centralized" });
       return;
     }
     if (m.type !== MSG.data || m.data === undefined) return;
@@ -127,14 +137,21 @@ export class ChatCollector {
 
   /** The groups and their lines, once the analyzer saw the whole capture (finished). */
   finish(analyzer: ConversationAnalyzer, options: { group?: number } = {}): ChatGroup[] {
-    const groups = new Map<number, ChatGroup>();
-    const groupOf = (g: number): ChatGroup => {
-      let c = groups.get(g);
+    const lifetimes = analyzer.groupLifetimes();
+    const modes = new Map<string, "centralized" | "decentralized">();
+    for (const c of this.created) modes.set(`${c.group}/${analyzer.groupLifetimeAt(c.group, c.frame)}`, c.mode);
+    const groups = new Map<string, ChatGroup>();
+    const groupOf = (g: number, lifetime: number): ChatGroup => {
+      const key = `${g}/${lifetime}`;
+      let c = groups.get(key);
       if (!c) {
-        const mode = g === PUBLIC_GROUP ? "centralized" : (this.modes.get(g) ?? null);
-        const title = g === PUBLIC_GROUP ? "Public Group" : `Group ${g}${mode ? ` (${mode})` : ""}`;
-        c = { group: g, title, mode, lines: [] };
-        groups.set(g, c);
+        const mode = g === PUBLIC_GROUP ? "centralized" : (modes.get(key) ?? null);
+        const span = lifetimes.find((l) => l.group === g && l.lifetime === lifetime);
+        const reused = lifetimes.some((l) => l.group === g && l.lifetime > 1);
+        let title = g === PUBLIC_GROUP ? "Public Group" : `Group ${g}${mode ? ` (${mode})` : ""}`;
+        if (reused && span) title += span.end === null ? `, from frame ${span.start}` : `, frames ${span.start}-${span.end}`;
+        c = { group: g, lifetime, start: span?.start ?? null, end: span?.end ?? null, title, mode, lines: [] };
+        groups.set(key, c);
       }
       return c;
     };
@@ -148,7 +165,7 @@ export class ChatCollector {
       const delivered: string[] = [];
       const missed: string[] = [];
       for (const c of s.copies) (ackedIn(c.frame) ? delivered : missed).push(nameAt(c.to, c.frame));
-      groupOf(s.group).lines.push({
+      groupOf(s.group, analyzer.groupLifetimeAt(s.group, s.frame)).lines.push({
         frame: s.frame,
         time: s.time,
         kind: "message",
@@ -166,11 +183,11 @@ export class ChatCollector {
       const line = eventLine(ev, analyzer, this.timeOf(ev.frame));
       const to = ev.kind === "left" ? wentTo.get(`${ev.frame}/${ev.client}`) : undefined;
       if (to !== undefined) line.movedTo = to;
-      groupOf(ev.group).lines.push(line);
+      groupOf(ev.group, ev.lifetime).lines.push(line);
     }
     for (const g of groups.values())
       g.lines.sort((a, b) => a.frame - b.frame || Number(a.kind === "message") - Number(b.kind === "message"));
-    return [...groups.values()].sort((a, b) => a.group - b.group);
+    return [...groups.values()].sort((a, b) => a.group - b.group || a.lifetime - b.lifetime);
   }
 }
 

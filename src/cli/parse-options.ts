@@ -99,6 +99,8 @@ export const DURATIONS = {
   hang: { flag: "--hang-ms", unit: "ms", min: 10, max: 600_000 },
   /** Pause between the steps of the printed demo. */
   pace: { flag: "--pace", unit: "ms", min: 0, max: 60_000 },
+  /** Capture time the analysis of a one-pass read remembers (imp read, sniff, proxy): older state is forgotten. */
+  stateWindow: { flag: "--state-window", unit: "ms", min: 1000, max: 7 * 24 * 3_600_000, bareMin: 1000 },
   /** How long a run lasts (fuzz campaign, proxy; sniff's -a duration:). */
   duration: { flag: "--duration", unit: "s", min: 1, max: 30 * 24 * 3_600_000 },
 } as const satisfies Record<string, DurationQuantity>;

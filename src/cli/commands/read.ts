@@ -28,7 +28,15 @@ import { bundledCapture } from "../../paths.js";
 import { captureError } from "../capture-errors.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { DURATIONS, durationOption, impPortsOption, parseIntInRange, renamedOption, retriesOption } from "../parse-options.js";
+import {
+  DURATIONS,
+  durationOption,
+  formatDuration,
+  impPortsOption,
+  parseIntInRange,
+  renamedOption,
+  retriesOption,
+} from "../parse-options.js";
 
 /** Options every capture-reading command shares. */
 export interface CaptureCommandOptions {
@@ -40,7 +48,12 @@ export interface CaptureCommandOptions {
   retries?: number;
   /** Milliseconds. */
   inviteTimeout?: number;
+  /** Milliseconds (imp read, sniff, proxy). */
+  stateWindow?: number;
 }
+
+/** What a one-pass read's analysis remembers by default (--state-window): a minute of capture time. */
+export const DEFAULT_STATE_WINDOW_MS = 60_000;
 
 /** Adds --port, --no-heuristic and the timers the analysis assumes (as the server's, in the same units). */
 export function addCaptureOptions(cmd: Command): Command {
@@ -189,7 +202,14 @@ export function readCommand(io: CliIo): Command {
     )
     .option("-N, --names", "endpoint names (alice, server) in Source and Destination instead of addresses")
     .option("-2, --two-pass", "read twice: show the final view of the analysis (acked_in, unacked, forced disconnections, response_in...)")
-    .option("--no-analysis", "no conversation analysis (no names, no marks, no imp.analysis fields)");
+    .option("--no-analysis", "no conversation analysis (no names, no marks, no imp.analysis fields)")
+    .addOption(
+      durationOption(
+        DURATIONS.stateWindow,
+        `capture time the analysis of a one-pass read remembers; older state is forgotten (default ${formatDuration(DEFAULT_STATE_WINDOW_MS)}; with -2: all)`,
+        { default: null },
+      ),
+    );
   addCaptureOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -237,7 +257,7 @@ export function readOptionsFrom(given: ReadOutputFlags, twoPass: ReadOptions["tw
   return {
     format,
     recognition: recognitionOf(given),
-    analysis: given.analysis ? analyzerOptionsOf(given) : false,
+    analysis: given.analysis ? { ...analyzerOptionsOf(given), ...stateWindowOf(given, needsTwoPass({ filter, fields, twoPass })) } : false,
     filter,
     fields,
     fieldsFormat,
@@ -248,6 +268,16 @@ export function readOptionsFrom(given: ReadOutputFlags, twoPass: ReadOptions["tw
     ...(given.hex ? { hex: true } : {}),
     ...(given.names ? { names: true } : {}),
   };
+}
+
+/**
+ * The analysis's state window (seconds): a one-pass read streams, and forgets what is older than a
+ * minute of capture time unless told otherwise (bounded memory on an endless stream); a two-pass
+ * read keeps the whole capture for its final view unless --state-window is given.
+ */
+function stateWindowOf(given: CaptureCommandOptions, twoPass: boolean): { stateWindow?: number } {
+  if (given.stateWindow !== undefined) return { stateWindow: given.stateWindow / 1000 };
+  return twoPass ? {} : { stateWindow: DEFAULT_STATE_WINDOW_MS / 1000 };
 }
 
 async function openCaptureOrFail(file: string | undefined, io: CliIo, twoPass: boolean) {

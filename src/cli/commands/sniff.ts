@@ -52,6 +52,7 @@ const SHARED_READ_OPTIONS = [
   "rto",
   "retries",
   "inviteTimeout",
+  "stateWindow",
   "invitationTimeout", // the former name, refused with the new one
 ] as const;
 
