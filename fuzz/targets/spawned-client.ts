@@ -22,7 +22,7 @@
  *   `imp client` (`/accept`, `/reject`, `/leave`): a foreign client that reads them can be brought
  *   into a private group and out of an invitation.
  */
-import { decode, encode, type ImpMessage, type ListEntry, type MessageInput } from "../../src/codec/index.js";
+import { decode, encode, headerValue, type ImpMessage, type ListEntry, type MessageInput } from "../../src/codec/index.js";
 import { MSG } from "../../src/protocol/index.js";
 import type { Address } from "../../src/transport/index.js";
 import { TargetError, type BarrierResult, type Datagram, type TargetCapabilities } from "./target.js";
@@ -154,7 +154,7 @@ export class SpawnedClientTarget extends UdpTarget {
 
   protected override stray(socket: number, bytes: Uint8Array, from: Address): void {
     // The client's first Connection Request gives its address.
-    if (socket === 0 && this.connecting && this.address.port === 0 && bytes.length >= 1 && bytes[0]! >> 3 === MSG.connRequest) {
+    if (socket === 0 && this.connecting && this.address.port === 0 && headerValue(bytes, "type") === MSG.connRequest) {
       this.connecting({ bytes, from });
     }
   }
