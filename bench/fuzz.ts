@@ -6,9 +6,11 @@
  *
  * Then a crash-prone foreign target: the Python fixture server (test/fixtures/targets/python),
  * with its four planted crash sites and a 200 ms start-up, stateless and stateful, with one job
- * and with --jobs N (N instances at once), each campaign --runs times, medians and the ratio.
+ * and with --jobs N (N instances at once), each campaign --runs times, medians and the ratio;
+ * both with --skip-known (cases shaped like a crash already minimised are not run), unless
+ * --no-skip-known.
  *
- *   npx tsx bench/fuzz.ts [--cases N] [--seconds S] [--jobs N] [--runs R]      (or npm run bench -- fuzz)
+ *   npx tsx bench/fuzz.ts [--cases N] [--seconds S] [--jobs N] [--runs R] [--no-skip-known]      (or npm run bench -- fuzz)
  */
 import { fileURLToPath } from "node:url";
 import { RemoteTarget } from "../fuzz/targets/remote.js";
@@ -115,7 +117,7 @@ async function crashProneRun(
   jobs: number,
   seconds: number,
   seed: number,
-): Promise<{ rate: number; cases: number; restarts: number; findings: number }> {
+): Promise<{ rate: number; cases: number; restarts: number; findings: number; skipped: number }> {
   // From bench/ (tsx) or dist/bench/ (the build).
   const up = import.meta.url.includes("/dist/bench/") ? "../../" : "../";
   const server = fileURLToPath(new URL(`${up}test/fixtures/targets/python/imp_server.py`, import.meta.url));
@@ -123,8 +125,12 @@ async function crashProneRun(
   const targets = Array.from({ length: jobs }, () => new RemoteTarget({ url: "udp://127.0.0.1:0", exec, hangMs: 300 }));
   try {
     await Promise.all(targets.map((t) => t.open()));
-    const r = await runJobs({ target: targets[0]!, seed, durationMs: seconds * 1000, stateful, probeEvery: 500, probeMs: 300 }, targets);
-    return { rate: r.casesPerSecond, cases: r.cases, restarts: r.restarts, findings: r.findings.length };
+    const skipKnown = !process.argv.includes("--no-skip-known");
+    const r = await runJobs(
+      { target: targets[0]!, seed, durationMs: seconds * 1000, stateful, probeEvery: 500, probeMs: 300, skipKnown },
+      targets,
+    );
+    return { rate: r.casesPerSecond, cases: r.cases, restarts: r.restarts, findings: r.findings.length, skipped: r.skipped };
   } finally {
     await Promise.all(targets.map((t) => t.close()));
   }
@@ -142,7 +148,7 @@ export async function benchCrashProne(seconds: number): Promise<BenchRow[]> {
       one.push((await crashProneRun(stateful, 1, seconds, k + 1)).rate);
       const r = await crashProneRun(stateful, jobs, seconds, k + 1);
       many.push(r.rate);
-      info = `a crash every ${(r.cases / Math.max(1, r.restarts)).toFixed(0)} cases, ${r.findings} findings`;
+      info = `a restart every ${(r.cases / Math.max(1, r.restarts)).toFixed(0)} cases, ${r.findings} findings, ${r.skipped} cases skipped (known shapes)`;
     }
     rows.push({
       name: `${stateful ? "stateful" : "stateless"}, --jobs ${jobs} (median of ${runs})`,

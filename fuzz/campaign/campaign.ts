@@ -9,10 +9,12 @@ import { findingKey, type Finding, type FuzzCase, type SavedCase } from "../case
 import { Rng } from "../rng.js";
 import { FuzzSession, livenessProbe, type CaseRunner } from "../session/session.js";
 import { ClientSession, CLIENT_STATES } from "../session/client-session.js";
+import { statePath } from "../session/states.js";
 import { TargetError, type Target } from "../targets/target.js";
 import { memoryOracle } from "../oracles/oracles.js";
 import { levelOf, type Level } from "../oracles/verdicts.js";
 import { availableStates, generateCase, mutateCorpusCase } from "./generate.js";
+import { matchesShape, otherTypeCase, shapeOf, type Shape } from "./known-shapes.js";
 import { minimise } from "./minimise.js";
 import { saveFinding, toSaved } from "./save.js";
 import { writeReport } from "./report.js";
@@ -58,6 +60,11 @@ export interface CampaignOptions {
    * shared with the other jobs, and the findings they share (one finding per signature in all).
    */
   job?: { next: () => number | null; found: Map<string, FoundFinding>; files: { n: number } };
+  /**
+   * Skip generated cases that match the shape of a crash or hang already minimised
+   * (./known-shapes.ts has the rule): fewer restarts of a crash-prone target. Default false.
+   */
+  skipKnown?: boolean;
   /** Called with every case before it runs (determinism tests). */
   onCase?: (c: FuzzCase) => void;
   /**
@@ -78,6 +85,8 @@ export interface FoundFinding {
   minimised: FuzzCase;
   reproduced: boolean;
   files?: { json: string; pcap: string };
+  /** With skipKnown: generated cases of this shape are not run (./known-shapes.ts). */
+  shape?: Shape;
 }
 
 export interface CampaignResult {
@@ -86,7 +95,10 @@ export interface CampaignResult {
   stateful: boolean;
   /** Stateful cases whose prefix started during the previous case's teardown (RunOptions.next). */
   overlapped: number;
+  /** Cases run (skipped ones not included); casesPerSecond counts these. */
   cases: number;
+  /** Generated cases not run because they match a known crash's shape (skipKnown). */
+  skipped: number;
   durationMs: number;
   casesPerSecond: number;
   findings: FoundFinding[];
@@ -117,6 +129,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const statesReached: Record<string, number> = {};
   const corpus: FuzzCase[] = [];
   let restarts = 0;
+  let skipped = 0;
+  const pathOf = (state: string) => session.statePath?.(state) ?? statePath(state);
+  const known = (c: FuzzCase): boolean => {
+    for (const f of found.values()) if (f.shape && matchesShape(f.shape, c, pathOf)) return true;
+    return false;
+  };
   let coverage: { covered: number; total: number } | undefined;
   let heapBaseline: number | undefined;
   const t0 = performance.now();
@@ -155,6 +173,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         const m = await minimise(session, c, f, { probe, probeMs });
         entry.minimised = m.case;
         entry.reproduced = m.reproduced;
+        if (o.skipKnown && m.reproduced && (f.oracle === "crash" || f.oracle === "hang")) {
+          // One more run: does the trigger hold whatever the message's Type?
+          const other = otherTypeCase(m.case);
+          const anyType = other !== null && (await session.run(other, { probe, probeMs })).findings.some((g) => findingKey(g) === key);
+          entry.shape = shapeOf(m.case, anyType);
+        }
       }
       if (o.out) {
         if (f.oracle === "resources" || f.oracle === "state") await session.fresh();
@@ -310,6 +334,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         }
         // The next case's prefix starts during this case's teardown (one round trip less a case).
         upcoming = prepareNext && i + 1 < maxCases ? generateCase(o.seed, i + 1, gen) : null;
+        if (o.skipKnown && known(c)) {
+          skipped++;
+          upcoming = null;
+          i++;
+          continue;
+        }
         await runOne(c, upcoming ?? undefined);
         if (o.coverage && target.coverage) {
           const cov = await target.coverage();
@@ -347,9 +377,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     target: target.name,
     seed: o.seed,
     stateful,
-    cases: i,
+    cases: i - skipped,
+    skipped,
     durationMs,
-    casesPerSecond: i / Math.max(durationMs / 1000, 1e-9),
+    casesPerSecond: (i - skipped) / Math.max(durationMs / 1000, 1e-9),
     findings: [...found.values()],
     statesReached,
     restarts,
@@ -404,6 +435,7 @@ export async function runJobs(o: CampaignOptions, targets: readonly Target[]): P
   const statesReached: Record<string, number> = {};
   for (const r of results) for (const [s, n] of Object.entries(r.statesReached)) statesReached[s] = (statesReached[s] ?? 0) + n;
   const cases = results.reduce((n, r) => n + r.cases, 0);
+  const skipped = results.reduce((n, r) => n + r.skipped, 0);
   const stopped = results.find((r) => r.stopped)?.stopped;
   const result: CampaignResult = {
     ...(stopped ? { stopped } : {}),
@@ -411,6 +443,7 @@ export async function runJobs(o: CampaignOptions, targets: readonly Target[]): P
     seed: o.seed,
     stateful: o.stateful ?? false,
     cases,
+    skipped,
     durationMs,
     casesPerSecond: cases / Math.max(durationMs / 1000, 1e-9),
     findings: [...job.found.values()],

@@ -41,7 +41,7 @@ export async function minimise(
     if (await triggers(c)) best = c;
   }
   // 2. The simplest state: each ancestor, from fresh up.
-  const path = statePath(best.state);
+  const path = session.statePath?.(best.state) ?? statePath(best.state);
   for (const s of path.slice(0, -1)) {
     const c = structuredClone(best);
     c.state = s.name;

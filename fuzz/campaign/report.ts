@@ -25,7 +25,7 @@ export function reportMarkdown(r: CampaignResult, outDir?: string): string {
     `| target | ${r.target} |`,
     `| seed | ${r.seed} |`,
     `| mode | ${r.stateful ? "stateful" : "stateless"} |`,
-    `| cases | ${r.cases} |`,
+    `| cases | ${r.cases}${r.skipped ? ` (and ${r.skipped} skipped: the shape of a known crash)` : ""} |`,
     `| duration | ${(r.durationMs / 1000).toFixed(1)} s |`,
     `| cases/s | ${Math.round(r.casesPerSecond)} |`,
     `| findings | ${r.findings.length}: ${r.findings.filter((f) => f.level === "fail").length} fail, ${r.findings.filter((f) => f.level === "non-strict").length} non-strict |`,

@@ -23,11 +23,24 @@ const DROPPED: ReadonlySet<string> = new Set(
     .map((p) => p.id),
 );
 
+/**
+ * The client's state graph. "self" (the server) is listed twice: a step's role is picked from
+ * the list, and nearly all a client handles comes from its server (another user may only send
+ * Data Messages in a decentralized group, a stranger nothing), so half the steps come from it.
+ */
+const CLIENT_ROLES: readonly Role[] = ["self", "self", "other", "fresh"];
 export const CLIENT_STATES: readonly Pick<StateDef, "name" | "parent" | "roles">[] = [
-  { name: "connected", parent: null, roles: ["self", "other", "fresh"] },
-  { name: "invitation-pending", parent: "connected", roles: ["self", "other", "fresh"] },
-  { name: "in-private-group", parent: "connected", roles: ["self", "other", "fresh"] },
+  { name: "connected", parent: null, roles: CLIENT_ROLES },
+  { name: "invitation-pending", parent: "connected", roles: CLIENT_ROLES },
+  { name: "in-private-group", parent: "connected", roles: CLIENT_ROLES },
 ];
+
+/** The chain of client states from connected to `name` (minimisation tries the simpler ones). */
+export function clientStatePath(name: string): Pick<StateDef, "name" | "parent" | "roles">[] {
+  const path: Pick<StateDef, "name" | "parent" | "roles">[] = [];
+  for (let s = CLIENT_STATES.find((x) => x.name === name); s; s = CLIENT_STATES.find((x) => x.name === s!.parent)) path.unshift(s);
+  return path;
+}
 
 export class ClientSession {
   readonly peers: FuzzPeer[];
@@ -36,6 +49,7 @@ export class ClientSession {
   private lastDebug: DebugState | undefined;
   private failed: BarrierResult | null = null;
   readonly states = CLIENT_STATES.map((s) => s.name);
+  readonly statePath = clientStatePath;
 
   constructor(readonly target: Target) {
     this.peers = [new FuzzPeer("self", 0, "server"), new FuzzPeer("other", 1, "alice"), new FuzzPeer("fresh", 3, "stranger")];
@@ -47,6 +61,9 @@ export class ClientSession {
   }
 
   private roster(): ListEntry[] {
+    // A spawned client's list is the one its played server gave it at connection.
+    const given = (this.target as Target & { roster?: () => ListEntry[] }).roster?.();
+    if (given) return given;
     return [
       { client_id: CLIENT_ID, group: 1, username: "fuzzee", ip: "127.0.0.1", port: this.target.address.port },
       { client_id: OTHER_ID, group: 1, username: "alice", ip: "127.0.0.1", port: this.target.socketAddress(1).port },
@@ -62,7 +79,7 @@ export class ClientSession {
       unknown: 250,
       ownGroup: group === 1 ? 2 : group,
       otherGroup: group === 1 ? 3 : group + 1,
-      ownName: "fuzzee",
+      ownName: String(this.lastDebug?.extra?.name ?? "fuzzee"),
       otherName: "alice",
       roster: this.roster(),
     };
@@ -78,6 +95,14 @@ export class ClientSession {
   /** Connects the client: Accept, ACK, list, ACK. */
   async start(): Promise<void> {
     for (const p of this.peers) p.reset();
+    if (!this.target.capabilities.debug) {
+      // A spawned client is connected by its target (the played server); a barrier says where its link is.
+      const b = await this.target.barrier();
+      if (!b.ok) throw new Error(`${this.target.name} does not answer: ${b.reason}`);
+      this.lastDebug = b.debug;
+      this.syncLink();
+      return;
+    }
     for (let round = 0; round < 200; round++) {
       const b = await this.target.barrier();
       if (!b.ok) throw new Error(`${this.target.name} does not answer: ${b.reason}`);
@@ -131,9 +156,19 @@ export class ClientSession {
           replied = true;
         }
       }
-      if (!replied) return true;
+      if (!replied) break;
     }
+    this.syncLink();
     return true;
+  }
+
+  /**
+   * A target without a debug channel says which Sequence its client took last from the server
+   * (its barrier is a message on that link): the played server's next message flips that one.
+   */
+  private syncLink(): void {
+    const lastSent = this.lastDebug?.extra?.lastSent;
+    if (typeof lastSent === "number") this.peers[0]!.lastSent = lastSent;
   }
 
   /** Why the client must not answer this datagram, or null. */
@@ -194,6 +229,7 @@ export class ClientSession {
     const type = headerValue(bytes, "type");
     const byState = type === MSG.connAccept || type === MSG.connReject;
     if (headerValue(bytes, "ack") === 0) p.lastSent = p.settled && !byState ? headerValue(bytes, "seq") : prev;
+    if (ok) this.syncLink();
     return ok;
   }
 
@@ -207,7 +243,17 @@ export class ClientSession {
     }
     const d = this.lastDebug;
     if (d && d.invitations === 0 && d.timers === 0 && Number(d.extra?.group ?? 1) === 1) return true;
-    const b = await this.target.advance!(20_000);
+    if (!this.target.advance) {
+      // No virtual clock to run invitations out: the user rejects the pending one.
+      if (!d || d.invitations === 0 || !this.target.rejectInvitation) return true;
+      const r = await this.target.rejectInvitation();
+      if (!r.ok) {
+        this.failed = r;
+        return false;
+      }
+      return this.settle();
+    }
+    const b = await this.target.advance(20_000);
     if (!b.ok) {
       this.failed = b;
       return false;

@@ -26,7 +26,7 @@ import { SequenceOracle } from "../oracles/sequence-oracle.js";
 import type { BarrierResult, Datagram, DebugState, Target } from "../targets/target.js";
 import { FuzzPeer } from "./peer.js";
 import { ProbeClient } from "./probe.js";
-import { STATE_BY_NAME, statePath } from "./states.js";
+import { STATE_BY_NAME, statePath, type StateDef } from "./states.js";
 
 /** What a state's `enter` uses. */
 export interface StateDriver {
@@ -62,6 +62,8 @@ export interface CaseRunner {
   /** Restarts the target (when it can be) and records a new baseline. */
   fresh(): Promise<void>;
   run(c: FuzzCase, opts?: RunOptions): Promise<CaseResult>;
+  /** The chain of states from the root to `name` in this runner's graph (default: the server graph's). */
+  statePath?(name: string): Pick<StateDef, "name" | "roles">[];
 }
 
 export interface SessionOptions {

@@ -80,7 +80,7 @@ export interface CoverageReport {
 
 /** How to start a target of the same kind again (what a finding's file records for --replay). */
 export interface TargetSpec {
-  /** bundled-server, bundled-client or udp://host:port. */
+  /** bundled-server, bundled-client, client (a spawned client, with exec) or udp://host:port. */
   target: string;
   /** The --exec command ({port} not yet filled in). */
   exec?: string;
@@ -117,6 +117,8 @@ export interface Target {
   advance?(ms: number): Promise<BarrierResult>;
   /** Asks the client under test to accept its latest pending invitation (bundled client target). */
   acceptInvitation?(): Promise<BarrierResult>;
+  /** Asks the client under test to reject its pending invitation (a spawned client: `/reject` on its stdin). */
+  rejectInvitation?(): Promise<BarrierResult>;
   coverage?(): Promise<CoverageReport>;
   /**
    * After datagrams the target sent elsewhere (to a liveness probe's own socket): barriers that

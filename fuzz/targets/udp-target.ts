@@ -28,6 +28,8 @@ export interface ChildSpec {
   args: string[];
   /** Run through a shell (user-given --exec). */
   shell?: boolean;
+  /** Give the child a stdin pipe (userInput() writes to it); otherwise stdin is /dev/null. */
+  stdin?: boolean;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -112,11 +114,15 @@ export abstract class UdpTarget implements Target {
     const a = s.address();
     const local = { ip: a.address, port: a.port };
     s.on("message", (bytes, rinfo) => {
-      if (rinfo.port !== this.address.port || rinfo.address !== this.address.ip) return;
+      if (rinfo.port !== this.address.port || rinfo.address !== this.address.ip) {
+        this.stray(i, bytes, { ip: rinfo.address, port: rinfo.port });
+        return;
+      }
       this.inCount++;
       const d: Datagram = { dir: "in", socket: i, local, bytes, at: now() - this.t0 };
       this.inbox.push(d);
       if (this.logging) this.log.push(d);
+      this.arrived(d);
       if (this.countWaiters.length > 0) {
         const ready = this.countWaiters.filter((w) => this.inCount >= w.n);
         if (ready.length > 0) {
@@ -177,6 +183,20 @@ export abstract class UdpTarget implements Target {
       await new Promise<void>((resolve) => s.connect(address.port, address.ip, () => resolve()));
     }
     this.connected = true;
+  }
+
+  /** A datagram from another address than the target's (dropped; a client target learns its address from one). */
+  protected stray(_socket: number, _bytes: Uint8Array, _from: Address): void {}
+
+  /** Called with every datagram from the target once it is in the inbox. */
+  protected arrived(_d: Datagram): void {}
+
+  /** Writes `text` to the child's stdin (a child started with `stdin: true`); false when it cannot. */
+  protected userInput(text: string): boolean {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || this.exit) return false;
+    stdin.write(text);
+    return true;
   }
 
   socketAddress(socket: number): Address {
@@ -336,10 +356,12 @@ export abstract class UdpTarget implements Target {
       shell: spec.shell ?? false,
       cwd: spec.cwd,
       env: spec.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [spec.stdin ? "pipe" : "ignore", "pipe", "pipe"],
       detached: true,
     });
     this.child = child;
+    // A child that exits with input unread: EPIPE is not the fuzzer's error.
+    child.stdin?.on("error", () => {});
     this.childInShell = spec.shell ?? false;
     trackChild(child, true);
     child.stderr!.setEncoding("utf8");

@@ -1,7 +1,7 @@
 /**
  * Graded verdicts (fuzz/oracles/verdicts.ts): a correct but liberal Python server (accepts what
- * the original text allows and WIRE.md drops, sends a User List Response with Group ID 0) gets
- * only non-strict findings and `imp fuzz` exits 0 (1 with --strict); the same server with a
+ * the original text allows and WIRE.md drops; sends its User List Response with the client's
+ * private group as Group ID, as the 2017 implementation does) gets only non-strict findings and `imp fuzz` exits 0 (1 with --strict); the same server with a
  * planted crash still gets its fail finding and exit 1.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -30,7 +30,7 @@ async function fuzz(extra: string, args: string[]) {
     io,
   );
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as {
-    findings: { level: string; finding: { oracle: string; signature: string } }[];
+    findings: { level: string; finding: { oracle: string; signature: string; detail: string }; minimised: { state: string } }[];
   };
   return { code, stdout: io.stdout(), report, md: readFileSync(join(out, "report.md"), "utf8") };
 }
@@ -59,9 +59,14 @@ describe("graded verdicts", () => {
       /## Findings: fail\n\nNone\.\n\n## Findings: non-strict[^\n]*\n\n### 1\. non-strict: conformance: reply to a datagram that must get none \(dropped value\)/,
     );
     const stateful = await fuzz("--liberal", ["--cases", "300", "--stateful", "--strict"]);
-    expect(stateful.report.findings.map((f) => `${f.level}: ${f.finding.signature}`)).toEqual([
+    expect(stateful.report.findings.map((f) => `${f.level}: ${f.finding.signature}`).sort()).toEqual([
       "non-strict: imp.protocol.group in User List Response",
+      "non-strict: reply to a datagram that must get none (dropped value)",
     ]);
+    // The 2017 habit: the list's Group ID is the requester's private group (found there, not in the Public Group).
+    const habit = stateful.report.findings.find((f) => f.finding.signature.startsWith("imp.protocol.group"))!;
+    expect(habit.finding.detail).toMatch(/^Group ID 2 in a User List Response \(expected 1/);
+    expect(habit.minimised.state).toBe("in-private-group");
     expect(stateful.code).toBe(1);
   }, 60_000);
 

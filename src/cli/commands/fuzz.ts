@@ -1,6 +1,7 @@
 /**
  * `imp fuzz`: a seeded fuzzing campaign against the bundled server (default), the bundled
- * client, or any IMP server at udp://host:port (optionally started and restarted with --exec).
+ * client, any IMP server at udp://host:port (optionally started and restarted with --exec), or
+ * any client started with `--target client --exec "CMD {port}"` (the fuzzer plays its server).
  * Findings are minimised and saved under --out as a replayable case (JSON) and a pcap, with a
  * report (report.md, report.json). Every finding is fail or non-strict (fuzz/oracles/verdicts.ts):
  * exit code 1 when the campaign found a fail finding, or any finding with --strict.
@@ -18,6 +19,7 @@
 import { Command, Option } from "commander";
 import { BundledServerTarget, type Target, loadCase, replayCase, runJobs, describeCase, RemoteTarget } from "../../../fuzz/index.js";
 import { BundledClientTarget } from "../../../fuzz/targets/bundled-client.js";
+import { SpawnedClientTarget } from "../../../fuzz/targets/spawned-client.js";
 import { killAllChildren } from "../../../fuzz/targets/child-processes.js";
 import { TargetError } from "../../../fuzz/targets/target.js";
 import { failing } from "../../../fuzz/oracles/verdicts.js";
@@ -52,11 +54,18 @@ interface FuzzOptions {
   quiet?: boolean;
   strict?: boolean;
   jobs: number;
+  skipKnown?: boolean;
 }
 
 export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
+  if (spec === "client") {
+    if (o.exec === undefined) throw new CliError('--target client fuzzes a client the fuzzer starts: give --exec "CMD ... {port}"');
+    if (!o.exec.includes("{port}"))
+      throw new CliError("--target client: the --exec command must contain {port}, the port of the server the fuzzer plays");
+    return new SpawnedClientTarget({ exec: o.exec, hangMs: o.hangMs });
+  }
   if (o.exec !== undefined && !spec.startsWith("udp://"))
-    throw new CliError(`--exec starts a udp:// target; it does not go with --target ${spec}`);
+    throw new CliError(`--exec starts a udp:// target or a client (--target client); it does not go with --target ${spec}`);
   if (spec === "bundled-server") return new BundledServerTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
   if (spec === "bundled-client") return new BundledClientTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
   if (spec.startsWith("udp://")) {
@@ -66,7 +75,7 @@ export function makeTarget(spec: string, o: { exec?: string; hangMs: number; cov
       throw e instanceof TargetError ? new CliError(e.message) : e;
     }
   }
-  throw new CliError(`--target must be bundled-server, bundled-client or udp://host:port, got ${JSON.stringify(spec)}`);
+  throw new CliError(`--target must be bundled-server, bundled-client, client or udp://host:port, got ${JSON.stringify(spec)}`);
 }
 
 /** Opens the target; when it cannot be (no answer, an --exec command that does not start), closes what was opened and says why in one line. */
@@ -117,13 +126,17 @@ export function fuzzCommand(io: CliIo): Command {
     )
     .addOption(
       resolvedWith(
-        new Option("-t, --target <target>", "bundled-server, bundled-client or udp://HOST:PORT (an IPv4 address or a host name)").default(
-          "bundled-server",
-        ),
+        new Option(
+          "-t, --target <target>",
+          "bundled-server, bundled-client, client (with --exec: a client started on the server the fuzzer plays) or udp://HOST:PORT (an IPv4 address or a host name)",
+        ).default("bundled-server"),
         resolveTargetHost,
       ),
     )
-    .option("--exec <command>", "command that starts the udp:// target ({port} is replaced by its port); lets the fuzzer restart it")
+    .option(
+      "--exec <command>",
+      "command that starts the udp:// target ({port} is replaced by its port), or with --target client the client ({port}: the server the fuzzer plays); lets the fuzzer restart it",
+    )
     .addOption(seedOption("campaign seed (default: random, printed)"))
     .option("-n, --cases <n>", "number of cases", parseIntInRange("--cases", 1, 1e12))
     .addOption(durationOption(DURATIONS.duration, "stop after this long", { short: "-d" }))
@@ -148,6 +161,10 @@ export function fuzzCommand(io: CliIo): Command {
       "run N instances of an --exec target at once, each on its own port (a crash-prone target's restarts overlap)",
       parseIntInRange("--jobs", 1, 64),
       1,
+    )
+    .option(
+      "--skip-known",
+      "do not run generated cases that match the shape of a crash or hang already minimised (fewer restarts; rule in fuzz/README.md)",
     )
     .option("--strict", "exit 1 for non-strict findings too (deviations from WIRE.md's stricter reading that the original text allows)")
     .option("-q, --quiet", "no progress line")
@@ -194,7 +211,12 @@ export function fuzzCommand(io: CliIo): Command {
         throw new CliError("--jobs starts several instances of the target: it needs --exec (and --target udp://HOST:0 or {port})");
       const targets = Array.from({ length: opts.jobs }, () => makeTarget(opts.target, opts));
       const target = targets[0]!;
-      if (opts.jobs > 1 && (target as RemoteTarget).spec.target.replace(/^.*:/, "") !== "0" && !/\{port\}/.test(opts.target)) {
+      if (
+        opts.jobs > 1 &&
+        target instanceof RemoteTarget &&
+        target.spec.target.replace(/^.*:/, "") !== "0" &&
+        !/\{port\}/.test(opts.target)
+      ) {
         throw new CliError("--jobs gives each instance its own port: use --target udp://HOST:0 (or {port})");
       }
       checkWritableFolder(opts.out);
@@ -225,6 +247,7 @@ export function fuzzCommand(io: CliIo): Command {
               coverage: opts.coverage ?? false,
               minimise: opts.minimise,
               probeEvery: opts.probeEvery,
+              skipKnown: opts.skipKnown ?? false,
               sequence: opts.sequenceOracle ?? false,
               probeMs: opts.hangMs,
               progress: opts.quiet ? undefined : (line) => io.err(`\r${line}${line.endsWith("done") ? "\n" : ""}`),
@@ -235,7 +258,7 @@ export function fuzzCommand(io: CliIo): Command {
           const files = { md: `${opts.out}/report.md` };
           const fails = r.findings.filter((f) => f.level === "fail").length;
           io.out(
-            `${r.cases} cases in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}${r.findings.length ? ` (${fails} fail, ${r.findings.length - fails} non-strict)` : ""}\n`,
+            `${r.cases} cases${r.skipped ? ` (${r.skipped} more skipped: known crash shapes)` : ""} in ${(r.durationMs / 1000).toFixed(1)} s (${Math.round(r.casesPerSecond)}/s), ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}${r.findings.length ? ` (${fails} fail, ${r.findings.length - fails} non-strict)` : ""}\n`,
           );
           for (const level of ["fail", "non-strict"] as const) {
             for (const f of r.findings.filter((x) => x.level === level))
