@@ -174,7 +174,7 @@ export const ARQ_CASES: ClientCase[] = [
       ctx.ack({ ...m, seq: m.seq ^ 1 });
       const bound = ctx.timers.rto + ctx.timers.tolerance(ctx.timers.rto) + 500;
       const again = await ctx.next(MSG.data, bound, 0);
-      if (!again) return fail(`not sent again within ${bound} ms: the stale ACK settled it`);
+      if (!again) return fail(`not sent again within ${bound} ms: the stale ACK settled it (or it never retransmits)`);
       ctx.ack(again);
       return again.seq === m.seq ? pass("sent again after the stale ACK") : info(`sent again with S=${again.seq} (first S=${m.seq})`);
     },
