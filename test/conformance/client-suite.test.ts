@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { selectCases } from "../../fuzz/conformance/case.js";
 import { CLIENT_CASES } from "../../fuzz/conformance/client-cases/index.js";
 import { runClientSuite } from "../../fuzz/conformance/client-runner.js";
-import { BUILTIN_DRIVER, parseDriver, renderAction } from "../../fuzz/conformance/driver.js";
+import { ACTIONS, BUILTIN_DRIVER, parseDriver, renderAction } from "../../fuzz/conformance/driver.js";
 import { bufferIo } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/program.js";
 
@@ -53,6 +53,10 @@ describe("imp test client", () => {
     expect(() => parseDriver('{"actions": {"fly": "/fly"}}')).toThrow('unknown action "fly" (actions: send, create, invite');
     expect(() => parseDriver('{"actions": {"send": "{txt}"}}')).toThrow('action "send": unknown placeholder {txt}');
     expect(() => parseDriver('{"actions": {"create": "/c {mode}"}}')).toThrow(/give "modes"/);
+    // The JSON Schema in docs/ names the same actions and modes.
+    const schema = JSON.parse(readFileSync(join(ROOT, "docs", "driver.schema.json"), "utf8"));
+    expect(Object.keys(schema.properties.actions.properties)).toEqual([...ACTIONS]);
+    expect(Object.keys(schema.properties.modes.properties)).toEqual(["centralized", "decentralized"]);
   });
 
   it("passes the Python client through its driver file; a driver without an action leaves its cases Unimplemented", async () => {
