@@ -88,9 +88,7 @@ export class ClientCaseContext {
   act(action: Action, values: ActionValues = {}): void {
     const line = renderAction(this.driver, action, values);
     if (line === null)
-      throw new Unimplemented(
-        `the driver cannot ask the client to ${action}${values.mode === "decentralized" ? " (decentralized)" : ""}`,
-      );
+      throw new Unimplemented(`the driver cannot ask the client to ${action}${values.mode === "decentralized" ? " (decentralized)" : ""}`);
     if (!this.t.type(line)) throw new StepFailed(`the client exited before it could be asked to ${action}`);
   }
 

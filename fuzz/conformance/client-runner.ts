@@ -75,9 +75,7 @@ export async function runClientSuite(o: ClientSuiteOptions): Promise<SuiteResult
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const jobs = Math.max(1, Math.min(o.jobs ?? 1, o.cases.length || 1));
-  const queue = [...o.cases]
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => (b.c.slowMs ?? 0) - (a.c.slowMs ?? 0) || compareIds(a.c.id, b.c.id));
+  const queue = [...o.cases].map((c, i) => ({ c, i })).sort((a, b) => (b.c.slowMs ?? 0) - (a.c.slowMs ?? 0) || compareIds(a.c.id, b.c.id));
   const results: CaseResult[] = [];
   await Promise.all(
     Array.from({ length: jobs }, async () => {

@@ -41,10 +41,18 @@ describe("imp test client", () => {
   });
 
   it("reads drivers: templates with placeholders, one-line errors for bad files", () => {
-    expect(renderAction(BUILTIN_DRIVER, "create", { mode: "decentralized", invitees: [{ id: 2, name: "alice" }] })).toBe("/create -d alice");
-    expect(renderAction(pyDriver, "create", { mode: "centralized", invitees: [{ id: 2, name: "alice" }, { id: 3, name: "bob" }] })).toBe(
-      "/group c 2 3",
+    expect(renderAction(BUILTIN_DRIVER, "create", { mode: "decentralized", invitees: [{ id: 2, name: "alice" }] })).toBe(
+      "/create -d alice",
     );
+    expect(
+      renderAction(pyDriver, "create", {
+        mode: "centralized",
+        invitees: [
+          { id: 2, name: "alice" },
+          { id: 3, name: "bob" },
+        ],
+      }),
+    ).toBe("/group c 2 3");
     expect(renderAction(pyDriver, "send", { text: "two  spaces {mode}" })).toBe("two  spaces {mode}");
     const noDecentral = parseDriver('{"actions": {"create": "/mk {mode} {invitees}"}, "modes": {"centralized": "c"}}');
     expect(renderAction(noDecentral, "create", { mode: "decentralized" })).toBeNull();
@@ -60,7 +68,12 @@ describe("imp test client", () => {
   });
 
   it("passes the Python client through its driver file; a driver without an action leaves its cases Unimplemented", async () => {
-    const r = await runClientSuite({ exec: python(), driver: pyDriver, jobs: 4, cases: selectCases(CLIENT_CASES, "5.1.1,6.2.2,6.3.5,4.7.3") });
+    const r = await runClientSuite({
+      exec: python(),
+      driver: pyDriver,
+      jobs: 4,
+      cases: selectCases(CLIENT_CASES, "5.1.1,6.2.2,6.3.5,4.7.3"),
+    });
     expect(verdicts(r)).toEqual({ "4.7.3": "pass", "5.1.1": "pass", "6.2.2": "pass", "6.3.5": "pass" });
     // Every exchange recorded, the client's first Connection Request included (5.1.1 only looks at it).
     for (const x of r.results) expect(x.exchange[0]!.bytes[0]! >> 3).toBe(0);
@@ -95,6 +108,8 @@ describe("imp test client", () => {
       io,
     );
     expect(code).toBe(1);
-    expect(io.stdout()).toMatch(/^3 cases in [\d.]+ s: 2 pass, 1 fail\n {2}3\.2\.1 Fail: Retransmission timer: no retransmission within \d+ ms\n$/);
+    expect(io.stdout()).toMatch(
+      /^3 cases in [\d.]+ s: 2 pass, 1 fail\n {2}3\.2\.1 Fail: Retransmission timer: no retransmission within \d+ ms\n$/,
+    );
   }, 20_000);
 });

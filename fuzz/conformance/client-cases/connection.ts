@@ -33,7 +33,8 @@ export const CONNECTION_CASES: ClientCase[] = [
     id: "5.1.1",
     title: "Connection Request",
     sections: ["5.1", "WIRE 2", "WIRE 3 (E8, E13)"],
-    expect: "The client's first datagram is a Connection Request: HL 13, Source and Group 0, its username in 8 bytes padded with spaces, S=1.",
+    expect:
+      "The client's first datagram is a Connection Request: HL 13, Source and Group 0, its username in 8 bytes padded with spaces, S=1.",
     handshake: false,
     async run(ctx) {
       const { bytes, m } = request(ctx);
@@ -44,11 +45,13 @@ export const CONNECTION_CASES: ClientCase[] = [
       let end = 8;
       while (end > 0 && (name[end - 1] === 0x20 || name[end - 1] === 0)) end--;
       const user = name.subarray(0, end);
-      if (end === 0 || user.some((b) => b < 0x21 || b > 0x7e)) return fail(`username bytes ${Buffer.from(name).toString("hex")} are not 1 to 8 printable characters`);
+      if (end === 0 || user.some((b) => b < 0x21 || b > 0x7e))
+        return fail(`username bytes ${Buffer.from(name).toString("hex")} are not 1 to 8 printable characters`);
       const found: [Verdict, string][] = [];
       if (name.subarray(end).some((b) => b === 0)) found.push(["non-strict", "padded with NULs (WIRE.md E8: spaces)"]);
       if (m.seq !== 1) found.push(["non-strict", "S=0 (WIRE.md E13: the first message on a link carries S=1)"]);
-      if (Buffer.from(user).toString("latin1") !== ctx.o.name) found.push(["info", `username "${Buffer.from(user).toString("latin1")}", not the {name} given`]);
+      if (Buffer.from(user).toString("latin1") !== ctx.o.name)
+        found.push(["info", `username "${Buffer.from(user).toString("latin1")}", not the {name} given`]);
       const text = `"${Buffer.from(user).toString("latin1")}", ${hex}`;
       if (found.some(([v]) => v === "non-strict")) return nonStrict(`${text}: ${found.map(([, s]) => s).join("; ")}`);
       if (found.length) return info(`${text}: ${found.map(([, s]) => s).join("; ")}`);
@@ -59,7 +62,8 @@ export const CONNECTION_CASES: ClientCase[] = [
     id: "6.1.1",
     title: "Connection successful",
     sections: ["6.1.1", "5.2", "5.4", "5.5", "WIRE 4"],
-    expect: "The client acknowledges the Connection Accept with its new ID, asks for the user list (User List Request, Group 1) and acknowledges the User List Response.",
+    expect:
+      "The client acknowledges the Connection Accept with its new ID, asks for the user list (User List Request, Group 1) and acknowledges the User List Response.",
     handshake: false,
     async run(ctx) {
       const accept = ctx.send({ type: MSG.connAccept, src: 0, group: 0, client_id: ctx.id });

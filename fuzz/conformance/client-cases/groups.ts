@@ -73,7 +73,8 @@ export const GROUP_CASES: ClientCase[] = [
     id: "6.2.1",
     title: "Centralized messaging",
     sections: ["6.2.1", "5.6", "3.2"],
-    expect: "A text is sent to the server as one Data Message (its ID, Group 1, HL 7, the right data length) and not again once acknowledged.",
+    expect:
+      "A text is sent to the server as one Data Message (its ID, Group 1, HL 7, the right data length) and not again once acknowledged.",
     async run(ctx) {
       const text = "hello, world";
       const t = await ctx.groupOfNextText(text);
@@ -91,11 +92,13 @@ export const GROUP_CASES: ClientCase[] = [
     id: "6.2.2",
     title: "Decentralized messaging",
     sections: ["6.2.2", "3.3.2", "WIRE 6"],
-    expect: "In a decentralized group, the client sends its text straight to the other member's address and acknowledges a member's Data Message with its own ID.",
+    expect:
+      "In a decentralized group, the client sends its text straight to the other member's address and acknowledges a member's Data Message with its own ID.",
     async run(ctx) {
       await ctx.joined(1);
       const t = await ctx.groupOfNextText("to my peer");
-      if (t.socket !== ALICE.socket) return fail(`its text went to ${t.socket === 0 ? "the server" : `socket ${t.socket}`}, not to alice's address`);
+      if (t.socket !== ALICE.socket)
+        return fail(`its text went to ${t.socket === 0 ? "the server" : `socket ${t.socket}`}, not to alice's address`);
       if (t.group !== GROUP) return fail(`its text to alice has Group ID ${t.group}, not ${GROUP}`);
       const ack = await ctx.sendAcked({ type: MSG.data, src: ALICE.id, group: GROUP, data: "hi, peer" }, ALICE.socket);
       if (!ack) return fail("no ACK of alice's Data Message (sent from alice's address)");
@@ -107,7 +110,8 @@ export const GROUP_CASES: ClientCase[] = [
     id: "6.3.1",
     title: "Group creation successful",
     sections: ["6.3.1", "5.7", "5.8"],
-    expect: "Asked to create a group with alice, the client sends a Group Creation Request (mode 0, invitee alice's ID); after the Accept its texts go to the new group.",
+    expect:
+      "Asked to create a group with alice, the client sends a Group Creation Request (mode 0, invitee alice's ID); after the Accept its texts go to the new group.",
     async run(ctx) {
       const req = await ctx.actFor("create", { mode: "centralized", invitees: [ALICE] }, MSG.createRequest, 0);
       if ((req.invitees ?? []).join() !== String(ALICE.id) || req.mode !== 0)
@@ -144,7 +148,8 @@ export const GROUP_CASES: ClientCase[] = [
     id: "6.3.3",
     title: "Group invitation accepted",
     sections: ["6.3.3", "5.10", "5.11", "WIRE 3 (E3)"],
-    expect: "Invited, the client acknowledges; told to accept, it sends a Group Invitation Accept (HL 7, the mode and group) and its texts go to that group.",
+    expect:
+      "Invited, the client acknowledges; told to accept, it sends a Group Invitation Accept (HL 7, the mode and group) and its texts go to that group.",
     async run(ctx) {
       const acc = await ctx.joined(0);
       if (acc.invite_group !== GROUP || acc.mode !== 0) return fail(`Accept for group ${acc.invite_group}, mode ${acc.mode}`);
@@ -156,7 +161,8 @@ export const GROUP_CASES: ClientCase[] = [
     id: "6.3.4",
     title: "Group invitation rejected",
     sections: ["6.3.4", "5.10", "5.12", "WIRE 3 (E3, E6)"],
-    expect: "Told to reject an invitation, the client sends a Group Invitation Reject (HL 7, the mode and group) and stays in the Public Group.",
+    expect:
+      "Told to reject an invitation, the client sends a Group Invitation Reject (HL 7, the mode and group) and stays in the Public Group.",
     async run(ctx) {
       const inv = ctx.send({ type: MSG.inviteRequest, src: ALICE.id, group: 0, mode: 0, invite_group: GROUP, invitee: ctx.id });
       if (!(await ctx.ackOf(inv))) return fail("no ACK of the Group Invitation Request");
@@ -169,21 +175,24 @@ export const GROUP_CASES: ClientCase[] = [
     id: "6.3.3.2",
     title: "Invitation accepted (inviter)",
     sections: ["6.3.3", "5.10", "5.11"],
-    expect: "In a group, asked to invite bob, the client sends a Group Invitation Request (HL 8, group, invitee) and acknowledges bob's forwarded Accept.",
+    expect:
+      "In a group, asked to invite bob, the client sends a Group Invitation Request (HL 8, group, invitee) and acknowledges bob's forwarded Accept.",
     run: (ctx) => inviterGets(ctx, MSG.inviteAccept, "forwarded Group Invitation Accept"),
   },
   {
     id: "6.3.4.2",
     title: "Invitation rejected or timed out (inviter)",
     sections: ["6.3.4", "5.12"],
-    expect: "The inviter acknowledges the Group Invitation Reject the server sends when the invitee declines or its 15 s timer runs out, and stays in its group.",
+    expect:
+      "The inviter acknowledges the Group Invitation Reject the server sends when the invitee declines or its 15 s timer runs out, and stays in its group.",
     run: (ctx) => inviterGets(ctx, MSG.inviteReject, "Group Invitation Reject"),
   },
   {
     id: "6.3.5",
     title: "Group disjoint",
     sections: ["6.3.5", "5.13", "WIRE 3 (E4)"],
-    expect: "Told to leave its group, the client sends a Group Disjoint Request (its ID, Group 0, HL 5) and its texts go to the Public Group.",
+    expect:
+      "Told to leave its group, the client sends a Group Disjoint Request (its ID, Group 0, HL 5) and its texts go to the Public Group.",
     async run(ctx) {
       await ctx.joined(0);
       const req = await ctx.actFor("leave", {}, MSG.disjoint, 0);
@@ -210,7 +219,8 @@ export const GROUP_CASES: ClientCase[] = [
       const ack = await ctx.sendAcked({ type: MSG.updateList, src: 0, group: 255, entry: [ctx.entry(BOB, 1)] });
       if (!ack) return fail("no ACK of the Update List");
       const req = await ctx.actFor("create", { mode: "centralized", invitees: [BOB] }, MSG.createRequest, 0);
-      if (!(req.invitees ?? []).includes(BOB.id)) return fail(`asked to invite bob, it invited [${req.invitees?.join(", ")}], not ${BOB.id}`);
+      if (!(req.invitees ?? []).includes(BOB.id))
+        return fail(`asked to invite bob, it invited [${req.invitees?.join(", ")}], not ${BOB.id}`);
       return pass(`acknowledged; bob (ID ${BOB.id}) invited`);
     },
   },

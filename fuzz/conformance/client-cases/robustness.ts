@@ -36,7 +36,8 @@ export const ROBUSTNESS_CASES: ClientCase[] = [
     id: "4.6.1",
     title: "Malformed datagrams dropped",
     sections: ["WIRE 2", "WIRE 3 (length rules)"],
-    expect: "Datagrams shorter than a header, with HL below 5 or beyond the datagram, or a Data Message with a wrong data length get no answer.",
+    expect:
+      "Datagrams shorter than a header, with HL below 5 or beyond the datagram, or a Data Message with a wrong data length get no answer.",
     async run(ctx) {
       const s = ctx.t.serverLastSent ^ 1;
       const bad = [
@@ -62,7 +63,9 @@ export const ROBUSTNESS_CASES: ClientCase[] = [
       const s = ctx.t.serverLastSent ^ 1;
       const reserved = Array.from({ length: 15 }, (_, i) => hdr(0x11 + i, s, 0, 0, 5));
       const clientOnly = [MSG.listRequest, MSG.createRequest, MSG.disjoint, MSG.disconnect].map((t) =>
-        t === MSG.createRequest ? Buffer.concat([hdr(t, s, 0, 0, 7), Buffer.from([0, ALICE.id])]) : hdr(t, s, 0, t === MSG.listRequest ? 1 : 0, 5),
+        t === MSG.createRequest
+          ? Buffer.concat([hdr(t, s, 0, 0, 7), Buffer.from([0, ALICE.id])])
+          : hdr(t, s, 0, t === MSG.listRequest ? 1 : 0, 5),
       );
       const r = await unanswered(ctx, reserved);
       if (r.length) return fail(`answered reserved type 0x${(0x11 + r[0]!).toString(16)}`);

@@ -59,7 +59,9 @@ export function clientSuiteCommand(
   },
 ): Command {
   return new Command("client")
-    .description("test an IMP client: impkit plays its server and the other users; a driver makes it act (verdicts pass / non-strict / fail / info / unimplemented)")
+    .description(
+      "test an IMP client: impkit plays its server and the other users; a driver makes it act (verdicts pass / non-strict / fail / info / unimplemented)",
+    )
     .option("--exec <command>", "command that starts the client ({port}: the server impkit plays, {name}: a username); default: imp client")
     .option("--driver <file>", "JSON driver: the stdin line for each action (docs/driver.schema.json); default: imp client's commands")
     .option("--exec-each <file>", "batch: one client command per line (NAME: command with {port}); a report each and a summary page")
