@@ -50,6 +50,8 @@ export interface BatchOptions {
   signal?: AbortSignal;
   /** Runs the suite over one implementation (default: the server suite, with `cases` and `jobs`); the client suite passes its own. */
   run?: (entry: BatchEntry) => Promise<SuiteResult>;
+  /** Named on the summary page (default server). */
+  suite?: "server" | "client";
 }
 
 export async function runBatch(o: BatchOptions): Promise<{ rows: BatchRow[]; page: string }> {
@@ -84,6 +86,7 @@ export async function runBatch(o: BatchOptions): Promise<{ rows: BatchRow[]; pag
     batchHtml(
       rows,
       o.cases.map((c) => c.id),
+      o.suite,
     ),
   );
   return { rows, page };

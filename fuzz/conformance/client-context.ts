@@ -11,7 +11,7 @@ import { MSG } from "../../src/protocol/index.js";
 import { OTHER_USER, SpawnedClientTarget } from "../targets/spawned-client.js";
 import type { Datagram } from "../targets/target.js";
 import type { CaseInfo, Outcome } from "./case.js";
-import { StepFailed, type TargetTimers } from "./context.js";
+import { MAX_EXCHANGE, StepFailed, type TargetTimers } from "./context.js";
 import { renderAction, type Action, type ActionValues, type Driver } from "./driver.js";
 
 /** The case needs an action the driver does not have: the verdict is Unimplemented. */
@@ -43,6 +43,8 @@ export class ClientCaseContext {
   readonly timers: TargetTimers;
   private readonly driver: Driver;
   private readonly all: Datagram[] = [];
+  /** Datagrams not recorded once MAX_EXCHANGE was reached (a flooding client cannot grow a report without bound). */
+  dropped = 0;
   /** Sequence of the last message each peer socket sent (socket 0's is the harness's). */
   private readonly peerSeq = new Map<number, number>();
 
@@ -52,15 +54,22 @@ export class ClientCaseContext {
     this.answerMs = o.answerMs;
     this.timers = o.timers;
     this.driver = o.driver;
+    // The harness's log is drained into the bounded exchange as the case goes.
+    this.drain = setInterval(() => this.exchange(), 200);
   }
+
+  private readonly drain: NodeJS.Timeout;
 
   get id(): number {
     return this.t.clientId;
   }
 
-  /** Every datagram so far, both ways, times from the case's start. */
+  /** Every datagram so far (the first MAX_EXCHANGE), both ways, times from the case's start. */
   exchange(): Datagram[] {
-    this.all.push(...this.t.takeLog());
+    const log = this.t.takeLog();
+    const room = Math.max(0, MAX_EXCHANGE - this.all.length);
+    this.all.push(...log.slice(0, room));
+    this.dropped += log.length - Math.min(room, log.length);
     return this.all;
   }
 
@@ -195,6 +204,7 @@ export class ClientCaseContext {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.drain);
     this.exchange();
     await this.t.close();
   }

@@ -6,7 +6,7 @@
  */
 import { compareIds, fail, type CaseResult, type Outcome } from "./case.js";
 import { ClientCaseContext, Unimplemented, type ClientCase } from "./client-context.js";
-import { SPEC_TIMERS, StepFailed, type TargetTimers } from "./context.js";
+import { MAX_EXCHANGE, SPEC_TIMERS, StepFailed, type TargetTimers } from "./context.js";
 import type { Driver } from "./driver.js";
 import type { SuiteResult } from "./runner.js";
 
@@ -64,7 +64,7 @@ async function runOne(c: ClientCase, i: number, o: ClientSuiteOptions): Promise<
     sections: c.sections,
     expect: outcome.expected ?? c.expect,
     verdict: outcome.verdict,
-    observed: outcome.observed,
+    observed: outcome.observed + (ctx.dropped ? ` (${ctx.dropped} datagrams beyond the first ${MAX_EXCHANGE} not recorded)` : ""),
     durationMs: performance.now() - t0,
     exchange: ctx.exchange(),
     target,
@@ -88,5 +88,5 @@ export async function runClientSuite(o: ClientSuiteOptions): Promise<SuiteResult
     }),
   );
   results.sort((a, b) => compareIds(a.id, b.id));
-  return { target: "client", exec: o.exec, results, durationMs: performance.now() - t0, startedAt };
+  return { suite: "client", target: o.exec, exec: o.exec, results, durationMs: performance.now() - t0, startedAt };
 }

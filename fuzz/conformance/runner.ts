@@ -23,6 +23,8 @@ export interface SuiteOptions {
 }
 
 export interface SuiteResult {
+  /** Which suite ran (default server). */
+  suite?: "server" | "client";
   target: string;
   exec?: string;
   results: CaseResult[];

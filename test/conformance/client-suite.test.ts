@@ -94,11 +94,16 @@ describe("imp test client", () => {
     expect(io.stdout()).toMatch(/^1 cases in [\d.]+ s: 1 pass\nreport: .*report\.html\n$/);
     expect(code).toBe(0);
     const json = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(json.suite).toBe("client");
     expect(json.cases.map((c: { id: string; verdict: string; pcap: string }) => [c.id, c.verdict, c.pcap])).toEqual([
       ["6.3.2", "pass", "pcaps/6.3.2.pcap"],
     ]);
-    expect(readFileSync(join(out, "junit.xml"), "utf8")).toMatch(/<testsuites name="imp test [^"]*" tests="1" failures="0"/);
-    expect(readFileSync(join(out, "report.html"), "utf8")).toMatch(/<svg[^>]*>[\s\S]*Group Creation Request/);
+    expect(readFileSync(join(out, "junit.xml"), "utf8")).toMatch(
+      /<testsuites name="imp test client [^"]*client --name \{name\}[^"]*" tests="1" failures="0"/,
+    );
+    expect(readFileSync(join(out, "report.html"), "utf8")).toMatch(
+      /<h1>IMP client conformance: [\s\S]*<svg[^>]*>[\s\S]*Group Creation Request/,
+    );
   }, 20_000);
 
   it("CLI: a planted deviation (no retransmission) fails the case that checks it, not the others; exit 1", async () => {

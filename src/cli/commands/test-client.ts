@@ -91,6 +91,7 @@ export function clientSuiteCommand(
           cases,
           out: opts.out,
           jobs: opts.jobs,
+          suite: "client",
           run: (e) => runClientSuite({ exec: e.command, driver, jobs: opts.jobs, cases, timers }),
           progress: (e, run, error) => io.out(`${e.name}: ${run ? show.summary(run.results, run.durationMs) : `not tested: ${error}`}\n`),
         });
