@@ -10,7 +10,7 @@ import { findingKey, stepOrder, type Finding, type FuzzCase, type Role, type Ste
 import { build } from "../mutators/mutations.js";
 import { templateFor, type IdContext, type Template } from "../mutators/template.js";
 import { answers, conformanceOracle, crashOracle, hangFinding, silenceFinding, stateOracle, type Silence } from "../oracles/oracles.js";
-import type { BarrierResult, DebugState, Target } from "../targets/target.js";
+import { TargetError, type BarrierResult, type DebugState, type Target } from "../targets/target.js";
 import { FuzzPeer } from "./peer.js";
 import type { CaseResult } from "./session.js";
 import type { StateDef } from "./states.js";
@@ -98,7 +98,7 @@ export class ClientSession {
     if (!this.target.capabilities.debug) {
       // A spawned client is connected by its target (the played server); a barrier says where its link is.
       const b = await this.target.barrier();
-      if (!b.ok) throw new Error(`${this.target.name} does not answer: ${b.reason}`);
+      if (!b.ok) throw new TargetError(`${this.target.name} connected but does not answer its server: ${b.reason}`);
       this.lastDebug = b.debug;
       this.syncLink();
       return;

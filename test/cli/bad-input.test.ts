@@ -141,7 +141,10 @@ const TABLE: Record<string, Case[]> = {
     c(["fuzz"], /bound the campaign with --cases or --duration/),
     c(["fuzz", "--seed", "x", "--cases", "1"], /--seed must be a whole number/),
     c(["fuzz", "--hang-ms", "1", "--cases", "1"], /--hang-ms <ms>.*from 10ms to 10m/),
-    c(["fuzz", "--target", "tcp://127.0.0.1:1313", "--cases", "1"], /--target must be bundled-server, bundled-client or udp:\/\/host:port/),
+    c(
+      ["fuzz", "--target", "tcp://127.0.0.1:1313", "--cases", "1"],
+      /--target must be bundled-server, bundled-client, client or udp:\/\/host:port/,
+    ),
     c(["fuzz", "--target", "udp://127.0.0.1", "--cases", "1"], /--target must be udp:\/\/host:port/),
     c(["fuzz", "--target", "udp://127.0.0.1:{port}", "--cases", "1"], /\{port\} is filled in only with --exec/),
     c(["fuzz", "--exec", "true", "--cases", "1"], /--exec starts a udp:\/\/ target/),

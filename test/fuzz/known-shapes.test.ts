@@ -31,6 +31,14 @@ describe("known shapes", () => {
     expect(matchesShape(shape, { ...more, steps: [step(MSG.listRequest, [hl1])] }, statePath)).toBe(false);
     expect(matchesShape(shape, { ...more, steps: [step(MSG.connRequest, [hl1], "self")] }, statePath)).toBe(false);
     expect(matchesShape(shapeOf(trigger, true), { ...more, steps: [step(MSG.listRequest, [hl1])] }, statePath)).toBe(true);
+    // Any Type, a Header Length trigger: the datagram's Header Length, whatever mutation sets it.
+    expect(shapeOf(trigger, true).header).toEqual({ hlen: 1 });
+    const byte = { kind: "byte" as const, field: "hlen", value: 1, at: 4 };
+    expect(matchesShape(shapeOf(trigger, true), { ...more, steps: [step(MSG.listRequest, [byte])] }, statePath)).toBe(true);
+    expect(matchesShape(shapeOf(trigger, true), { ...more, steps: [step(MSG.listRequest, [{ ...byte, value: 5 }])] }, statePath)).toBe(
+      false,
+    );
+    expect(matchesShape(shape, { ...more, steps: [step(MSG.connRequest, [byte])] }, statePath)).toBe(false);
     // A state reached through the trigger's state matches; a sibling does not.
     const inConnected = shapeOf({ id: 3, state: "connected", steps: [step(MSG.listRequest, [hl1], "self")] });
     const sameStep = [step(MSG.listRequest, [hl1], "self")];

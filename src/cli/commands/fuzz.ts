@@ -254,7 +254,10 @@ export function fuzzCommand(io: CliIo): Command {
               signal: interrupted.signal,
             },
             targets,
-          );
+          ).catch((e: unknown) => {
+            // A target that opened but cannot be used (a client that connects and then answers nothing): one line, exit 2.
+            throw e instanceof TargetError ? new CliError(e.message) : e;
+          });
           const files = { md: `${opts.out}/report.md` };
           const fails = r.findings.filter((f) => f.level === "fail").length;
           io.out(
