@@ -85,12 +85,12 @@ const PY_CLIENT = (bug: string) => `python3 "${join(PY, "imp_client.py")}" {port
 const IMP_CLIENT = `${TSX} "${join(ROOT, "src", "cli", "main.ts")}" client --name {name} --server 127.0.0.1:{port}`;
 
 describe("imp test client, whole suite", () => {
-  it("passes the bundled client, every case, with its built-in driver (--jobs 4, within 60 s)", async () => {
+  it("passes the bundled client, every case, with its built-in driver (--jobs 4, within 90 s: about 20 s from dist/, 40 s through tsx on a busy machine)", async () => {
     const run = await runClientSuite({ exec: IMP_CLIENT, driver: BUILTIN_DRIVER, jobs: 4, cases: CLIENT_CASES });
     expect(run.results.filter((r) => r.verdict !== "pass").map((r) => `${r.id} ${r.verdict}: ${r.observed}`)).toEqual([]);
     expect(run.results).toHaveLength(CLIENT_CASES.length);
-    expect(run.durationMs).toBeLessThan(60_000);
-  }, 120_000);
+    expect(run.durationMs).toBeLessThan(90_000);
+  }, 150_000);
 
   it("batch over the Python client and its planted deviation: all pass; no-retransmit fails the sender's ARQ cases only", async () => {
     const file = join(dir, "clients.txt");

@@ -7,7 +7,7 @@
 import { MSG } from "../../../src/protocol/index.js";
 import type { ImpMessage } from "../../../src/codec/index.js";
 import { fail, info, nonStrict, pass, type Outcome } from "../case.js";
-import { ackForm, ALICE, BOB, GROUP, quietMs, StepFailed, type ClientCase, type ClientCaseContext } from "../client-context.js";
+import { ackForm, ALICE, BOB, GROUP, quietMs, type ClientCase, type ClientCaseContext } from "../client-context.js";
 
 /** Its next text goes to the server with `group`: pass with `what`, else fail. */
 async function textGoesTo(ctx: ClientCaseContext, group: number, what: string, odd: string[] = []): Promise<Outcome> {
@@ -26,7 +26,7 @@ function controlForm(m: ImpMessage, id: number, hlen: number): string[] {
   return p;
 }
 
-/** The client, in GROUP (created by it with alice), invites bob; the answer comes as `type` from bob. */
+/** The client, in GROUP (it accepted alice's invitation), invites bob; the answer comes as `type` from bob. */
 async function inviterGets(ctx: ClientCaseContext, type: number, what: string): Promise<Outcome> {
   await ctx.joined(0);
   await ctx.addBob(1);
@@ -256,5 +256,3 @@ export const GROUP_CASES: ClientCase[] = [
     },
   },
 ];
-
-export { StepFailed };
