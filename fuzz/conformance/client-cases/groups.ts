@@ -107,6 +107,31 @@ export const GROUP_CASES: ClientCase[] = [
     },
   },
   {
+    id: "6.2.2.2",
+    title: "Decentralized peer that never acknowledges",
+    sections: ["6.2.2", "3.2", "WIRE 6"],
+    expect:
+      "A text to a member that never acknowledges is sent to it 1 + 5 times; the member is then out of the client's list and gets no more texts.",
+    slowMs: 4000,
+    async run(ctx) {
+      await ctx.joined(1);
+      const mark = ctx.mark();
+      ctx.act("send", { text: "hello?" });
+      const { rto, retries, tolerance } = ctx.timers;
+      await ctx.sleep((retries + 2) * rto + tolerance(rto) * 2);
+      const toAlice = () => ctx.fromClient(mark, ALICE.socket).filter(({ m }) => m.ack === 0 && m.type === MSG.data).length;
+      const n = toAlice();
+      if (n === 0) return fail("asked to send, it sent nothing to alice");
+      if (n === 1) return fail("never retransmitted to alice");
+      ctx.act("send", { text: "still there?" });
+      await ctx.sleep(ctx.answerMs);
+      const later = toAlice() - n;
+      if (n !== retries + 1) return nonStrict(`sent to alice ${n} times; WIRE.md: 1 + ${retries}`);
+      if (later > 0) return nonStrict(`sent ${n} times, then the next text went to alice again (WIRE.md 6: removed from the local list)`);
+      return pass(`sent ${n} times, then alice got no more texts`);
+    },
+  },
+  {
     id: "6.3.1",
     title: "Group creation successful",
     sections: ["6.3.1", "5.7", "5.8"],
