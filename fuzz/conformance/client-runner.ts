@@ -27,7 +27,8 @@ const caseBound = (c: ClientCase) => (c.slowMs ?? 0) + 20_000;
 /** A username per case (1..8 printable characters): "imp" and the case's number. */
 const nameFor = (i: number) => `imp${i % 100000}`;
 
-async function runOne(c: ClientCase, i: number, o: ClientSuiteOptions): Promise<CaseResult> {
+/** A case's result, and why the client could not be started for it (null: it was). */
+async function runOne(c: ClientCase, i: number, o: ClientSuiteOptions): Promise<CaseResult & { startError: string | null }> {
   const ctx = new ClientCaseContext({
     exec: o.exec,
     name: nameFor(i),
@@ -39,8 +40,12 @@ async function runOne(c: ClientCase, i: number, o: ClientSuiteOptions): Promise<
   const t0 = performance.now();
   let outcome: Outcome;
   let timer: NodeJS.Timeout | undefined;
+  let startError: string | null = null;
   try {
-    await ctx.t.open();
+    await ctx.t.open().catch((e: unknown) => {
+      startError = (e as Error).message;
+      throw e;
+    });
     outcome = await Promise.race([
       c.run(ctx),
       new Promise<Outcome>(
@@ -68,6 +73,7 @@ async function runOne(c: ClientCase, i: number, o: ClientSuiteOptions): Promise<
     durationMs: performance.now() - t0,
     exchange: ctx.exchange(),
     target,
+    startError,
   };
 }
 
@@ -77,16 +83,28 @@ export async function runClientSuite(o: ClientSuiteOptions): Promise<SuiteResult
   const jobs = Math.max(1, Math.min(o.jobs ?? 1, o.cases.length || 1));
   const queue = [...o.cases].map((c, i) => ({ c, i })).sort((a, b) => (b.c.slowMs ?? 0) - (a.c.slowMs ?? 0) || compareIds(a.c.id, b.c.id));
   const results: CaseResult[] = [];
+  let started = false;
+  let startError: string | null = null;
   await Promise.all(
     Array.from({ length: jobs }, async () => {
       for (let q = queue.shift(); q; q = queue.shift()) {
         if (o.signal?.aborted) break;
-        const r = await runOne(q.c, q.i, o);
+        const { startError: why, ...r } = await runOne(q.c, q.i, o);
+        if (why === null) started = true;
+        else startError ??= why;
         results.push(r);
         o.progress?.(results.length, o.cases.length, r);
       }
     }),
   );
   results.sort((a, b) => compareIds(a.id, b.id));
-  return { suite: "client", target: o.exec, exec: o.exec, results, durationMs: performance.now() - t0, startedAt };
+  return {
+    suite: "client",
+    target: o.exec,
+    exec: o.exec,
+    results,
+    durationMs: performance.now() - t0,
+    startedAt,
+    ...(!started && startError !== null ? { notStarted: startError } : {}),
+  };
 }

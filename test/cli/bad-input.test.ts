@@ -173,6 +173,10 @@ const TABLE: Record<string, Case[]> = {
     c(["test", "client", "--driver", NOT_CAPTURE], /^imp: cannot use driver .*notes\.txt: not JSON/),
     c(["test", "client", "--exec", "my-client --port 1313"], /^imp: --exec must contain \{port\}/),
     c(["test", "client", "--cases", "99.9"], /--cases 99\.9: no case matches/),
+    c(
+      ["test", "client", "--exec", "exit 3 {port}", "--cases", "5.1.1,6.1"],
+      /^imp: the client could not be tested: client \(exec\) exited during start-up \(code 3\)$/,
+    ),
     c(["test", "client", "--exec-each", NOT_CAPTURE], /--exec-each writes a report per implementation: give --out DIR/),
     c(["test", "server"], /give --target udp:\/\/HOST:PORT/),
     c(["test", "server", "--target", "tcp://127.0.0.1:1313"], /--target must be udp:\/\/host:port/),

@@ -3,7 +3,8 @@
  * on {port} and the other users; the client under test is started afresh for each case with
  * --exec (default: the bundled `imp client`), and made to act through a driver (--driver FILE,
  * JSON, docs/driver.schema.json; default: imp client's built-in driver). --exec-each FILE grades
- * many clients (one command line each, the same driver) with a summary page.
+ * many clients (one command line each, the same driver) with a summary page. A client that
+ * cannot be started for any case is a target that cannot be used: exit 2.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -92,7 +93,12 @@ export function clientSuiteCommand(
           out: opts.out,
           jobs: opts.jobs,
           suite: "client",
-          run: (e) => runClientSuite({ exec: e.command, driver, jobs: opts.jobs, cases, timers }),
+          run: async (e) => {
+            const run = await runClientSuite({ exec: e.command, driver, jobs: opts.jobs, cases, timers });
+            // A client that never started is "not tested" on the summary page, with the reason.
+            if (run.notStarted !== undefined) throw new Error(run.notStarted);
+            return run;
+          },
           progress: (e, run, error) => io.out(`${e.name}: ${run ? show.summary(run.results, run.durationMs) : `not tested: ${error}`}\n`),
         });
         io.out(`summary: ${r.page}\n`);
@@ -102,6 +108,7 @@ export function clientSuiteCommand(
       const exec = opts.exec ?? bundledClientCommand();
       if (!exec.includes("{port}")) throw new CliError("--exec must contain {port} (where the client is told its server's port)");
       const run = await runClientSuite({ exec, driver, jobs: opts.jobs, cases, timers, progress: show.progress(io, opts.quiet) });
+      if (run.notStarted !== undefined) throw new CliError(`the client could not be tested: ${run.notStarted}`);
       io.out(`${show.summary(run.results, run.durationMs)}\n`);
       for (const r of run.results) if (r.verdict !== "pass") io.out(`  ${r.id} ${VERDICT_LABELS[r.verdict]}: ${r.title}: ${r.observed}\n`);
       if (opts.out) {
