@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerCase } from "./case.js";
+import type { CaseInfo, ServerCase } from "./case.js";
 import type { TargetTimers } from "./context.js";
 import { batchHtml, type BatchRow } from "./report/html.js";
 import { writeReports } from "./report/write.js";
@@ -42,12 +42,16 @@ export function parseBatchFile(text: string): BatchEntry[] {
 
 export interface BatchOptions {
   entries: readonly BatchEntry[];
-  cases: readonly ServerCase[];
+  cases: readonly CaseInfo[];
   out: string;
   jobs: number;
   timers?: TargetTimers;
   progress?: (entry: BatchEntry, run: SuiteResult | null, error?: string) => void;
   signal?: AbortSignal;
+  /** Runs the suite over one implementation (default: the server suite, with `cases` and `jobs`); the client suite passes its own. */
+  run?: (entry: BatchEntry) => Promise<SuiteResult>;
+  /** Named on the summary page (default server). */
+  suite?: "server" | "client";
 }
 
 export async function runBatch(o: BatchOptions): Promise<{ rows: BatchRow[]; page: string }> {
@@ -57,14 +61,16 @@ export async function runBatch(o: BatchOptions): Promise<{ rows: BatchRow[]; pag
     if (o.signal?.aborted) break;
     const dir = join(o.out, e.name);
     try {
-      const run = await runServerSuite({
-        url: "udp://127.0.0.1:0",
-        exec: e.command,
-        jobs: o.jobs,
-        cases: o.cases,
-        timers: o.timers,
-        signal: o.signal,
-      });
+      const run = o.run
+        ? await o.run(e)
+        : await runServerSuite({
+            url: "udp://127.0.0.1:0",
+            exec: e.command,
+            jobs: o.jobs,
+            cases: o.cases as readonly ServerCase[],
+            timers: o.timers,
+            signal: o.signal,
+          });
       await writeReports(dir, run);
       rows.push({ name: e.name, command: e.command, report: `${e.name}/report.html`, results: run.results });
       o.progress?.(e, run);
@@ -80,6 +86,7 @@ export async function runBatch(o: BatchOptions): Promise<{ rows: BatchRow[]; pag
     batchHtml(
       rows,
       o.cases.map((c) => c.id),
+      o.suite,
     ),
   );
   return { rows, page };

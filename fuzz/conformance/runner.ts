@@ -23,6 +23,10 @@ export interface SuiteOptions {
 }
 
 export interface SuiteResult {
+  /** Which suite ran (default server). */
+  suite?: "server" | "client";
+  /** The client suite: why the client could not be started for any case (a target that cannot be used). */
+  notStarted?: string;
   target: string;
   exec?: string;
   results: CaseResult[];

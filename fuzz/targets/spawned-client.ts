@@ -35,6 +35,12 @@ export interface SpawnedClientOptions {
   hangMs?: number;
   /** Client ID the played server assigns (default 7). */
   clientId?: number;
+  /**
+   * Play the handshake (Accept, then the list) once the Connection Request comes (default true).
+   * false: open() returns with the Connection Request in `connectRequest`, unanswered (the
+   * conformance suite answers it itself: reject, lose, repeat).
+   */
+  handshake?: boolean;
 }
 
 /** The other user in the client's list (socket 1). */
@@ -62,6 +68,8 @@ export class SpawnedClientTarget extends UdpTarget {
   /** What the client told its server: its group, whether an invitation is pending. */
   group = 1;
   invitation: number | null = null;
+  /** The client's first Connection Request (also in the log). */
+  connectRequest: Uint8Array | null = null;
   private readonly hangMs: number;
   private waiters: Waiter[] = [];
   private connecting: ((d: { bytes: Uint8Array; from: Address }) => void) | null = null;
@@ -131,8 +139,9 @@ export class SpawnedClientTarget extends UdpTarget {
       );
     }
     this.address = first.from;
+    this.connectRequest = first.bytes;
     this.clientName = decode(first.bytes).message?.username ?? "";
-    await this.handshake();
+    if (this.options.handshake !== false) await this.handshake();
   }
 
   /** Connection Accept, then the User List Response to its request; each acknowledged. */
@@ -155,8 +164,14 @@ export class SpawnedClientTarget extends UdpTarget {
   protected override stray(socket: number, bytes: Uint8Array, from: Address): void {
     // The client's first Connection Request gives its address.
     if (socket === 0 && this.connecting && this.address.port === 0 && headerValue(bytes, "type") === MSG.connRequest) {
+      this.keep(socket, bytes);
       this.connecting({ bytes, from });
     }
+  }
+
+  /** Writes a line to the client's stdin (what a user types); false once it has exited. */
+  type(line: string): boolean {
+    return this.userInput(line.endsWith("\n") ? line : `${line}\n`);
   }
 
   /** Sends a message on `socket` (0: the server) with the next Sequence of that link; returns what went out. */

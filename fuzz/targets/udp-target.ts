@@ -185,6 +185,11 @@ export abstract class UdpTarget implements Target {
     this.connected = true;
   }
 
+  /** Logs a datagram that came in on `socket` before the target's address was known (a client's first request). */
+  protected keep(socket: number, bytes: Uint8Array): void {
+    if (this.logging) this.log.push({ dir: "in", socket, local: this.addrs[socket]!, bytes, at: now() - this.t0 });
+  }
+
   /** A datagram from another address than the target's (dropped; a client target learns its address from one). */
   protected stray(_socket: number, _bytes: Uint8Array, _from: Address): void {}
 

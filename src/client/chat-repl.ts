@@ -29,7 +29,7 @@ export interface ReplOptions {
 export const HELP = [
   "Commands:",
   "  <text>                  send text to the current group (start with // to send a line beginning with /)",
-  "  /list                   show the user list (id, name, group, address)",
+  "  /list                   ask the server for the user list and show it (id, name, group, address)",
   "  /create [-d] NAME...    create a private group with these invitees (names or ids); -d: decentralized",
   "  /invite NAME            invite a user into the current private group",
   "  /accept [GROUP]         accept the pending invitation",
@@ -202,7 +202,8 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         say(HELP);
         return;
       case "/list":
-        for (const e of client.roster.all()) say(rosterLine(e, client.id));
+        // A fresh list from the server (User List Request), as the 2017 client's list command.
+        for (const e of await client.list()) say(rosterLine(e, client.id));
         return;
       case "/who":
         say(

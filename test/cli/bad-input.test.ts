@@ -168,7 +168,16 @@ const TABLE: Record<string, Case[]> = {
   ],
   test: [
     c(["test"], /^imp: say what to test: imp test server --target/),
-    c(["test", "client"], /^imp: imp test client: no such suite; there is imp test server/),
+    c(["test", "clients"], /^imp: imp test clients: no such suite; there are imp test server and imp test client$/),
+    c(["test", "client", "--driver", MISSING], /^imp: cannot use driver .*missing\.pcapng: no such file$/),
+    c(["test", "client", "--driver", NOT_CAPTURE], /^imp: cannot use driver .*notes\.txt: not JSON/),
+    c(["test", "client", "--exec", "my-client --port 1313"], /^imp: --exec must contain \{port\}/),
+    c(["test", "client", "--cases", "99.9"], /--cases 99\.9: no case matches/),
+    c(
+      ["test", "client", "--exec", "exit 3 {port}", "--cases", "5.1.1,6.1"],
+      /^imp: the client could not be tested: client \(exec\) exited during start-up \(code 3\)$/,
+    ),
+    c(["test", "client", "--exec-each", NOT_CAPTURE], /--exec-each writes a report per implementation: give --out DIR/),
     c(["test", "server"], /give --target udp:\/\/HOST:PORT/),
     c(["test", "server", "--target", "tcp://127.0.0.1:1313"], /--target must be udp:\/\/host:port/),
     c(["test", "server", "--target", "udp://127.0.0.1:0"], /port 0 means a free port only with --exec/),

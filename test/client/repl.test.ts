@@ -45,7 +45,7 @@ describe("imp client (piped input)", () => {
     expect(lines[3]).toMatch(/^ {3}42 {2}alice {5}public {5}127\.0\.0\.1:\d+ {2}\(you\)$/);
     expect(lines[4]).toBe("* you are alice (id 42) in the public group");
     const types = s.inbox.filter((r) => r.m.ack === 0).map((r) => r.m.type);
-    expect(types).toEqual([0, 3, 5, 16]); // connect, list, "ping", Disconnection Request; nothing after /quit
+    expect(types).toEqual([0, 3, 5, 3, 16]); // connect, list, "ping", /list asks the server again, Disconnection Request; nothing after /quit
   });
 
   it("disconnects at end of input after the last message is acknowledged", async () => {

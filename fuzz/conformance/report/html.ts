@@ -46,8 +46,8 @@ export function reportHtml(run: SuiteResult, cases: readonly HtmlCase[]): string
   }
   const out: string[] = [
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-    `<title>imp test server: ${esc(run.target)}</title><style>${STYLE}</style></head><body>`,
-    `<h1>IMP server conformance: ${esc(run.exec ?? run.target)}</h1>`,
+    `<title>imp test ${run.suite ?? "server"}: ${esc(run.target)}</title><style>${STYLE}</style></head><body>`,
+    `<h1>IMP ${run.suite ?? "server"} conformance: ${esc(run.exec ?? run.target)}</h1>`,
     `<p>${run.results.length} cases in ${(run.durationMs / 1000).toFixed(1)} s, ${esc(run.startedAt)}. Verdicts: Fail breaks the specification's text; Non-strict breaks only WIRE.md's stricter reading; Info is behaviour the text leaves open.</p>`,
     `<p class="counts">${VERDICT_ORDER.map((v) => `<span>${badge(v)} ${counts[v]}</span>`).join("")}</p>`,
   ];
@@ -87,11 +87,11 @@ export interface BatchRow {
 }
 
 /** The batch page: one row per implementation, one column per case. */
-export function batchHtml(rows: readonly BatchRow[], ids: readonly string[]): string {
+export function batchHtml(rows: readonly BatchRow[], ids: readonly string[], suite: "server" | "client" = "server"): string {
   const out: string[] = [
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>imp test: batch</title>',
     `<style>${STYLE}\ntd.c{text-align:center;padding:2px}th.c{writing-mode:vertical-rl;font-weight:normal;font-size:12px}</style></head><body>`,
-    `<h1>IMP server conformance: ${rows.length} implementations x ${ids.length} cases</h1>`,
+    `<h1>IMP ${suite} conformance: ${rows.length} implementations x ${ids.length} cases</h1>`,
     `<table class="matrix"><tr><th>Implementation</th><th>Pass</th><th>Non-strict</th><th>Fail</th>${ids.map((i) => `<th class="c">${esc(i)}</th>`).join("")}</tr>`,
   ];
   for (const row of rows) {

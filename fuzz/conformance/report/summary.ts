@@ -35,7 +35,7 @@ export function reportJson(run: SuiteResult, pcapOf: (r: CaseResult) => string |
   return {
     format: "impkit-conformance-report",
     version: 1,
-    suite: "server",
+    suite: run.suite ?? "server",
     target: run.target,
     ...(run.exec !== undefined ? { exec: run.exec } : {}),
     startedAt: run.startedAt,
@@ -68,7 +68,7 @@ export function junitXml(run: SuiteResult): string {
   const fails = run.results.filter((r) => r.verdict === "fail").length;
   const skipped = run.results.filter((r) => r.verdict === "unimplemented").length;
   out.push(
-    `<testsuites name="imp test server ${xml(run.target)}" tests="${run.results.length}" failures="${fails}" skipped="${skipped}" time="${(run.durationMs / 1000).toFixed(3)}">`,
+    `<testsuites name="imp test ${run.suite ?? "server"} ${xml(run.target)}" tests="${run.results.length}" failures="${fails}" skipped="${skipped}" time="${(run.durationMs / 1000).toFixed(3)}">`,
   );
   for (const [section, rs] of bySection) {
     const f = rs.filter((r) => r.verdict === "fail").length;
@@ -79,7 +79,7 @@ export function junitXml(run: SuiteResult): string {
     );
     for (const r of rs) {
       out.push(
-        `    <testcase classname="imp.server.${xml(section)}" name="${xml(`${r.id} ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`,
+        `    <testcase classname="imp.${run.suite ?? "server"}.${xml(section)}" name="${xml(`${r.id} ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`,
       );
       const body = `expected: ${r.expect}\nobserved: ${r.observed}`;
       if (r.verdict === "fail") out.push(`      <failure message="${xml(r.observed)}">${xml(body)}</failure>`);

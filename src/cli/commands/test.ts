@@ -1,5 +1,5 @@
 /**
- * `imp test server`: the conformance suite (fuzz/conformance/) against any IMP server at
+ * `imp test server` (and `imp test client`, in test-client.ts): the conformance suite (fuzz/conformance/) against any IMP server at
  * udp://HOST:PORT, or started (and restarted) with --exec, --jobs instances at once; with
  * --exec-each FILE, over many implementations with a summary page. Reports under --out:
  * report.html, report.json, junit.xml and a pcap per case. Exit 0 when no case fails, 1 when
@@ -13,12 +13,14 @@ import { SPEC_TIMERS, type TargetTimers } from "../../../fuzz/conformance/contex
 import { countVerdicts, failed, VERDICT_LABELS } from "../../../fuzz/conformance/report/summary.js";
 import { writeReports } from "../../../fuzz/conformance/report/write.js";
 import { runServerSuite } from "../../../fuzz/conformance/runner.js";
+import { CLIENT_CASES } from "../../../fuzz/conformance/client-cases/index.js";
 import { SERVER_CASES } from "../../../fuzz/conformance/server-cases/index.js";
 import { parseTargetUrl } from "../../../fuzz/targets/remote.js";
 import { TargetError } from "../../../fuzz/targets/target.js";
 import { CliError, oneLine, readErrorReason } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { checkWritableFolder } from "../output-file.js";
+import { clientSuiteCommand } from "./test-client.js";
 import { DURATIONS, durationOption, parseIntInRange, retriesOption } from "../parse-options.js";
 
 interface TestServerOptions {
@@ -132,22 +134,27 @@ function serverCommand(io: CliIo): Command {
 }
 
 export function testCommand(io: CliIo): Command {
-  const server = serverCommand(io)
-    .configureOutput({
-      writeOut: io.out,
-      writeErr: io.err,
-      outputError: (text, write) => write(`imp: ${oneLine(text.replace(/^error: /, ""))} (see imp test server --help)\n`),
-    })
-    .exitOverride();
+  const sub = (c: Command, name: string) =>
+    c
+      .configureOutput({
+        writeOut: io.out,
+        writeErr: io.err,
+        outputError: (text, write) => write(`imp: ${oneLine(text.replace(/^error: /, ""))} (see imp test ${name} --help)\n`),
+      })
+      .exitOverride();
   return new Command("test")
     .description("conformance suite: test an IMP implementation section by section, with reports a teacher can grade from")
-    .addCommand(server)
+    .addCommand(sub(serverCommand(io), "server"))
+    .addCommand(sub(clientSuiteCommand(io, { progress: progressBar, summary: summaryLine }), "client"))
     .addOption(new Option("--list", "list the cases and exit"))
-    .argument("[suite]", "server (the client suite is not built yet)")
+    .argument("[suite]", "server or client")
     .action((suite: string | undefined, opts: { list?: boolean }) => {
-      if (suite !== undefined)
-        throw new CliError(`imp test ${suite}: no such suite; there is imp test server (a client suite is not built yet)`);
-      if (!opts.list) throw new CliError("say what to test: imp test server --target udp://HOST:PORT [--exec CMD] (see imp test --help)");
+      if (suite !== undefined) throw new CliError(`imp test ${suite}: no such suite; there are imp test server and imp test client`);
+      if (!opts.list)
+        throw new CliError(
+          "say what to test: imp test server --target udp://HOST:PORT [--exec CMD], or imp test client [--exec CMD] (see imp test --help)",
+        );
       for (const c of SERVER_CASES) io.out(`server ${c.id.padEnd(8)} ${c.title}: ${c.expect}\n`);
+      for (const c of CLIENT_CASES) io.out(`client ${c.id.padEnd(8)} ${c.title}: ${c.expect}\n`);
     });
 }
