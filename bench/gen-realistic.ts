@@ -28,7 +28,7 @@ import { EventQueue } from "./event-queue.js";
 import { TextMaker } from "./chat-text.js";
 
 /** Part of the names of the captures kept between runs: a change of the generator changes it. */
-export const REALISTIC_VERSION = 1;
+export const REALISTIC_VERSION = 2;
 
 export interface RealisticOptions {
   format?: "pcap" | "pcapng";
@@ -359,7 +359,7 @@ class ChatSimulation {
       this.groups.get(c.group)?.delete(c);
       c.online = false;
       c.down.queue.length = 0;
-      for (const to of this.online()) this.toClient(to, { type: MSG.updateDisconnection, client_id: c.id });
+      for (const to of this.online()) this.toClient(to, { type: MSG.updateDisconnection, group: 255, client_id: c.id });
       // The client comes back later from another port, once its own retransmissions are over.
       this.events.after(RTO_US * MAX_ATTEMPTS + 5_000_000 + this.int(20_000_000), () => {
         c.addr = { ip: c.addr.ip, port: this.port() };
