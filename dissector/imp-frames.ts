@@ -59,6 +59,8 @@ export interface ImpFrameOptions {
    * damaged capture, a stop thrown by the callback) leaves in it what was counted until then.
    */
   counters?: ImpFrameCounters;
+  /** After each packet was handled (its datagram, if any, delivered): `imp read -c` stops here. */
+  afterPacket?: () => void;
 }
 
 /** All counters at zero. */
@@ -85,7 +87,7 @@ export async function readImpDatagrams(
   // One record, filled anew for each datagram (no allocation per packet): like its views, it is
   // valid only during the callback.
   let record: ImpDatagram | null = null;
-  const end = await from.run((packet) => {
+  const handle = (packet: CapturePacket) => {
     counters.packets++;
     if (!started) {
       started = true;
@@ -150,6 +152,15 @@ export async function readImpDatagrams(
     record.packet = packet;
     record.fragments = fragments;
     onDatagram(record);
-  });
+  };
+  const after = options.afterPacket;
+  const end = await from.run(
+    after
+      ? (packet) => {
+          handle(packet);
+          after();
+        }
+      : handle,
+  );
   return { end, counters };
 }

@@ -64,6 +64,9 @@ const STALL_MS = 30_000;
 export function canReadInParallel(path: string, options: ReadOptions, minBytes = PARALLEL_MIN_BYTES): boolean {
   if ((options.format ?? "summary") !== "summary" || options.verbose || options.hex) return false;
   if (options.analyzer !== undefined || options.markGate === false || options.onDamage === "report") return false;
+  // tshark's -c (packets read), -t other than r, -q and -z: the one-thread read does them.
+  if (options.packets !== undefined || (options.timeFormat ?? "r") !== "r" || options.quiet || (options.taps?.length ?? 0) > 0)
+    return false;
   return summaryWorkerAvailable() && bigEnoughForThreads(path, minBytes);
 }
 

@@ -11,7 +11,7 @@
 import { CaptureFormatError } from "../capture/errors.js";
 import { ConversationAnalyzer, type AnalysisInput, type AnalyzerOptions } from "../analysis/index.js";
 import type { DisplayFilter } from "../filter/index.js";
-import { readImpDatagrams, zeroCounters, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
+import { readImpDatagrams, zeroCounters, type ImpDatagram, type ImpFrameCounters, type ImpFrameOptions } from "../imp-frames.js";
 import type { Recognition } from "../recognize.js";
 import type { PacketSource, SourceEnd } from "../source.js";
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
@@ -32,8 +32,12 @@ export interface DissectOptions {
   filter?: DisplayFilter | null;
   /** Field names gathered per shown frame besides the filter's (`-T fields -e`). */
   fields?: readonly string[];
-  /** Stop after this many shown frames (-c). */
+  /** Stop after this many shown frames (`imp flow -c`). */
   count?: number;
+  /** Stop after reading this many packets of the capture, IMP or not (`imp read -c`, as tshark's). */
+  packets?: number;
+  /** Every packet of the (last) pass, IMP or not, before its datagram (the -z statistics). */
+  onPacket?: ImpFrameOptions["onPacket"];
   /**
    * "auto" (default): two passes when the filter or `fields` name a field known only from later
    * frames; true: always (-2); false: never.
@@ -203,8 +207,21 @@ export async function dissect(
   let result: { end: SourceEnd; counters: ImpFrameCounters };
   // Counted as the read goes: a damaged capture or an early stop keeps what was read until then.
   const counters = zeroCounters();
+  const packetLimit = options.packets;
+  const afterPacket =
+    packetLimit === undefined
+      ? undefined
+      : () => {
+          if (counters.packets >= packetLimit && !stoppedEarly) stop();
+        };
   try {
-    result = await readImpDatagrams(source, onDatagram, { recognition, onStart, counters });
+    result = await readImpDatagrams(source, onDatagram, {
+      recognition,
+      onStart,
+      counters,
+      ...(options.onPacket ? { onPacket: options.onPacket } : {}),
+      ...(afterPacket ? { afterPacket } : {}),
+    });
   } catch (e) {
     if (e instanceof CaptureFormatError && options.onDamage === "report") pending = e;
     else if (!(e instanceof StopReading)) throw e;

@@ -99,7 +99,7 @@ export function sniffCommand(io: CliIo, deps: SniffDeps = {}): Command {
     "after",
     `
 The output options (-Y, -c, -T, -V, -x, -e, -E, -N, --port, --no-heuristic, --no-analysis) are
-those of imp read; -c counts packets shown, as there. The analysis shows what is known when each
+those of imp read; -c counts packets captured (shown or not), as tshark's. The analysis shows what is known when each
 packet arrives (no second pass on a live capture).
 
 Live capture needs root or CAP_NET_RAW, and libpcap (Debian: apt-get install libpcap-dev, then
