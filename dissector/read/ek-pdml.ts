@@ -18,6 +18,15 @@ function hexOf(bytes: Uint8Array): string {
   return s;
 }
 
+/** A field's raw value as tshark's `-x` gives it: its bytes in hex, or for a bit field the bits under its mask, shifted down. */
+function rawHex(bytes: Uint8Array, mask: number): string {
+  if (mask === 0) return hexOf(bytes);
+  let v = 0;
+  for (const b of bytes) v = v * 256 + b;
+  const shift = Math.log2(mask & -mask);
+  return ((v & mask) >>> shift).toString(16);
+}
+
 /** Where the UDP payload starts in the frame (0 for a reassembled datagram: positions are the payload's). */
 export function payloadPosition(f: ReadFrame): number {
   if (f.fragments) return 0;
@@ -34,7 +43,13 @@ function rawOf(f: ReadFrame): { frame: unknown[]; imp: unknown[]; fields: Record
     if (!node.abbrev || node.length === 0 || node === f.tree()) continue;
     const key = `${node.abbrev}_raw`;
     if (fields[key] !== undefined) continue;
-    fields[key] = [hexOf(f.payload.subarray(node.offset, node.offset + node.length)), pos + node.offset, node.length, node.mask, 0];
+    fields[key] = [
+      rawHex(f.payload.subarray(node.offset, node.offset + node.length), node.mask),
+      pos + node.offset,
+      node.length,
+      node.mask,
+      0,
+    ];
   }
   return {
     frame: [hexOf(f.packet.data), 0, f.packet.data.length, 0, 1],
@@ -106,6 +121,28 @@ function field(name: string, showname: string, pos: number, size: number, show: 
   return `${indent}<field name="${xml(name)}" showname="${xml(showname)}" size="${size}" pos="${pos}" show="${xml(show)}"${value !== undefined ? ` value="${value}"` : ""}/>\n`;
 }
 
+const SEVERITY_NAMES: Readonly<Record<string, string>> = { error: "Error", warning: "Warning", note: "Note", chat: "Chat" };
+const GROUP_NAMES: Readonly<Record<string, string>> = {
+  malformed: "Malformed",
+  protocol: "Protocol",
+  sequence: "Sequence",
+  response: "Response",
+  reassemble: "Reassemble",
+};
+
+/** The expert items of a tree item, as tshark nests them under it: `_ws.expert` around the item's id. */
+function expertFields(n: TreeNode, pos: number, indent: string): string {
+  let out = "";
+  for (const e of n.experts) {
+    const label = `${SEVERITY_NAMES[e.severity] ?? e.severity}/${GROUP_NAMES[e.category] ?? e.category}`;
+    out += `${indent}<field name="_ws.expert" showname="Expert Info (${label}): ${xml(e.text)}" size="0" pos="${pos + n.offset}">\n`;
+    out += `${indent}  <field name="${xml(e.id)}" showname="${xml(e.text)}" size="0" pos="0" show="" value=""/>\n`;
+    out += `${indent}  <field name="_ws.expert.message" showname="Message: ${xml(e.text)}" hide="yes" size="0" pos="0" show="${xml(e.text)}"/>\n`;
+    out += `${indent}</field>\n`;
+  }
+  return out;
+}
+
 function impFields(n: TreeNode, f: ReadFrame, pos: number, indent: string): string {
   let out = "";
   for (const c of n.children) {
@@ -113,19 +150,25 @@ function impFields(n: TreeNode, f: ReadFrame, pos: number, indent: string): stri
     const show = c.value === undefined ? "" : String(c.value);
     const name = c.abbrev ?? "";
     const head = `${indent}<field name="${xml(name)}" showname="${xml(c.text)}" size="${c.length}" pos="${pos + c.offset}" show="${xml(show)}" value="${bytes}"`;
-    if (c.children.length === 0) out += `${head}/>\n`;
-    else out += `${head}>\n${impFields(c, f, pos, `${indent}  `)}${indent}</field>\n`;
+    const inner = impFields(c, f, pos, `${indent}  `) + expertFields(c, pos, `${indent}  `);
+    if (inner === "") out += `${head}/>\n`;
+    else out += `${head}>\n${inner}${indent}</field>\n`;
   }
   return out;
 }
 
-/** `-T pdml`: one `<packet>`: frame, IP and UDP with their main fields, then the IMP tree with the analysis. */
-export function packetPdml(f: ReadFrame): string {
+/**
+ * `-T pdml`: one `<packet>`: frame, IP and UDP with their main fields, then the IMP tree with the
+ * analysis. With `hex` (-x, which tshark refuses with PDML) the frame's bytes come first as a
+ * `frame_raw` field, as in `-T json -x`, so that the document stays XML.
+ */
+export function packetPdml(f: ReadFrame, hex = false): string {
   const p = f.packet;
   const v4 = f.ipVersion === 4;
   const ip = v4 ? "ip" : "ipv6";
   const pos = payloadPosition(f);
   let out = "<packet>\n";
+  if (hex) out += `  <field name="frame_raw" showname="Frame bytes" size="${p.data.length}" pos="0" show="" value="${hexOf(p.data)}"/>\n`;
   out += `  <proto name="frame" showname="Frame ${f.number}: ${p.originalLength} bytes on wire (${p.originalLength * 8} bits), ${p.capturedLength} bytes captured (${p.capturedLength * 8} bits)" size="${p.capturedLength}" pos="0">\n`;
   out += field("frame.time_epoch", `Epoch Time: ${epochText(f.tsSec, f.tsNsec)} seconds`, 0, 0, epochText(f.tsSec, f.tsNsec));
   out += field("frame.time_relative", `Time since reference or first frame: ${f.time.toFixed(9)} seconds`, 0, 0, f.time.toFixed(9));
@@ -142,6 +185,7 @@ export function packetPdml(f: ReadFrame): string {
   out += field("udp.dstport", `Destination Port: ${f.dst.port}`, Math.max(0, pos - 6), 2, String(f.dst.port));
   out += "  </proto>\n";
   const tree = f.fullTree();
-  out += `  <proto name="imp" showname="${xml(tree.text)}" size="${f.payload.length}" pos="${pos}">\n${impFields(tree, f, pos, "    ")}  </proto>\n`;
+  out += `  <proto name="imp" showname="${xml(tree.text)}" size="${f.payload.length}" pos="${pos}">\n`;
+  out += `${impFields(tree, f, pos, "    ")}${expertFields(tree, pos, "    ")}  </proto>\n`;
   return `${out}</packet>\n`;
 }

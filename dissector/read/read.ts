@@ -105,7 +105,8 @@ export async function runRead(
     if (!options.quiet) write.end();
     sink.flush();
   }
-  for (const t of taps) sink.write(t.render());
+  // As tshark: the statistics after the packets, the last -z first.
+  for (let i = taps.length - 1; i >= 0; i--) sink.write(taps[i]!.render());
   sink.flush();
   return result;
 }
@@ -156,7 +157,7 @@ class PacketClock {
 
 function writerFor(format: ReadFormat, options: ReadOptions, fieldNames: readonly string[], sink: TextSink, clock: PacketClock): Writer {
   const hex = options.hex === true;
-  // -x in a machine format: the dump follows each record (fields, pdml) or goes inside it (JSON, ek).
+  // -x in a machine format: the dump follows each row (fields) or the raw bytes go inside the record (JSON, ek, pdml).
   const dump = (f: ReadFrame) => (hex ? `${hexText(f)}\n` : "");
   switch (format) {
     case "json": {
@@ -179,7 +180,7 @@ function writerFor(format: ReadFormat, options: ReadOptions, fieldNames: readonl
     case "pdml":
       return {
         start: () => sink.write(pdmlHead(options.captureName ?? "")),
-        frame: (f) => sink.write(packetPdml(f)),
+        frame: (f) => sink.write(packetPdml(f, hex)),
         end: () => sink.write(PDML_TAIL),
       };
     case "fields": {
