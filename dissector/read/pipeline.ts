@@ -9,6 +9,8 @@
  * A live source (or one that cannot be reopened) always gets one pass with first-pass facts.
  */
 import { CaptureFormatError } from "../capture/errors.js";
+import type { IncompleteDatagram } from "../capture/ipv4-reassembly.js";
+import { describeIncomplete } from "../incomplete-datagrams.js";
 import { ConversationAnalyzer, type AnalysisInput, type AnalyzerOptions } from "../analysis/index.js";
 import type { DisplayFilter } from "../filter/index.js";
 import { readImpDatagrams, zeroCounters, type ImpDatagram, type ImpFrameCounters, type ImpFrameOptions } from "../imp-frames.js";
@@ -72,7 +74,12 @@ export interface DissectResult {
   needs: FieldNeeds;
   /** The damage that ended the read early (only with `onDamage: "report"`). */
   damage?: CaptureFormatError;
+  /** Datagrams whose fragments never all arrived (of the last pass): how many, and the first few described. */
+  incomplete: { count: number; examples: string[] };
 }
+
+/** Incomplete datagrams described at most in a DissectResult (the rest are only counted). */
+export const INCOMPLETE_EXAMPLES = 5;
 
 /** Thrown from inside the packet callback to end a file read early; never escapes. */
 class StopReading extends Error {}
@@ -124,6 +131,8 @@ export async function dissect(
       await readImpDatagrams(
         source,
         (d) =>
+          // A datagram never reassembled is shown, not analysed (it arrives late and in part).
+          !d.incomplete &&
           analyzer.add({
             frame: d.frame,
             time: d.tsSec - firstSec + d.tsNsec * 1e-9,
@@ -169,7 +178,7 @@ export async function dissect(
   };
   const onDatagram = (d: ImpDatagram) => {
     if (stoppedEarly) return;
-    if (feed) {
+    if (feed && !d.incomplete) {
       input.frame = d.frame;
       // Seconds from the first packet's second: a double keeps nanoseconds there, not at 1.8e9 s.
       input.time = d.tsSec - firstSec + d.tsNsec * 1e-9;
@@ -194,7 +203,8 @@ export async function dissect(
     frame.decoded = d.decoded;
     frame.packet = d.packet;
     frame.fragments = d.fragments;
-    frame.mayHaveMarks = markFlags === null || markFlags.hasFirstPassNotes(d.frame);
+    frame.incomplete = d.incomplete ?? null;
+    frame.mayHaveMarks = !d.incomplete && (markFlags === null || markFlags.hasFirstPassNotes(d.frame));
     if (filter) {
       fields.fill(frame);
       if (!filter.matches(fields)) return;
@@ -214,11 +224,17 @@ export async function dissect(
       : () => {
           if (counters.packets >= packetLimit && !stoppedEarly) stop();
         };
+  const incomplete = { count: 0, examples: [] as string[] };
+  const onIncomplete = (g: IncompleteDatagram) => {
+    incomplete.count++;
+    if (incomplete.examples.length < INCOMPLETE_EXAMPLES) incomplete.examples.push(describeIncomplete(g));
+  };
   try {
     result = await readImpDatagrams(source, onDatagram, {
       recognition,
       onStart,
       counters,
+      onIncomplete,
       ...(options.onPacket ? { onPacket: options.onPacket } : {}),
       ...(afterPacket ? { afterPacket } : {}),
     });
@@ -229,7 +245,7 @@ export async function dissect(
   }
   if (stoppedEarly === false && source.live && options.stopWhen?.()) stoppedEarly = true;
   if (analyzer && !analyzer.finished) analyzer.finish();
-  const done: DissectResult = { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs };
+  const done: DissectResult = { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs, incomplete };
   if (pending) {
     if (options.onDamage !== "report") throw pending;
     done.damage = pending as CaptureFormatError;

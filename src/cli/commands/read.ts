@@ -32,6 +32,7 @@ import type { CliIo } from "../io.js";
 import { DURATIONS, durationOption, impPortsOption, parseChoice, parseIntInRange, renamedOption, retriesOption } from "../parse-options.js";
 import { TIME_FORMATS, type TimeFormat } from "../../../dissector/read/time-format.js";
 import { parseTap, TAP_SYNTAX } from "../../../dissector/read/taps/tap.js";
+import { incompleteSummary } from "../../../dissector/incomplete-datagrams.js";
 
 /** Options every capture-reading command shares. */
 export interface CaptureCommandOptions {
@@ -263,7 +264,11 @@ As tshark: -r FILE, -c N (packets read, shown or not), -t ad|a|r|d|e|u..., -q -z
       // Summary lines of a capture file: dissected on a worker thread, formatted on this one.
       if (process.env.IMP_READ_THREADS !== "1" && canReadInParallel(capture.path, options))
         await readSummaryInParallel(capture.path, options, sink);
-      else await runRead(capture.source, options, sink, capture.reopen);
+      else {
+        const result = await runRead(capture.source, options, sink, capture.reopen);
+        const line = incompleteSummary(result.incomplete);
+        if (line) io.err(`imp read: ${line}\n`);
+      }
     } catch (e) {
       throw captureCliError(capture.path, e) ?? e;
     } finally {
