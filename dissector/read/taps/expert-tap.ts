@@ -49,7 +49,11 @@ export class ExpertTap implements Tap {
   private readonly shown: ReadonlySet<Severity>;
 
   /** `lowest`: the lowest level shown (tshark's -z expert,warn shows errors and warnings). */
-  constructor(lowest: "error" | "warn" | "note" | "chat" = "chat") {
+  constructor(
+    lowest: "error" | "warn" | "note" | "chat" = "chat",
+    /** Distinct rows kept at most (tests make it small). */
+    private readonly maxItems = MAX_ITEMS,
+  ) {
     const upTo = LEVELS.findIndex((l) => l.level === lowest);
     this.shown = new Set(LEVELS.slice(0, upTo + 1).map((l) => l.severity));
   }
@@ -74,7 +78,7 @@ export class ExpertTap implements Tap {
       row.count++;
       return;
     }
-    if (this.size >= MAX_ITEMS) {
+    if (this.size >= this.maxItems) {
       this.unlisted++;
       return;
     }
@@ -92,7 +96,7 @@ export class ExpertTap implements Tap {
       out += `\n${level.title} (${total})\n=============\n   Frequency      Group           Protocol  Summary\n`;
       for (const r of rows.values()) out += `${String(r.count).padStart(12)} ${r.group.padStart(10)} ${"IMP".padStart(18)}  ${r.text}\n`;
     }
-    if (this.unlisted > 0) out += `(${this.unlisted} more items past ${MAX_ITEMS} distinct texts not listed)\n`;
+    if (this.unlisted > 0) out += `(${this.unlisted} more items past ${this.maxItems} distinct texts not listed)\n`;
     return out;
   }
 }

@@ -27,7 +27,11 @@ export class IoStatTap implements Tap {
   private beyond = 0;
 
   /** `interval`: seconds as text ("1", "0.5"), as tshark takes them. */
-  constructor(interval: string) {
+  constructor(
+    interval: string,
+    /** Intervals counted at most (tests make it small). */
+    private readonly maxIntervals = MAX_INTERVALS,
+  ) {
     const [whole = "0", decimals = ""] = interval.split(".");
     this.precision = Math.min(6, decimals.length);
     this.interval = Number(whole || "0") * 1_000_000 + Number((decimals.slice(0, 6) || "0").padEnd(6, "0"));
@@ -41,7 +45,7 @@ export class IoStatTap implements Tap {
     const us = (p.tsSec - this.refSec) * 1_000_000 + Math.round((p.tsNsec - this.refNsec) / 1000);
     if (us > this.duration) this.duration = us;
     const slot = this.interval > 0 ? Math.floor(Math.max(0, us) / this.interval) : 0;
-    if (slot >= MAX_INTERVALS) {
+    if (slot >= this.maxIntervals) {
       this.beyond++;
       return;
     }
@@ -61,7 +65,7 @@ export class IoStatTap implements Tap {
     const precision = whole ? (durDigits >= 2 ? 1 : durDigits === 1 && duration >= 1_000_000 ? 3 : 6) : this.precision;
     const interval = whole ? duration : this.interval;
     const seconds = (us: number) => (precision === 0 ? String(Math.floor(us / 1_000_000)) : (us / 1_000_000).toFixed(precision));
-    const rows = whole ? 1 : Math.min(MAX_INTERVALS, Math.floor(duration / interval) + (duration % interval > 0 ? 1 : 0) || 1);
+    const rows = whole ? 1 : Math.min(this.maxIntervals, Math.floor(duration / interval) + (duration % interval > 0 ? 1 : 0) || 1);
     if (whole) {
       for (let i = 1; i < this.frames.length; i++) {
         this.frames[0]! += this.frames[i]!;
@@ -94,7 +98,7 @@ export class IoStatTap implements Tap {
       const b = String(this.bytes[i] ?? 0).padStart(bytesWidth);
       out += `| ${labels[i]!.padEnd(labelWidth)} | ${f} | ${b} |${filler}\n`;
     }
-    if (this.beyond > 0) out += `(${this.beyond} frames past the first ${MAX_INTERVALS} intervals not counted)\n`;
+    if (this.beyond > 0) out += `(${this.beyond} frames past the first ${this.maxIntervals} intervals not counted)\n`;
     return `${out}${"=".repeat(width)}\n`;
   }
 }

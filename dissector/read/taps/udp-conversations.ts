@@ -31,6 +31,9 @@ interface Counts {
 
 /** Shared by both taps: each UDP datagram once, with its wire length and time. */
 abstract class UdpTap implements Tap {
+  /** `maxRows`: conversations (endpoints) kept at most (tests make it small). */
+  constructor(protected readonly maxRows = MAX_ROWS) {}
+
   private refSec = -1;
   private refNsec = 0;
   /** Datagrams past the bound of MAX_ROWS rows. */
@@ -67,7 +70,7 @@ abstract class UdpTap implements Tap {
   protected countIn<K>(map: Map<K, Counts>, key: K, time: number): Counts | null {
     let c = map.get(key);
     if (c === undefined) {
-      if (map.size >= MAX_ROWS) return null;
+      if (map.size >= this.maxRows) return null;
       c = { order: map.size, txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, first: time, last: time };
       map.set(key, c);
     }
@@ -77,7 +80,7 @@ abstract class UdpTap implements Tap {
   }
 
   protected unlistedLine(what: string): string {
-    return this.unlisted > 0 ? `(${this.unlisted} datagrams of ${what} past the first ${MAX_ROWS} not listed)\n` : "";
+    return this.unlisted > 0 ? `(${this.unlisted} datagrams of ${what} past the first ${this.maxRows} not listed)\n` : "";
   }
 }
 
@@ -88,7 +91,7 @@ export class UdpConversationsTap extends UdpTap {
   protected datagram(src: string, dst: string, bytes: number, time: number): void {
     const key = src < dst ? `${src} ${dst}` : `${dst} ${src}`;
     const known = this.conversations.get(key);
-    if (known === undefined && this.conversations.size >= MAX_ROWS) {
+    if (known === undefined && this.conversations.size >= this.maxRows) {
       this.unlisted++;
       return;
     }
