@@ -23,6 +23,7 @@ import {
   type LiveSource,
 } from "../../../dissector/live/index.js";
 import { runRead } from "../../../dissector/read/read.js";
+import { incompleteSummary } from "../../../dissector/incomplete-datagrams.js";
 import { DiscardSink, flushingSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -148,7 +149,9 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await runRead(source, options, sink);
+    const result = await runRead(source, options, sink);
+    const line = incompleteSummary(result.incomplete);
+    if (line) io.err(`imp sniff: ${line}\n`);
   } catch (e) {
     throw writeFileError(opts.write, e) ?? e;
   } finally {
