@@ -6,7 +6,8 @@
 import type { Decoded } from "../src/codec/message.js";
 import { fileSource, type PacketSource, type SourceEnd } from "./source.js";
 import { parseFrame, type UdpFrame } from "./capture/parse-frame.js";
-import { Ipv4Reassembler } from "./capture/ipv4-reassembly.js";
+import { Ipv4Reassembler, type IncompleteDatagram } from "./capture/ipv4-reassembly.js";
+import { incompleteImp } from "./incomplete-datagrams.js";
 import type { Endpoint } from "./capture/endpoint.js";
 import type { CapturePacket } from "./capture/packet.js";
 import type { DecodeCache } from "./decode-cache.js";
@@ -27,8 +28,13 @@ export interface ImpDatagram {
   decoded: Decoded;
   /** The captured packet (view). */
   packet: CapturePacket;
-  /** Frame numbers of the IP fragments this datagram was reassembled from. */
+  /** Frame numbers of the IP fragments this datagram was reassembled from (or of those that arrived, when incomplete). */
   fragments: number[] | null;
+  /**
+   * Set when the datagram was never reassembled (fragments missing): it is delivered when given
+   * up, after later frames, decoded as far as it arrived; `packet` then stands for its fragments.
+   */
+  incomplete?: IncompleteDatagram | null;
 }
 
 export interface ImpFrameCounters {
@@ -57,6 +63,13 @@ export interface ImpFrameOptions {
    * damaged capture, a stop thrown by the callback) leaves in it what was counted until then.
    */
   counters?: ImpFrameCounters;
+  /** After each packet was handled (its datagram, if any, delivered): `imp read -c` stops here. */
+  afterPacket?: () => void;
+  /**
+   * Each datagram whose fragments never all arrived, when given up (`imp`: it was also
+   * delivered as an IMP datagram with `incomplete` set).
+   */
+  onIncomplete?: (d: IncompleteDatagram, imp: boolean) => void;
 }
 
 /** All counters at zero. */
@@ -74,14 +87,16 @@ export async function readImpDatagrams(
   options: ImpFrameOptions = {},
 ): Promise<{ end: SourceEnd; counters: ImpFrameCounters }> {
   const recognizer = new ImpRecognizer(options.recognition ?? DEFAULT_RECOGNITION, options.decodes);
-  const reassembler = new Ipv4Reassembler();
+  // Datagrams given up by the reassembler while a packet was handled (at most its bound at flush()).
+  const givenUp: IncompleteDatagram[] = [];
+  const reassembler = new Ipv4Reassembler({ onGiveUp: (d) => givenUp.push(d) });
   const counters = options.counters ?? zeroCounters();
   const from = typeof source === "string" ? fileSource(source) : source;
   let started = false;
   // One record, filled anew for each datagram (no allocation per packet): like its views, it is
   // valid only during the callback.
   let record: ImpDatagram | null = null;
-  const end = await from.run((packet) => {
+  const handle = (packet: CapturePacket) => {
     counters.packets++;
     if (!started) {
       started = true;
@@ -104,7 +119,7 @@ export async function readImpDatagrams(
       counters.fragments++;
       // A fragment cut by the capture cannot be put back together: its missing bytes are nowhere.
       if (cut) return;
-      const whole = reassembler.push(packet.frame, udp, packet.tsSec);
+      const whole = reassembler.push(packet.frame, udp, packet.tsSec, packet.tsNsec);
       if (!whole?.udp) return;
       payload = whole.payload;
       src = whole.src;
@@ -130,6 +145,7 @@ export async function readImpDatagrams(
         decoded,
         packet,
         fragments,
+        incomplete: null,
       };
       onDatagram(record);
       return;
@@ -144,7 +160,44 @@ export async function readImpDatagrams(
     record.decoded = decoded;
     record.packet = packet;
     record.fragments = fragments;
+    record.incomplete = null;
     onDatagram(record);
+  };
+  let linkType = 1;
+  /** Reports (and delivers, when IMP) the datagrams the reassembler gave up. */
+  const reportGivenUp = () => {
+    for (let g = givenUp.shift(); g !== undefined; g = givenUp.shift()) {
+      const imp = incompleteImp(g, recognizer, linkType);
+      options.onIncomplete?.(g, imp !== null);
+      if (imp === null) continue;
+      counters.imp++;
+      const d: ImpDatagram = {
+        frame: imp.packet.frame,
+        tsSec: g.tsSec,
+        tsNsec: g.tsNsec,
+        src: g.src,
+        dst: g.dst,
+        ipVersion: g.ipVersion,
+        payload: imp.payload,
+        decoded: imp.decoded,
+        packet: imp.packet,
+        fragments: g.frames,
+        incomplete: g,
+      };
+      onDatagram(d);
+    }
+  };
+  const after = options.afterPacket;
+  const end = await from.run((packet) => {
+    linkType = packet.linkType;
+    // Fragments waiting past the time-out are given up when time passes, not only at the next fragment.
+    if (reassembler.pending > 0) reassembler.expireAt(packet.tsSec);
+    handle(packet);
+    if (givenUp.length > 0) reportGivenUp();
+    after?.();
   });
+  // The end of the capture: fragments still waiting belong to datagrams that will never be whole.
+  reassembler.flush();
+  reportGivenUp();
   return { end, counters };
 }

@@ -24,7 +24,7 @@
  *   UdpFrame: { ipVersion, src/dst: Endpoint { ip, port }, ipOffset, ipId, udpOffset, udpLength,
  *               payload (view), fragment: { moreFragments, offset, id, protocol } | null,
  *               truncated, vlanTags }
- *   new Ipv4Reassembler({ maxDatagrams?, maxBytes?, timeoutSec? })   (IPv4 and IPv6 fragments)
+ *   new Ipv4Reassembler({ maxDatagrams?, maxBytes?, timeoutSec?, onGiveUp? })   (IPv4 and IPv6 fragments; flush() at the end)
  *     .push(frameNumber, udpFrame, tsSec?): ReassembledDatagram | null   (with .frames, .payload)
  *
  * Writing:
@@ -79,4 +79,10 @@ export {
   type PcapngOption,
 } from "./pcapng-writer.js";
 export { BlockType, OptionCode } from "./pcapng-blocks.js";
-export { Ipv4Reassembler, type ReassembledDatagram, type ReassemblyOptions } from "./ipv4-reassembly.js";
+export {
+  Ipv4Reassembler,
+  type GiveUpReason,
+  type IncompleteDatagram,
+  type ReassembledDatagram,
+  type ReassemblyOptions,
+} from "./ipv4-reassembly.js";

@@ -4,7 +4,9 @@
  * protocol); duplicates and overlaps are accepted (a later copy's bytes win); a datagram is returned once every byte from 0 to the end
  * of its last fragment is there, with the frame numbers of its fragments. Memory is bounded:
  * at most `maxDatagrams` incomplete datagrams and `maxBytes` buffered bytes (oldest evicted
- * first), and incomplete datagrams older than `timeoutSec` (capture time) are dropped.
+ * first), and incomplete datagrams older than `timeoutSec` (capture time) are dropped. Every
+ * datagram given up (dropped, or still incomplete at `flush()`, the end of the capture) is
+ * handed to `onGiveUp`, so that a reader can report it rather than lose it without a word.
  */
 import { endpointOf, type Endpoint } from "./endpoint.js";
 import type { UdpFrame } from "./parse-frame.js";
@@ -17,6 +19,33 @@ export interface ReassemblyOptions {
   maxBytes?: number;
   /** Capture-time seconds after which an incomplete datagram is dropped (default 30, as Linux). */
   timeoutSec?: number;
+  /** Each datagram given up before it was whole (called synchronously, from push() or flush()). */
+  onGiveUp?: (d: IncompleteDatagram) => void;
+}
+
+/** Why a datagram was given up. */
+export type GiveUpReason = "timeout" | "evicted" | "too large" | "end of capture";
+
+/** A datagram whose fragments did not all arrive: what is known of it. */
+export interface IncompleteDatagram {
+  ipVersion: 4 | 6;
+  /** Addresses; the ports of the UDP header when the first fragment (offset 0) arrived, else 0. */
+  src: Endpoint;
+  dst: Endpoint;
+  id: number;
+  protocol: number;
+  /** Frame numbers of the fragments that arrived, in arrival order. */
+  frames: number[];
+  /** Timestamp of the last fragment that arrived. */
+  tsSec: number;
+  tsNsec: number;
+  /** Bytes of the IP payload that arrived (duplicates counted once per copy). */
+  received: number;
+  /** Length of the IP payload, when its last fragment arrived; else -1. */
+  total: number;
+  /** The IP payload from offset 0 as far as it is contiguous (a copy; empty without the first fragment). */
+  prefix: Uint8Array;
+  reason: GiveUpReason;
 }
 
 export interface ReassembledDatagram {
@@ -63,6 +92,8 @@ interface Pending {
   total: number;
   bytes: number;
   firstSec: number;
+  lastSec: number;
+  lastNsec: number;
 }
 
 export class Ipv4Reassembler {
@@ -70,6 +101,7 @@ export class Ipv4Reassembler {
   private readonly maxDatagrams: number;
   private readonly maxBytes: number;
   private readonly timeoutSec: number;
+  private readonly onGiveUp: ((d: IncompleteDatagram) => void) | undefined;
   private buffered = 0;
   /** Incomplete datagrams dropped so far (evicted, timed out or invalid). */
   dropped = 0;
@@ -78,6 +110,7 @@ export class Ipv4Reassembler {
     this.maxDatagrams = Math.max(1, options.maxDatagrams ?? 256);
     this.maxBytes = Math.max(2 * MAX_PAYLOAD_V6, options.maxBytes ?? 8 * 1024 * 1024);
     this.timeoutSec = options.timeoutSec ?? 30;
+    this.onGiveUp = options.onGiveUp;
   }
 
   /** Incomplete datagrams held. */
@@ -89,7 +122,7 @@ export class Ipv4Reassembler {
    * Adds a frame parsed by parseFrame. Returns the datagram when this fragment completes it,
    * null otherwise (also for frames that are not fragments). Copies what it keeps.
    */
-  push(frameNumber: number, frame: UdpFrame, tsSec = 0): ReassembledDatagram | null {
+  push(frameNumber: number, frame: UdpFrame, tsSec = 0, tsNsec = 0): ReassembledDatagram | null {
     const fragment = frame.fragment;
     if (fragment === null) return null;
     this.expire(tsSec);
@@ -100,7 +133,7 @@ export class Ipv4Reassembler {
     const end = fragment.offset + frame.payload.length;
     const overfull = entry !== undefined && (entry.pieces.length >= MAX_PIECES || entry.bytes + frame.payload.length > 2 * MAX_PAYLOAD_V6);
     if (end > (frame.ipVersion === 6 ? MAX_PAYLOAD_V6 : MAX_PAYLOAD) || overfull) {
-      if (entry) this.drop(key, entry);
+      if (entry) this.drop(key, entry, "too large");
       return null;
     }
     if (entry === undefined) {
@@ -115,11 +148,15 @@ export class Ipv4Reassembler {
         total: -1,
         bytes: 0,
         firstSec: tsSec,
+        lastSec: tsSec,
+        lastNsec: tsNsec,
       };
       this.pendingByKey.set(key, entry);
     }
     entry.pieces.push({ offset: fragment.offset, bytes: frame.payload.slice() });
     entry.frames.push(frameNumber);
+    entry.lastSec = tsSec;
+    entry.lastNsec = tsNsec;
     entry.bytes += frame.payload.length;
     this.buffered += frame.payload.length;
     if (!fragment.moreFragments) entry.total = end;
@@ -136,6 +173,16 @@ export class Ipv4Reassembler {
   clear(): void {
     this.pendingByKey.clear();
     this.buffered = 0;
+  }
+
+  /** Gives up the datagrams that waited longer than the time-out by `tsSec` (any packet's time: push() does it for fragments). */
+  expireAt(tsSec: number): void {
+    if (this.pendingByKey.size > 0) this.expire(tsSec);
+  }
+
+  /** The end of the capture: every datagram still incomplete is given up (oldest first). */
+  flush(): void {
+    for (const [key, entry] of this.pendingByKey) this.drop(key, entry, "end of capture");
   }
 
   private complete(entry: Pending): ReassembledDatagram | null {
@@ -166,7 +213,7 @@ export class Ipv4Reassembler {
   private expire(now: number): void {
     for (const [key, entry] of this.pendingByKey) {
       if (now - entry.firstSec <= this.timeoutSec) break;
-      this.drop(key, entry);
+      this.drop(key, entry, "timeout");
     }
   }
 
@@ -175,19 +222,50 @@ export class Ipv4Reassembler {
     const over = (): boolean => this.pendingByKey.size > this.maxDatagrams || this.buffered > this.maxBytes;
     for (const [key, entry] of this.pendingByKey) {
       if (!over()) return;
-      if (key !== keep) this.drop(key, entry);
+      if (key !== keep) this.drop(key, entry, "evicted");
     }
     const kept = this.pendingByKey.get(keep);
-    if (over() && kept) this.drop(keep, kept);
+    if (over() && kept) this.drop(keep, kept, "evicted");
   }
 
-  private drop(key: string, entry: Pending): void {
+  private drop(key: string, entry: Pending, reason: GiveUpReason): void {
     this.remove(key, entry);
     this.dropped += 1;
+    if (this.onGiveUp) this.onGiveUp(incompleteOf(entry, reason));
   }
 
   private remove(key: string, entry: Pending): void {
     this.pendingByKey.delete(key);
     this.buffered -= entry.bytes;
   }
+}
+
+/** What is known of a datagram given up: its contiguous start, and the UDP ports when that holds the header. */
+function incompleteOf(entry: Pending, reason: GiveUpReason): IncompleteDatagram {
+  const sorted = [...entry.pieces].sort((a, b) => a.offset - b.offset);
+  let covered = 0;
+  for (const piece of sorted) {
+    if (piece.offset > covered) break;
+    covered = Math.max(covered, piece.offset + piece.bytes.length);
+  }
+  if (entry.total >= 0) covered = Math.min(covered, entry.total);
+  const prefix = new Uint8Array(covered);
+  for (const piece of entry.pieces) {
+    if (piece.offset < covered) prefix.set(piece.bytes.subarray(0, covered - piece.offset), piece.offset);
+  }
+  const udp = entry.protocol === 17 && covered >= 8 ? parseUdpHeader(prefix, 0, prefix.length) : null;
+  return {
+    ipVersion: entry.ipVersion,
+    src: endpointOf(entry.src, udp ? udp.srcPort : 0),
+    dst: endpointOf(entry.dst, udp ? udp.dstPort : 0),
+    id: entry.id,
+    protocol: entry.protocol,
+    frames: entry.frames,
+    tsSec: entry.lastSec,
+    tsNsec: entry.lastNsec,
+    received: entry.bytes,
+    total: entry.total,
+    prefix,
+    reason,
+  };
 }

@@ -23,12 +23,23 @@ export interface FlowOptions {
   width?: number;
   /** Show the Info text right of the ladder when it fits (default true). */
   info?: boolean;
+  /**
+   * Seconds since the first packet of the last row (or more): the Time column is as wide as its
+   * text, so that the ladder stays in place from the first row to the last (default: under 100 s).
+   */
+  lastTime?: number;
 }
 
 const MIN_COLUMN = 12;
 const MAX_COLUMN = 28;
-/** "     1  0.000000  " */
-const PREFIX = 18;
+/** Width of the Time column without `lastTime`: "10.000000" (up to 99.999999 s). */
+const DEFAULT_TIME_WIDTH = 9;
+
+/** Characters of a relative time as rows show it (6 decimals): "9.000000" is 8, "10.000000" is 9. */
+export function timeWidth(seconds: number): number {
+  // Rounded to the microsecond as the row shows it (9.9999996 s is "10.000000").
+  return Math.max(8, String(Math.floor(Math.max(0, seconds) + 5e-7)).length + 7);
+}
 
 /** Cuts text to `n` characters, with an ellipsis when cut. */
 export function elide(text: string, n: number): string {
@@ -56,6 +67,10 @@ export function flowLabel(f: ReadFrame): string {
 
 export class FlowLayout {
   readonly column: number;
+  /** Width of the Time column, the same on every row. */
+  readonly timeWidth: number;
+  /** Width before the first column: "     1  0.000000  " (number, time, two spaces each). */
+  private readonly prefix: number;
   private readonly index = new Map<string, number>();
   private readonly ladderWidth: number;
   private readonly infoWidth: number;
@@ -68,8 +83,11 @@ export class FlowLayout {
 
   constructor(all: readonly FlowEndpoint[], options: FlowOptions = {}) {
     const width = options.width ?? 160;
+    this.timeWidth = options.lastTime === undefined ? DEFAULT_TIME_WIDTH : timeWidth(options.lastTime);
+    this.prefix = 6 + 2 + this.timeWidth + 2;
+    const prefix = this.prefix;
     // Wide captures: as many columns as fit at MIN_COLUMN; the rest share one "(others)" column.
-    const fit = Math.max(2, Math.floor((width - PREFIX) / MIN_COLUMN));
+    const fit = Math.max(2, Math.floor((width - prefix) / MIN_COLUMN));
     if (all.length > fit) {
       this.endpoints = [...all.slice(0, fit - 1), { address: "", name: `(${all.length - fit + 1} others)` }];
       this.others = fit - 1;
@@ -80,10 +98,10 @@ export class FlowLayout {
     const endpoints = this.endpoints;
     const n = Math.max(1, endpoints.length);
     // Leave the right third to the Info text when there is room for a decent ladder.
-    const share = options.info === false ? width - PREFIX : Math.floor(((width - PREFIX) * 2) / 3);
+    const share = options.info === false ? width - prefix : Math.floor(((width - prefix) * 2) / 3);
     this.column = Math.max(MIN_COLUMN, Math.min(MAX_COLUMN, Math.floor(share / n)));
     this.ladderWidth = this.column * n;
-    const rest = width - PREFIX - this.ladderWidth - 2;
+    const rest = width - prefix - this.ladderWidth - 2;
     this.infoWidth = options.info === false || rest < 16 ? 0 : rest;
     endpoints.forEach((e, i) => {
       if (i !== this.others) this.index.set(e.address, i);
@@ -103,10 +121,10 @@ export class FlowLayout {
 
   /** Two header lines: names, then addresses, each centred on its column. */
   header(): string {
-    const pad = " ".repeat(PREFIX);
+    const pad = " ".repeat(this.prefix);
     const names = this.endpoints.map((e) => center(e.name, this.column - 1) + " ").join("");
     const addrs = this.endpoints.map((e) => center(e.name === e.address ? "" : e.address, this.column - 1) + " ").join("");
-    const title = `${"No.".padStart(6)}  ${"Time".padEnd(8)}  `;
+    const title = `${"No.".padStart(6)}  ${"Time".padEnd(this.timeWidth)}  `;
     return `${(title + names).trimEnd()}\n${(pad + addrs).trimEnd()}\n`;
   }
 
@@ -130,7 +148,7 @@ export class FlowLayout {
         for (let i = 0; i < label.length; i++) chars[start + i] = label[i]!;
       }
     }
-    let line = `${String(f.number).padStart(6)}  ${f.timeText().padStart(8)}  ${chars.join("")}`;
+    let line = `${String(f.number).padStart(6)}  ${f.timeText().padStart(this.timeWidth)}  ${chars.join("")}`;
     if (this.infoWidth > 0) line += `  ${elide(f.info(), this.infoWidth)}`;
     return `${line.trimEnd()}\n`;
   }

@@ -7,6 +7,8 @@
 import type { Decoded } from "../../src/codec/message.js";
 import type { Problem } from "../../src/protocol/problems.js";
 import type { CapturePacket } from "../capture/packet.js";
+import type { IncompleteDatagram } from "../capture/ipv4-reassembly.js";
+import { incompleteMark } from "../incomplete-datagrams.js";
 import type { Endpoint } from "../capture/endpoint.js";
 import type { ConversationAnalyzer, AnalysisView, FrameAnalysis } from "../analysis/index.js";
 import { ANALYSIS_EXPERTS, ANALYSIS_FIELDS, ANALYSIS_FIELDS_BY_ABBREV } from "../analysis/fields.js";
@@ -38,8 +40,10 @@ export interface ReadFrame {
   readonly decoded: Decoded;
   /** The captured packet (view). */
   readonly packet: CapturePacket;
-  /** Frame numbers of the IP fragments (IPv4 or IPv6), when reassembled. */
+  /** Frame numbers of the IP fragments (IPv4 or IPv6), when reassembled (or when incomplete: those that arrived). */
   readonly fragments: readonly number[] | null;
+  /** Set when the datagram was never reassembled: its fragments did not all arrive. */
+  readonly incomplete: IncompleteDatagram | null;
   /** "first" (what was known when the frame was read) or "final" (after the whole capture, -2). */
   readonly view: AnalysisView;
   /** The conversation analysis, unless turned off. */
@@ -78,6 +82,7 @@ export class MutableFrame implements ReadFrame {
   decoded!: Decoded;
   packet!: CapturePacket;
   fragments: readonly number[] | null = null;
+  incomplete: IncompleteDatagram | null = null;
   view: AnalysisView = "first";
   /** False when the mark gate knows the frame has no analysis mark (Info skips the analysis). */
   mayHaveMarks = true;
@@ -134,7 +139,8 @@ export class MutableFrame implements ReadFrame {
 
   info(): string {
     if (this.cachedInfo === null) {
-      const base = summaryInfo(this.decoded, this.analyzer ? this.nameOf : undefined);
+      let base = summaryInfo(this.decoded, this.analyzer ? this.nameOf : undefined);
+      if (this.incomplete) base += ` ${incompleteMark(this.incomplete)}`;
       const marks = this.marks();
       this.cachedInfo = marks ? `${base} ${marks}` : base;
     }

@@ -33,7 +33,11 @@ export function frameHeaderText(f: ReadFrame): string {
   out += `    [Time since reference or first frame: ${f.time.toFixed(9)} seconds]\n`;
   out += `    Frame Number: ${f.number}\n`;
   out += `Internet Protocol Version ${f.ipVersion}, Src: ${f.src.ip}, Dst: ${f.dst.ip}\n`;
-  if (f.fragments) {
+  if (f.incomplete) {
+    const g = f.incomplete;
+    out += `    [${f.fragments!.length} IPv${f.ipVersion} Fragments (${g.received}${g.total >= 0 ? ` of ${g.total}` : ""} bytes): ${f.fragments!.map((n) => `#${n}`).join(", ")}]\n`;
+    out += `    [Never reassembled: fragments missing (${g.reason})]\n`;
+  } else if (f.fragments) {
     out += `    [${f.fragments.length} IPv${f.ipVersion} Fragments (${f.payload.length + 8} bytes): ${f.fragments.map((n) => `#${n}`).join(", ")}]\n`;
     out += `    [Reassembled IPv${f.ipVersion} in frame: ${f.number}]\n`;
   }
@@ -49,6 +53,7 @@ export function verboseText(f: ReadFrame): string {
 
 /** -x: the frame's bytes, then (reassembled datagrams) the whole UDP payload. */
 export function hexText(f: ReadFrame): string {
+  if (f.incomplete) return `IP payload that arrived (${f.packet.data.length} bytes; fragments missing):\n${hexDump(f.packet.data)}`;
   let out = hexDump(f.packet.data);
   if (f.fragments) out += `\nReassembled UDP payload (${f.payload.length} bytes):\n${hexDump(f.payload)}`;
   return out;
@@ -89,6 +94,7 @@ export function packetJson(f: ReadFrame): Record<string, unknown> {
     "udp.srcport": f.src.port,
     "udp.dstport": f.dst.port,
     ...(f.fragments ? { "ip.fragments": f.fragments } : {}),
+    ...(f.incomplete ? { "ip.reassembly_incomplete": f.incomplete.reason } : {}),
     ...(f.packet.capturedLength < f.packet.originalLength && !f.fragments ? { "_ws.short": SIZE_LIMITED } : {}),
     imp,
   };

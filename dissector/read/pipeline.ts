@@ -9,9 +9,11 @@
  * A live source (or one that cannot be reopened) always gets one pass with first-pass facts.
  */
 import { CaptureFormatError } from "../capture/errors.js";
+import type { IncompleteDatagram } from "../capture/ipv4-reassembly.js";
+import { describeIncomplete } from "../incomplete-datagrams.js";
 import { ConversationAnalyzer, type AnalysisInput, type AnalyzerOptions } from "../analysis/index.js";
 import type { DisplayFilter } from "../filter/index.js";
-import { readImpDatagrams, zeroCounters, type ImpDatagram, type ImpFrameCounters } from "../imp-frames.js";
+import { readImpDatagrams, zeroCounters, type ImpDatagram, type ImpFrameCounters, type ImpFrameOptions } from "../imp-frames.js";
 import type { Recognition } from "../recognize.js";
 import type { PacketSource, SourceEnd } from "../source.js";
 import { DEFAULT_PORT } from "../../src/protocol/fields.js";
@@ -32,8 +34,12 @@ export interface DissectOptions {
   filter?: DisplayFilter | null;
   /** Field names gathered per shown frame besides the filter's (`-T fields -e`). */
   fields?: readonly string[];
-  /** Stop after this many shown frames (-c). */
+  /** Stop after this many shown frames (`imp flow -c`). */
   count?: number;
+  /** Stop after reading this many packets of the capture, IMP or not (`imp read -c`, as tshark's). */
+  packets?: number;
+  /** Every packet of the (last) pass, IMP or not, before its datagram (the -z statistics). */
+  onPacket?: ImpFrameOptions["onPacket"];
   /**
    * "auto" (default): two passes when the filter or `fields` name a field known only from later
    * frames; true: always (-2); false: never.
@@ -68,7 +74,12 @@ export interface DissectResult {
   needs: FieldNeeds;
   /** The damage that ended the read early (only with `onDamage: "report"`). */
   damage?: CaptureFormatError;
+  /** Datagrams whose fragments never all arrived (of the last pass): how many, and the first few described. */
+  incomplete: { count: number; examples: string[] };
 }
+
+/** Incomplete datagrams described at most in a DissectResult (the rest are only counted). */
+export const INCOMPLETE_EXAMPLES = 5;
 
 /** Thrown from inside the packet callback to end a file read early; never escapes. */
 class StopReading extends Error {}
@@ -120,6 +131,8 @@ export async function dissect(
       await readImpDatagrams(
         source,
         (d) =>
+          // A datagram never reassembled is shown, not analysed (it arrives late and in part).
+          !d.incomplete &&
           analyzer.add({
             frame: d.frame,
             time: d.tsSec - firstSec + d.tsNsec * 1e-9,
@@ -164,7 +177,7 @@ export async function dissect(
   };
   const onDatagram = (d: ImpDatagram) => {
     if (stoppedEarly) return;
-    if (feed) {
+    if (feed && !d.incomplete) {
       input.frame = d.frame;
       // Seconds from the first packet's second: a double keeps nanoseconds there, not at 1.8e9 s.
       input.time = d.tsSec - firstSec + d.tsNsec * 1e-9;
@@ -188,7 +201,8 @@ export async function dissect(
     frame.decoded = d.decoded;
     frame.packet = d.packet;
     frame.fragments = d.fragments;
-    frame.mayHaveMarks = markFlags === null || markFlags.hasFirstPassNotes(d.frame);
+    frame.incomplete = d.incomplete ?? null;
+    frame.mayHaveMarks = !d.incomplete && (markFlags === null || markFlags.hasFirstPassNotes(d.frame));
     if (filter) {
       fields.fill(frame);
       if (!filter.matches(fields)) return;
@@ -201,8 +215,27 @@ export async function dissect(
   let result: { end: SourceEnd; counters: ImpFrameCounters };
   // Counted as the read goes: a damaged capture or an early stop keeps what was read until then.
   const counters = zeroCounters();
+  const packetLimit = options.packets;
+  const afterPacket =
+    packetLimit === undefined
+      ? undefined
+      : () => {
+          if (counters.packets >= packetLimit && !stoppedEarly) stop();
+        };
+  const incomplete = { count: 0, examples: [] as string[] };
+  const onIncomplete = (g: IncompleteDatagram) => {
+    incomplete.count++;
+    if (incomplete.examples.length < INCOMPLETE_EXAMPLES) incomplete.examples.push(describeIncomplete(g));
+  };
   try {
-    result = await readImpDatagrams(source, onDatagram, { recognition, onStart, counters });
+    result = await readImpDatagrams(source, onDatagram, {
+      recognition,
+      onStart,
+      counters,
+      onIncomplete,
+      ...(options.onPacket ? { onPacket: options.onPacket } : {}),
+      ...(afterPacket ? { afterPacket } : {}),
+    });
   } catch (e) {
     if (e instanceof CaptureFormatError && options.onDamage === "report") pending = e;
     else if (!(e instanceof StopReading)) throw e;
@@ -210,7 +243,7 @@ export async function dissect(
   }
   if (stoppedEarly === false && source.live && options.stopWhen?.()) stoppedEarly = true;
   if (analyzer && !analyzer.finished) analyzer.finish();
-  const done: DissectResult = { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs };
+  const done: DissectResult = { analyzer, counters: result.counters, end: result.end, shown, passes, stoppedEarly, needs, incomplete };
   if (pending) {
     if (options.onDamage !== "report") throw pending;
     done.damage = pending as CaptureFormatError;

@@ -6,6 +6,7 @@ const SEVERITY_LABEL: Record<Problem["severity"], string> = { error: "Error", wa
 const CATEGORY_LABEL: Record<string, string> = {
   malformed: "Malformed",
   protocol: "Protocol",
+  reassemble: "Reassemble",
   sequence: "Sequence",
   response: "Response",
 };

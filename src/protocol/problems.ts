@@ -7,7 +7,8 @@
  */
 import { compileTemplate, type TemplateFormat } from "./template.js";
 
-export type ProblemCategory = "malformed" | "protocol";
+/** `reassemble`: the capture lacks part of the datagram (IP fragments that never arrived); never the codec's. */
+export type ProblemCategory = "malformed" | "protocol" | "reassemble";
 export type Severity = "error" | "warning" | "note" | "chat";
 
 export interface ProblemSpec {

@@ -195,7 +195,8 @@ describe("imp sniff on the loopback (root)", () => {
       const port = await freePort();
       const file = tmp.path(`filtered-${output[1]}.pcapng`);
       const filter = ["-Y", 'imp.type == "Data Message" && imp.ack == 0'];
-      const s = startSniff("-f", `udp port ${port}`, "--port", String(port), "-c", "3", "-w", file, "-P", ...filter, ...output);
+      // -c counts packets captured (as tshark's): the scenario's first Data Message is its 25th datagram.
+      const s = startSniff("-f", `udp port ${port}`, "--port", String(port), "-c", "30", "-w", file, "-P", ...filter, ...output);
       expect(await s.ready).toBe(true);
       const scenario = runScenario(findScenario("centralized-messaging")!, { port, rto: 60, inviteTimeoutMs: 300 });
       const code = await Promise.race([s.done, delay(10_000).then(() => -1)]);

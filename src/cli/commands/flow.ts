@@ -48,7 +48,11 @@ export function flowCommand(io: CliIo): Command {
       const base = { recognition, filter, ...(opts.count !== undefined ? { count: opts.count } : {}) };
       // Pass 1: the analysis, over every frame. Pass 2 (only with -Y or -c): the endpoints of the
       // rows shown, with the filter in the final view. Pass 3: the rows.
-      const first = await dissect(capture.source, { recognition, analysis: analyzerOptionsOf(opts), onDamage: "report" }, () => {});
+      // The time of the last frame sizes the Time column (the ladder never shifts right at 10 s).
+      let lastTime = 0;
+      const first = await dissect(capture.source, { recognition, analysis: analyzerOptionsOf(opts), onDamage: "report" }, (f) => {
+        lastTime = Math.max(lastTime, f.time);
+      });
       // No capture at all (or damaged before its first IMP datagram): the error alone, no empty ladder.
       if (first.damage && first.shown === 0) throw first.damage;
       const analyzer = first.analyzer!;
@@ -75,7 +79,7 @@ export function flowCommand(io: CliIo): Command {
       // The server first, then clients in order of appearance.
       endpoints.sort((a, b) => Number(b.name === "server") - Number(a.name === "server"));
       const width = opts.width ?? (io.stdin === process.stdin && process.stdout.isTTY ? process.stdout.columns : 160);
-      const layout = new FlowLayout(endpoints, { width, info: opts.info });
+      const layout = new FlowLayout(endpoints, { width, info: opts.info, lastTime });
       sink.write(layout.header());
       await dissect(capture.reopen(), { ...base, analyzer, stopWhen: () => sink.closed }, (f) => sink.write(layout.row(f)));
     } catch (e) {

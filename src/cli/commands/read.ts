@@ -33,10 +33,14 @@ import {
   durationOption,
   formatDuration,
   impPortsOption,
+  parseChoice,
   parseIntInRange,
   renamedOption,
   retriesOption,
 } from "../parse-options.js";
+import { TIME_FORMATS, type TimeFormat } from "../../../dissector/read/time-format.js";
+import { parseTap, TAP_SYNTAX } from "../../../dissector/read/taps/tap.js";
+import { incompleteSummary } from "../../../dissector/incomplete-datagrams.js";
 
 /** Options every capture-reading command shares. */
 export interface CaptureCommandOptions {
@@ -130,8 +134,29 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/**
+ * `-d udp.port==N,imp` (also `N-M` and `N:COUNT`, as tshark takes them): the ports to decode as
+ * IMP. Anything but UDP ports decoded as IMP is a CliError.
+ */
+export function parseDecodeAs(value: string, previous: number[] | undefined): number[] {
+  const m = /^udp\.port==(\d{1,5})(?:-(\d{1,5})|:(\d{1,5}))?,(\w+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`-d ${value}: expected udp.port==PORT,imp (or udp.port==FROM-TO,imp, udp.port==PORT:COUNT,imp)`);
+  if (m[4]!.toLowerCase() !== "imp") throw new InvalidArgumentError(`-d ${value}: impkit decodes only IMP (udp.port==${m[1]},imp)`);
+  const from = Number(m[1]);
+  const to = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? from + Number(m[3]) - 1 : from;
+  if (from < 1 || to > 65535 || to < from)
+    throw new InvalidArgumentError(`-d ${value}: ports must be from 1 to 65535, the first not above the last`);
+  const ports = [...(previous ?? [])];
+  for (let p = from; p <= to; p++) if (!ports.includes(p)) ports.push(p);
+  return ports;
+}
+
 /** The output options imp read shares with imp sniff, as commander hands them over. */
 export interface ReadOutputFlags extends CaptureCommandOptions {
+  /** -d: ports decoded as IMP besides --port (imp read only). */
+  decodeAs?: number[];
+  /** -t: the summary's time format (imp read only). */
+  timeFormat?: TimeFormat;
   displayFilter?: string;
   count?: number;
   outputFormat: ReadFormat | "text";
@@ -143,17 +168,14 @@ export interface ReadOutputFlags extends CaptureCommandOptions {
   analysis: boolean;
 }
 
-interface ReadCommandOptions extends CaptureCommandOptions {
-  displayFilter?: string;
-  count?: number;
-  outputFormat: ReadFormat | "text";
-  verbose?: boolean;
-  hex?: boolean;
-  field?: string[];
-  fieldsOption?: string[];
-  names?: boolean;
+interface ReadCommandOptions extends ReadOutputFlags {
   twoPass?: boolean;
-  analysis: boolean;
+  /** -r FILE, as tshark's (instead of the FILE argument). */
+  readFile?: string;
+  quiet?: boolean;
+  /** -z statistics, in order. */
+  statistics?: string[];
+  numeric?: boolean;
 }
 
 /** -E options: header=y|n, separator=/t|/s|C, aggregator=/s|C, occurrence=a|f|l, quote=d|n. */
@@ -183,9 +205,10 @@ export function readCommand(io: CliIo): Command {
     .description("read a capture as tshark does: a summary line per IMP datagram, or trees (-V), JSON, fields; with display filters (-Y)")
     .argument("[file]", "pcap or pcapng file, '-' for standard input (default: the bundled demo capture)")
     .option("-Y, --display-filter <filter>", "show only the packets that match this display filter (Wireshark syntax)")
-    .option("-c, --count <n>", "stop after N packets shown", parseIntInRange("-c", 1, Number.MAX_SAFE_INTEGER))
+    .option("-r, --read-file <file>", "the capture to read, as tshark -r (instead of the FILE argument)")
+    .option("-c, --count <n>", "stop after reading N packets (IMP or not), as tshark -c", parseIntInRange("-c", 1, Number.MAX_SAFE_INTEGER))
     .addOption(
-      new Option("-T, --output-format <format>", "summary (text), json, ndjson, or fields (with -e)")
+      new Option("-T, --output-format <format>", "summary (text), json, ndjson, ek, pdml, or fields (with -e)")
         .argParser((v: string) => {
           if (v === "text" || (READ_FORMATS as readonly string[]).includes(v)) return v as ReadFormat | "text";
           throw new InvalidArgumentError(`-T must be one of ${READ_FORMATS.join(", ")}, text`);
@@ -193,7 +216,17 @@ export function readCommand(io: CliIo): Command {
         .default("summary"),
     )
     .option("-V, --verbose", "the full protocol tree of each packet (frame, IP, UDP, IMP, [IMP analysis])")
-    .option("-x, --hex", "a hex and ASCII dump of each packet")
+    .option("-x, --hex", "a hex and ASCII dump of each packet; in -T json, ndjson and ek the raw bytes (frame_raw, imp_raw, FIELD_raw)")
+    .addOption(
+      new Option(
+        "-t, --time-format <format>",
+        "time column: r relative (default), a/ad/adoy local, u/ud/udoy UTC, e epoch, d delta, dd delta shown",
+      ).argParser(parseChoice("-t", TIME_FORMATS)),
+    )
+    .option("-q, --quiet", "no packet output: only the -z statistics")
+    .option("-z, --statistics <stat>", `statistics after the packets (repeatable): ${TAP_SYNTAX.join(", ")}`, collect)
+    .option("-d, --decode-as <rule>", "decode a UDP port as IMP, as tshark: udp.port==N,imp (repeatable)", parseDecodeAs)
+    .option("-n, --numeric", "no name resolution (impkit resolves no host or port names: addresses are numeric unless -N)")
     .option("-e, --field <field>", "a field to print with -T fields (repeatable), e.g. -e imp.src -e imp.data", collect)
     .option(
       "-E, --fields-option <name=value>",
@@ -222,15 +255,35 @@ Examples:
   imp read captures/packet-loss.pcapng -Y 'imp.analysis.retransmission'
   imp read capture.pcapng -T fields -e frame.number -e imp.src -e imp.data -Y 'imp.type == "Data Message"'
   imp read capture.pcapng -V -c 3
-  tcpdump -i any -U -w - udp port 1313 | imp read -`,
+  tcpdump -i any -U -w - udp port 1313 | imp read -
+
+As tshark: -r FILE, -c N (packets read, shown or not), -t ad|a|r|d|e|u..., -q -z io,stat,1,
+-z conv,udp, -z endpoints,udp, -z expert, -d udp.port==5000,imp, -n, -T ek|pdml, -x with any -T.
+  imp read -r capture.pcapng -q -z conv,udp -z io,stat,1
+  imp read -r finding.pcap -d udp.port==40000,imp -T json -x`,
   );
-  return cmd.action(async (file: string | undefined, given: ReadCommandOptions) => {
+  return cmd.action(async (argument: string | undefined, given: ReadCommandOptions) => {
+    if (argument !== undefined && given.readFile !== undefined)
+      throw new CliError(`two captures: -r ${given.readFile} and ${argument} (give one)`);
+    const file = given.readFile ?? argument;
     const options = readOptionsFrom(given, given.twoPass ? true : "auto");
+    const taps = (given.statistics ?? []).map((spec) => {
+      try {
+        return parseTap(spec);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    });
+    if (taps.length > 0) options.taps = taps;
+    if (given.quiet) options.quiet = true;
+    options.captureName = file ?? bundledCapture();
     const two = given.analysis && needsTwoPass(options);
     const capture = await openCaptureOrFail(file, io, two);
     const sink = sinkFor(io);
     try {
-      await runRead(capture.source, options, sink, capture.reopen);
+      const result = await runRead(capture.source, options, sink, capture.reopen);
+      const line = incompleteSummary(result.incomplete);
+      if (line) io.err(`imp read: ${line}\n`);
     } catch (e) {
       throw captureCliError(capture.path, e) ?? e;
     } finally {
@@ -254,16 +307,24 @@ export function readOptionsFrom(given: ReadOutputFlags, twoPass: ReadOptions["tw
   if (format === "fields" && fields.length === 0) throw new CliError("-T fields needs at least one -e FIELD");
   if (format !== "fields" && fields.length > 0) throw new CliError("-e only applies with -T fields");
   const { format: fieldsFormat, header } = fieldsFormatOf(given.fieldsOption ?? []);
+  const recognition = recognitionOf(given);
+  // -d ports: IMP there too; without --port they come first (the analysis takes the first as the server's).
+  if (given.decodeAs && given.decodeAs.length > 0) {
+    const own = given.port && given.port.length > 0;
+    const ports = own ? [...recognition.ports, ...given.decodeAs] : [...given.decodeAs, ...recognition.ports];
+    recognition.ports = [...new Set(ports)];
+  }
   return {
     format,
-    recognition: recognitionOf(given),
+    recognition,
     analysis: given.analysis ? { ...analyzerOptionsOf(given), ...stateWindowOf(given, needsTwoPass({ filter, fields, twoPass })) } : false,
     filter,
     fields,
     fieldsFormat,
     header,
     twoPass,
-    ...(given.count !== undefined ? { count: given.count } : {}),
+    ...(given.count !== undefined ? { packets: given.count } : {}),
+    ...(given.timeFormat !== undefined ? { timeFormat: given.timeFormat } : {}),
     ...(given.verbose ? { verbose: true } : {}),
     ...(given.hex ? { hex: true } : {}),
     ...(given.names ? { names: true } : {}),

@@ -23,6 +23,7 @@ import {
   type LiveSource,
 } from "../../../dissector/live/index.js";
 import { runRead } from "../../../dissector/read/read.js";
+import { incompleteSummary } from "../../../dissector/incomplete-datagrams.js";
 import { DiscardSink, flushingSink } from "../../../dissector/read/sink.js";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -100,7 +101,7 @@ export function sniffCommand(io: CliIo, deps: SniffDeps = {}): Command {
     "after",
     `
 The output options (-Y, -c, -T, -V, -x, -e, -E, -N, --port, --no-heuristic, --no-analysis) are
-those of imp read; -c counts packets shown, as there. The analysis shows what is known when each
+those of imp read; -c counts packets captured (shown or not), as tshark's. The analysis shows what is known when each
 packet arrives (no second pass on a live capture).
 
 Live capture needs root or CAP_NET_RAW, and libpcap (Debian: apt-get install libpcap-dev, then
@@ -149,7 +150,9 @@ async function sniff(opts: SniffOptions, io: CliIo, loader: CapLoader): Promise<
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await runRead(source, options, sink);
+    const result = await runRead(source, options, sink);
+    const line = incompleteSummary(result.incomplete);
+    if (line) io.err(`imp sniff: ${line}\n`);
   } catch (e) {
     throw writeFileError(opts.write, e) ?? e;
   } finally {

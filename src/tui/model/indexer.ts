@@ -146,6 +146,8 @@ export class Indexer extends EventEmitter<IndexerEvents> {
       await readImpDatagrams(
         source,
         (d) => {
+          // A datagram never reassembled comes after later frames: the index keeps frames in order (imp read shows it).
+          if (d.incomplete) return;
           const ref = refOf(d);
           this.index.append({
             frame: d.frame,

@@ -9,7 +9,7 @@
 import { MSG } from "../../protocol/messages.js";
 import type { Severity } from "../../protocol/problems.js";
 import { ChatCollector, renderChatText } from "../../../dissector/read/chat.js";
-import { FlowLayout, type FlowEndpoint } from "../../../dissector/read/flow.js";
+import { FlowLayout, timeWidth, type FlowEndpoint } from "../../../dissector/read/flow.js";
 import type { ReadFrame } from "../../../dissector/read/frame.js";
 import { renderStatsText, StatsCollector } from "../../../dissector/read/stats.js";
 import { ExpertTally, SEVERITIES, type ExpertGroup } from "./experts.js";
@@ -135,10 +135,18 @@ export function flowView(s: TuiSession): ViewSource {
   let layout: FlowLayout | null = null;
   let header: string[] = [];
   let width = 0;
+  let rows = -1;
+  let lastTime = 0;
   const layoutFor = (w: number): FlowLayout => {
-    if (!layout || w !== width) {
+    // The Time column is as wide as the latest packet's time: every row keeps the same ladder
+    // (a live capture that passes 10 s redraws the whole view one column wider, not the new rows).
+    if (ix.count !== rows) {
+      rows = ix.count;
+      lastTime = rows > 0 ? Math.max(lastTime, ix.relTime(rows - 1)) : 0;
+    }
+    if (!layout || w !== width || layout.timeWidth !== timeWidth(lastTime)) {
       width = w;
-      layout = new FlowLayout(endpoints, { width: w });
+      layout = new FlowLayout(endpoints, { width: w, lastTime });
       header = layout.header().replace(/\n$/, "").split("\n");
     }
     return layout;
