@@ -103,6 +103,8 @@ export class RemoteTarget extends UdpTarget {
       const boundMs = clamp(10 * this.hangMs, 5_000, 30_000);
       this.pool = new SparePool({ exec: this.options.exec, ip: this.address.ip, name: this.name, boundMs }, spares, freeUdpPort);
       await this.adopt(await this.pool.take());
+      // The first spare is ready before the campaign starts (its start-up is part of opening).
+      await this.pool.ready();
       return;
     }
     if (this.options.exec && this.address.port === 0) this.address = { ...this.address, port: await freeUdpPort() };

@@ -145,6 +145,11 @@ export class SparePool {
     await killChild(i.child, true);
   }
 
+  /** Resolves once every spare started so far is ready or failed (failures are left for take()). */
+  async ready(): Promise<void> {
+    await Promise.allSettled(this.slots);
+  }
+
   /** How many spare processes are running (tests). */
   get running(): number {
     return [...this.live].filter((c) => !hasExited(c)).length;
