@@ -105,7 +105,9 @@ export class SparePool {
   fill(): void {
     while (!this.closed && this.slots.length < this.size) {
       this.stats.started++;
-      const p = this.freePort().then((port) => startInstance({ ...this.o, probeName: () => `fzspr${this.probeNo++ % 100}` }, port, () => this.closed));
+      const p = this.freePort().then((port) =>
+        startInstance({ ...this.o, probeName: () => `fzspr${this.probeNo++ % 100}` }, port, () => this.closed),
+      );
       // A start that fails is seen by the take() that awaits it; none unhandled meanwhile.
       p.then(
         (i) => {
