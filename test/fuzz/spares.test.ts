@@ -16,10 +16,13 @@ const SERVER = fileURLToPath(new URL("../fixtures/targets/python/imp_server.py",
 /** Instances whose command line carries `tag` (the fixture ignores the extra option). */
 function tagged(tag: string): number[] {
   const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .filter((l) => l.includes(tag) && l.includes("imp_server.py") && !l.includes("/bin/sh"))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
+  return (
+    out
+      .split("\n")
+      // The Python processes, not a shell that runs one (`sh -c "python3 ..."`).
+      .filter((l) => l.includes(tag) && l.includes("imp_server.py") && !/ -c /.test(l))
+      .map((l) => Number(l.trim().split(/\s+/)[0]))
+  );
 }
 
 const targets: RemoteTarget[] = [];
