@@ -12,6 +12,7 @@
  *
  *   npx tsx bench/fuzz.ts [--cases N] [--seconds S] [--jobs N] [--runs R] [--no-skip-known]      (or npm run bench -- fuzz)
  */
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { RemoteTarget } from "../fuzz/targets/remote.js";
 import { runJobs } from "../fuzz/campaign/campaign.js";
@@ -74,7 +75,7 @@ async function record(target: BundledServerTarget, stateful: boolean, count: num
 export async function benchFuzz(): Promise<BenchRow[]> {
   const seconds = option("seconds", 5);
   const rows: BenchRow[] = [];
-  for (const stateful of [false, true]) {
+  for (const stateful of process.argv.includes("--crash-prone-only") ? [] : [false, true]) {
     const target = new BundledServerTarget();
     await target.open();
     try {
@@ -103,10 +104,19 @@ export async function benchFuzz(): Promise<BenchRow[]> {
       await target.close();
     }
   }
-  printRows("fuzz (bundled server over loopback)", rows);
-  console.log("  boofuzz here: 100-130 cases/s with its per-case DB commit, 3 200-5 000/s without");
+  if (rows.length > 0) {
+    printRows("fuzz (bundled server over loopback)", rows);
+    console.log("  boofuzz here: 100-130 cases/s with its per-case DB commit, 3 200-5 000/s without");
+  }
   const foreign = await benchCrashProne(seconds);
   return [...rows, ...foreign];
+}
+
+/** Wall time of `python3 -c pass`: how loaded the machine is, for the crash-prone rows. */
+function pythonStartMs(): number {
+  const t0 = performance.now();
+  execFileSync("python3", ["-c", "pass"]);
+  return performance.now() - t0;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -117,12 +127,22 @@ async function crashProneRun(
   jobs: number,
   seconds: number,
   seed: number,
-): Promise<{ rate: number; cases: number; restarts: number; findings: number; skipped: number }> {
+): Promise<{
+  rate: number;
+  cases: number;
+  restarts: number;
+  findings: number;
+  skipped: number;
+  /** Wall time per job waiting for restarts, and minimising (ms). */
+  restartMs: number;
+  minimiseMs: number;
+}> {
   // From bench/ (tsx) or dist/bench/ (the build).
   const up = import.meta.url.includes("/dist/bench/") ? "../../" : "../";
   const server = fileURLToPath(new URL(`${up}test/fixtures/targets/python/imp_server.py`, import.meta.url));
   const exec = `python3 "${server}" {port} --crash short-hl,reserved-type,non-ascii-name,ack-no-session --startup-ms 200`;
-  const targets = Array.from({ length: jobs }, () => new RemoteTarget({ url: "udp://127.0.0.1:0", exec, hangMs: 300 }));
+  const spares = option("spares", 1);
+  const targets = Array.from({ length: jobs }, () => new RemoteTarget({ url: "udp://127.0.0.1:0", exec, hangMs: 300, spares }));
   try {
     await Promise.all(targets.map((t) => t.open()));
     const skipKnown = !process.argv.includes("--no-skip-known");
@@ -130,7 +150,15 @@ async function crashProneRun(
       { target: targets[0]!, seed, durationMs: seconds * 1000, stateful, probeEvery: 500, probeMs: 300, skipKnown },
       targets,
     );
-    return { rate: r.casesPerSecond, cases: r.cases, restarts: r.restarts, findings: r.findings.length, skipped: r.skipped };
+    return {
+      rate: r.casesPerSecond,
+      cases: r.cases,
+      restarts: r.restarts,
+      findings: r.findings.length,
+      skipped: r.skipped,
+      restartMs: targets.reduce((n, t) => n + t.restartStats.ms, 0) / jobs,
+      minimiseMs: r.minimiseMs / jobs,
+    };
   } finally {
     await Promise.all(targets.map((t) => t.close()));
   }
@@ -145,10 +173,14 @@ export async function benchCrashProne(seconds: number): Promise<BenchRow[]> {
     const many: number[] = [];
     let info = "";
     for (let k = 0; k < runs; k++) {
-      one.push((await crashProneRun(stateful, 1, seconds, k + 1)).rate);
+      const o = await crashProneRun(stateful, 1, seconds, k + 1);
+      one.push(o.rate);
       const r = await crashProneRun(stateful, jobs, seconds, k + 1);
       many.push(r.rate);
-      info = `a restart every ${(r.cases / Math.max(1, r.restarts)).toFixed(0)} cases, ${r.findings} findings, ${r.skipped} cases skipped (known shapes)`;
+      const s = (ms: number) => (ms / 1000).toFixed(1);
+      info =
+        `a restart every ${(r.cases / Math.max(1, r.restarts)).toFixed(0)} cases, ${r.findings} findings, ${r.skipped} cases skipped (known shapes); ` +
+        `per job of ${seconds} s: restarts ${s(r.restartMs)} s, minimising ${s(r.minimiseMs)} s (one job: ${s(o.restartMs)} s, ${s(o.minimiseMs)} s)`;
     }
     rows.push({
       name: `${stateful ? "stateful" : "stateless"}, --jobs ${jobs} (median of ${runs})`,
@@ -159,7 +191,8 @@ export async function benchCrashProne(seconds: number): Promise<BenchRow[]> {
       extra: `${info}; runs ${many.map((x) => x.toFixed(0)).join(", ")} vs ${one.map((x) => x.toFixed(0)).join(", ")}`,
     });
   }
-  printRows("fuzz (crash-prone Python fixture server, 200 ms start-up)", rows);
+  printRows(`fuzz (crash-prone Python fixture server, 200 ms start-up, ${option("spares", 1)} spare(s) per job)`, rows);
+  console.log(`  python3 -c pass: ${pythonStartMs().toFixed(0)} ms wall now (about 50 ms on a quiet machine)`);
   return rows;
 }
 

@@ -104,6 +104,8 @@ export interface CampaignResult {
   findings: FoundFinding[];
   statesReached: Record<string, number>;
   restarts: number;
+  /** Wall time spent minimising findings (and saving them), summed over jobs: off the cases' count. */
+  minimiseMs: number;
   corpus: number;
   coverage?: { covered: number; total: number };
   /** Why the campaign stopped before its bound (a target that cannot be restarted is gone). */
@@ -130,6 +132,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const corpus: FuzzCase[] = [];
   let restarts = 0;
   let skipped = 0;
+  let minimiseMs = 0;
   const pathOf = (state: string) => session.statePath?.(state) ?? statePath(state);
   const known = (c: FuzzCase): boolean => {
     for (const f of found.values()) if (f.shape && matchesShape(f.shape, c, pathOf)) return true;
@@ -169,6 +172,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         reproduced: false,
       };
       found.set(key, entry);
+      const m0 = performance.now();
       if (o.minimise !== false) {
         const m = await minimise(session, c, f, { probe, probeMs });
         entry.minimised = m.case;
@@ -184,6 +188,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         if (f.oracle === "resources" || f.oracle === "state") await session.fresh();
         target.takeLog();
         target.logging = true;
+        // The address the case ran against: a crash swaps in a spare on another port.
+        const at = target.address;
         const { log } = await session.run(entry.minimised, { probe, probeMs });
         target.logging = false;
         const saved: SavedCase = {
@@ -195,10 +201,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
           finding: entry.finding,
           original: c,
           case: entry.minimised,
-          datagrams: toSaved(log, target.address),
+          datagrams: toSaved(log, at),
         };
         entry.files = await saveFinding(join(o.out, "findings"), `finding-${String(++fileCount.n).padStart(3, "0")}-${f.oracle}`, saved);
       }
+      minimiseMs += performance.now() - m0;
     }
   };
 
@@ -384,6 +391,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     findings: [...found.values()],
     statesReached,
     restarts,
+    minimiseMs,
     overlapped: session instanceof FuzzSession ? session.preparedRuns : 0,
     corpus: corpus.length,
     ...(coverage ? { coverage } : {}),
@@ -449,6 +457,7 @@ export async function runJobs(o: CampaignOptions, targets: readonly Target[]): P
     findings: [...job.found.values()],
     statesReached,
     restarts: results.reduce((n, r) => n + r.restarts, 0),
+    minimiseMs: results.reduce((n, r) => n + r.minimiseMs, 0),
     overlapped: 0,
     corpus: 0,
   };

@@ -8,6 +8,7 @@
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { ProbeClient } from "../session/probe.js";
+import { SparePool, type Instance } from "./spare-instances.js";
 import { TargetError, type BarrierResult, type TargetCapabilities } from "./target.js";
 import { stderrGist, UdpTarget } from "./udp-target.js";
 
@@ -17,6 +18,12 @@ export interface RemoteOptions {
   exec?: string;
   sockets?: number;
   hangMs?: number;
+  /**
+   * Instances started ahead of need (fuzz/targets/spare-instances.ts), for an --exec target whose
+   * port the fuzzer picks (port 0 or {port}): a crash or a hang swaps in a ready one at once while
+   * another starts in the background. Default 1; 0: the target is restarted in place.
+   */
+  spares?: number;
 }
 
 /**
@@ -73,6 +80,8 @@ export class RemoteTarget extends UdpTarget {
   private probe: ProbeClient | null = null;
   private probeNo = 0;
   private readonly hangMs: number;
+  /** Ready instances to swap in after a crash or a hang (--exec on a port the fuzzer picks). */
+  private pool: SparePool | null = null;
 
   constructor(private readonly options: RemoteOptions) {
     super(options.sockets ?? 4);
@@ -88,10 +97,35 @@ export class RemoteTarget extends UdpTarget {
 
   async open(): Promise<void> {
     this.address = { ...this.address, ip: await resolveHost(this.address.ip) };
+    const spares = this.options.spares ?? 1;
+    if (this.options.exec && this.address.port === 0 && spares > 0) {
+      await this.openSockets();
+      const boundMs = clamp(10 * this.hangMs, 5_000, 30_000);
+      this.pool = new SparePool({ exec: this.options.exec, ip: this.address.ip, name: this.name, boundMs }, spares, freeUdpPort);
+      await this.adopt(await this.pool.take());
+      // The first spare is ready before the campaign starts (its start-up is part of opening).
+      await this.pool.ready();
+      return;
+    }
     if (this.options.exec && this.address.port === 0) this.address = { ...this.address, port: await freeUdpPort() };
     await this.openSockets();
     await this.aim(this.address);
     await this.start();
+  }
+
+  /** Spares started and swapped in so far (tests, bench); null without spares. */
+  get spareStats(): { started: number; taken: number; running: number } | null {
+    return this.pool ? { ...this.pool.stats, running: this.pool.running } : null;
+  }
+
+  /** Makes a ready instance the target: its process, its port (the fuzzer's sockets are aimed there), its probe client. */
+  private async adopt(i: Instance): Promise<void> {
+    i.release();
+    // Watched first: an exit while the sockets are aimed is not missed.
+    void this.attachChild(i.child, { command: i.command, shell: true }, null, 15_000, i.stderr());
+    this.probe?.close();
+    this.probe = i.probe;
+    await this.aim(i.address);
   }
 
   private async start(): Promise<void> {
@@ -150,13 +184,21 @@ export class RemoteTarget extends UdpTarget {
     };
   }
 
+  /** Restarts done and the wall time the fuzzer waited for them (bench figures). */
+  readonly restartStats = { count: 0, ms: 0 };
+
   async restart(): Promise<void> {
     if (!this.options.exec) throw new Error(`${this.name} cannot be restarted without --exec`);
+    const t0 = performance.now();
     await this.stopChild();
-    await this.start();
+    if (this.pool) await this.adopt(await this.pool.take());
+    else await this.start();
+    this.restartStats.count++;
+    this.restartStats.ms += performance.now() - t0;
   }
 
   override async close(): Promise<void> {
+    await this.pool?.close();
     this.probe?.close();
     await super.close();
   }

@@ -48,7 +48,7 @@ function bind(s: dgram.Socket, port: number): Promise<void> {
 }
 
 /** Resolves once `stream` has ended or closed, or after `boundMs`. */
-function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; closed?: boolean }, boundMs: number): Promise<void> {
+export function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; closed?: boolean }, boundMs: number): Promise<void> {
   if (stream.readableEnded || stream.closed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -67,6 +67,26 @@ function drained(stream: NodeJS.ReadableStream & { readableEnded?: boolean; clos
 export function stderrGist(stderr: string): string {
   const said = findException(stderr) ?? stderr.trim().split("\n").pop()?.trim() ?? "";
   return said ? `: ${said.slice(0, 300)}` : "";
+}
+
+/**
+ * Spawns a target's child in a process group of its own, tracked (child-processes.ts) so that it
+ * dies with the fuzzer. Ctrl-C at the terminal then reaches the fuzzer only, which ends the
+ * campaign and kills the group (a target killed by the terminal would look like a crash); the
+ * group also holds whatever an --exec shell starts.
+ */
+export function spawnTracked(spec: ChildSpec): ChildProcess {
+  const child = spawn(spec.command, spec.args, {
+    shell: spec.shell ?? false,
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    stdio: [spec.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  // A child that exits with input unread: EPIPE is not the fuzzer's error.
+  child.stdin?.on("error", () => {});
+  trackChild(child, true);
+  return child;
 }
 
 export abstract class UdpTarget implements Target {
@@ -349,26 +369,27 @@ export abstract class UdpTarget implements Target {
 
   /** Starts the child; resolves with the first stdout line matching `ready` (its captures). */
   protected startChild(spec: ChildSpec, ready: RegExp | null, timeoutMs = 15_000): Promise<RegExpExecArray | null> {
+    return this.attachChild(spawnTracked(spec), spec, ready, timeoutMs);
+  }
+
+  /**
+   * Makes `child` this target's process (one spawnTracked() started, possibly a while ago, as a
+   * spare: `stderr` is what it printed until now): its exit and stderr are watched from here on.
+   */
+  protected attachChild(
+    child: ChildProcess,
+    spec: Pick<ChildSpec, "command" | "shell">,
+    ready: RegExp | null,
+    timeoutMs = 15_000,
+    stderr = "",
+  ): Promise<RegExpExecArray | null> {
     this.exit = null;
-    this.stderr = "";
+    this.stderr = stderr;
     this.stderrRead = 0;
     this.inCount = 0;
     this.inbox = [];
-    // In a process group of its own: Ctrl-C at the terminal reaches the fuzzer only, which ends
-    // the campaign and then kills the group (a target killed by the terminal would look like a
-    // crash); the group also holds whatever an --exec shell starts.
-    const child = spawn(spec.command, spec.args, {
-      shell: spec.shell ?? false,
-      cwd: spec.cwd,
-      env: spec.env ?? process.env,
-      stdio: [spec.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-      detached: true,
-    });
     this.child = child;
-    // A child that exits with input unread: EPIPE is not the fuzzer's error.
-    child.stdin?.on("error", () => {});
     this.childInShell = spec.shell ?? false;
-    trackChild(child, true);
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (t: string) => {
       if (this.stderr.length < 64 * 1024) this.stderr += t;

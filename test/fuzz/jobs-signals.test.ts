@@ -1,7 +1,8 @@
 /**
  * `imp fuzz --jobs 2 --exec ...`: SIGINT (Ctrl-C, to the group) and SIGTERM stop the campaign,
- * write its report, and leave none of the instances running. Each instance writes its pid to a
- * file named after its port (test/fixtures/fuzz-targets/pid-file.mjs).
+ * write its report, and leave none of the instances running: the two in use and the two spares
+ * started ahead of need (one per job). Each instance writes its pid to a file named after its
+ * port (test/fixtures/fuzz-targets/pid-file.mjs).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +28,7 @@ describe("imp fuzz --jobs: no instance outlives the fuzzer", () => {
     ["SIGINT", 130, "group"],
     ["SIGTERM", 143, "process"],
   ] as const) {
-    it(`${signal} (to the ${to}): report written, exit ${code}, both instances gone`, async () => {
+    it(`${signal} (to the ${to}): report written, exit ${code}, both instances and both spares gone`, async () => {
       const pids = join(dir, signal);
       const out = join(dir, `out-${signal}`);
       const exec = `"${process.execPath}" "${TARGET}" {port} "${pids}-{port}.pid"`;
@@ -51,10 +52,10 @@ describe("imp fuzz --jobs: no instance outlives the fuzzer", () => {
       const started = startImp(cli, args, { cwd: dir, timeoutMs: 30_000 });
       const files = () => readdirSync(dir).filter((f) => f.startsWith(`${signal}-`) && f.endsWith(".pid"));
       const end = Date.now() + 20_000;
-      while ((files().length < 2 || !started.output().stderr.includes("x 2 jobs")) && Date.now() < end && started.child.exitCode === null)
+      while ((files().length < 4 || !started.output().stderr.includes("x 2 jobs")) && Date.now() < end && started.child.exitCode === null)
         await new Promise((r) => setTimeout(r, 25));
       const instances = files().map((f) => Number(readFileSync(join(dir, f), "utf8")));
-      expect(instances, started.output().stderr).toHaveLength(2);
+      expect(instances, started.output().stderr).toHaveLength(4);
       process.kill(to === "group" ? -started.child.pid! : started.child.pid!, signal);
       const r = await started.done;
       const why = describeRun(args, r);

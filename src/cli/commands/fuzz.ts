@@ -54,10 +54,11 @@ interface FuzzOptions {
   quiet?: boolean;
   strict?: boolean;
   jobs: number;
+  spares: number;
   skipKnown?: boolean;
 }
 
-export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean }): Target {
+export function makeTarget(spec: string, o: { exec?: string; hangMs: number; coverage?: boolean; spares?: number }): Target {
   if (spec === "client") {
     if (o.exec === undefined) throw new CliError('--target client fuzzes a client the fuzzer starts: give --exec "CMD ... {port}"');
     if (!o.exec.includes("{port}"))
@@ -70,7 +71,7 @@ export function makeTarget(spec: string, o: { exec?: string; hangMs: number; cov
   if (spec === "bundled-client") return new BundledClientTarget({ hangMs: o.hangMs, coverage: o.coverage ?? false });
   if (spec.startsWith("udp://")) {
     try {
-      return new RemoteTarget({ url: spec, exec: o.exec, hangMs: o.hangMs });
+      return new RemoteTarget({ url: spec, exec: o.exec, hangMs: o.hangMs, spares: o.spares ?? 0 });
     } catch (e) {
       throw e instanceof TargetError ? new CliError(e.message) : e;
     }
@@ -163,6 +164,12 @@ export function fuzzCommand(io: CliIo): Command {
       1,
     )
     .option(
+      "--spares <n>",
+      "instances of an --exec target on a port the fuzzer picks started ahead of need, per job: a crash swaps one in at once (0: restart in place)",
+      parseIntInRange("--spares", 0, 8),
+      1,
+    )
+    .option(
       "--skip-known",
       "do not run generated cases that match the shape of a crash or hang already minimised (fewer restarts; rule in fuzz/README.md)",
     )
@@ -185,7 +192,8 @@ export function fuzzCommand(io: CliIo): Command {
         };
         if (!targetGiven && opts.exec === undefined && saved.spec && !opts.quiet)
           io.err(`imp fuzz: replaying against ${spec.target}${spec.exec ? ` started with: ${spec.exec}` : ""} (from ${opts.replay})\n`);
-        const target = makeTarget(spec.target, { ...opts, exec: spec.exec });
+        // One case, one instance: no spare.
+        const target = makeTarget(spec.target, { ...opts, exec: spec.exec, spares: 0 });
         // One case: a signal ends it at once (the target's processes with it).
         const release = onInterrupt(() => undefined, 0);
         try {
