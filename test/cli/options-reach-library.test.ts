@@ -35,19 +35,21 @@ async function parsed<T>(make: (io: CliIo) => Command, argv: string[]): Promise<
 describe("durations reach the analysis in seconds", () => {
   it("imp read --rto 500 is an analysis RTO of 0.5 s; the defaults are WIRE.md's", async () => {
     const analysis = async (...argv: string[]) => readOptionsFrom(await parsed<ReadOutputFlags>(readCommand, argv), "auto").analysis;
-    expect(await analysis("--rto", "500")).toEqual({ rto: 0.5, retries: 5, invitationTimeout: 15 });
-    expect(await analysis()).toEqual({ rto: 0.5, retries: 5, invitationTimeout: 15 });
-    expect(await analysis("--rto", "0.75s", "--retries", "3", "--invite-timeout", "2m")).toEqual({
+    // A one-pass read forgets analysis state idle for a minute of capture time (--state-window).
+    expect(await analysis("--rto", "500")).toEqual({ rto: 0.5, retries: 5, invitationTimeout: 15, stateWindow: 60 });
+    expect(await analysis()).toEqual({ rto: 0.5, retries: 5, invitationTimeout: 15, stateWindow: 60 });
+    expect(await analysis("--rto", "0.75s", "--retries", "3", "--invite-timeout", "2m", "--state-window", "5s")).toEqual({
       rto: 0.75,
       retries: 3,
       invitationTimeout: 120,
+      stateWindow: 5,
     });
     expect(await analysis("--invite-timeout", "1500ms")).toMatchObject({ invitationTimeout: 1.5 });
   });
 
   it("imp proxy takes imp read's timers, in the same units", async () => {
     const opts = await parsed<ProxyCommandOptions>(proxyCommand, ["--rto", "250", "--invite-timeout", "20"]);
-    expect(readOptionsOf(opts).analysis).toEqual({ rto: 0.25, retries: 5, invitationTimeout: 20 });
+    expect(readOptionsOf(opts).analysis).toEqual({ rto: 0.25, retries: 5, invitationTimeout: 20, stateWindow: 60 });
   });
 
   it("imp read: the invitation time-out the analysis reports is the one given, in any spelling", async () => {
