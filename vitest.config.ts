@@ -10,10 +10,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
-    // One fork more than the cores: most files wait on sockets, timers and child processes (tshark,
-    // the CLI, fuzz targets), so a third fork on a 2-core machine fills the cores (vitest's default
-    // is cores - 1: one fork, the files one after another).
-    poolOptions: { forks: { maxForks: availableParallelism() + 1, minForks: 1 } },
+    // Two forks a core: most files wait on sockets, timers and child processes (tshark, the CLI,
+    // fuzz targets, tmux). vitest's default is cores - 1: on 2 cores one fork, the files one after
+    // another (632 s quiet); 3 forks took 251 s, 4 forks 229 s.
+    poolOptions: { forks: { maxForks: availableParallelism() * 2, minForks: 1 } },
     // Lists skipped tests; with CI=true a skipped test fails the run.
     reporters: ["default", new SkipsFailInCi()],
   },
