@@ -35,9 +35,26 @@ export class ServerInstance extends UdpTarget {
 
   async open(): Promise<void> {
     this.address = { ...this.address, ip: await resolveHost(this.address.ip) };
-    if (this.exec !== undefined && (this.address.port === 0 || this.probes > 0))
+    if (this.exec !== undefined && (this.address.port === 0 || this.probes > 0)) await this.startOnFreePort();
+    else await this.start();
+  }
+
+  /**
+   * Starts the command on a port that was free a moment ago. Another process may bind it before
+   * the command does: on EADDRINUSE at start-up, again on another port (3 tries at most).
+   */
+  private async startOnFreePort(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       this.address = { ...this.address, port: await freeUdpPort() };
-    await this.start();
+      try {
+        await this.start();
+        return;
+      } catch (e) {
+        const taken = e instanceof TargetError && this.exit !== null && /EADDRINUSE|address already in use/i.test(this.exit.stderr ?? "");
+        if (!taken || attempt >= 3) throw e;
+        await this.stopChild();
+      }
+    }
   }
 
   private async start(): Promise<void> {
@@ -80,7 +97,6 @@ export class ServerInstance extends UdpTarget {
   async restart(): Promise<void> {
     if (this.exec === undefined) throw new Error(`${this.name} cannot be restarted without --exec`);
     await this.stopChild();
-    this.address = { ...this.address, port: await freeUdpPort() };
-    await this.start();
+    await this.startOnFreePort();
   }
 }

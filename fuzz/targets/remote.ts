@@ -65,12 +65,27 @@ export async function resolveHost(host: string, boundMs = 5000): Promise<string>
 
 const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
 
+/** Ports this process handed out lately (at most RECENT_PORTS): not handed out again at once. */
+const recentPorts: number[] = [];
+const RECENT_PORTS = 256;
+
+/**
+ * A UDP port on 127.0.0.1 that was free a moment ago, for an `--exec` command's {port}. The kernel
+ * may give a port just closed to the next bind(0): two instances started side by side (--jobs,
+ * spares) would then be told the same port, and one would fail with EADDRINUSE. So a port handed
+ * out lately in this process is not handed out again (up to 32 tries; bounded memory).
+ */
 export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket("udp4");
-  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  for (let attempt = 0; ; attempt++) {
+    const s = dgram.createSocket("udp4");
+    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+    const port = s.address().port;
+    await new Promise<void>((r) => s.close(() => r()));
+    if (recentPorts.includes(port) && attempt < 32) continue;
+    recentPorts.push(port);
+    if (recentPorts.length > RECENT_PORTS) recentPorts.shift();
+    return port;
+  }
 }
 
 export class RemoteTarget extends UdpTarget {
