@@ -56,22 +56,6 @@ import type {
   Transaction,
 } from "./types.js";
 
-export { percentiles } from "./statistics.js";
-export type {
-  AnalysisExpert,
-  AnalysisField,
-  AnalysisInput,
-  AnalysisStats,
-  AnalysisView,
-  AnalyzerOptions,
-  ConversationSummary,
-  Endpoint,
-  FrameAnalysis,
-  Transaction,
-  TransactionKind,
-  TransactionOutcome,
-} from "./types.js";
-
 /** The codes of the types a predicate holds for. */
 const codesWhere = (test: (m: MessageSpec) => boolean): ReadonlySet<number> => new Set(MESSAGES.filter(test).map((m) => m.code));
 /** Types only the server sends / only the server receives (non-ACK), from the table's directions. */

@@ -1,4 +1,5 @@
-export { ConversationAnalyzer, percentiles } from "./analyzer.js";
+export { ConversationAnalyzer } from "./analyzer.js";
+export { percentiles } from "./statistics.js";
 export type {
   AnalysisExpert,
   AnalysisField,

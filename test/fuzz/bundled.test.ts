@@ -7,15 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCampaign, type FuzzCase } from "../../fuzz/index.js";
 import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
-import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
 import { STATES } from "../../fuzz/session/states.js";
 import { FuzzSession } from "../../fuzz/session/session.js";
 import { decode } from "../../src/codec/index.js";
 import { MSG } from "../../src/protocol/index.js";
 import { availableStates, generateCase } from "../../fuzz/campaign/generate.js";
-
-const serious = (r: { findings: { finding: { oracle: string; signature: string } }[] }) =>
-  r.findings.filter((f) => ["crash", "hang", "state"].includes(f.finding.oracle)).map((f) => `${f.finding.oracle}: ${f.finding.signature}`);
+import { bundledClientCampaign, serious } from "./helpers.js";
 
 describe("bundled server", () => {
   let target: BundledServerTarget;
@@ -149,14 +146,8 @@ describe("bundled server", () => {
 
 describe("bundled client", () => {
   it("the fuzzer plays its server: no crash, hang or state finding", async () => {
-    const target = new BundledClientTarget();
-    await target.open();
-    try {
-      const r = await runCampaign({ target, seed: 5, cases: 400, stateful: true });
-      expect(serious(r)).toEqual([]);
-      expect(Object.keys(r.statesReached).sort()).toEqual(["connected", "in-private-group", "invitation-pending"]);
-    } finally {
-      await target.close();
-    }
+    const r = await bundledClientCampaign(5, 400);
+    expect(r.serious).toEqual([]);
+    expect(r.states).toEqual(["connected", "in-private-group", "invitation-pending"]);
   }, 120_000);
 });

@@ -8,12 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCampaign } from "../../fuzz/index.js";
-import { BundledClientTarget } from "../../fuzz/targets/bundled-client.js";
 import { BundledServerTarget } from "../../fuzz/targets/bundled-server.js";
 import { STATES } from "../../fuzz/session/states.js";
-
-const serious = (r: { findings: { finding: { oracle: string; signature: string } }[] }) =>
-  r.findings.filter((f) => ["crash", "hang", "state"].includes(f.finding.oracle)).map((f) => `${f.finding.oracle}: ${f.finding.signature}`);
+import { bundledClientCampaign, serious } from "../fuzz/helpers.js";
 
 describe("bundled server, long campaigns", () => {
   let target: BundledServerTarget;
@@ -41,14 +38,8 @@ describe("bundled server, long campaigns", () => {
 
 describe("bundled client, long campaign", () => {
   it("1 500 stateful cases: the fuzzer plays its server, no crash, hang or state finding", async () => {
-    const target = new BundledClientTarget();
-    await target.open();
-    try {
-      const r = await runCampaign({ target, seed: 5, cases: 1500, stateful: true });
-      expect(serious(r)).toEqual([]);
-      expect(Object.keys(r.statesReached).sort()).toEqual(["connected", "in-private-group", "invitation-pending"]);
-    } finally {
-      await target.close();
-    }
+    const r = await bundledClientCampaign(5, 1500);
+    expect(r.serious).toEqual([]);
+    expect(r.states).toEqual(["connected", "in-private-group", "invitation-pending"]);
   }, 300_000);
 });

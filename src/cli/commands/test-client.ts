@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { parseBatchFile, runBatch } from "../../../fuzz/conformance/batch.js";
+import { runBatch } from "../../../fuzz/conformance/batch.js";
 import { selectCases, type CaseResult } from "../../../fuzz/conformance/case.js";
 import { CLIENT_CASES } from "../../../fuzz/conformance/client-cases/index.js";
 import { runClientSuite } from "../../../fuzz/conformance/client-runner.js";
@@ -21,6 +21,7 @@ import { packageRoot } from "../../paths.js";
 import { CliError, readErrorReason } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { checkWritableFolder } from "../output-file.js";
+import { readBatchEntries } from "./test-batch-file.js";
 import { DURATIONS, durationOption, parseIntInRange, retriesOption } from "../parse-options.js";
 
 interface TestClientOptions {
@@ -81,12 +82,7 @@ export function clientSuiteCommand(
       if (opts.execEach !== undefined) {
         if (opts.exec !== undefined) throw new CliError("--exec-each runs the commands of its file: it does not go with --exec");
         if (!opts.out) throw new CliError("--exec-each writes a report per implementation: give --out DIR");
-        let entries;
-        try {
-          entries = parseBatchFile(readFileSync(opts.execEach, "utf8"));
-        } catch (e) {
-          throw new CliError(`cannot use ${opts.execEach}: ${e instanceof Error && !("code" in e) ? e.message : readErrorReason(e)}`);
-        }
+        const entries = readBatchEntries(opts.execEach);
         const r = await runBatch({
           entries,
           cases,

@@ -5,9 +5,8 @@
  * report.html, report.json, junit.xml and a pcap per case. Exit 0 when no case fails, 1 when
  * one does, 2 for usage errors and a target that cannot be used.
  */
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { parseBatchFile, runBatch } from "../../../fuzz/conformance/batch.js";
+import { runBatch } from "../../../fuzz/conformance/batch.js";
 import { selectCases, type CaseResult } from "../../../fuzz/conformance/case.js";
 import { SPEC_TIMERS, type TargetTimers } from "../../../fuzz/conformance/context.js";
 import { countVerdicts, failed, VERDICT_LABELS } from "../../../fuzz/conformance/report/summary.js";
@@ -17,9 +16,10 @@ import { CLIENT_CASES } from "../../../fuzz/conformance/client-cases/index.js";
 import { SERVER_CASES } from "../../../fuzz/conformance/server-cases/index.js";
 import { parseTargetUrl } from "../../../fuzz/targets/remote.js";
 import { TargetError } from "../../../fuzz/targets/target.js";
-import { CliError, oneLine, readErrorReason } from "../errors.js";
+import { CliError, oneLine } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { checkWritableFolder } from "../output-file.js";
+import { readBatchEntries } from "./test-batch-file.js";
 import { clientSuiteCommand } from "./test-client.js";
 import { DURATIONS, durationOption, parseIntInRange, retriesOption } from "../parse-options.js";
 
@@ -83,12 +83,7 @@ function serverCommand(io: CliIo): Command {
         if (opts.exec !== undefined || opts.target !== undefined)
           throw new CliError("--exec-each runs the commands of its file: it does not go with --exec or --target");
         if (!opts.out) throw new CliError("--exec-each writes a report per implementation: give --out DIR");
-        let entries;
-        try {
-          entries = parseBatchFile(readFileSync(opts.execEach, "utf8"));
-        } catch (e) {
-          throw new CliError(`cannot use ${opts.execEach}: ${e instanceof Error && !("code" in e) ? e.message : readErrorReason(e)}`);
-        }
+        const entries = readBatchEntries(opts.execEach);
         const r = await runBatch({
           entries,
           cases,
