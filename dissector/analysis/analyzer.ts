@@ -200,7 +200,7 @@ export class ConversationAnalyzer {
     }
     if (SERVER_SENDS.has(m.type)) names.markServer(srcEp, f);
     else if (SERVER_RECEIVES.has(m.type)) names.markServer(dstEp, f);
-    const fp = (input.fingerprint ?? fingerprint(d, input.bytes)) | 0;
+    const fp = fingerprint(d, input.bytes) | 0;
     const outside = this.links.onMessage(f, t, conv, srcEp, m, fp);
     if (outside !== null) this.semantics.onMessage(f, conv, srcEp, dstEp, m, outside);
   }

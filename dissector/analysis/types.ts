@@ -20,8 +20,6 @@ export interface AnalysisInput {
   readonly decoded: Decoded;
   /** The UDP payload, when at hand: retransmissions are then compared byte for byte (by hash). */
   readonly bytes?: Uint8Array;
-  /** `fingerprint(decoded, bytes)`, when the caller has it already (it saw these bytes before). */
-  readonly fingerprint?: number | undefined;
 }
 
 export interface AnalyzerOptions {
